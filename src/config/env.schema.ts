@@ -1,0 +1,25 @@
+import { z } from "zod";
+
+// Countersign's own settings. Probot reads its standard variables itself (APP_ID, PRIVATE_KEY,
+// WEBHOOK_SECRET, GHE_HOST, GHE_PROTOCOL, PORT, HOST, LOG_LEVEL, ...); these are validated at start-up
+// so that a mistake is named before the first webhook arrives.
+export const envSchema = z.object({
+  /** `file:./data/countersign.db` (SQLite, the default). */
+  DATABASE_URL: z.string().min(1).default("file:./data/countersign.db"),
+  /** How long a reviewer's repository permission is trusted before it is read again. */
+  COUNTERSIGN_PERMISSION_TTL_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
+  /** How often expired delegations are looked for, so their PRs block again without waiting for an event. */
+  COUNTERSIGN_EXPIRY_SWEEP_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
+});
+
+export type CountersignEnv = z.infer<typeof envSchema>;
+
+/** Parses the environment; the error names each bad variable. */
+export function parseEnv(env: NodeJS.ProcessEnv): CountersignEnv {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ");
+    throw new Error(`Invalid Countersign environment: ${problems}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,51 @@
+import { randomBytes } from "node:crypto";
+import type { Conclusion } from "../policy/evaluate.js";
+import type { Database } from "./client.js";
+
+/** A decision as stored: what was concluded about which commit, and why. */
+export interface DecisionEntry {
+  repo: { id: number; fullName: string };
+  prNumber: number | null;
+  headSha: string;
+  conclusion: Conclusion;
+  title: string;
+  reasons: string[];
+  deliveryId: string | null;
+  delegationId: string | null;
+  checkRunId: number | null;
+  errorId: string | null;
+  evaluatedAt: Date;
+}
+
+/** Stores one decision and returns its id (`dec_...`). */
+export async function recordDecision(db: Database, entry: DecisionEntry): Promise<string> {
+  const id = `dec_${randomBytes(8).toString("hex")}`;
+  await db.decision.create({
+    data: {
+      id,
+      repoId: BigInt(entry.repo.id),
+      repoFullName: entry.repo.fullName,
+      prNumber: entry.prNumber,
+      headSha: entry.headSha,
+      conclusion: entry.conclusion,
+      title: entry.title,
+      reasons: JSON.stringify(entry.reasons),
+      deliveryId: entry.deliveryId,
+      delegationId: entry.delegationId,
+      checkRunId: entry.checkRunId === null ? null : BigInt(entry.checkRunId),
+      errorId: entry.errorId,
+      evaluatedAt: entry.evaluatedAt,
+    },
+  });
+  return id;
+}
+
+/** Open pull requests (by number) whose latest decisions relied on a delegation. */
+export async function pullRequestsDecidedWithDelegation(db: Database, delegationId: string): Promise<number[]> {
+  const rows = await db.decision.findMany({
+    where: { delegationId, prNumber: { not: null } },
+    select: { prNumber: true },
+    distinct: ["prNumber"],
+  });
+  return rows.map((row) => row.prNumber).filter((number): number is number => number !== null);
+}

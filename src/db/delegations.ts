@@ -1,0 +1,148 @@
+import { randomBytes } from "node:crypto";
+import { z } from "zod";
+import type { DelegationRecord, TaskRef } from "../policy/types.js";
+import type { Database } from "./client.js";
+import type { Delegation as DelegationRow } from "./generated/sqlite/client.js";
+
+/** What a `/delegate` command records. */
+export interface NewDelegation {
+  installationId: number | null;
+  repo: { id: number; fullName: string };
+  subjectType: "pull_request" | "issue";
+  subjectNumber: number;
+  owner: { id: number; login: string };
+  agent: { id: number | null; login: string } | null;
+  task: TaskRef;
+  scopePaths: string[];
+  expiresAt: Date | null;
+  comment: { id: number; url: string };
+}
+
+/** A delegation id a human can quote: `dlg_` and 16 hex digits. */
+export function newDelegationId(): string {
+  return `dlg_${randomBytes(8).toString("hex")}`;
+}
+
+const scopeSchema = z.array(z.string());
+
+/** Maps a stored row to the engine's view of a delegation. */
+export function toDelegationRecord(row: DelegationRow): DelegationRecord {
+  return {
+    id: row.id,
+    subjectType: row.subjectType === "issue" ? "issue" : "pull_request",
+    subjectNumber: row.subjectNumber,
+    owner: { id: Number(row.ownerId), login: row.ownerLogin },
+    agent: row.agentLogin ? { id: row.agentId === null ? null : Number(row.agentId), login: row.agentLogin } : null,
+    task: { kind: row.taskKind as TaskRef["kind"], ref: row.taskRef, url: row.taskUrl },
+    scopePaths: scopeSchema.parse(JSON.parse(row.scopePaths)),
+    expiresAt: row.expiresAt,
+    commentUrl: row.commentUrl,
+    status: row.status === "revoked" ? "revoked" : row.status === "expired" ? "expired" : "active",
+    createdAt: row.createdAt,
+    revokedAt: row.revokedAt,
+    revokedByLogin: row.revokedByLogin,
+    revokeReason: row.revokeReason,
+  };
+}
+
+/** Records a new, active delegation. */
+export async function createDelegation(db: Database, input: NewDelegation, now: Date): Promise<DelegationRecord> {
+  const row = await db.delegation.create({
+    data: {
+      id: newDelegationId(),
+      installationId: input.installationId === null ? null : BigInt(input.installationId),
+      repoId: BigInt(input.repo.id),
+      repoFullName: input.repo.fullName,
+      subjectType: input.subjectType,
+      subjectNumber: input.subjectNumber,
+      ownerId: BigInt(input.owner.id),
+      ownerLogin: input.owner.login,
+      agentLogin: input.agent?.login ?? null,
+      agentId: input.agent?.id == null ? null : BigInt(input.agent.id),
+      taskKind: input.task.kind,
+      taskRef: input.task.ref,
+      taskUrl: input.task.url,
+      scopePaths: JSON.stringify(input.scopePaths),
+      expiresAt: input.expiresAt,
+      commentId: BigInt(input.comment.id),
+      commentUrl: input.comment.url,
+      status: "active",
+      createdAt: now,
+    },
+  });
+  return toDelegationRecord(row);
+}
+
+/** Delegations (any status) given on a pull request or on any of `issueNumbers`. */
+export async function delegationsForPullRequest(
+  db: Database,
+  repoId: number,
+  prNumber: number,
+  issueNumbers: readonly number[],
+): Promise<DelegationRecord[]> {
+  const rows = await db.delegation.findMany({
+    where: {
+      repoId: BigInt(repoId),
+      OR: [
+        { subjectType: "pull_request", subjectNumber: prNumber },
+        ...(issueNumbers.length > 0 ? [{ subjectType: "issue", subjectNumber: { in: [...issueNumbers] } }] : []),
+      ],
+    },
+    orderBy: { createdAt: "desc" },
+  });
+  return rows.map(toDelegationRecord);
+}
+
+/** Active delegations given on one issue or pull request. */
+export async function activeDelegationsOn(
+  db: Database,
+  repoId: number,
+  subjectType: "pull_request" | "issue",
+  subjectNumber: number,
+): Promise<DelegationRecord[]> {
+  const rows = await db.delegation.findMany({
+    where: { repoId: BigInt(repoId), subjectType, subjectNumber, status: "active" },
+    orderBy: { createdAt: "desc" },
+  });
+  return rows.map(toDelegationRecord);
+}
+
+/** Marks a delegation revoked; a no-op (returns false) when it was no longer active. */
+export async function revokeDelegation(
+  db: Database,
+  id: string,
+  by: { id: number; login: string },
+  reason: string | null,
+  now: Date,
+): Promise<boolean> {
+  const result = await db.delegation.updateMany({
+    where: { id, status: "active" },
+    data: { status: "revoked", revokedAt: now, revokedById: BigInt(by.id), revokedByLogin: by.login, revokeReason: reason },
+  });
+  return result.count === 1;
+}
+
+/** An active delegation whose expiry has passed, with what is needed to re-evaluate its PRs. */
+export interface DueDelegation {
+  delegation: DelegationRecord;
+  installationId: number | null;
+  repoId: number;
+  repoFullName: string;
+}
+
+/** Active delegations whose expiry is at or before `now`. */
+export async function delegationsPastExpiry(db: Database, now: Date): Promise<DueDelegation[]> {
+  const rows = await db.delegation.findMany({ where: { status: "active", expiresAt: { lte: now } }, take: 200 });
+  return rows.map((row) => ({
+    delegation: toDelegationRecord(row),
+    installationId: row.installationId === null ? null : Number(row.installationId),
+    repoId: Number(row.repoId),
+    repoFullName: row.repoFullName,
+  }));
+}
+
+/** Marks a delegation expired; false when another process got there first. */
+export async function markDelegationExpired(db: Database, id: string): Promise<boolean> {
+  const result = await db.delegation.updateMany({ where: { id, status: "active" }, data: { status: "expired" } });
+  return result.count === 1;
+}

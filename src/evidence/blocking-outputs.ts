@@ -1,0 +1,74 @@
+import type { ConfigProblem } from "../config/repo-policy-loader.js";
+import type { CheckRunOutput, EvaluationMeta } from "./check-run-output.js";
+import { footer } from "./check-run-output.js";
+import { code, escapeText, login, shortSha } from "./markdown.js";
+
+/** Evidence for an evaluation that failed: blocking, with an id the operator can find in the logs. */
+export function renderEvaluationFailure(errorId: string, cause: string, headSha: string, meta: EvaluationMeta): CheckRunOutput {
+  return {
+    title: "Could not evaluate: blocked until Countersign can",
+    summary: [
+      "**Decision: blocked** — Countersign could not evaluate this change, so it fails closed.",
+      "",
+      `- What failed: ${escapeText(cause)}`,
+      `- Error id: ${code(errorId)} (search the app's logs for it)`,
+      "",
+      "### What to do next",
+      "Re-run this check once the cause is fixed (the **Re-run** button on this check, or push a commit). If it keeps failing, give the error id to whoever operates Countersign.",
+      "",
+      footer(headSha, meta),
+    ].join("\n"),
+  };
+}
+
+/** Evidence for a policy file that does not validate: blocking, naming each bad key. */
+export function renderInvalidConfig(problems: ConfigProblem[], source: string, headSha: string, meta: EvaluationMeta): CheckRunOutput {
+  const first = problems[0];
+  return {
+    title: `Invalid .github/countersign.yml: ${first ? first.path : "unreadable"}`,
+    summary: [
+      "**Decision: blocked** — the Countersign policy that applies to this repository is invalid, and a broken policy never falls back to defaults.",
+      "",
+      `Policy file: ${code(source)}`,
+      "",
+      "| Key | Problem |",
+      "| --- | --- |",
+      ...problems.slice(0, 50).map((problem) => `| ${code(problem.path)} | ${escapeText(problem.message)} |`),
+      "",
+      "### What to do next",
+      "Fix the keys above in the policy file on the base branch (see the configuration reference in Countersign's README), then re-run this check.",
+      "",
+      footer(headSha, meta),
+    ].join("\n"),
+  };
+}
+
+/** What is known of a push that went straight to a protected branch. */
+export interface DirectPush {
+  ref: string;
+  headSha: string;
+  pusher: { id: number | null; login: string };
+  identity: string;
+  commits: Array<{ sha: string; message: string }>;
+  compareUrl: string | null;
+}
+
+/** Evidence for an agent's direct push to the default branch: always failing. */
+export function renderDirectPush(push: DirectPush, meta: EvaluationMeta): CheckRunOutput {
+  const commits = push.commits.slice(0, 20).map((commit) => `- ${shortSha(commit.sha)} ${code(commit.message.split("\n")[0] ?? "")}`);
+  return {
+    title: "Direct push by an agent, not reviewed",
+    summary: [
+      `**Decision: blocked** — ${login(push.pusher.login)} (id ${push.pusher.id ?? "unknown"}), the agent identity **${escapeText(push.identity)}**, pushed directly to ${code(push.ref)} without a pull request: no human delegated or approved this change.`,
+      "",
+      "### Commits pushed",
+      ...(commits.length > 0 ? commits : ["- (none listed in the push)"]),
+      ...(push.commits.length > 20 ? [`- … and ${push.commits.length - 20} more`] : []),
+      "",
+      "### What to do next",
+      "Review these commits now; revert them or open a pull request for them if they should not stand. Then stop the agent from pushing to this branch: give its app no write access to it, or add a ruleset or branch protection that requires a pull request (and this check) before merging.",
+      "",
+      footer(push.headSha, meta),
+    ].join("\n"),
+  };
+}

@@ -1,0 +1,64 @@
+import type { DelegationRecord } from "../policy/types.js";
+import { code, escapeText, link, login } from "./markdown.js";
+
+// Replies to `/delegate` commands. Every command gets one: what was recorded, or why nothing was.
+
+/** The reply confirming a recorded delegation. */
+export function delegationRecordedReply(delegation: DelegationRecord, agentLogins: string[], commandUrl: string): string {
+  const task = delegation.task.url ? link(delegation.task.ref, delegation.task.url) : code(delegation.task.ref);
+  const agent = delegation.agent
+    ? login(delegation.agent.login)
+    : agentLogins.length > 0
+      ? agentLogins.map(login).join(", ")
+      : "the agent that works on this pull request";
+  return [
+    `**Countersign recorded a delegation** (${link("command", commandUrl)})`,
+    "",
+    `- Record: ${code(delegation.id)}`,
+    `- Owner: ${login(delegation.owner.login)}`,
+    `- Agent: ${agent}`,
+    `- Task: ${task}`,
+    `- Scope: ${delegation.scopePaths.length > 0 ? delegation.scopePaths.map((glob) => code(glob)).join(", ") : "whole repository"}`,
+    `- Expires: ${delegation.expiresAt ? delegation.expiresAt.toISOString() : "no expiry"}`,
+    "",
+    delegation.subjectType === "issue"
+      ? `A pull request by this agent that references this issue is linked to this delegation. It still needs an approval of its head commit by someone with write permission other than ${login(delegation.owner.login)}.`
+      : `This pull request still needs an approval of its head commit by someone with write permission other than ${login(delegation.owner.login)}.`,
+    "",
+    "_Editing or deleting this command later does not change the record; use `/delegate revoke [reason]`._",
+  ].join("\n");
+}
+
+/** The reply confirming revocations. */
+export function revokedReply(revoked: DelegationRecord[], notAllowed: DelegationRecord[], reason: string | null): string {
+  const lines = [
+    `**Countersign revoked ${revoked.length === 1 ? "a delegation" : `${revoked.length} delegations`}**`,
+    "",
+    ...revoked.map((delegation) => `- ${code(delegation.id)} by ${login(delegation.owner.login)} (task ${code(delegation.task.ref)})`),
+    ...(reason ? ["", `Reason: ${escapeText(reason)}`] : []),
+    "",
+    "Pull requests that relied on it are blocked again until a new delegation is recorded.",
+  ];
+  if (notAllowed.length > 0) {
+    lines.push("", `Not revoked (only their owner or a repository admin may): ${notAllowed.map((delegation) => code(delegation.id)).join(", ")}`);
+  }
+  return lines.join("\n");
+}
+
+/** The reply refusing a command, saying why; nothing was recorded. */
+export function refusedReply(why: string): string {
+  return [`**Countersign did not record this command.** ${why}`, "", "_Nothing was changed._"].join("\n");
+}
+
+/** The reply to a malformed command, with its usage. */
+export function malformedReply(error: string, usageText: string): string {
+  return [
+    `**Countersign could not read this command:** ${escapeText(error)}.`,
+    "",
+    "Usage:",
+    "```",
+    usageText,
+    "```",
+    "_Nothing was changed._",
+  ].join("\n");
+}

@@ -1,0 +1,17 @@
+import type { Context } from "probot";
+import type { Services } from "../services/deps.js";
+import { evaluateAndReport } from "../services/evaluate-pull-request.js";
+import { eventContext } from "./event-context.js";
+
+/** The review actions that can change which approvals count. */
+export const REVIEW_ACTIONS = ["submitted", "edited", "dismissed"] as const;
+
+/**
+ * pull_request_review: re-evaluate. The review in the payload is not trusted on its own: the
+ * evaluation reads every review (and its commit) back from GitHub.
+ */
+export async function onPullRequestReview(services: Services, context: Context<"pull_request_review">): Promise<void> {
+  const { pull_request: pr } = context.payload;
+  if (pr.state !== "open") return;
+  await evaluateAndReport(services, eventContext(context, context.payload), { prNumber: pr.number, headShaHint: pr.head.sha });
+}

@@ -1,0 +1,26 @@
+import type { Context } from "probot";
+import type { Services } from "../services/deps.js";
+import { failClosed } from "../services/fail-closed.js";
+import { flagDirectPush } from "../services/flag-direct-push.js";
+import { eventContext } from "./event-context.js";
+
+/** push: flag agents pushing straight to the default branch. Branch pushes are judged via their PRs. */
+export async function onPush(services: Services, context: Context<"push">): Promise<void> {
+  const { payload } = context;
+  if (payload.deleted || payload.ref !== `refs/heads/${payload.repository.default_branch}`) return;
+  const event = eventContext(context, payload);
+  const sender = payload.sender;
+  try {
+    await flagDirectPush(services, event, {
+      ref: payload.ref,
+      defaultBranch: payload.repository.default_branch,
+      headSha: payload.after,
+      deleted: payload.deleted,
+      sender: sender ? { id: sender.id, login: sender.login, kind: sender.type === "Bot" ? "bot" : sender.type === "User" ? "user" : "unknown" } : { id: null, login: "unknown", kind: "unknown" },
+      commits: payload.commits.map((commit) => ({ sha: commit.id, message: commit.message })),
+      compareUrl: payload.compare ?? null,
+    });
+  } catch (error) {
+    await failClosed(services, event, { prNumber: null, headSha: payload.after }, error);
+  }
+}

@@ -1,0 +1,36 @@
+import type { ApplicationFunction, Probot } from "probot";
+import { onCheckRunRerequested, onCheckSuiteRerequested } from "./handlers/check-rerequest.js";
+import { onIssueComment } from "./handlers/issue-comment.js";
+import { onPullRequest, PULL_REQUEST_ACTIONS } from "./handlers/pull-request.js";
+import { onPullRequestReview, REVIEW_ACTIONS } from "./handlers/pull-request-review.js";
+import { onPush } from "./handlers/push.js";
+import type { Services } from "./services/deps.js";
+import { sweepExpiredDelegations } from "./services/expire-delegations.js";
+
+export interface AppOptions {
+  /** How often to look for expired delegations, in milliseconds; 0 turns the sweep off. */
+  expirySweepMs: number;
+  /** Facts about start-up (database, migrations) to log once the app is loaded. */
+  startup?: Record<string, unknown>;
+}
+
+/** Countersign as a Probot app: which events reach which handler. No logic lives here. */
+export function countersignApp(services: Services, options: AppOptions): ApplicationFunction {
+  return (app: Probot) => {
+    if (options.startup) app.log.info(options.startup, "countersign: ready");
+    app.on(PULL_REQUEST_ACTIONS.map((action) => `pull_request.${action}` as const), (context) => onPullRequest(services, context));
+    app.on(REVIEW_ACTIONS.map((action) => `pull_request_review.${action}` as const), (context) => onPullRequestReview(services, context));
+    app.on("issue_comment.created", (context) => onIssueComment(services, context));
+    app.on("check_run.rerequested", (context) => onCheckRunRerequested(services, context));
+    app.on("check_suite.rerequested", (context) => onCheckSuiteRerequested(services, context));
+    app.on("push", (context) => onPush(services, context));
+
+    if (options.expirySweepMs > 0) {
+      const sweep = () =>
+        sweepExpiredDelegations(services, (installationId) => app.auth(installationId), app.log).catch((error: unknown) =>
+          app.log.error({ err: error }, "countersign: expiry sweep failed; it will run again"),
+        );
+      setInterval(sweep, options.expirySweepMs).unref();
+    }
+  };
+}

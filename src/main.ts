@@ -1,0 +1,43 @@
+import { existsSync } from "node:fs";
+import { run } from "probot";
+import { parseEnv } from "./config/env.schema.js";
+import { openDatabase } from "./db/client.js";
+import { PermissionReader } from "./github/permissions.js";
+import { countersignApp } from "./index.js";
+import { KeyedSerializer } from "./services/keyed-serializer.js";
+
+// `npm start`: validate Countersign's settings, open the database and apply pending migrations, then
+// hand over to Probot, which reads its own standard environment (APP_ID, PRIVATE_KEY, WEBHOOK_SECRET,
+// GHE_HOST, GHE_PROTOCOL, PORT, ...). Without APP_ID, Probot serves its setup page, which registers
+// the app on GitHub from app.yml.
+async function main(): Promise<void> {
+  // Probot loads .env too, but only inside run(); Countersign's own settings are needed before that.
+  if (existsSync(".env")) process.loadEnvFile(".env");
+  const env = parseEnv(process.env);
+  const database = await openDatabase(env.DATABASE_URL);
+  const services = {
+    db: database.db,
+    permissions: new PermissionReader(env.COUNTERSIGN_PERMISSION_TTL_SECONDS * 1000),
+    serializer: new KeyedSerializer(),
+    clock: () => new Date(),
+  };
+  const server = await run(
+    countersignApp(services, {
+      expirySweepMs: env.COUNTERSIGN_EXPIRY_SWEEP_SECONDS * 1000,
+      startup: { database: database.location, migrationsAppliedNow: database.appliedMigrations },
+    }),
+  );
+  // Probot stops the server on SIGINT itself; SIGTERM is what process managers and containers send.
+  process.once("SIGTERM", () => {
+    void server
+      .stop()
+      .catch(() => undefined)
+      .then(() => database.close())
+      .finally(() => process.exit(0));
+  });
+}
+
+main().catch((error: unknown) => {
+  console.error(`countersign: failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

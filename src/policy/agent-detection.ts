@@ -1,0 +1,108 @@
+import { accountFromNoreplyEmail, matchAgentIdentity, sameActor, type IdentityMatch } from "./agent-identities.js";
+import type { RepoPolicy } from "./repo-policy.js";
+import type { Actor, CommitFacts, CommitPerson, PullRequestFacts } from "./types.js";
+
+/** One piece of evidence that an agent took part in a pull request. */
+export type AgentSignal =
+  | { kind: "pr-author"; actor: Actor; identity: string; matchedBy: IdentityMatch["matchedBy"] }
+  | {
+      kind: "commit-author" | "commit-committer" | "commit-co-author";
+      sha: string;
+      actor: Actor;
+      identity: string;
+      matchedBy: IdentityMatch["matchedBy"];
+    }
+  | { kind: "trailer"; sha: string; trailer: string; rule: string };
+
+/**
+ * `authored`: the PR's author is an agent identity. `assisted`: a human opened it, but an agent wrote
+ * or co-wrote at least one commit. `none`: no agent signal at all.
+ */
+export type AgentInvolvement = "none" | "authored" | "assisted";
+
+export interface AgentDetection {
+  involvement: AgentInvolvement;
+  signals: AgentSignal[];
+  /** Agent accounts seen (PR author, commit authors/committers), without duplicates. */
+  agents: Actor[];
+}
+
+// Commit messages are agent-written and unbounded; trailers live at the end of short messages, and
+// scanning a bounded prefix keeps a hostile 10 MB message from costing anything.
+const MAX_MESSAGE_SCAN = 64 * 1024;
+
+/** A `Key: value` line of a commit message. */
+export interface Trailer {
+  key: string;
+  value: string;
+  line: string;
+}
+
+/**
+ * Every `Key: value` line of a message. Git only treats the last paragraph as trailers, but matching
+ * any such line can only find more agent involvement, never less, so it errs on the strict side.
+ */
+export function parseTrailers(message: string): Trailer[] {
+  const trailers: Trailer[] = [];
+  for (const raw of message.slice(0, MAX_MESSAGE_SCAN).split(/\r?\n/)) {
+    const line = raw.trim();
+    const match = /^([A-Za-z][A-Za-z0-9-]{0,63})\s*:\s*(\S.*)$/.exec(line);
+    if (match) trailers.push({ key: (match[1] as string).toLowerCase(), value: match[2] as string, line });
+  }
+  return trailers;
+}
+
+/** The GitHub account behind a commit person: the one GitHub resolved, else its noreply address. */
+export function commitPersonAccount(person: CommitPerson): Actor | null {
+  return person.account ?? accountFromNoreplyEmail(person.email);
+}
+
+function commitSignals(commit: CommitFacts, policy: RepoPolicy): AgentSignal[] {
+  const signals: AgentSignal[] = [];
+  const people: Array<{ kind: "commit-author" | "commit-committer" | "commit-co-author"; person: CommitPerson }> = [
+    ...commit.authors.map((person, index) => ({
+      kind: index === 0 ? ("commit-author" as const) : ("commit-co-author" as const),
+      person,
+    })),
+    ...(commit.committer ? [{ kind: "commit-committer" as const, person: commit.committer }] : []),
+  ];
+  for (const { kind, person } of people) {
+    const account = commitPersonAccount(person);
+    if (!account) continue;
+    const match = matchAgentIdentity(account, policy.identities);
+    if (match) signals.push({ kind, sha: commit.sha, actor: account, identity: match.identity.name, matchedBy: match.matchedBy });
+  }
+  for (const trailer of parseTrailers(commit.message)) {
+    const rule = policy.trailerRules.find((candidate) => candidate.key === trailer.key && candidate.pattern.test(trailer.value));
+    if (rule) {
+      signals.push({ kind: "trailer", sha: commit.sha, trailer: trailer.line, rule: rule.name });
+      continue;
+    }
+    // A co-author trailer naming an agent's own noreply address identifies it even when no rule does.
+    if (trailer.key === "co-authored-by") {
+      const email = /<([^>]+)>/.exec(trailer.value)?.[1];
+      const account = email ? accountFromNoreplyEmail(email) : null;
+      const match = account ? matchAgentIdentity(account, policy.identities) : null;
+      if (match) signals.push({ kind: "trailer", sha: commit.sha, trailer: trailer.line, rule: match.identity.name });
+    }
+  }
+  return signals;
+}
+
+/** Finds every sign of agent involvement in a pull request and classifies it. */
+export function detectAgents(pr: Pick<PullRequestFacts, "author" | "commits">, policy: RepoPolicy): AgentDetection {
+  const signals: AgentSignal[] = [];
+  const authorMatch = matchAgentIdentity(pr.author, policy.identities);
+  if (authorMatch) {
+    signals.push({ kind: "pr-author", actor: pr.author, identity: authorMatch.identity.name, matchedBy: authorMatch.matchedBy });
+  }
+  for (const commit of pr.commits) signals.push(...commitSignals(commit, policy));
+
+  const agents: Actor[] = [];
+  for (const signal of signals) {
+    if (signal.kind === "trailer") continue;
+    if (!agents.some((known) => sameActor(known, signal.actor))) agents.push(signal.actor);
+  }
+  const involvement: AgentInvolvement = authorMatch ? "authored" : signals.length > 0 ? "assisted" : "none";
+  return { involvement, signals, agents };
+}

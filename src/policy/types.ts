@@ -1,0 +1,105 @@
+// The typed interface between the GitHub data layer and the pure policy engine. Everything here is a
+// plain value: the engine never sees Octokit, Prisma or a webhook payload, so it can be tested with
+// hand-written facts and reasoned about without I/O.
+
+/** What kind of GitHub account an actor is, as GitHub says (never as the actor's text claims). */
+export type ActorKind = "user" | "bot" | "organization" | "mannequin" | "unknown";
+
+/** A GitHub account. `login` is as REST spells it (bots keep their `[bot]` suffix). */
+export interface Actor {
+  id: number | null;
+  login: string;
+  kind: ActorKind;
+}
+
+/** A person on a commit: git's name and email, and the GitHub account GitHub resolved, if any. */
+export interface CommitPerson {
+  name: string;
+  email: string;
+  account: Actor | null;
+}
+
+/** One commit of a pull request. `authors` includes co-authors from `Co-authored-by` trailers. */
+export interface CommitFacts {
+  sha: string;
+  message: string;
+  authors: CommitPerson[];
+  committer: CommitPerson | null;
+}
+
+export type ReviewState = "APPROVED" | "CHANGES_REQUESTED" | "COMMENTED" | "DISMISSED" | "PENDING";
+
+/** A submitted pull-request review. `commitSha` is the head the review was given on. */
+export interface ReviewFacts {
+  id: number;
+  reviewer: Actor;
+  state: ReviewState;
+  commitSha: string | null;
+  submittedAt: string | null;
+  url: string;
+}
+
+/** The repository a subject lives in. */
+export interface RepoRef {
+  id: number;
+  owner: string;
+  name: string;
+  fullName: string;
+  htmlUrl: string;
+}
+
+/** Everything the engine needs to know about a pull request, read from GitHub. */
+export interface PullRequestFacts {
+  repo: RepoRef;
+  number: number;
+  url: string;
+  title: string;
+  body: string;
+  author: Actor;
+  headSha: string;
+  headRef: string;
+  baseRef: string;
+  isDraft: boolean;
+  state: "OPEN" | "CLOSED" | "MERGED";
+  commits: CommitFacts[];
+  reviews: ReviewFacts[];
+  files: string[];
+  /** Issue numbers in the same repository that GitHub links as closed by this PR. */
+  closingIssues: number[];
+}
+
+/** A repository permission as GitHub's collaborator-permission API reports it. */
+export type Permission = "admin" | "write" | "read" | "none";
+
+/** Whether `permission` is write or higher (maintain reports as write, triage as read). */
+export function canWrite(permission: Permission): boolean {
+  return permission === "admin" || permission === "write";
+}
+
+/** How a task was referenced in a `/delegate` command. */
+export interface TaskRef {
+  kind: "issue" | "url" | "ticket";
+  ref: string;
+  url: string | null;
+}
+
+/** `expired` is set once the expiry sweep has acted on a delegation past its `expiresAt`. */
+export type DelegationStatus = "active" | "revoked" | "expired";
+
+/** A recorded delegation, as the engine sees it. */
+export interface DelegationRecord {
+  id: string;
+  subjectType: "pull_request" | "issue";
+  subjectNumber: number;
+  owner: { id: number; login: string };
+  agent: { id: number | null; login: string } | null;
+  task: TaskRef;
+  scopePaths: string[];
+  expiresAt: Date | null;
+  commentUrl: string;
+  status: DelegationStatus;
+  createdAt: Date;
+  revokedAt: Date | null;
+  revokedByLogin: string | null;
+  revokeReason: string | null;
+}

@@ -1,0 +1,30 @@
+import type { Logger, ProbotOctokit } from "probot";
+import type { Database } from "../db/client.js";
+import type { PermissionReader } from "../github/permissions.js";
+import type { KeyedSerializer } from "./keyed-serializer.js";
+
+/** What the services need from the outside world, passed in so tests can control every piece. */
+export interface Services {
+  db: Database;
+  permissions: PermissionReader;
+  /** Evaluations of the same pull request run one at a time, in arrival order. */
+  serializer: KeyedSerializer;
+  clock: () => Date;
+}
+
+/** The repository an event concerns. */
+export interface RepoContext {
+  owner: string;
+  name: string;
+  id: number;
+  fullName: string;
+}
+
+/** Who, where and how an event reached Countersign. */
+export interface EventContext {
+  octokit: ProbotOctokit;
+  log: Logger;
+  repo: RepoContext;
+  deliveryId: string | null;
+  installationId: number | null;
+}

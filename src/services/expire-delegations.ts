@@ -1,0 +1,43 @@
+import type { Logger, ProbotOctokit } from "probot";
+import { appendAuditEvent } from "../db/audit-log.js";
+import { pullRequestsDecidedWithDelegation } from "../db/decisions.js";
+import { delegationsPastExpiry, markDelegationExpired } from "../db/delegations.js";
+import type { Services } from "./deps.js";
+import { evaluateAndReport } from "./evaluate-pull-request.js";
+
+/** Gives an Octokit authenticated as the app's installation. */
+export type InstallationOctokit = (installationId: number) => Promise<ProbotOctokit>;
+
+/**
+ * Marks delegations past their expiry as expired, logs each, and re-evaluates the pull requests that
+ * relied on them, so an expired delegation blocks merging at once instead of at the next webhook.
+ * Returns how many delegations expired.
+ */
+export async function sweepExpiredDelegations(services: Services, octokitFor: InstallationOctokit, log: Logger): Promise<number> {
+  const now = services.clock();
+  let expired = 0;
+  for (const due of await delegationsPastExpiry(services.db, now)) {
+    // Another replica may have taken this one; only the process that marks it acts on it.
+    if (!(await markDelegationExpired(services.db, due.delegation.id))) continue;
+    expired += 1;
+    const [owner = "", name = ""] = due.repoFullName.split("/");
+    await appendAuditEvent(services.db, {
+      type: "delegation.expired",
+      repo: { id: due.repoId, fullName: due.repoFullName },
+      subjectNumber: due.delegation.subjectNumber,
+      sha: null,
+      actor: null,
+      deliveryId: null,
+      payload: { delegationId: due.delegation.id, expiresAt: due.delegation.expiresAt?.toISOString() ?? null, owner: due.delegation.owner.login },
+      at: now,
+    });
+    if (due.installationId === null) continue;
+    const prNumbers = new Set(await pullRequestsDecidedWithDelegation(services.db, due.delegation.id));
+    if (due.delegation.subjectType === "pull_request") prNumbers.add(due.delegation.subjectNumber);
+    if (prNumbers.size === 0) continue;
+    const octokit = await octokitFor(due.installationId);
+    const event = { octokit, log, repo: { owner, name, id: due.repoId, fullName: due.repoFullName }, deliveryId: null, installationId: due.installationId };
+    for (const prNumber of prNumbers) await evaluateAndReport(services, event, { prNumber, headShaHint: null });
+  }
+  return expired;
+}

@@ -1,0 +1,106 @@
+import { randomBytes } from "node:crypto";
+import { ZodError } from "zod";
+import { appendAuditEvent } from "../db/audit-log.js";
+import { findCheckRunId, latestCheckRunForPullRequest, saveCheckRunId } from "../db/check-run-records.js";
+import { recordDecision } from "../db/decisions.js";
+import { renderEvaluationFailure } from "../evidence/blocking-outputs.js";
+import { writeCheckRun } from "../github/check-runs.js";
+import type { EventContext, Services } from "./deps.js";
+
+/** A short id that appears both in the blocking check run and in the log line with the full error. */
+export function newErrorId(): string {
+  return `cs-${randomBytes(5).toString("hex")}`;
+}
+
+/**
+ * What failed, in words fit for a check run: the kind of failure and where, never the raw message
+ * (which could carry request details). The full error goes to the log under the error id.
+ */
+export function describeFailure(error: unknown): string {
+  const err = error as { status?: number; name?: string; request?: { method?: string; url?: string }; errors?: unknown };
+  if (error instanceof ZodError) return "GitHub returned data in a shape Countersign did not expect";
+  if (typeof err.status === "number") {
+    const where = err.request?.url ? ` on ${err.request.method ?? "GET"} ${new URL(err.request.url).pathname}` : "";
+    const kind = err.status === 403 || err.status === 429 ? "GitHub API refused the request (permission or rate limit)" : "GitHub API error";
+    return `${kind}: HTTP ${err.status}${where}`;
+  }
+  if (err.name === "GraphqlResponseError" || Array.isArray(err.errors)) return "GitHub GraphQL query returned errors";
+  if (typeof err.name === "string" && err.name.startsWith("PrismaClient")) return "Countersign's database could not be read or written";
+  if (error instanceof Error && /SQLITE|database/i.test(error.message)) return "Countersign's database could not be read or written";
+  return "an unexpected error inside Countersign";
+}
+
+async function findHeadSha(services: Services, event: EventContext, prNumber: number | null, hint: string | null): Promise<string | null> {
+  if (hint) return hint;
+  if (prNumber === null) return null;
+  try {
+    const { data } = await event.octokit.rest.pulls.get({ owner: event.repo.owner, repo: event.repo.name, pull_number: prNumber });
+    return data.head.sha;
+  } catch {
+    // GitHub is failing too: fall back to the last commit Countersign wrote a check run on.
+  }
+  try {
+    return (await latestCheckRunForPullRequest(services.db, event.repo.id, prNumber))?.headSha ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Handles a failed evaluation: logs the error with an id, and sets the check run on the head commit to
+ * a blocking "could not evaluate", replacing any earlier success on that commit. Each step is tried
+ * on its own, so a database outage still blocks the check and a GitHub outage is still logged.
+ */
+export async function failClosed(
+  services: Services,
+  event: EventContext,
+  subject: { prNumber: number | null; headSha: string | null },
+  error: unknown,
+): Promise<string> {
+  const errorId = newErrorId();
+  const cause = describeFailure(error);
+  event.log.error({ err: error, errorId, repo: event.repo.fullName, pr: subject.prNumber, deliveryId: event.deliveryId }, `countersign: evaluation failed (${errorId}): ${cause}`);
+  const now = services.clock();
+  const headSha = await findHeadSha(services, event, subject.prNumber, subject.headSha);
+  if (!headSha) {
+    event.log.error({ errorId }, "countersign: could not find the commit to block; the check run was not updated");
+    return errorId;
+  }
+  const output = renderEvaluationFailure(errorId, cause, headSha, { evaluatedAt: now, deliveryId: event.deliveryId, policySource: "not loaded" });
+  let checkRunId: number | null = null;
+  try {
+    const existing = await findCheckRunId(services.db, event.repo.id, headSha).catch(() => null);
+    checkRunId = await writeCheckRun(event.octokit, event.repo, existing, { headSha, conclusion: "failure", title: output.title, summary: output.summary });
+    if (checkRunId !== existing) await saveCheckRunId(services.db, event.repo.id, headSha, checkRunId, subject.prNumber).catch(() => undefined);
+  } catch (writeError) {
+    event.log.error({ err: writeError, errorId }, "countersign: could not write the blocking check run");
+  }
+  try {
+    await recordDecision(services.db, {
+      repo: { id: event.repo.id, fullName: event.repo.fullName },
+      prNumber: subject.prNumber,
+      headSha,
+      conclusion: "failure",
+      title: output.title,
+      reasons: ["evaluation-failed"],
+      deliveryId: event.deliveryId,
+      delegationId: null,
+      checkRunId,
+      errorId,
+      evaluatedAt: now,
+    });
+    await appendAuditEvent(services.db, {
+      type: "evaluation.failed",
+      repo: { id: event.repo.id, fullName: event.repo.fullName },
+      subjectNumber: subject.prNumber,
+      sha: headSha,
+      actor: null,
+      deliveryId: event.deliveryId,
+      payload: { errorId, cause },
+      at: now,
+    });
+  } catch (recordError) {
+    event.log.error({ err: recordError, errorId }, "countersign: could not record the failed evaluation");
+  }
+  return errorId;
+}

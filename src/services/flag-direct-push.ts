@@ -1,0 +1,78 @@
+import { loadRepoPolicy, type PolicyLoadResult } from "../config/repo-policy-loader.js";
+import { appendAuditEvent } from "../db/audit-log.js";
+import { recordDecision } from "../db/decisions.js";
+import { renderDirectPush, type DirectPush } from "../evidence/blocking-outputs.js";
+import { matchAgentIdentity } from "../policy/agent-identities.js";
+import { defaultPolicy } from "../policy/repo-policy.js";
+import type { Actor } from "../policy/types.js";
+import type { EventContext, Services } from "./deps.js";
+import { publishCheckRun } from "./evaluate-pull-request.js";
+
+/** A push to a repository, as the webhook reports it. */
+export interface PushRequest {
+  ref: string;
+  defaultBranch: string;
+  headSha: string;
+  deleted: boolean;
+  sender: Actor;
+  commits: Array<{ sha: string; message: string }>;
+  compareUrl: string | null;
+}
+
+/**
+ * Flags a push made by an agent identity straight to the default branch: a failing `Countersign`
+ * check run on the pushed head commit and an audit event. Pushes to other branches are judged through
+ * their pull requests. Returns whether the push was flagged.
+ */
+export async function flagDirectPush(services: Services, event: EventContext, push: PushRequest): Promise<boolean> {
+  if (push.deleted || push.ref !== `refs/heads/${push.defaultBranch}`) return false;
+  // The sender is the authenticated account that pushed; commit authors are only git metadata.
+  const loaded: PolicyLoadResult = await loadRepoPolicy(event.octokit, event.repo).catch((error: unknown) => {
+    event.log.warn({ err: error, repo: event.repo.fullName }, "countersign: could not read the policy; checking the push against built-in agent identities");
+    return { ok: false, source: "unreadable", problems: [] };
+  });
+  if (!loaded.ok) {
+    // A broken policy still leaves the built-in agents recognisable: flag what can be flagged.
+    event.log.warn({ repo: event.repo.fullName, problems: loaded.problems }, "countersign: invalid policy; checking the push against built-in agent identities");
+  }
+  const identities = loaded.ok ? loaded.policy.identities : defaultPolicy().identities;
+  const match = matchAgentIdentity(push.sender, identities);
+  if (!match) return false;
+
+  const now = services.clock();
+  const flagged: DirectPush = {
+    ref: push.ref,
+    headSha: push.headSha,
+    pusher: { id: push.sender.id, login: push.sender.login },
+    identity: match.identity.name,
+    commits: push.commits,
+    compareUrl: push.compareUrl,
+  };
+  const output = renderDirectPush(flagged, { evaluatedAt: now, deliveryId: event.deliveryId, policySource: loaded.ok ? loaded.policy.source : "invalid; built-in agent identities used" });
+  const checkRunId = await publishCheckRun(services, event, { headSha: push.headSha, prNumber: null }, "failure", output);
+  await recordDecision(services.db, {
+    repo: { id: event.repo.id, fullName: event.repo.fullName },
+    prNumber: null,
+    headSha: push.headSha,
+    conclusion: "failure",
+    title: output.title,
+    reasons: ["direct-push-by-agent"],
+    deliveryId: event.deliveryId,
+    delegationId: null,
+    checkRunId,
+    errorId: null,
+    evaluatedAt: now,
+  });
+  await appendAuditEvent(services.db, {
+    type: "push.flagged",
+    repo: { id: event.repo.id, fullName: event.repo.fullName },
+    subjectNumber: null,
+    sha: push.headSha,
+    actor: { id: push.sender.id, login: push.sender.login },
+    deliveryId: event.deliveryId,
+    payload: { ref: push.ref, identity: match.identity.name, matchedBy: match.matchedBy, commits: push.commits.map((commit) => commit.sha), checkRunId },
+    at: now,
+  });
+  event.log.warn({ repo: event.repo.fullName, sha: push.headSha, sender: push.sender.login }, "countersign: direct push to the default branch by an agent");
+  return true;
+}

@@ -1,0 +1,202 @@
+import { parseDelegateCommand, usage, type CommandSubject, type DelegateCommand } from "../commands/delegate-command.js";
+import { loadRepoPolicy, type PolicyLoadResult } from "../config/repo-policy-loader.js";
+import { appendAuditEvent, type AuditEventType } from "../db/audit-log.js";
+import { pullRequestsDecidedWithDelegation } from "../db/decisions.js";
+import { activeDelegationsOn, createDelegation, delegationsForPullRequest, revokeDelegation } from "../db/delegations.js";
+import { delegationRecordedReply, malformedReply, refusedReply, revokedReply } from "../evidence/command-replies.js";
+import { postComment } from "../github/comments.js";
+import { openPullRequestsReferencingIssue } from "../github/issue-pull-requests.js";
+import { fetchPullRequestFacts } from "../github/pull-request-facts.js";
+import { matchAgentIdentity, sameActor } from "../policy/agent-identities.js";
+import { detectAgents } from "../policy/agent-detection.js";
+import { applicableDelegations, resolveNamedAgent } from "../policy/delegation.js";
+import { referencedIssues } from "../policy/issue-references.js";
+import type { Actor, DelegationRecord, PullRequestFacts } from "../policy/types.js";
+import { canWrite } from "../policy/types.js";
+import type { EventContext, Services } from "./deps.js";
+import { evaluateAndReport } from "./evaluate-pull-request.js";
+
+/** A comment that may hold a `/delegate` command. */
+export interface CommandRequest {
+  subject: CommandSubject;
+  number: number;
+  /** The repository's web address (`https://github.com/o/r`, or the GHES host), for task links. */
+  repoHtmlUrl: string;
+  comment: { id: number; url: string; body: string };
+  /** The comment's author, as GitHub authenticated it (never a name written in the comment). */
+  sender: { id: number; login: string; type: string };
+}
+
+type Outcome =
+  | { kind: "recorded"; delegation: DelegationRecord; agents: string[] }
+  | { kind: "revoked"; revoked: DelegationRecord[]; notAllowed: DelegationRecord[]; reason: string | null }
+  | { kind: "refused"; why: string };
+
+interface Subject {
+  facts: PullRequestFacts | null;
+  policy: PolicyLoadResult;
+}
+
+async function audit(services: Services, event: EventContext, request: CommandRequest, type: AuditEventType, payload: Record<string, unknown>): Promise<void> {
+  await appendAuditEvent(services.db, {
+    type,
+    repo: { id: event.repo.id, fullName: event.repo.fullName },
+    subjectNumber: request.number,
+    sha: null,
+    actor: { id: request.sender.id, login: request.sender.login },
+    deliveryId: event.deliveryId,
+    payload: { commentId: request.comment.id, commentUrl: request.comment.url, ...payload },
+    at: services.clock(),
+  });
+}
+
+/** Checks that hold for every command: a human, not an agent, not the PR's own agent. */
+function refuseNonHuman(request: CommandRequest, subject: Subject): string | null {
+  const sender: Actor = { id: request.sender.id, login: request.sender.login, kind: request.sender.type === "User" ? "user" : "bot" };
+  if (request.sender.type !== "User") return `@${sender.login} is a ${request.sender.type.toLowerCase()} account: only people can delegate or revoke.`;
+  if (!subject.policy.ok) return "the repository's Countersign policy (.github/countersign.yml) is invalid, so agent identities cannot be told apart from people. Fix the policy first; the check run names the bad keys.";
+  const agent = matchAgentIdentity(sender, subject.policy.policy.identities);
+  if (agent) return `@${sender.login} is an agent identity (${agent.identity.name}): agents can never delegate or revoke.`;
+  if (subject.facts) {
+    const detection = detectAgents(subject.facts, subject.policy.policy);
+    if (detection.agents.some((candidate) => sameActor(candidate, sender))) return `@${sender.login} is this pull request's own agent: it cannot delegate or revoke its own work.`;
+  }
+  return null;
+}
+
+async function delegate(services: Services, event: EventContext, request: CommandRequest, command: Extract<DelegateCommand, { kind: "delegate-pr" | "delegate-issue" }>, subject: Subject): Promise<Outcome> {
+  if (!subject.policy.ok) return { kind: "refused", why: "the policy is invalid." };
+  const permission = await services.permissions.get(event.octokit, event.repo, request.sender.login, { fresh: true });
+  if (!canWrite(permission)) return { kind: "refused", why: `@${request.sender.login} has ${permission} permission on this repository; delegating needs write or higher.` };
+
+  let agent: { id: number | null; login: string } | null = null;
+  let agentLogins: string[] = [];
+  if (command.kind === "delegate-issue") {
+    const named = resolveNamedAgent(command.agentLogin, subject.policy.policy);
+    if (!named) {
+      return { kind: "refused", why: `@${command.agentLogin} is not a known agent identity. Built-in agents are listed in Countersign's README; add others under \`agents.identities\` in .github/countersign.yml.` };
+    }
+    const identity = subject.policy.policy.identities.find((candidate) => candidate.name === named.identity);
+    agent = { id: identity?.ids.length === 1 ? (identity.ids[0] as number) : null, login: named.login };
+    agentLogins = [named.login];
+  } else if (subject.facts) {
+    agentLogins = detectAgents(subject.facts, subject.policy.policy).agents.map((actor) => actor.login);
+    if (subject.facts.author && matchAgentIdentity(subject.facts.author, subject.policy.policy.identities)) {
+      agent = { id: subject.facts.author.id, login: subject.facts.author.login };
+    }
+  }
+
+  const now = services.clock();
+  const delegation = await createDelegation(
+    services.db,
+    {
+      installationId: event.installationId,
+      repo: { id: event.repo.id, fullName: event.repo.fullName },
+      subjectType: request.subject,
+      subjectNumber: request.number,
+      owner: { id: request.sender.id, login: request.sender.login },
+      agent,
+      task: command.kind === "delegate-pr" ? command.task : { kind: "issue", ref: `#${request.number}`, url: `${request.repoHtmlUrl}/issues/${request.number}` },
+      scopePaths: command.scopePaths,
+      expiresAt: command.expiresIn ? new Date(now.getTime() + command.expiresIn.milliseconds) : null,
+      comment: { id: request.comment.id, url: request.comment.url },
+    },
+    now,
+  );
+  return { kind: "recorded", delegation, agents: agentLogins };
+}
+
+async function revoke(services: Services, event: EventContext, request: CommandRequest, reason: string | null, subject: Subject): Promise<Outcome> {
+  if (!subject.policy.ok) return { kind: "refused", why: "the policy is invalid." };
+  let active: DelegationRecord[];
+  if (request.subject === "issue" || !subject.facts) {
+    active = await activeDelegationsOn(services.db, event.repo.id, request.subject, request.number);
+  } else {
+    // On a PR, revoke whatever currently authorises it: its own delegations and a linked issue's.
+    const facts = subject.facts;
+    const issues = referencedIssues(facts);
+    const candidates = await delegationsForPullRequest(services.db, facts.repo.id, facts.number, issues);
+    const detection = detectAgents(facts, subject.policy.policy);
+    active = applicableDelegations(facts, issues, detection, candidates, subject.policy.policy).filter((delegation) => delegation.status === "active");
+  }
+  if (active.length === 0) return { kind: "refused", why: "there is no active delegation here to revoke." };
+
+  const ownsAll = active.every((delegation) => delegation.owner.id === request.sender.id);
+  const isAdmin = ownsAll ? false : (await services.permissions.get(event.octokit, event.repo, request.sender.login, { fresh: true })) === "admin";
+  const allowed = active.filter((delegation) => isAdmin || delegation.owner.id === request.sender.id);
+  const notAllowed = active.filter((delegation) => !allowed.includes(delegation));
+  if (allowed.length === 0) return { kind: "refused", why: `only the delegation's owner (${[...new Set(active.map((delegation) => `@${delegation.owner.login}`))].join(", ")}) or a repository admin may revoke it.` };
+
+  const now = services.clock();
+  const revoked: DelegationRecord[] = [];
+  for (const delegation of allowed) {
+    if (await revokeDelegation(services.db, delegation.id, { id: request.sender.id, login: request.sender.login }, reason, now)) revoked.push(delegation);
+  }
+  if (revoked.length === 0) return { kind: "refused", why: "the delegation was already revoked." };
+  return { kind: "revoked", revoked, notAllowed, reason };
+}
+
+async function loadSubject(event: EventContext, request: CommandRequest): Promise<Subject> {
+  if (request.subject === "pull_request") {
+    const facts = await fetchPullRequestFacts(event.octokit, event.repo, request.number);
+    return { facts, policy: await loadRepoPolicy(event.octokit, event.repo, facts.baseRef) };
+  }
+  return { facts: null, policy: await loadRepoPolicy(event.octokit, event.repo) };
+}
+
+async function reevaluate(services: Services, event: EventContext, request: CommandRequest, subject: Subject, outcome: Outcome): Promise<void> {
+  if (request.subject === "pull_request") {
+    await evaluateAndReport(services, event, { prNumber: request.number, headShaHint: subject.facts?.headSha ?? null, ...(subject.facts ? { preloaded: { facts: subject.facts, policy: subject.policy } } : {}) });
+    return;
+  }
+  // An issue delegation or revocation changes the pull requests that reference the issue.
+  const numbers = new Set(await openPullRequestsReferencingIssue(event.octokit, event.repo, request.number));
+  if (outcome.kind === "revoked") {
+    for (const delegation of outcome.revoked) {
+      for (const number of await pullRequestsDecidedWithDelegation(services.db, delegation.id)) numbers.add(number);
+    }
+  }
+  for (const number of numbers) await evaluateAndReport(services, event, { prNumber: number, headShaHint: null });
+}
+
+/**
+ * Handles a comment: if it holds a `/delegate` command, checks who wrote it, records or revokes the
+ * delegation, replies saying what was recorded (or why not), and re-evaluates what it affects.
+ * Returns false when the comment held no command.
+ */
+export async function handleDelegateCommand(services: Services, event: EventContext, request: CommandRequest): Promise<boolean> {
+  const parsed = parseDelegateCommand(request.comment.body, request.subject, request.repoHtmlUrl);
+  if (parsed === null) return false;
+  if (!parsed.ok) {
+    await postComment(event.octokit, event.repo, request.number, malformedReply(parsed.error, usage(request.subject)));
+    await audit(services, event, request, "command.malformed", { line: parsed.line.slice(0, 500), error: parsed.error });
+    return true;
+  }
+
+  const subject = await loadSubject(event, request);
+  const refusal = refuseNonHuman(request, subject);
+  const command = parsed.command;
+  const outcome: Outcome = refusal
+    ? { kind: "refused", why: refusal }
+    : command.kind === "revoke"
+      ? await revoke(services, event, request, command.reason, subject)
+      : await delegate(services, event, request, command, subject);
+
+  switch (outcome.kind) {
+    case "refused":
+      await postComment(event.octokit, event.repo, request.number, refusedReply(outcome.why));
+      await audit(services, event, request, "delegation.refused", { command: command.kind, why: outcome.why });
+      // A refusal changes nothing, so nothing is re-evaluated.
+      return true;
+    case "recorded":
+      await audit(services, event, request, "delegation.created", { delegationId: outcome.delegation.id, task: outcome.delegation.task, scopePaths: outcome.delegation.scopePaths, expiresAt: outcome.delegation.expiresAt?.toISOString() ?? null, agent: outcome.delegation.agent });
+      await postComment(event.octokit, event.repo, request.number, delegationRecordedReply(outcome.delegation, outcome.agents, request.comment.url));
+      break;
+    case "revoked":
+      for (const delegation of outcome.revoked) await audit(services, event, request, "delegation.revoked", { delegationId: delegation.id, reason: outcome.reason });
+      await postComment(event.octokit, event.repo, request.number, revokedReply(outcome.revoked, outcome.notAllowed, outcome.reason));
+      break;
+  }
+  await reevaluate(services, event, request, subject, outcome);
+  return true;
+}

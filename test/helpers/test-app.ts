@@ -1,0 +1,58 @@
+import { generateKeyPairSync, randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Probot, ProbotOctokit } from "probot";
+import { openDatabase, type Database } from "../../src/db/client.js";
+import { PermissionReader } from "../../src/github/permissions.js";
+import { countersignApp } from "../../src/index.js";
+import type { Services } from "../../src/services/deps.js";
+import { KeyedSerializer } from "../../src/services/keyed-serializer.js";
+
+// A throwaway key per run: the app signs JWTs with it, and the fake GitHub never checks them.
+const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
+
+export interface TestApp {
+  probot: Probot;
+  services: Services;
+  db: Database;
+  /** The clock the app sees; tests move it forward. */
+  now: { value: Date };
+  receive(name: string, payload: Record<string, unknown>, deliveryId?: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** A real Probot instance running Countersign on a fresh SQLite database (migrations applied). */
+export async function createTestApp(): Promise<TestApp> {
+  const dir = mkdtempSync(path.join(tmpdir(), "countersign-test-"));
+  const database = await openDatabase(`file:${path.join(dir, "countersign.db")}`);
+  const now = { value: new Date("2026-11-25T12:00:00Z") };
+  const services: Services = {
+    db: database.db,
+    permissions: new PermissionReader(60_000, () => now.value.getTime()),
+    serializer: new KeyedSerializer(),
+    clock: () => new Date(now.value),
+  };
+  const probot = new Probot({
+    appId: 123456,
+    privateKey,
+    logLevel: (process.env.TEST_LOG_LEVEL as "fatal" | undefined) ?? "fatal",
+    // Retries and throttling would turn a deliberate API error into waiting; production keeps both on.
+    Octokit: ProbotOctokit.defaults({ retry: { enabled: false }, throttle: { enabled: false } }),
+  });
+  await probot.load(countersignApp(services, { expirySweepMs: 0 }));
+  return {
+    probot,
+    services,
+    db: database.db,
+    now,
+    async receive(name, payload, deliveryId = randomUUID()) {
+      await probot.receive({ id: deliveryId, name, payload } as never);
+      return deliveryId;
+    },
+    async close() {
+      await database.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

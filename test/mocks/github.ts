@@ -1,0 +1,255 @@
+import nock from "nock";
+import { REPO, type PayloadUser, type PullRequestShape } from "../fixtures/payloads.js";
+
+// Typed nock builders for every GitHub endpoint Countersign calls, driven by a small model of the
+// repository's state (the pull request, its commits and reviews, who has which permission). Each
+// `expect*` call registers exactly the requests one step should make, so `nock.isDone()` proves that
+// nothing expected was skipped and `disableNetConnect` proves that nothing else was called.
+
+export const API = "https://api.github.com";
+const repoPath = `/repos/${REPO.owner}/${REPO.name}`;
+
+export type Permission = "admin" | "write" | "read" | "none";
+
+/** A commit of the fake pull request. Bots commit with their noreply address and no GitHub user. */
+export interface FakeCommit {
+  sha: string;
+  message: string;
+  author: PayloadUser;
+  /** Accounts GitHub resolves from `Co-authored-by` trailers (humans only; bots show as email). */
+  coAuthors?: PayloadUser[];
+  committer?: PayloadUser;
+}
+
+export interface FakeReview {
+  id: number;
+  reviewer: PayloadUser;
+  state: "APPROVED" | "CHANGES_REQUESTED" | "COMMENTED" | "DISMISSED";
+  commitSha: string;
+  submittedAt: string;
+}
+
+export interface FakePullRequest extends PullRequestShape {
+  commits: FakeCommit[];
+  reviews: FakeReview[];
+  files: string[];
+  closingIssues?: number[];
+}
+
+/** A check run as the fake GitHub holds it after Countersign's writes. */
+export interface RecordedCheckRun {
+  id: number;
+  headSha: string;
+  name: string;
+  status: string;
+  conclusion: string;
+  title: string;
+  summary: string;
+  writes: number;
+}
+
+export interface RecordedComment {
+  issueNumber: number;
+  body: string;
+}
+
+/**
+ * A reply whose body depends on the request's JSON body. nock 15.0.0 (the last release that runs on
+ * Node 20) calls reply functions with the fetch `Request` only, and treats a two-argument function as
+ * callback-style, so the documented `(uri, body)` form would hang.
+ */
+function replyFromBody<T>(build: (body: Record<string, any>) => T): (request: Request) => Promise<T> {
+  return async (request: Request) => build(JSON.parse(await request.clone().text()) as Record<string, any>);
+}
+
+function gitActor(user: PayloadUser): Record<string, unknown> {
+  if (user.type === "Bot") {
+    return { name: user.login, email: `${user.id}+${user.login}@users.noreply.github.com`, user: null };
+  }
+  return { name: user.login, email: `${user.login}@example.com`, user: { login: user.login, databaseId: user.id } };
+}
+
+function graphqlActor(user: PayloadUser): Record<string, unknown> {
+  // GraphQL spells bot logins without the `[bot]` suffix.
+  return { __typename: user.type, login: user.login.replace(/\[bot\]$/, ""), databaseId: user.id };
+}
+
+/** The GraphQL response for Countersign's pull-request query, built from the fake state. */
+export function pullRequestGraphqlResponse(pr: FakePullRequest): Record<string, unknown> {
+  return {
+    data: {
+      repository: {
+        databaseId: REPO.id,
+        nameWithOwner: REPO.fullName,
+        url: REPO.htmlUrl,
+        owner: { login: REPO.owner },
+        name: REPO.name,
+        pullRequest: {
+          number: pr.number,
+          url: `${REPO.htmlUrl}/pull/${pr.number}`,
+          title: pr.title ?? "Update the README",
+          body: pr.body ?? "",
+          state: pr.state === "closed" ? "CLOSED" : "OPEN",
+          isDraft: false,
+          headRefOid: pr.headSha,
+          headRefName: pr.headRef ?? "feature",
+          baseRefName: pr.baseRef ?? "main",
+          author: graphqlActor(pr.author),
+          commits: {
+            pageInfo: { hasNextPage: false, endCursor: null },
+            nodes: pr.commits.map((commit) => ({
+              commit: {
+                oid: commit.sha,
+                message: commit.message,
+                authors: { nodes: [commit.author, ...(commit.coAuthors ?? [])].map(gitActor) },
+                committer: gitActor(commit.committer ?? commit.author),
+              },
+            })),
+          },
+          reviews: {
+            pageInfo: { hasNextPage: false, endCursor: null },
+            nodes: pr.reviews.map((review) => ({
+              databaseId: review.id,
+              state: review.state,
+              submittedAt: review.submittedAt,
+              url: `${REPO.htmlUrl}/pull/${pr.number}#pullrequestreview-${review.id}`,
+              commit: { oid: review.commitSha },
+              author: graphqlActor(review.reviewer),
+            })),
+          },
+          files: { pageInfo: { hasNextPage: false, endCursor: null }, nodes: pr.files.map((path) => ({ path })) },
+          closingIssuesReferences: { nodes: (pr.closingIssues ?? []).map((number) => ({ number, repository: { databaseId: REPO.id } })) },
+        },
+      },
+    },
+  };
+}
+
+/**
+ * A model of one repository on GitHub. Tests change its state (push a commit, add a review) and call
+ * `expect*` to declare the API calls the next webhook should cause.
+ */
+export class FakeGitHub {
+  readonly pulls = new Map<number, FakePullRequest>();
+  readonly permissions = new Map<string, Permission>();
+  readonly checkRuns: RecordedCheckRun[] = [];
+  readonly comments: RecordedComment[] = [];
+  /** The repository's `.github/countersign.yml`, or null when it has none. */
+  policyYaml: string | null = null;
+  private nextCheckRunId = 5_000_000_001;
+  private tokenScope: nock.Scope | null = null;
+
+  constructor() {
+    // Probot fetches one installation token and caches it; allow it to be asked for at any point.
+    this.tokenScope = nock(API)
+      .persist()
+      .post(/\/app\/installations\/\d+\/access_tokens/)
+      .optionally()
+      .reply(201, { token: "ghs_test", expires_at: "2099-01-01T00:00:00Z", permissions: {}, repository_selection: "all" });
+  }
+
+  /** The latest check run Countersign wrote on a commit. */
+  checkRunOn(headSha: string): RecordedCheckRun | undefined {
+    return this.checkRuns.filter((run) => run.headSha === headSha).at(-1);
+  }
+
+  /** Reads of the pull request via GraphQL (once per evaluation). */
+  expectPullRequestRead(number: number, times = 1): void {
+    nock(API)
+      .post("/graphql", (body: { query: string; variables: { number: number } }) => body.query.includes("query CountersignPullRequest(") && body.variables.number === number)
+      .times(times)
+      .reply(200, () => pullRequestGraphqlResponse(this.mustGet(number)));
+  }
+
+  /** The policy file read, from the base branch (`ref`) when given; a 404 also tries the org's `.github`. */
+  expectPolicyRead(ref?: string): void {
+    const query = ref ? { ref } : true;
+    const path = `${repoPath}/contents/.github%2Fcountersign.yml`;
+    if (this.policyYaml === null) {
+      nock(API).get(path).query(query).reply(404, { message: "Not Found" });
+      nock(API).get(`/repos/${REPO.owner}/.github/contents/.github%2Fcountersign.yml`).reply(404, { message: "Not Found" });
+    } else {
+      nock(API).get(path).query(query).reply(200, this.policyYaml, { "content-type": "application/vnd.github.raw; charset=utf-8" });
+    }
+  }
+
+  /** A collaborator-permission lookup for `login`. */
+  expectPermissionRead(login: string): void {
+    nock(API)
+      .get(`${repoPath}/collaborators/${encodeURIComponent(login)}/permission`)
+      .reply(200, () => ({ permission: this.permissions.get(login) ?? "read", role_name: this.permissions.get(login) ?? "read", user: { login } }));
+  }
+
+  /** The check-run write on `headSha`: an update if Countersign already has one there, else a create. */
+  expectCheckRunWrite(headSha: string): void {
+    const existing = this.checkRunOn(headSha);
+    const record = (body: Record<string, any>, id: number) => {
+      const run = existing ?? { id, headSha, name: "", status: "", conclusion: "", title: "", summary: "", writes: 0 };
+      Object.assign(run, { name: body.name, status: body.status, conclusion: body.conclusion, title: body.output?.title, summary: body.output?.summary });
+      run.writes += 1;
+      if (!existing) this.checkRuns.push(run);
+      return run;
+    };
+    if (existing) {
+      nock(API)
+        .patch(`${repoPath}/check-runs/${existing.id}`)
+        .reply(200, replyFromBody((body) => ({ id: record(body, existing.id).id })));
+    } else {
+      const id = this.nextCheckRunId++;
+      nock(API)
+        .post(`${repoPath}/check-runs`, (body: Record<string, any>) => body.head_sha === headSha)
+        .reply(201, replyFromBody((body) => ({ id: record(body, id).id })));
+    }
+  }
+
+  /** A reply comment on an issue or pull request. */
+  expectComment(issueNumber: number): void {
+    nock(API)
+      .post(`${repoPath}/issues/${issueNumber}/comments`)
+      .reply(
+        201,
+        replyFromBody((body) => {
+          this.comments.push({ issueNumber, body: body.body });
+          return { id: 7000 + this.comments.length, body: body.body };
+        }),
+      );
+  }
+
+  /** The GraphQL read of the open pull requests that reference an issue. */
+  expectIssuePullRequestsRead(issueNumber: number, prNumbers: number[]): void {
+    nock(API)
+      .post("/graphql", (body: { query: string; variables: { number: number } }) => body.query.includes("CountersignIssuePullRequests") && body.variables.number === issueNumber)
+      .reply(200, {
+        data: {
+          repository: {
+            databaseId: REPO.id,
+            issue: {
+              closedByPullRequestsReferences: { nodes: prNumbers.map((number) => ({ number, state: "OPEN", repository: { databaseId: REPO.id } })) },
+              timelineItems: { nodes: [] },
+            },
+          },
+        },
+      });
+  }
+
+  /** Everything one evaluation of PR `number` reads and writes, given who needs a permission lookup. */
+  expectEvaluation(number: number, options: { permissionLookups?: string[] } = {}): void {
+    const pr = this.mustGet(number);
+    this.expectPullRequestRead(number);
+    this.expectPolicyRead(pr.baseRef ?? "main");
+    for (const login of options.permissionLookups ?? []) this.expectPermissionRead(login);
+    this.expectCheckRunWrite(pr.headSha);
+  }
+
+  mustGet(number: number): FakePullRequest {
+    const pr = this.pulls.get(number);
+    if (!pr) throw new Error(`fake GitHub has no PR #${number}`);
+    return pr;
+  }
+
+  /** Stops answering the installation-token request (after a test). */
+  dispose(): void {
+    this.tokenScope?.persist(false);
+    nock.cleanAll();
+  }
+}
