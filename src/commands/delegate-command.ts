@@ -121,6 +121,18 @@ export function parseDelegateCommand(body: string, subject: CommandSubject, repo
     return { ok: true, command: { kind: "revoke", reason: reason || null }, line };
   }
 
+  // The target first: a command whose task (or agent) is wrong is reported as such, not as a stray word.
+  let target: { kind: "agent"; login: string } | { kind: "task"; task: TaskRef };
+  if (subject === "issue") {
+    const agent = /^@([A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?)$/.exec(first);
+    if (!agent) return fail(`on an issue, the first argument is the agent to delegate to, as @login (got "${first.slice(0, 60)}")`);
+    target = { kind: "agent", login: agent[1] as string };
+  } else {
+    const task = parseTask(first, repoHtmlUrl);
+    if (!task) return fail(`"${first.slice(0, 60)}" is not a task: use #123, an issue URL, or a ticket key such as SEC-142`);
+    target = { kind: "task", task };
+  }
+
   let scopePaths: string[] | undefined;
   let expiresIn: Duration | undefined;
   for (const token of tokens.slice(1)) {
@@ -141,16 +153,7 @@ export function parseDelegateCommand(body: string, subject: CommandSubject, repo
     }
   }
 
-  if (subject === "issue") {
-    const agent = /^@([A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?)$/.exec(first);
-    if (!agent) return fail(`on an issue, the first argument is the agent to delegate to, as @login (got "${first.slice(0, 60)}")`);
-    return {
-      ok: true,
-      command: { kind: "delegate-issue", agentLogin: agent[1] as string, scopePaths: scopePaths ?? [], expiresIn: expiresIn ?? null },
-      line,
-    };
-  }
-  const task = parseTask(first, repoHtmlUrl);
-  if (!task) return fail(`"${first.slice(0, 60)}" is not a task: use #123, an issue URL, or a ticket key such as SEC-142`);
-  return { ok: true, command: { kind: "delegate-pr", task, scopePaths: scopePaths ?? [], expiresIn: expiresIn ?? null }, line };
+  const options = { scopePaths: scopePaths ?? [], expiresIn: expiresIn ?? null };
+  if (target.kind === "agent") return { ok: true, command: { kind: "delegate-issue", agentLogin: target.login, ...options }, line };
+  return { ok: true, command: { kind: "delegate-pr", task: target.task, ...options }, line };
 }

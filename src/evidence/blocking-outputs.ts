@@ -10,7 +10,7 @@ export function renderEvaluationFailure(errorId: string, cause: string, headSha:
     summary: [
       "**Decision: blocked** — Countersign could not evaluate this change, so it fails closed.",
       "",
-      `- What failed: ${escapeText(cause)}`,
+      `- What failed: ${code(cause)}`,
       `- Error id: ${code(errorId)} (search the app's logs for it)`,
       "",
       "### What to do next",

@@ -175,7 +175,8 @@ function nextSteps(decision: Decision, pr: PullRequestFacts): string[] {
 }
 
 function decisionLine(decision: Decision): string {
-  return decision.conclusion === "success" ? `**Decision: pass** — ${escapeText(decisionTitle(decision))}` : `**Decision: blocked** — ${escapeText(decisionTitle(decision))}`;
+  // The title is Countersign's own words and GitHub logins, which cannot carry Markdown.
+  return `**Decision: ${decision.conclusion === "success" ? "pass" : "blocked"}** — ${decisionTitle(decision)}`;
 }
 
 /** The evidence a reviewer reads in the check run: decision, agent, delegation, approvals, next step. */
@@ -193,6 +194,6 @@ export function renderDecision(decision: Decision, pr: PullRequestFacts, meta: E
 export function footer(headSha: string, meta: EvaluationMeta): string {
   return [
     "---",
-    `Head ${shortSha(headSha)} · evaluated at ${meta.evaluatedAt.toISOString()} · delivery ${meta.deliveryId ? code(meta.deliveryId) : "none (scheduled)"} · policy: ${escapeText(meta.policySource)}`,
+    `Head ${shortSha(headSha)} · evaluated at ${meta.evaluatedAt.toISOString()} · delivery ${meta.deliveryId ? code(meta.deliveryId) : "none (scheduled)"} · policy: ${code(meta.policySource)}`,
   ].join("\n");
 }

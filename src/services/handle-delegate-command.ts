@@ -50,10 +50,12 @@ async function audit(services: Services, event: EventContext, request: CommandRe
   });
 }
 
-/** Checks that hold for every command: a human, not an agent, not the PR's own agent. */
-function refuseNonHuman(request: CommandRequest, subject: Subject): string | null {
-  const sender: Actor = { id: request.sender.id, login: request.sender.login, kind: request.sender.type === "User" ? "user" : "bot" };
-  if (request.sender.type !== "User") return `@${sender.login} is a ${request.sender.type.toLowerCase()} account: only people can delegate or revoke.`;
+/**
+ * Checks that hold for every command once the subject is loaded: not an agent identity (machine users
+ * have type User), and not one of this PR's own agents. Bots were already refused from the payload.
+ */
+function refuseAgent(request: CommandRequest, subject: Subject): string | null {
+  const sender: Actor = { id: request.sender.id, login: request.sender.login, kind: "user" };
   if (!subject.policy.ok) return "the repository's Countersign policy (.github/countersign.yml) is invalid, so agent identities cannot be told apart from people. Fix the policy first; the check run names the bad keys.";
   const agent = matchAgentIdentity(sender, subject.policy.policy.identities);
   if (agent) return `@${sender.login} is an agent identity (${agent.identity.name}): agents can never delegate or revoke.`;
@@ -62,6 +64,12 @@ function refuseNonHuman(request: CommandRequest, subject: Subject): string | nul
     if (detection.agents.some((candidate) => sameActor(candidate, sender))) return `@${sender.login} is this pull request's own agent: it cannot delegate or revoke its own work.`;
   }
   return null;
+}
+
+/** A bot or organization account can never delegate: known from the authenticated sender alone. */
+function refuseNonPerson(request: CommandRequest): string | null {
+  if (request.sender.type === "User") return null;
+  return `@${request.sender.login} is a ${request.sender.type.toLowerCase()} account: only people can delegate or revoke.`;
 }
 
 async function delegate(services: Services, event: EventContext, request: CommandRequest, command: Extract<DelegateCommand, { kind: "delegate-pr" | "delegate-issue" }>, subject: Subject): Promise<Outcome> {
@@ -144,9 +152,10 @@ async function loadSubject(event: EventContext, request: CommandRequest): Promis
   return { facts: null, policy: await loadRepoPolicy(event.octokit, event.repo) };
 }
 
-async function reevaluate(services: Services, event: EventContext, request: CommandRequest, subject: Subject, outcome: Outcome): Promise<void> {
+async function reevaluate(services: Services, event: EventContext, request: CommandRequest, outcome: Outcome & { subject?: Subject }): Promise<void> {
+  const subject = outcome.subject;
   if (request.subject === "pull_request") {
-    await evaluateAndReport(services, event, { prNumber: request.number, headShaHint: subject.facts?.headSha ?? null, ...(subject.facts ? { preloaded: { facts: subject.facts, policy: subject.policy } } : {}) });
+    await evaluateAndReport(services, event, { prNumber: request.number, headShaHint: subject?.facts?.headSha ?? null, ...(subject?.facts ? { preloaded: { facts: subject.facts, policy: subject.policy } } : {}) });
     return;
   }
   // An issue delegation or revocation changes the pull requests that reference the issue.
@@ -173,14 +182,8 @@ export async function handleDelegateCommand(services: Services, event: EventCont
     return true;
   }
 
-  const subject = await loadSubject(event, request);
-  const refusal = refuseNonHuman(request, subject);
   const command = parsed.command;
-  const outcome: Outcome = refusal
-    ? { kind: "refused", why: refusal }
-    : command.kind === "revoke"
-      ? await revoke(services, event, request, command.reason, subject)
-      : await delegate(services, event, request, command, subject);
+  const outcome = await decide(services, event, request, command);
 
   switch (outcome.kind) {
     case "refused":
@@ -197,6 +200,16 @@ export async function handleDelegateCommand(services: Services, event: EventCont
       await postComment(event.octokit, event.repo, request.number, revokedReply(outcome.revoked, outcome.notAllowed, outcome.reason));
       break;
   }
-  await reevaluate(services, event, request, subject, outcome);
+  await reevaluate(services, event, request, outcome);
   return true;
+}
+
+async function decide(services: Services, event: EventContext, request: CommandRequest, command: DelegateCommand): Promise<Outcome & { subject?: Subject }> {
+  const nonPerson = refuseNonPerson(request);
+  if (nonPerson) return { kind: "refused", why: nonPerson };
+  const subject = await loadSubject(event, request);
+  const agent = refuseAgent(request, subject);
+  if (agent) return { kind: "refused", why: agent, subject };
+  const outcome = command.kind === "revoke" ? await revoke(services, event, request, command.reason, subject) : await delegate(services, event, request, command, subject);
+  return { ...outcome, subject };
 }

@@ -37,8 +37,14 @@ export async function createTestApp(): Promise<TestApp> {
     appId: 123456,
     privateKey,
     logLevel: (process.env.TEST_LOG_LEVEL as "fatal" | undefined) ?? "fatal",
-    // Retries and throttling would turn a deliberate API error into waiting; production keeps both on.
-    Octokit: ProbotOctokit.defaults({ retry: { enabled: false }, throttle: { enabled: false } }),
+    // Retries and throttling would turn a deliberate API error into waiting (and the throttle spaces
+    // writes a second apart); production keeps both on. Probot passes its own throttle options to every
+    // instance, so they are overridden per instance rather than with static defaults.
+    Octokit: ProbotOctokit.defaults((options: Record<string, any>) => ({
+      ...options,
+      retry: { enabled: false },
+      throttle: { ...options.throttle, enabled: false },
+    })),
   });
   await probot.load(countersignApp(services, { expirySweepMs: 0 }));
   return {

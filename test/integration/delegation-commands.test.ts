@@ -1,0 +1,237 @@
+import nock from "nock";
+import { describe, expect, test } from "@jest/globals";
+import { commentEvent, pullRequestEvent, reviewEvent } from "../fixtures/payloads.js";
+import { admin, alice, bob, carol, claude, dependabot } from "../fixtures/people.js";
+import type { FakeGitHub } from "../mocks/github.js";
+import { useApp } from "../helpers/use-app.js";
+
+const ctx = useApp();
+const HEAD = "d1".repeat(20);
+
+function agentPullRequest(github: FakeGitHub, number = 2, body = ""): void {
+  github.pulls.set(number, {
+    number,
+    author: claude,
+    headSha: HEAD,
+    body,
+    commits: [{ sha: HEAD, message: "Implement the task", author: claude }],
+    reviews: [],
+    files: ["src/index.ts"],
+  });
+}
+
+/** Opens PR #2 by Claude and records alice's delegation on it; returns the delegation id. */
+async function delegatedPullRequest(github: FakeGitHub): Promise<string> {
+  const app = ctx.app();
+  agentPullRequest(github);
+  github.expectEvaluation(2);
+  await app.receive("pull_request", pullRequestEvent("opened", github.mustGet(2)));
+  github.expectPullRequestRead(2);
+  github.expectPolicyRead("main");
+  github.expectPermissionRead("alice");
+  github.expectComment(2);
+  github.expectCheckRunWrite(HEAD);
+  await app.receive("issue_comment", commentEvent({ number: 2, onPullRequest: true, body: "/delegate SEC-7 paths:src/** expires:7d", author: alice }));
+  return (await app.db.delegation.findFirstOrThrow()).id;
+}
+
+describe("who may delegate", () => {
+  test.each([
+    { who: "the agent itself", author: claude, reads: false, why: "@claude[bot] is a bot account: only people can delegate or revoke." },
+    { who: "another bot", author: dependabot, reads: false, why: "@dependabot[bot] is a bot account: only people can delegate or revoke." },
+    { who: "a read-only user", author: carol, reads: true, why: "@carol has read permission on this repository; delegating needs write or higher." },
+  ])("7. /delegate by $who is refused with a reply, and nothing is recorded", async ({ author, reads, why }) => {
+    const github = ctx.github();
+    const app = ctx.app();
+    agentPullRequest(github);
+    if (reads) {
+      // A person: the PR and policy are read to rule out agent identities, then the permission asked.
+      github.expectPullRequestRead(2);
+      github.expectPolicyRead("main");
+      github.expectPermissionRead(author.login);
+    }
+    github.expectComment(2);
+
+    await app.receive("issue_comment", commentEvent({ number: 2, onPullRequest: true, body: "/delegate SEC-9", author }));
+
+    expect(nock.pendingMocks()).toEqual([]);
+    expect(github.comments).toHaveLength(1);
+    expect(github.comments[0]?.body).toContain("Countersign did not record this command.");
+    expect(github.comments[0]?.body).toContain(why);
+    expect(await app.db.delegation.count()).toBe(0);
+    expect(github.checkRuns).toEqual([]); // a refusal changes nothing else
+    const events = await app.db.auditEvent.findMany();
+    expect(events).toEqual([expect.objectContaining({ type: "delegation.refused", actorLogin: author.login, subjectNumber: 2 })]);
+  });
+
+  test("a machine user configured as an agent cannot delegate, even with write permission", async () => {
+    const github = ctx.github();
+    const app = ctx.app();
+    github.policyYaml = "agents:\n  identities:\n    - name: Acme release agent\n      logins: [acme-agent]\n";
+    agentPullRequest(github);
+    github.permissions.set("acme-agent", "write");
+    github.expectPullRequestRead(2);
+    github.expectPolicyRead("main");
+    github.expectComment(2);
+
+    await app.receive("issue_comment", commentEvent({ number: 2, onPullRequest: true, body: "/delegate SEC-9", author: { id: 5555, login: "acme-agent", type: "User" } }));
+
+    expect(nock.pendingMocks()).toEqual([]);
+    expect(github.comments[0]?.body).toContain("@acme-agent is an agent identity (Acme release agent): agents can never delegate or revoke.");
+    expect(await app.db.delegation.count()).toBe(0);
+  });
+});
+
+describe("delegating on an issue", () => {
+  test("9. a delegation on the task issue links the agent's pull request that references it", async () => {
+    const github = ctx.github();
+    const app = ctx.app();
+    // alice delegates issue #12 to Claude before the agent opens anything.
+    github.expectPolicyRead();
+    github.expectPermissionRead("alice");
+    github.expectComment(12);
+    github.expectIssuePullRequestsRead(12, []);
+    await app.receive("issue_comment", commentEvent({ number: 12, onPullRequest: false, body: "/delegate @claude expires:14d", author: alice }));
+
+    expect(nock.pendingMocks()).toEqual([]);
+    const delegation = await app.db.delegation.findFirstOrThrow();
+    expect(delegation).toMatchObject({ subjectType: "issue", subjectNumber: 12, agentLogin: "claude[bot]", agentId: 209825114n, taskKind: "issue", taskRef: "#12", ownerLogin: "alice" });
+    expect(delegation.expiresAt?.toISOString()).toBe("2026-12-09T12:00:00.000Z");
+    expect(github.comments[0]?.body).toContain("Agent: @claude\\[bot\\]");
+    expect(github.comments[0]?.body).toContain("A pull request by this agent that references this issue is linked to this delegation.");
+
+    // Claude opens PR #13 that closes #12: linked automatically, now awaiting an independent approval.
+    agentPullRequest(github, 13, "Implements the retry policy.\n\nFixes #12");
+    github.expectEvaluation(13);
+    await app.receive("pull_request", pullRequestEvent("opened", github.mustGet(13)));
+
+    expect(nock.pendingMocks()).toEqual([]);
+    const run = github.checkRunOn(HEAD);
+    expect(run).toMatchObject({ conclusion: "action_required", title: "Needs approval by someone other than @alice" });
+    expect(run?.summary).toContain("delegated on issue #12 to @claude\\[bot\\]");
+    expect(run?.summary).toContain(`Record: \`${delegation.id}\``);
+  });
+
+  test("a delegation on an issue does not cover another agent's pull request", async () => {
+    const github = ctx.github();
+    const app = ctx.app();
+    github.expectPolicyRead();
+    github.expectPermissionRead("alice");
+    github.expectComment(12);
+    github.expectIssuePullRequestsRead(12, []);
+    await app.receive("issue_comment", commentEvent({ number: 12, onPullRequest: false, body: "/delegate @cursor", author: alice }));
+
+    agentPullRequest(github, 13, "Fixes #12");
+    github.expectEvaluation(13);
+    await app.receive("pull_request", pullRequestEvent("opened", github.mustGet(13)));
+
+    expect(nock.pendingMocks()).toEqual([]);
+    expect(github.checkRunOn(HEAD)).toMatchObject({ conclusion: "action_required", title: "Needs a delegation" });
+  });
+
+  test("delegating an issue to an account that is not a known agent is refused", async () => {
+    const github = ctx.github();
+    const app = ctx.app();
+    github.expectPolicyRead();
+    github.expectPermissionRead("alice");
+    github.expectComment(12);
+
+    await app.receive("issue_comment", commentEvent({ number: 12, onPullRequest: false, body: "/delegate @bob", author: alice }));
+
+    expect(nock.pendingMocks()).toEqual([]);
+    expect(github.comments[0]?.body).toContain("@bob is not a known agent identity");
+    expect(await app.db.delegation.count()).toBe(0);
+  });
+});
+
+describe("revoking", () => {
+  test("10. /delegate revoke blocks the pull request again, replacing the earlier success on the same commit", async () => {
+    const github = ctx.github();
+    const app = ctx.app();
+    const delegationId = await delegatedPullRequest(github);
+    const pr = github.mustGet(2);
+    pr.reviews.push({ id: 601, reviewer: bob, state: "APPROVED", commitSha: HEAD, submittedAt: "2026-11-25T12:30:00Z" });
+    github.expectEvaluation(2, { permissionLookups: ["bob"] });
+    await app.receive("pull_request_review", reviewEvent("submitted", pr, { id: 601, reviewer: bob, state: "approved", commitSha: HEAD }));
+    expect(github.checkRunOn(HEAD)?.conclusion).toBe("success");
+
+    github.expectPullRequestRead(2);
+    github.expectPolicyRead("main");
+    github.expectComment(2);
+    github.expectCheckRunWrite(HEAD); // bob's permission is still cached from a moment ago
+    await app.receive("issue_comment", commentEvent({ number: 2, onPullRequest: true, body: "/delegate revoke the agent went out of scope", author: alice }));
+
+    expect(nock.pendingMocks()).toEqual([]);
+    const run = github.checkRunOn(HEAD);
+    expect(github.checkRuns).toHaveLength(1);
+    expect(run).toMatchObject({ conclusion: "action_required", title: "Needs a delegation" });
+    expect(run?.summary).toContain(`Delegation \`${delegationId}\` was revoked by @alice`);
+    expect(run?.summary).toContain("`the agent went out of scope`");
+    expect(github.comments.at(-1)?.body).toContain("Countersign revoked a delegation");
+    expect(await app.db.delegation.findUniqueOrThrow({ where: { id: delegationId } })).toMatchObject({ status: "revoked", revokedByLogin: "alice", revokeReason: "the agent went out of scope" });
+    const types = (await app.db.auditEvent.findMany({ orderBy: { seq: "asc" } })).map((event) => event.type);
+    expect(types).toContain("delegation.revoked");
+  });
+
+  test("only the owner or an admin may revoke; an admin can", async () => {
+    const github = ctx.github();
+    const app = ctx.app();
+    const delegationId = await delegatedPullRequest(github);
+
+    // bob (write, not the owner) is refused.
+    github.expectPullRequestRead(2);
+    github.expectPolicyRead("main");
+    github.expectPermissionRead("bob");
+    github.expectComment(2);
+    await app.receive("issue_comment", commentEvent({ number: 2, onPullRequest: true, body: "/delegate revoke", author: bob }));
+    expect(nock.pendingMocks()).toEqual([]);
+    expect(github.comments.at(-1)?.body).toContain("only the delegation's owner (@alice) or a repository admin may revoke it.");
+    expect((await app.db.delegation.findUniqueOrThrow({ where: { id: delegationId } })).status).toBe("active");
+
+    // The repository admin may.
+    github.expectPullRequestRead(2);
+    github.expectPolicyRead("main");
+    github.expectPermissionRead("root-admin");
+    github.expectComment(2);
+    github.expectCheckRunWrite(HEAD);
+    await app.receive("issue_comment", commentEvent({ number: 2, onPullRequest: true, body: "/delegate revoke", author: admin }));
+    expect(nock.pendingMocks()).toEqual([]);
+    expect((await app.db.delegation.findUniqueOrThrow({ where: { id: delegationId } })).status).toBe("revoked");
+    expect(github.checkRunOn(HEAD)?.title).toBe("Needs a delegation");
+  });
+});
+
+describe("malformed commands", () => {
+  test.each([
+    { body: "/delegate", error: "missing the task" },
+    { body: "/delegate SEC-1 expires:forever", error: "is not a duration like 30m" },
+    { body: "/delegate SEC-1 paths:../secrets/**", error: "may not use" },
+    { body: "/delegate please do the thing", error: "is not a task" },
+  ])("11. $body gets the usage and changes nothing", async ({ body, error }) => {
+    const github = ctx.github();
+    const app = ctx.app();
+    github.expectComment(2);
+
+    await app.receive("issue_comment", commentEvent({ number: 2, onPullRequest: true, body, author: alice }));
+
+    expect(nock.pendingMocks()).toEqual([]);
+    const reply = github.comments[0]?.body ?? "";
+    expect(reply).toContain("Countersign could not read this command");
+    expect(reply).toContain(error);
+    expect(reply).toContain("Usage:");
+    expect(reply).toContain("/delegate <task> [paths:<glob>[,<glob>...]] [expires:<duration>]");
+    expect(await app.db.delegation.count()).toBe(0);
+    expect((await app.db.auditEvent.findMany()).map((event) => event.type)).toEqual(["command.malformed"]);
+  });
+
+  test("a quoted or fenced command, or an ordinary comment, is not a command", async () => {
+    const app = ctx.app();
+    await app.receive("issue_comment", commentEvent({ number: 2, onPullRequest: true, body: "> /delegate SEC-1\n\nwhy was this delegated?", author: alice }));
+    await app.receive("issue_comment", commentEvent({ number: 2, onPullRequest: true, body: "Run:\n```\n/delegate SEC-1\n```", author: alice }));
+    await app.receive("issue_comment", commentEvent({ number: 2, onPullRequest: true, body: "Looks good to me", author: alice }));
+
+    expect(nock.pendingMocks()).toEqual([]);
+    expect(ctx.github().comments).toEqual([]);
+    expect(await app.db.auditEvent.count()).toBe(0);
+  });
+});

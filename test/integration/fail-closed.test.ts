@@ -1,0 +1,64 @@
+import nock from "nock";
+import { describe, expect, test } from "@jest/globals";
+import { pullRequestEvent } from "../fixtures/payloads.js";
+import { alice, claude } from "../fixtures/people.js";
+import { API } from "../mocks/github.js";
+import { useApp } from "../helpers/use-app.js";
+
+const ctx = useApp();
+const HEAD = "c1".repeat(20);
+
+describe("failing closed", () => {
+  test("13. a GitHub API error during evaluation blocks with 'could not evaluate' and an error id, replacing an earlier success", async () => {
+    const github = ctx.github();
+    const app = ctx.app();
+    github.pulls.set(5, { number: 5, author: alice, headSha: HEAD, commits: [{ sha: HEAD, message: "Docs", author: alice }], reviews: [], files: ["docs/a.md"] });
+    github.expectEvaluation(5);
+    await app.receive("pull_request", pullRequestEvent("opened", github.mustGet(5)));
+    expect(github.checkRunOn(HEAD)?.conclusion).toBe("success");
+
+    nock(API).post("/graphql").reply(502, { message: "Server Error" });
+    github.expectCheckRunWrite(HEAD);
+    await app.receive("pull_request", pullRequestEvent("edited", github.mustGet(5)));
+
+    expect(nock.pendingMocks()).toEqual([]);
+    const run = github.checkRunOn(HEAD);
+    expect(github.checkRuns).toHaveLength(1); // the same check run: the success did not survive
+    expect(run).toMatchObject({ conclusion: "failure", title: "Could not evaluate: blocked until Countersign can" });
+    const errorId = /Error id: `(cs-[0-9a-f]{10})`/.exec(run?.summary ?? "")?.[1];
+    expect(errorId).toMatch(/^cs-[0-9a-f]{10}$/);
+    expect(run?.summary).toContain("What failed: `GitHub API error: HTTP 502 on POST /graphql`");
+    const decision = await app.db.decision.findFirstOrThrow({ where: { errorId } });
+    expect(decision).toMatchObject({ conclusion: "failure", headSha: HEAD, prNumber: 5 });
+    expect(await app.db.auditEvent.findFirst({ where: { type: "evaluation.failed" } })).toMatchObject({ sha: HEAD, subjectNumber: 5 });
+  });
+
+  test("14. an invalid .github/countersign.yml blocks, naming each bad key", async () => {
+    const github = ctx.github();
+    github.policyYaml = "approvals:\n  required: two\nagents:\n  identites: []\n";
+    github.pulls.set(6, { number: 6, author: claude, headSha: HEAD, commits: [{ sha: HEAD, message: "x", author: claude }], reviews: [], files: ["a.ts"] });
+    github.expectEvaluation(6);
+
+    await ctx.app().receive("pull_request", pullRequestEvent("opened", github.mustGet(6)));
+
+    expect(nock.pendingMocks()).toEqual([]);
+    const run = github.checkRunOn(HEAD);
+    expect(run?.conclusion).toBe("failure");
+    expect(run?.title).toMatch(/^Invalid \.github\/countersign\.yml: (approvals\.required|agents\.identites)$/);
+    expect(run?.summary).toContain("| `approvals.required` |");
+    expect(run?.summary).toContain("| `agents.identites` | unknown key |");
+    expect(await ctx.app().db.decision.findFirstOrThrow()).toMatchObject({ conclusion: "failure" });
+  });
+
+  test("a policy file that is not YAML blocks too, and never falls back to the defaults", async () => {
+    const github = ctx.github();
+    github.policyYaml = "approvals: [unclosed\n";
+    github.pulls.set(6, { number: 6, author: alice, headSha: HEAD, commits: [{ sha: HEAD, message: "x", author: alice }], reviews: [], files: ["a.ts"] });
+    github.expectEvaluation(6);
+
+    await ctx.app().receive("pull_request", pullRequestEvent("opened", github.mustGet(6)));
+
+    expect(nock.pendingMocks()).toEqual([]);
+    expect(github.checkRunOn(HEAD)).toMatchObject({ conclusion: "failure", title: "Invalid .github/countersign.yml: (file)" });
+  });
+});
