@@ -1,6 +1,6 @@
 import nock from "nock";
 import { describe, expect, test } from "@jest/globals";
-import { checkRunRerequestedEvent, commentEvent, pullRequestEvent, reviewEvent } from "../fixtures/payloads.js";
+import { checkRunRerequestedEvent, checkSuiteRerequestedEvent, commentEvent, pullRequestEvent, reviewEvent } from "../fixtures/payloads.js";
 import { alice, bob, claude } from "../fixtures/people.js";
 import type { FakeGitHub } from "../mocks/github.js";
 import { useApp } from "../helpers/use-app.js";
@@ -146,6 +146,20 @@ describe("an agent's pull request, delegated and independently approved", () => 
 
     github.expectEvaluation(2);
     await ctx.app().receive("check_run", checkRunRerequestedEvent({ headSha: HEAD_1, pullRequests: [2] }));
+
+    expect(nock.pendingMocks()).toEqual([]);
+    expect(github.checkRunOn(HEAD_1)?.writes).toBe(2);
+  });
+
+  test("'Re-run all checks' re-evaluates too, and a fork's commit is found through the stored check run", async () => {
+    const github = ctx.github();
+    openAgentPullRequest(github);
+    github.expectEvaluation(2);
+    await ctx.app().receive("pull_request", pullRequestEvent("opened", github.mustGet(2)));
+
+    // GitHub lists no pull requests in a check suite for a fork's branch.
+    github.expectEvaluation(2);
+    await ctx.app().receive("check_suite", checkSuiteRerequestedEvent({ headSha: HEAD_1, pullRequests: [] }));
 
     expect(nock.pendingMocks()).toEqual([]);
     expect(github.checkRunOn(HEAD_1)?.writes).toBe(2);
