@@ -72,11 +72,7 @@ describe("an agent's pull request, delegated and independently approved", () => 
     const runId = github.checkRunOn(HEAD_1)?.id;
 
     // 3. A writer delegates: confirmation reply, still blocked awaiting an independent approval.
-    github.expectPullRequestRead(2);
-    github.expectPolicyRead("main");
-    github.expectPermissionRead("alice");
-    github.expectComment(2);
-    github.expectCheckRunWrite(HEAD_1);
+    github.expectPullRequestCommand(2, { permissionOf: "alice", reevaluates: true });
     const delegateComment = commentEvent({ number: 2, onPullRequest: true, body: "/delegate SEC-1", author: alice, commentId: 4242 });
     await app.receive("issue_comment", delegateComment);
 

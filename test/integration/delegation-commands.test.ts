@@ -26,11 +26,7 @@ async function delegatedPullRequest(github: FakeGitHub): Promise<string> {
   agentPullRequest(github);
   github.expectEvaluation(2);
   await app.receive("pull_request", pullRequestEvent("opened", github.mustGet(2)));
-  github.expectPullRequestRead(2);
-  github.expectPolicyRead("main");
-  github.expectPermissionRead("alice");
-  github.expectComment(2);
-  github.expectCheckRunWrite(HEAD);
+  github.expectPullRequestCommand(2, { permissionOf: "alice", reevaluates: true });
   await app.receive("issue_comment", commentEvent({ number: 2, onPullRequest: true, body: "/delegate SEC-7 paths:src/** expires:7d", author: alice }));
   return (await app.db.delegation.findFirstOrThrow()).id;
 }
@@ -46,11 +42,10 @@ describe("who may delegate", () => {
     agentPullRequest(github);
     if (reads) {
       // A person: the PR and policy are read to rule out agent identities, then the permission asked.
-      github.expectPullRequestRead(2);
-      github.expectPolicyRead("main");
-      github.expectPermissionRead(author.login);
+      github.expectPullRequestCommand(2, { permissionOf: author.login, reevaluates: false });
+    } else {
+      github.expectComment(2); // a bot is refused from the authenticated sender alone
     }
-    github.expectComment(2);
 
     await app.receive("issue_comment", commentEvent({ number: 2, onPullRequest: true, body: "/delegate SEC-9", author }));
 
@@ -70,9 +65,7 @@ describe("who may delegate", () => {
     github.policyYaml = "agents:\n  identities:\n    - name: Acme release agent\n      logins: [acme-agent]\n";
     agentPullRequest(github);
     github.permissions.set("acme-agent", "write");
-    github.expectPullRequestRead(2);
-    github.expectPolicyRead("main");
-    github.expectComment(2);
+    github.expectPullRequestCommand(2, { reevaluates: false });
 
     await app.receive("issue_comment", commentEvent({ number: 2, onPullRequest: true, body: "/delegate SEC-9", author: { id: 5555, login: "acme-agent", type: "User" } }));
 
@@ -87,10 +80,7 @@ describe("delegating on an issue", () => {
     const github = ctx.github();
     const app = ctx.app();
     // alice delegates issue #12 to Claude before the agent opens anything.
-    github.expectPolicyRead();
-    github.expectPermissionRead("alice");
-    github.expectComment(12);
-    github.expectIssuePullRequestsRead(12, []);
+    github.expectIssueCommand(12, { permissionOf: "alice", linkedPullRequests: [] });
     await app.receive("issue_comment", commentEvent({ number: 12, onPullRequest: false, body: "/delegate @claude expires:14d", author: alice }));
 
     expect(nock.pendingMocks()).toEqual([]);
@@ -115,10 +105,7 @@ describe("delegating on an issue", () => {
   test("a delegation on an issue does not cover another agent's pull request", async () => {
     const github = ctx.github();
     const app = ctx.app();
-    github.expectPolicyRead();
-    github.expectPermissionRead("alice");
-    github.expectComment(12);
-    github.expectIssuePullRequestsRead(12, []);
+    github.expectIssueCommand(12, { permissionOf: "alice", linkedPullRequests: [] });
     await app.receive("issue_comment", commentEvent({ number: 12, onPullRequest: false, body: "/delegate @cursor", author: alice }));
 
     agentPullRequest(github, 13, "Fixes #12");
@@ -132,15 +119,29 @@ describe("delegating on an issue", () => {
   test("delegating an issue to an account that is not a known agent is refused", async () => {
     const github = ctx.github();
     const app = ctx.app();
-    github.expectPolicyRead();
-    github.expectPermissionRead("alice");
-    github.expectComment(12);
+    github.expectIssueCommand(12, { permissionOf: "alice" });
 
     await app.receive("issue_comment", commentEvent({ number: 12, onPullRequest: false, body: "/delegate @bob", author: alice }));
 
     expect(nock.pendingMocks()).toEqual([]);
     expect(github.comments[0]?.body).toContain("@bob is not a known agent identity");
     expect(await app.db.delegation.count()).toBe(0);
+  });
+});
+
+describe("the record outlives the comment", () => {
+  test("editing or deleting the command comment changes nothing", async () => {
+    const github = ctx.github();
+    const app = ctx.app();
+    const delegationId = await delegatedPullRequest(github);
+    const edited = { ...commentEvent({ number: 2, onPullRequest: true, body: "/delegate revoke", author: alice }), action: "edited" };
+    const deleted = { ...commentEvent({ number: 2, onPullRequest: true, body: "/delegate SEC-7", author: alice }), action: "deleted" };
+
+    await app.receive("issue_comment", edited);
+    await app.receive("issue_comment", deleted);
+
+    expect(nock.pendingMocks()).toEqual([]);
+    expect(await app.db.delegation.findUniqueOrThrow({ where: { id: delegationId } })).toMatchObject({ status: "active", taskRef: "SEC-7", scopePaths: '["src/**"]' });
   });
 });
 
@@ -155,10 +156,7 @@ describe("revoking", () => {
     await app.receive("pull_request_review", reviewEvent("submitted", pr, { id: 601, reviewer: bob, state: "approved", commitSha: HEAD }));
     expect(github.checkRunOn(HEAD)?.conclusion).toBe("success");
 
-    github.expectPullRequestRead(2);
-    github.expectPolicyRead("main");
-    github.expectComment(2);
-    github.expectCheckRunWrite(HEAD); // bob's permission is still cached from a moment ago
+    github.expectPullRequestCommand(2, { reevaluates: true }); // alice owns it: no permission lookup; bob's is cached
     await app.receive("issue_comment", commentEvent({ number: 2, onPullRequest: true, body: "/delegate revoke the agent went out of scope", author: alice }));
 
     expect(nock.pendingMocks()).toEqual([]);
@@ -179,21 +177,14 @@ describe("revoking", () => {
     const delegationId = await delegatedPullRequest(github);
 
     // bob (write, not the owner) is refused.
-    github.expectPullRequestRead(2);
-    github.expectPolicyRead("main");
-    github.expectPermissionRead("bob");
-    github.expectComment(2);
+    github.expectPullRequestCommand(2, { permissionOf: "bob", reevaluates: false });
     await app.receive("issue_comment", commentEvent({ number: 2, onPullRequest: true, body: "/delegate revoke", author: bob }));
     expect(nock.pendingMocks()).toEqual([]);
     expect(github.comments.at(-1)?.body).toContain("only the delegation's owner (@alice) or a repository admin may revoke it.");
     expect((await app.db.delegation.findUniqueOrThrow({ where: { id: delegationId } })).status).toBe("active");
 
     // The repository admin may.
-    github.expectPullRequestRead(2);
-    github.expectPolicyRead("main");
-    github.expectPermissionRead("root-admin");
-    github.expectComment(2);
-    github.expectCheckRunWrite(HEAD);
+    github.expectPullRequestCommand(2, { permissionOf: "root-admin", reevaluates: true });
     await app.receive("issue_comment", commentEvent({ number: 2, onPullRequest: true, body: "/delegate revoke", author: admin }));
     expect(nock.pendingMocks()).toEqual([]);
     expect((await app.db.delegation.findUniqueOrThrow({ where: { id: delegationId } })).status).toBe("revoked");

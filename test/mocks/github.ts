@@ -241,6 +241,31 @@ export class FakeGitHub {
     this.expectCheckRunWrite(pr.headSha);
   }
 
+  /**
+   * A `/delegate` command on pull request `number` by a person: the PR and its base-branch policy are
+   * read, then the commenter's permission when `permissionOf` is given, then the reply is posted; when
+   * the command changes something (`reevaluates`), the check run is rewritten from the same reads.
+   */
+  expectPullRequestCommand(number: number, options: { permissionOf?: string; reevaluates: boolean }): void {
+    const pr = this.mustGet(number);
+    this.expectPullRequestRead(number);
+    this.expectPolicyRead(pr.baseRef ?? "main");
+    if (options.permissionOf) this.expectPermissionRead(options.permissionOf);
+    this.expectComment(number);
+    if (options.reevaluates) this.expectCheckRunWrite(pr.headSha);
+  }
+
+  /**
+   * A `/delegate` command on issue `number`: the default branch's policy, the commenter's permission,
+   * the reply, and (when `linkedPullRequests` is given) the read of the PRs that reference the issue.
+   */
+  expectIssueCommand(number: number, options: { permissionOf: string; linkedPullRequests?: number[] }): void {
+    this.expectPolicyRead();
+    this.expectPermissionRead(options.permissionOf);
+    this.expectComment(number);
+    if (options.linkedPullRequests) this.expectIssuePullRequestsRead(number, options.linkedPullRequests);
+  }
+
   mustGet(number: number): FakePullRequest {
     const pr = this.pulls.get(number);
     if (!pr) throw new Error(`fake GitHub has no PR #${number}`);
