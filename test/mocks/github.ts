@@ -74,6 +74,46 @@ function graphqlActor(user: PayloadUser): Record<string, unknown> {
   return { __typename: user.type, login: user.login.replace(/\[bot\]$/, ""), databaseId: user.id };
 }
 
+const PAGE = 100;
+
+function commitNode(commit: FakeCommit): Record<string, unknown> {
+  return {
+    commit: {
+      oid: commit.sha,
+      message: commit.message,
+      authors: { nodes: [commit.author, ...(commit.coAuthors ?? [])].map(gitActor) },
+      committer: gitActor(commit.committer ?? commit.author),
+    },
+  };
+}
+
+function reviewNode(pr: FakePullRequest, review: FakeReview): Record<string, unknown> {
+  return {
+    databaseId: review.id,
+    state: review.state,
+    submittedAt: review.submittedAt,
+    url: `${REPO.htmlUrl}/pull/${pr.number}#pullrequestreview-${review.id}`,
+    commit: { oid: review.commitSha },
+    author: graphqlActor(review.reviewer),
+  };
+}
+
+type Connection = "commits" | "reviews" | "files";
+
+function connectionNodes(pr: FakePullRequest, name: Connection): unknown[] {
+  if (name === "commits") return pr.commits.map(commitNode);
+  if (name === "reviews") return pr.reviews.map((review) => reviewNode(pr, review));
+  return pr.files.map((path) => ({ path }));
+}
+
+/** One page of a connection, GitHub-style: at most 100 nodes, with a cursor when more follow. */
+function page(pr: FakePullRequest, name: Connection, offset: number): Record<string, unknown> {
+  const all = connectionNodes(pr, name);
+  const nodes = all.slice(offset, offset + PAGE);
+  const hasNextPage = offset + PAGE < all.length;
+  return { pageInfo: { hasNextPage, endCursor: hasNextPage ? `cursor:${offset + PAGE}` : null }, nodes };
+}
+
 /** The GraphQL response for Countersign's pull-request query, built from the fake state. */
 export function pullRequestGraphqlResponse(pr: FakePullRequest): Record<string, unknown> {
   return {
@@ -95,29 +135,9 @@ export function pullRequestGraphqlResponse(pr: FakePullRequest): Record<string, 
           headRefName: pr.headRef ?? "feature",
           baseRefName: pr.baseRef ?? "main",
           author: graphqlActor(pr.author),
-          commits: {
-            pageInfo: { hasNextPage: false, endCursor: null },
-            nodes: pr.commits.map((commit) => ({
-              commit: {
-                oid: commit.sha,
-                message: commit.message,
-                authors: { nodes: [commit.author, ...(commit.coAuthors ?? [])].map(gitActor) },
-                committer: gitActor(commit.committer ?? commit.author),
-              },
-            })),
-          },
-          reviews: {
-            pageInfo: { hasNextPage: false, endCursor: null },
-            nodes: pr.reviews.map((review) => ({
-              databaseId: review.id,
-              state: review.state,
-              submittedAt: review.submittedAt,
-              url: `${REPO.htmlUrl}/pull/${pr.number}#pullrequestreview-${review.id}`,
-              commit: { oid: review.commitSha },
-              author: graphqlActor(review.reviewer),
-            })),
-          },
-          files: { pageInfo: { hasNextPage: false, endCursor: null }, nodes: pr.files.map((path) => ({ path })) },
+          commits: page(pr, "commits", 0),
+          reviews: page(pr, "reviews", 0),
+          files: page(pr, "files", 0),
           closingIssuesReferences: { nodes: (pr.closingIssues ?? []).map((number) => ({ number, repository: { databaseId: REPO.id } })) },
         },
       },
@@ -153,12 +173,23 @@ export class FakeGitHub {
     return this.checkRuns.filter((run) => run.headSha === headSha).at(-1);
   }
 
-  /** Reads of the pull request via GraphQL (once per evaluation). */
-  expectPullRequestRead(number: number, times = 1): void {
+  /**
+   * The GraphQL read of a pull request: one query, plus one follow-up query per further page of any
+   * connection (commits, reviews, files) longer than 100 items.
+   */
+  expectPullRequestRead(number: number): void {
     nock(API)
       .post("/graphql", (body: { query: string; variables: { number: number } }) => body.query.includes("query CountersignPullRequest(") && body.variables.number === number)
-      .times(times)
       .reply(200, () => pullRequestGraphqlResponse(this.mustGet(number)));
+    const pr = this.mustGet(number);
+    for (const name of ["commits", "reviews", "files"] as const) {
+      for (let offset = PAGE; offset < connectionNodes(pr, name).length; offset += PAGE) {
+        const cursor = `cursor:${offset}`;
+        nock(API)
+          .post("/graphql", (body: { query: string; variables: { number: number; after?: string } }) => body.query.includes(`query CountersignPullRequest_${name}(`) && body.variables.after === cursor)
+          .reply(200, () => ({ data: { repository: { pullRequest: { [name]: page(this.mustGet(number), name, offset) } } } }));
+      }
+    }
   }
 
   /** The policy file read, from the base branch (`ref`) when given; a 404 also tries the org's `.github`. */
