@@ -6,11 +6,10 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
-import nock from "nock";
 import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
 import { pullRequestEvent } from "../fixtures/payloads.js";
 import { claude } from "../fixtures/people.js";
-import { pullRequestGraphqlResponse, type FakePullRequest } from "../mocks/github.js";
+import { pullRequestGraphqlResponse, type FakePullRequest } from "../mocks/graphql-responses.js";
 
 // Countersign as users run it: the built app (`npm start` runs `node lib/main.js`) in its own process,
 // configured only through Probot's standard environment, pointed at a GitHub Enterprise Server
@@ -98,8 +97,6 @@ describe("npm start, as deployed against GitHub Enterprise Server", () => {
   let appUrl = "";
 
   beforeAll(async () => {
-    // Other test files disable real connections in this worker; this one talks to real loopback servers.
-    nock.enableNetConnect(/127\.0\.0\.1/);
     ghes = fakeEnterpriseServer(pr, requests);
     const ghesPort = await listen(ghes);
     const port = await freePort();
@@ -132,7 +129,6 @@ describe("npm start, as deployed against GitHub Enterprise Server", () => {
   function deliver(payload: unknown, signatureSecret = SECRET): Promise<{ status: number }> {
     const body = JSON.stringify(payload);
     const signature = `sha256=${createHmac("sha256", signatureSecret).update(body).digest("hex")}`;
-    // node:http rather than fetch: nock's fetch interception in this Jest worker breaks request bodies.
     return new Promise((resolve, reject) => {
       const req = request(`${appUrl}/api/github/webhooks`, {
         method: "POST",
@@ -192,7 +188,6 @@ describe("npm start without credentials", () => {
   });
 
   test("serves Probot's setup page, which registers the app from app.yml", async () => {
-    nock.enableNetConnect(/127\.0\.0\.1/);
     const port = await freePort();
     app = await startApp({ HOST: "127.0.0.1", PORT: String(port), NO_SMEE_SETUP: "true", DATABASE_URL: `file:${path.join(dir, "c.db")}` }, []);
 

@@ -1,5 +1,8 @@
 import nock from "nock";
-import { REPO, type PayloadUser, type PullRequestShape } from "../fixtures/payloads.js";
+import { REPO } from "../fixtures/payloads.js";
+import { connectionNodes, page, pullRequestGraphqlResponse, PAGE, type FakePullRequest } from "./graphql-responses.js";
+
+export type { FakeCommit, FakePullRequest, FakeReview } from "./graphql-responses.js";
 
 // Typed nock builders for every GitHub endpoint Countersign calls, driven by a small model of the
 // repository's state (the pull request, its commits and reviews, who has which permission). Each
@@ -10,31 +13,6 @@ export const API = "https://api.github.com";
 const repoPath = `/repos/${REPO.owner}/${REPO.name}`;
 
 export type Permission = "admin" | "write" | "read" | "none";
-
-/** A commit of the fake pull request. Bots commit with their noreply address and no GitHub user. */
-export interface FakeCommit {
-  sha: string;
-  message: string;
-  author: PayloadUser;
-  /** Accounts GitHub resolves from `Co-authored-by` trailers (humans only; bots show as email). */
-  coAuthors?: PayloadUser[];
-  committer?: PayloadUser;
-}
-
-export interface FakeReview {
-  id: number;
-  reviewer: PayloadUser;
-  state: "APPROVED" | "CHANGES_REQUESTED" | "COMMENTED" | "DISMISSED";
-  commitSha: string;
-  submittedAt: string;
-}
-
-export interface FakePullRequest extends PullRequestShape {
-  commits: FakeCommit[];
-  reviews: FakeReview[];
-  files: string[];
-  closingIssues?: number[];
-}
 
 /** A check run as the fake GitHub holds it after Countersign's writes. */
 export interface RecordedCheckRun {
@@ -60,89 +38,6 @@ export interface RecordedComment {
  */
 function replyFromBody<T>(build: (body: Record<string, any>) => T): (request: Request) => Promise<T> {
   return async (request: Request) => build(JSON.parse(await request.clone().text()) as Record<string, any>);
-}
-
-function gitActor(user: PayloadUser): Record<string, unknown> {
-  if (user.type === "Bot") {
-    return { name: user.login, email: `${user.id}+${user.login}@users.noreply.github.com`, user: null };
-  }
-  return { name: user.login, email: `${user.login}@example.com`, user: { login: user.login, databaseId: user.id } };
-}
-
-function graphqlActor(user: PayloadUser): Record<string, unknown> {
-  // GraphQL spells bot logins without the `[bot]` suffix.
-  return { __typename: user.type, login: user.login.replace(/\[bot\]$/, ""), databaseId: user.id };
-}
-
-const PAGE = 100;
-
-function commitNode(commit: FakeCommit): Record<string, unknown> {
-  return {
-    commit: {
-      oid: commit.sha,
-      message: commit.message,
-      authors: { nodes: [commit.author, ...(commit.coAuthors ?? [])].map(gitActor) },
-      committer: gitActor(commit.committer ?? commit.author),
-    },
-  };
-}
-
-function reviewNode(pr: FakePullRequest, review: FakeReview): Record<string, unknown> {
-  return {
-    databaseId: review.id,
-    state: review.state,
-    submittedAt: review.submittedAt,
-    url: `${REPO.htmlUrl}/pull/${pr.number}#pullrequestreview-${review.id}`,
-    commit: { oid: review.commitSha },
-    author: graphqlActor(review.reviewer),
-  };
-}
-
-type Connection = "commits" | "reviews" | "files";
-
-function connectionNodes(pr: FakePullRequest, name: Connection): unknown[] {
-  if (name === "commits") return pr.commits.map(commitNode);
-  if (name === "reviews") return pr.reviews.map((review) => reviewNode(pr, review));
-  return pr.files.map((path) => ({ path }));
-}
-
-/** One page of a connection, GitHub-style: at most 100 nodes, with a cursor when more follow. */
-function page(pr: FakePullRequest, name: Connection, offset: number): Record<string, unknown> {
-  const all = connectionNodes(pr, name);
-  const nodes = all.slice(offset, offset + PAGE);
-  const hasNextPage = offset + PAGE < all.length;
-  return { pageInfo: { hasNextPage, endCursor: hasNextPage ? `cursor:${offset + PAGE}` : null }, nodes };
-}
-
-/** The GraphQL response for Countersign's pull-request query, built from the fake state. */
-export function pullRequestGraphqlResponse(pr: FakePullRequest): Record<string, unknown> {
-  return {
-    data: {
-      repository: {
-        databaseId: REPO.id,
-        nameWithOwner: REPO.fullName,
-        url: REPO.htmlUrl,
-        owner: { login: REPO.owner },
-        name: REPO.name,
-        pullRequest: {
-          number: pr.number,
-          url: `${REPO.htmlUrl}/pull/${pr.number}`,
-          title: pr.title ?? "Update the README",
-          body: pr.body ?? "",
-          state: pr.state === "closed" ? "CLOSED" : "OPEN",
-          isDraft: false,
-          headRefOid: pr.headSha,
-          headRefName: pr.headRef ?? "feature",
-          baseRefName: pr.baseRef ?? "main",
-          author: graphqlActor(pr.author),
-          commits: page(pr, "commits", 0),
-          reviews: page(pr, "reviews", 0),
-          files: page(pr, "files", 0),
-          closingIssuesReferences: { nodes: (pr.closingIssues ?? []).map((number) => ({ number, repository: { databaseId: REPO.id } })) },
-        },
-      },
-    },
-  };
 }
 
 /**

@@ -1,0 +1,133 @@
+import { describe, expect, test } from "@jest/globals";
+import { compileRepoConfig, describeIssues, type ConfigProblem, type PolicyLoadResult } from "../../../src/config/repo-policy-loader.js";
+import { repoConfigSchema } from "../../../src/config/repo-config.schema.js";
+import { BUILT_IN_AGENT_IDENTITIES, BUILT_IN_TRAILER_RULES } from "../../../src/policy/agent-identities.js";
+import { defaultPolicy, type RepoPolicy } from "../../../src/policy/repo-policy.js";
+
+const SOURCE = "acme/widgets:.github/countersign.yml";
+
+/** The policy of a config that must compile. */
+function compiled(raw: unknown): RepoPolicy {
+  const result: PolicyLoadResult = compileRepoConfig(raw, SOURCE);
+  if (!result.ok) throw new Error(`expected the config to compile, got ${JSON.stringify(result.problems)}`);
+  return result.policy;
+}
+
+/** The problems of a config that must not compile. */
+function problems(raw: unknown): ConfigProblem[] {
+  const result = compileRepoConfig(raw, SOURCE);
+  if (result.ok) throw new Error("expected the config to be refused");
+  expect(result.source).toBe(SOURCE);
+  return result.problems;
+}
+
+describe("compileRepoConfig: valid configs", () => {
+  test.each([
+    ["a missing config (null)", null],
+    ["an undefined config", undefined],
+    ["an empty object", {}],
+    ["empty sections", { agents: {}, delegation: {}, approvals: {} }],
+    ["empty lists", { agents: { identities: [], trailers: [] } }],
+  ])("%s compiles to the built-in defaults, from the given source", (_description, raw) => {
+    expect(compiled(raw)).toEqual({ ...defaultPolicy(), source: SOURCE });
+  });
+
+  test("a full config appends its identities and trailers to the built-ins and sets approvals and ownership", () => {
+    const policy = compiled({
+      agents: {
+        identities: [{ name: "Acme release agent", ids: [4242], logins: ["acme-release[bot]", "acme-agent"] }],
+        trailers: [{ name: "Acme bot", key: "Co-Authored-By", pattern: "<bot@acme\\.dev>" }],
+      },
+      delegation: { implicit_owner: false },
+      approvals: { required: 2 },
+    });
+    expect(policy.identities).toEqual([...BUILT_IN_AGENT_IDENTITIES, { name: "Acme release agent", ids: [4242], logins: ["acme-release[bot]", "acme-agent"] }]);
+    expect(policy.trailerRules.slice(0, BUILT_IN_TRAILER_RULES.length)).toEqual([...BUILT_IN_TRAILER_RULES]);
+    expect(policy.trailerRules).toHaveLength(BUILT_IN_TRAILER_RULES.length + 1);
+    expect(policy.requiredApprovals).toBe(2);
+    expect(policy.implicitOwner).toBe(false);
+    expect(policy.source).toBe(SOURCE);
+  });
+
+  test("a repository trailer rule has a lower-case key and a case-insensitive pattern", () => {
+    const rule = compiled({ agents: { trailers: [{ name: "Acme bot", key: "Co-Authored-By", pattern: "<bot@acme\\.dev>" }] } }).trailerRules.at(-1);
+    expect(rule?.name).toBe("Acme bot");
+    expect(rule?.key).toBe("co-authored-by");
+    expect(rule?.pattern.flags).toBe("i");
+    expect(rule?.pattern.test("Acme <BOT@ACME.DEV>")).toBe(true);
+    expect(rule?.pattern.test("Acme <bot@acmexdev>")).toBe(false);
+  });
+
+  test("an identity's ids and logins default to empty lists", () => {
+    expect(compiled({ agents: { identities: [{ name: "Named only" }] } }).identities.at(-1)).toEqual({ name: "Named only", ids: [], logins: [] });
+  });
+
+  test.each([1, 10])("approvals.required %d is accepted", (required) => {
+    expect(compiled({ approvals: { required } }).requiredApprovals).toBe(required);
+  });
+
+  test("does not share the built-in lists with the compiled policy", () => {
+    const policy = compiled({});
+    policy.identities.push({ name: "Injected", ids: [], logins: [] });
+    expect(compiled({}).identities).toHaveLength(BUILT_IN_AGENT_IDENTITIES.length);
+  });
+});
+
+describe("compileRepoConfig: invalid configs", () => {
+  test.each([
+    ["a misspelt section key", { agents: { identites: [] } }, [{ path: "agents.identites", message: "unknown key" }]],
+    ["an unknown top-level key", { approval: { required: 2 } }, [{ path: "approval", message: "unknown key" }]],
+    ["two unknown keys in one object", { approvals: { required: 1, minimum: 2, stale: true } }, [{ path: "approvals.minimum", message: "unknown key" }, { path: "approvals.stale", message: "unknown key" }]],
+    ["an unknown key in an identity", { agents: { identities: [{ name: "A", login: ["a"] }] } }, [{ path: "agents.identities[0].login", message: "unknown key" }]],
+    ["an unknown key in a trailer", { agents: { trailers: [{ name: "A", key: "Assisted-by", pattern: "x", flags: "g" }] } }, [{ path: "agents.trailers[0].flags", message: "unknown key" }]],
+    ["a bad regular expression", { agents: { trailers: [{ name: "Broken", key: "Co-authored-by", pattern: "(unclosed" }] } }, [{ path: "agents.trailers[0].pattern", message: "not a valid regular expression" }]],
+    ["a bad trailer key", { agents: { trailers: [{ name: "A", key: "Co authored by", pattern: "x" }] } }, [{ path: "agents.trailers[0].key", message: "not a trailer key" }]],
+    ["a bad login", { agents: { identities: [{ name: "A", logins: ["ok-login", "not a login"] }] } }, [{ path: "agents.identities[0].logins[1]", message: "not a GitHub login" }]],
+  ])("%s is reported by key path", (_description, raw, expected) => {
+    expect(problems(raw)).toEqual(expected);
+  });
+
+  test.each([
+    ["a string for approvals.required", { approvals: { required: "two" } }, "approvals.required", /expected number/],
+    ["zero approvals", { approvals: { required: 0 } }, "approvals.required", />=1/],
+    ["eleven approvals", { approvals: { required: 11 } }, "approvals.required", /<=10/],
+    ["a fractional approval count", { approvals: { required: 1.5 } }, "approvals.required", /int/],
+    ["a string for implicit_owner", { delegation: { implicit_owner: "yes" } }, "delegation.implicit_owner", /expected boolean/],
+    ["a list where an object belongs", { agents: [] }, "agents", /expected object/],
+    ["an empty section (null in YAML)", { approvals: null }, "approvals", /expected object/],
+    ["a negative agent id", { agents: { identities: [{ name: "A", ids: [-1] }] } }, "agents.identities[0].ids[0]", />0/],
+    ["an empty identity name", { agents: { identities: [{ name: "" }] } }, "agents.identities[0].name", />=1/],
+    ["a string config", "approvals: 2", "(top level)", /expected object/],
+    ["a list config", [], "(top level)", /expected object/],
+  ])("%s is reported at %s", (_description, raw, path, message) => {
+    const found = problems(raw);
+    expect(found).toHaveLength(1);
+    expect(found[0]?.path).toBe(path);
+    expect(found[0]?.message).toMatch(message);
+  });
+
+  test("reports every problem at once", () => {
+    const paths = problems({ agents: { identites: [] }, approvals: { required: "two" } }).map((problem) => problem.path);
+    expect(paths.sort()).toEqual(["agents.identites", "approvals.required"]);
+  });
+});
+
+describe("describeIssues", () => {
+  test("names each unknown key and the path of every other issue", () => {
+    const parsed = repoConfigSchema.safeParse({ extra: 1, agents: { trailers: [{ name: "T", key: "k", pattern: "[" }] } });
+    expect(parsed.success).toBe(false);
+    const described = describeIssues(parsed.error?.issues ?? []);
+    expect(described).toHaveLength(2);
+    expect(described).toEqual(
+      expect.arrayContaining([
+        { path: "extra", message: "unknown key" },
+        { path: "agents.trailers[0].pattern", message: "not a valid regular expression" },
+      ]),
+    );
+  });
+
+  test("an issue without a path is at the top level", () => {
+    const parsed = repoConfigSchema.safeParse(42);
+    expect(describeIssues(parsed.error?.issues ?? [])).toEqual([{ path: "(top level)", message: expect.stringMatching(/expected object/) }]);
+  });
+});

@@ -1,0 +1,369 @@
+import { describe, expect, test } from "@jest/globals";
+import { actorKey } from "../../../src/policy/agent-identities.js";
+import { evaluatePullRequest, type Decision, type EvaluationInput } from "../../../src/policy/evaluate.js";
+import { defaultPolicy, type RepoPolicy } from "../../../src/policy/repo-policy.js";
+import type { Actor, CommitFacts, CommitPerson, DelegationRecord, Permission, PullRequestFacts, ReviewFacts } from "../../../src/policy/types.js";
+
+const NOW = new Date("2025-06-01T12:00:00Z");
+const HOUR = 3_600_000;
+const HEAD = "1".repeat(40);
+const OLD = "2".repeat(40);
+const REPO_URL = "https://github.com/acme/widgets";
+
+const alice: Actor = { id: 1001, login: "alice", kind: "user" };
+const bob: Actor = { id: 1002, login: "bob", kind: "user" };
+const carol: Actor = { id: 1003, login: "carol", kind: "user" };
+const claudeBot: Actor = { id: 209825114, login: "claude[bot]", kind: "bot" };
+const codexConnector: Actor = { id: 199175422, login: "chatgpt-codex-connector[bot]", kind: "bot" };
+
+/** A commit person backed by an account. */
+function personOf(account: Actor): CommitPerson {
+  return { name: account.login, email: `${account.id ?? 0}+${account.login}@users.noreply.github.com`, account };
+}
+
+/** A commit authored and committed by `author`. */
+function commit(author: Actor, message = "Change the widget", sha = HEAD): CommitFacts {
+  return { sha, message, authors: [personOf(author)], committer: personOf(author) };
+}
+
+let nextReviewId = 1;
+
+/** A review submitted after every earlier one, of the head commit unless `commitSha` says otherwise. */
+function review(reviewer: Actor, state: ReviewFacts["state"] = "APPROVED", commitSha: string = HEAD): ReviewFacts {
+  const id = nextReviewId++;
+  // Each review is submitted a second after the previous one, so list order is time order.
+  const submittedAt = new Date(NOW.getTime() - HOUR + id * 1000).toISOString();
+  return { id, reviewer, state, commitSha, submittedAt, url: `${REPO_URL}/pull/7#pullrequestreview-${id}` };
+}
+
+/** PR #7, opened by claude[bot] with one commit of its own; override any field. */
+function facts(overrides: Partial<PullRequestFacts> = {}): PullRequestFacts {
+  return {
+    repo: { id: 42, owner: "acme", name: "widgets", fullName: "acme/widgets", htmlUrl: REPO_URL },
+    number: 7,
+    url: `${REPO_URL}/pull/7`,
+    title: "Add retry to the client",
+    body: "",
+    author: claudeBot,
+    headSha: HEAD,
+    headRef: "claude/retry",
+    baseRef: "main",
+    isDraft: false,
+    state: "OPEN",
+    commits: [commit(claudeBot)],
+    reviews: [],
+    files: ["src/client.ts"],
+    closingIssues: [],
+    ...overrides,
+  };
+}
+
+/** An active delegation of PR #7 by alice with no expiry; override any field. */
+function delegation(overrides: Partial<DelegationRecord> = {}): DelegationRecord {
+  return {
+    id: "del_pr",
+    subjectType: "pull_request",
+    subjectNumber: 7,
+    owner: { id: 1001, login: "alice" },
+    agent: { id: 209825114, login: "claude[bot]" },
+    task: { kind: "ticket", ref: "SEC-142", url: null },
+    scopePaths: [],
+    expiresAt: null,
+    commentUrl: `${REPO_URL}/pull/7#issuecomment-1`,
+    status: "active",
+    createdAt: new Date(NOW.getTime() - HOUR),
+    revokedAt: null,
+    revokedByLogin: null,
+    revokeReason: null,
+    ...overrides,
+  };
+}
+
+/** An active delegation of issue `number` to `agent` by alice. */
+function issueDelegation(number: number, agent: DelegationRecord["agent"], overrides: Partial<DelegationRecord> = {}): DelegationRecord {
+  return delegation({ id: `del_issue_${number}`, subjectType: "issue", subjectNumber: number, agent, commentUrl: `${REPO_URL}/issues/${number}#issuecomment-2`, ...overrides });
+}
+
+/** Write permission for every listed reviewer. */
+function writers(...actors: Actor[]): Map<string, Permission> {
+  return new Map(actors.map((actor) => [actorKey(actor), "write" as Permission]));
+}
+
+/** Evaluates PR facts with the default policy, no delegations and bob and carol as writers unless overridden. */
+function evaluate(pr: PullRequestFacts, overrides: Partial<Omit<EvaluationInput, "pr">> = {}): Decision {
+  return evaluatePullRequest({ pr, policy: defaultPolicy(), delegations: [], permissions: writers(bob, carol), now: NOW, ...overrides });
+}
+
+describe("evaluatePullRequest: no agent", () => {
+  test("a human's PR with human commits passes without further checks", () => {
+    const decision = evaluate(facts({ author: alice, commits: [commit(alice)], body: "Fixes #5" }));
+    expect(decision).toEqual({
+      outcome: "no-agent",
+      conclusion: "success",
+      detection: { involvement: "none", signals: [], agents: [] },
+      referencedIssues: [5],
+      owner: null,
+      approvals: [],
+      countedApprovals: 0,
+      requiredApprovals: 1,
+      excluded: [],
+      reasons: ["no-agent-signals"],
+    });
+  });
+
+  test("a human's PR passes even with no approvals and a required count of 2", () => {
+    const decision = evaluate(facts({ author: alice, commits: [commit(alice)] }), { policy: { ...defaultPolicy(), requiredApprovals: 2 } });
+    expect(decision).toMatchObject({ outcome: "no-agent", conclusion: "success", requiredApprovals: 2 });
+  });
+});
+
+describe("evaluatePullRequest: an agent's PR", () => {
+  test("without a delegation needs one", () => {
+    const decision = evaluate(facts());
+    expect(decision).toMatchObject({
+      outcome: "needs-delegation",
+      conclusion: "action_required",
+      detection: { involvement: "authored", agents: [claudeBot] },
+      owner: { kind: "missing", expired: null, revoked: null },
+      countedApprovals: 0,
+      excluded: [],
+      reasons: ["agent-authored", "no-delegation"],
+    });
+  });
+
+  test("an approval alone does not replace a delegation", () => {
+    const decision = evaluate(facts({ reviews: [review(bob)] }));
+    expect(decision).toMatchObject({ outcome: "needs-delegation", conclusion: "action_required", countedApprovals: 1 });
+  });
+
+  test("with an active delegation and no approval needs an approval", () => {
+    const record = delegation();
+    const decision = evaluate(facts(), { delegations: [record] });
+    expect(decision).toMatchObject({
+      outcome: "needs-approval",
+      conclusion: "action_required",
+      owner: { kind: "delegated", owner: { id: 1001, login: "alice" }, delegation: record },
+      countedApprovals: 0,
+      excluded: [{ actor: { id: 1001, login: "alice", kind: "user" }, why: "delegator" }],
+      reasons: ["agent-authored", "delegated:del_pr", "approvals:0/1"],
+    });
+  });
+
+  test("with an active delegation and an independent writer's approval of the head is approved", () => {
+    const decision = evaluate(facts({ reviews: [review(bob)] }), { delegations: [delegation()] });
+    expect(decision).toMatchObject({
+      outcome: "approved",
+      conclusion: "success",
+      countedApprovals: 1,
+      approvals: [{ reviewer: bob, counted: true, objections: [] }],
+      reasons: ["agent-authored", "delegated:del_pr", "approvals:1/1"],
+    });
+  });
+
+  test.each([
+    ["the delegator approves", [review(alice)], writers(alice, bob), "delegator"],
+    ["the agent approves", [review(claudeBot)], writers(bob), "agent"],
+    ["the approval is of an older commit", [review(bob, "APPROVED", OLD)], writers(bob), "stale"],
+    ["the approver can only read", [review(bob)], new Map<string, Permission>([[actorKey(bob), "read"]]), "insufficient-permission"],
+    ["the approver's permission is not known yet", [review(bob)], new Map<string, Permission>(), "permission-unknown"],
+    ["the approver then requested changes", [review(bob), review(bob, "CHANGES_REQUESTED")], writers(bob), "changes-requested"],
+    ["the approval was dismissed", [review(bob, "DISMISSED")], writers(bob), "dismissed"],
+  ])("with a delegation still needs approval when %s", (_description, reviews, permissions, code) => {
+    const decision = evaluate(facts({ reviews }), { delegations: [delegation()], permissions });
+    expect(decision.outcome).toBe("needs-approval");
+    expect(decision.conclusion).toBe("action_required");
+    expect(decision.countedApprovals).toBe(0);
+    expect(decision.approvals.flatMap((verdict) => verdict.objections.map((objection) => objection.code))).toContain(code);
+  });
+
+  test("a commented review after the approval keeps it", () => {
+    const decision = evaluate(facts({ reviews: [review(bob), review(bob, "COMMENTED")] }), { delegations: [delegation()] });
+    expect(decision).toMatchObject({ outcome: "approved", countedApprovals: 1 });
+  });
+
+  test("a delegation on another PR does not apply", () => {
+    const decision = evaluate(facts(), { delegations: [delegation({ subjectNumber: 8 })] });
+    expect(decision).toMatchObject({ outcome: "needs-delegation", reasons: ["agent-authored", "no-delegation"] });
+  });
+});
+
+describe("evaluatePullRequest: expired and revoked delegations", () => {
+  test.each([
+    ["expires exactly now", delegation({ expiresAt: NOW })],
+    ["expired a minute ago but is not swept yet", delegation({ expiresAt: new Date(NOW.getTime() - 60_000) })],
+    ["was marked expired by the sweep", delegation({ status: "expired", expiresAt: new Date(NOW.getTime() - HOUR) })],
+  ])("a delegation that %s needs a new one, noting the expiry", (_description, record) => {
+    const decision = evaluate(facts({ reviews: [review(bob)] }), { delegations: [record] });
+    expect(decision).toMatchObject({
+      outcome: "needs-delegation",
+      conclusion: "action_required",
+      owner: { kind: "missing", expired: record, revoked: null },
+      reasons: ["agent-authored", "delegation-expired"],
+    });
+  });
+
+  test("a delegation expiring after now still applies", () => {
+    const decision = evaluate(facts({ reviews: [review(bob)] }), { delegations: [delegation({ expiresAt: new Date(NOW.getTime() + 1) })] });
+    expect(decision).toMatchObject({ outcome: "approved", conclusion: "success" });
+  });
+
+  test("a revoked delegation needs a new one, noting the revocation", () => {
+    const record = delegation({ status: "revoked", revokedAt: NOW, revokedByLogin: "alice", revokeReason: "off task" });
+    const decision = evaluate(facts({ reviews: [review(bob)] }), { delegations: [record] });
+    expect(decision).toMatchObject({
+      outcome: "needs-delegation",
+      conclusion: "action_required",
+      owner: { kind: "missing", expired: null, revoked: record },
+      reasons: ["agent-authored", "delegation-revoked"],
+    });
+  });
+
+  test("a newer active delegation replaces a revoked one", () => {
+    const revoked = delegation({ id: "del_old", status: "revoked", createdAt: new Date(NOW.getTime() - 2 * HOUR) });
+    const active = delegation({ id: "del_new", owner: { id: 1003, login: "carol" } });
+    const decision = evaluate(facts({ reviews: [review(bob)] }), { delegations: [revoked, active] });
+    expect(decision).toMatchObject({ outcome: "approved", owner: { kind: "delegated", delegation: { id: "del_new" } }, reasons: ["agent-authored", "delegated:del_new", "approvals:1/1"] });
+  });
+});
+
+describe("evaluatePullRequest: issue delegations", () => {
+  const claudeOnIssue5 = issueDelegation(5, { id: 209825114, login: "claude[bot]" });
+
+  test.each([
+    ["GitHub links the issue as closed by the PR", { closingIssues: [5] }],
+    ["the body says Fixes #5", { body: "Fixes #5" }],
+    ["the body says closes: #5 among other text", { body: "Some change.\n\nThis closes: #5 and more." }],
+    ["the body links the issue", { body: `See ${REPO_URL}/issues/5 for details` }],
+  ])("applies when %s and it names the PR's agent", (_description, overrides) => {
+    const decision = evaluate(facts({ ...overrides, reviews: [review(bob)] }), { delegations: [claudeOnIssue5] });
+    expect(decision).toMatchObject({
+      outcome: "approved",
+      referencedIssues: [5],
+      owner: { kind: "delegated", delegation: claudeOnIssue5 },
+      reasons: ["agent-authored", "delegated:del_issue_5", "approvals:1/1"],
+    });
+  });
+
+  test.each([
+    ["the PR does not reference the issue", facts({ body: "Fixes #6" }), claudeOnIssue5],
+    ["the PR mentions the issue without a closing keyword", facts({ body: "Related to #5" }), claudeOnIssue5],
+    ["the PR links the same issue number in another repository", facts({ body: "https://github.com/acme/other/issues/5" }), claudeOnIssue5],
+    ["the PR closes an issue of another repository", facts({ body: "Fixes acme/other#5" }), claudeOnIssue5],
+    ["the delegation names another agent", facts({ closingIssues: [5] }), issueDelegation(5, { id: 206951365, login: "cursor[bot]" })],
+    ["the delegation names no agent", facts({ closingIssues: [5] }), issueDelegation(5, null)],
+    [
+      "the agent on the PR only left a trailer",
+      facts({ author: bob, commits: [commit(bob, "Fix\n\nCo-Authored-By: Claude <noreply@anthropic.com>")], closingIssues: [5] }),
+      claudeOnIssue5,
+    ],
+  ])("does not apply when %s", (_description, pr, record) => {
+    const decision = evaluate(pr, { delegations: [record], policy: { ...defaultPolicy(), implicitOwner: false } });
+    expect(decision).toMatchObject({ outcome: "needs-delegation", conclusion: "action_required", reasons: [expect.stringMatching(/^agent-/), "no-delegation"] });
+  });
+
+  test("applies to another account of the same agent (openai-codex[bot] for chatgpt-codex-connector[bot])", () => {
+    const record = issueDelegation(9, { id: null, login: "openai-codex[bot]" });
+    const pr = facts({ author: codexConnector, commits: [commit(codexConnector)], closingIssues: [9], reviews: [review(bob)] });
+    const decision = evaluate(pr, { delegations: [record] });
+    expect(decision).toMatchObject({ outcome: "approved", owner: { kind: "delegated", delegation: record } });
+  });
+
+  test("applies when the agent is known by its GraphQL login", () => {
+    const graphqlClaude: Actor = { id: null, login: "claude", kind: "bot" };
+    const pr = facts({ author: graphqlClaude, commits: [commit(graphqlClaude)], closingIssues: [5], reviews: [review(bob)] });
+    expect(evaluate(pr, { delegations: [claudeOnIssue5] })).toMatchObject({ outcome: "approved" });
+  });
+
+  test("a delegation on the PR itself beats a newer one on its issue", () => {
+    const onPr = delegation({ createdAt: new Date(NOW.getTime() - 2 * HOUR) });
+    const onIssue = issueDelegation(5, { id: 209825114, login: "claude[bot]" }, { owner: { id: 1003, login: "carol" } });
+    const decision = evaluate(facts({ closingIssues: [5] }), { delegations: [onIssue, onPr] });
+    expect(decision).toMatchObject({ owner: { kind: "delegated", owner: { login: "alice" }, delegation: { id: "del_pr" } } });
+  });
+
+  test("the issue delegator cannot approve", () => {
+    const decision = evaluate(facts({ closingIssues: [5], reviews: [review(alice)] }), { delegations: [claudeOnIssue5], permissions: writers(alice) });
+    expect(decision).toMatchObject({ outcome: "needs-approval", countedApprovals: 0, approvals: [{ objections: [{ code: "delegator" }] }] });
+  });
+
+  test("an expired issue delegation is noted", () => {
+    const record = issueDelegation(5, { id: 209825114, login: "claude[bot]" }, { expiresAt: new Date(NOW.getTime() - 1) });
+    const decision = evaluate(facts({ closingIssues: [5] }), { delegations: [record] });
+    expect(decision).toMatchObject({ outcome: "needs-delegation", owner: { kind: "missing", expired: record }, reasons: ["agent-authored", "delegation-expired"] });
+  });
+});
+
+describe("evaluatePullRequest: an agent-assisted PR by a person", () => {
+  const assisted = (overrides: Partial<PullRequestFacts> = {}) =>
+    facts({ author: carol, commits: [commit(carol, "Add retry\n\nCo-Authored-By: Claude Opus 4.1 <noreply@anthropic.com>")], ...overrides });
+
+  test("is owned by its author without a delegation, and needs someone else's approval", () => {
+    const decision = evaluate(assisted());
+    expect(decision).toMatchObject({
+      outcome: "needs-approval",
+      conclusion: "action_required",
+      detection: {
+        involvement: "assisted",
+        signals: [{ kind: "trailer", sha: HEAD, trailer: "Co-Authored-By: Claude Opus 4.1 <noreply@anthropic.com>", rule: "Claude" }],
+      },
+      owner: { kind: "implicit", owner: { id: 1003, login: "carol" } },
+      excluded: [{ actor: { id: 1003, login: "carol", kind: "user" }, why: "delegator" }],
+      reasons: ["agent-assisted", "implicit-owner", "approvals:0/1"],
+    });
+  });
+
+  test("the author's own approval does not count", () => {
+    const decision = evaluate(assisted({ reviews: [review(carol)] }));
+    expect(decision).toMatchObject({ outcome: "needs-approval", approvals: [{ counted: false, objections: [{ code: "delegator" }, { code: "pr-author" }, { code: "commit-participant", sha: HEAD, role: "author" }] }] });
+  });
+
+  test("is approved by an independent writer", () => {
+    expect(evaluate(assisted({ reviews: [review(bob)] }))).toMatchObject({ outcome: "approved", conclusion: "success", reasons: ["agent-assisted", "implicit-owner", "approvals:1/1"] });
+  });
+
+  test("commits by an agent account also make it assisted", () => {
+    const decision = evaluate(assisted({ commits: [commit(carol, "Start", OLD), commit(claudeBot)], reviews: [review(bob)] }));
+    expect(decision).toMatchObject({ outcome: "approved", detection: { involvement: "assisted", agents: [claudeBot] } });
+  });
+
+  test("needs a delegation when the policy turns implicit owners off", () => {
+    const decision = evaluate(assisted({ reviews: [review(bob)] }), { policy: { ...defaultPolicy(), implicitOwner: false } });
+    expect(decision).toMatchObject({ outcome: "needs-delegation", conclusion: "action_required", reasons: ["agent-assisted", "no-delegation"] });
+  });
+
+  test("with implicit owners off, a delegation on the PR makes it approvable", () => {
+    const decision = evaluate(assisted({ reviews: [review(bob)] }), {
+      policy: { ...defaultPolicy(), implicitOwner: false },
+      delegations: [delegation({ agent: null })],
+    });
+    expect(decision).toMatchObject({ outcome: "approved", reasons: ["agent-assisted", "delegated:del_pr", "approvals:1/1"] });
+  });
+});
+
+describe("evaluatePullRequest: two required approvals", () => {
+  const policy: RepoPolicy = { ...defaultPolicy(), requiredApprovals: 2 };
+
+  test.each([
+    ["no approvals", [], "needs-approval", "approvals:0/2"],
+    ["one approval", [review(bob)], "needs-approval", "approvals:1/2"],
+    ["one approval and one stale", [review(bob), review(carol, "APPROVED", OLD)], "needs-approval", "approvals:1/2"],
+    ["one approval counted twice by the same reviewer", [review(bob), review(bob)], "needs-approval", "approvals:1/2"],
+    ["two independent approvals", [review(bob), review(carol)], "approved", "approvals:2/2"],
+  ] as const)("%s → %s", (_description, reviews, outcome, approvalsReason) => {
+    const decision = evaluate(facts({ reviews: [...reviews] }), { policy, delegations: [delegation()] });
+    expect(decision.outcome).toBe(outcome);
+    expect(decision.conclusion).toBe(outcome === "approved" ? "success" : "action_required");
+    expect(decision.requiredApprovals).toBe(2);
+    expect(decision.reasons).toEqual(["agent-authored", "delegated:del_pr", approvalsReason]);
+  });
+});
+
+describe("evaluatePullRequest is pure", () => {
+  test("the same input gives the same decision and is left unchanged", () => {
+    const pr = facts({ reviews: [review(bob, "APPROVED", OLD), review(bob)], closingIssues: [3] });
+    const input: EvaluationInput = { pr, policy: defaultPolicy(), delegations: [delegation()], permissions: writers(bob), now: NOW };
+    const before = JSON.stringify(input.pr);
+    expect(evaluatePullRequest(input)).toEqual(evaluatePullRequest(input));
+    expect(JSON.stringify(input.pr)).toBe(before);
+  });
+});
