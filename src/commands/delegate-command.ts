@@ -49,7 +49,7 @@ const MAX_REASON = 500;
 
 /** Parses `30m`, `12h`, `7d`, `2w`; null when malformed or out of range. */
 export function parseDuration(text: string): Duration | null {
-  const match = /^(\d{1,6})([mhdw])$/.exec(text);
+  const match = /^(\d{1,6})([mhdw])$/.exec(text.toLowerCase());
   if (!match) return null;
   const milliseconds = Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
   if (milliseconds <= 0 || milliseconds > MAX_DURATION_MS) return null;
@@ -58,7 +58,7 @@ export function parseDuration(text: string): Duration | null {
 
 /** Parses a task reference; `repoHtmlUrl` turns `#123` into a link. */
 export function parseTask(text: string, repoHtmlUrl: string): TaskRef | null {
-  const issue = /^#(\d{1,9})$/.exec(text);
+  const issue = /^#([1-9]\d{0,8})$/.exec(text);
   if (issue) return { kind: "issue", ref: `#${issue[1]}`, url: `${repoHtmlUrl}/issues/${issue[1]}` };
   if (/^https?:\/\/[^\s/]+\/\S*$/.test(text) && text.length <= 500) {
     try {
@@ -72,8 +72,27 @@ export function parseTask(text: string, repoHtmlUrl: string): TaskRef | null {
   return null;
 }
 
+/** Splits a `paths:` value on the commas that separate globs, not those inside `{a,b}` alternatives. */
+export function splitGlobs(text: string): string[] {
+  const globs: string[] = [];
+  let depth = 0;
+  let current = "";
+  for (const char of text) {
+    if (char === "{") depth += 1;
+    if (char === "}") depth = Math.max(0, depth - 1);
+    if (char === "," && depth === 0) {
+      globs.push(current.trim());
+      current = "";
+      continue;
+    }
+    current += char;
+  }
+  globs.push(current.trim());
+  return globs;
+}
+
 function parseGlobs(text: string): string[] | string {
-  const globs = text.split(",").map((glob) => glob.trim());
+  const globs = splitGlobs(text);
   if (globs.length === 0 || globs.some((glob) => glob.length === 0)) return "paths: needs at least one glob, separated by commas";
   if (globs.length > MAX_GLOBS) return `paths: takes at most ${MAX_GLOBS} globs`;
   for (const glob of globs) {
@@ -89,19 +108,47 @@ function parseGlobs(text: string): string[] | string {
 }
 
 /**
- * The first `/delegate` line of a comment, ignoring quoted replies (`> /delegate ...`) and fenced code
- * blocks, so that quoting or documenting a command never runs it.
+ * The first `/delegate` line of a comment that GitHub renders as ordinary text. Lines that GitHub shows
+ * as code (fenced blocks of either fence type and any length, indented blocks), inside a block quote
+ * (including a quote's lazy continuation lines) or inside an HTML comment (invisible when rendered)
+ * are not commands: quoting, documenting or hiding a command never runs it.
  */
 export function findCommandLine(body: string): string | null {
-  let inFence = false;
+  let fence: { char: string; length: number } | null = null;
+  let inQuote = false;
+  let inHtmlComment = false;
   for (const raw of body.split(/\r?\n/)) {
-    const line = raw.trim();
-    if (/^(```|~~~)/.test(line)) {
-      inFence = !inFence;
+    if (inHtmlComment) {
+      if (raw.includes("-->")) inHtmlComment = false;
       continue;
     }
-    if (inFence) continue;
-    if (/^\/delegate(\s|$)/i.test(line)) return line;
+    if (fence) {
+      const close = /^ {0,3}(`{3,}|~{3,})\s*$/.exec(raw);
+      if (close && close[1]?.[0] === fence.char && (close[1]?.length ?? 0) >= fence.length) fence = null;
+      continue;
+    }
+    const open = /^ {0,3}(`{3,}|~{3,})(.*)$/.exec(raw);
+    // A backtick fence's info string cannot contain a backtick: "```x```" is inline code, not a fence.
+    if (open && !(open[1]?.[0] === "`" && open[2]?.includes("`"))) {
+      fence = { char: open[1]?.[0] ?? "`", length: open[1]?.length ?? 3 };
+      continue;
+    }
+    if (raw.trim() === "") {
+      inQuote = false;
+      continue;
+    }
+    if (/^ {0,3}>/.test(raw)) {
+      inQuote = true;
+      continue;
+    }
+    if (inQuote) continue; // a lazy continuation line still belongs to the quote
+    if (/^ {0,3}<!--/.test(raw)) {
+      if (!raw.includes("-->")) inHtmlComment = true;
+      continue;
+    }
+    // Four spaces (or a tab) of indentation make a code block: a command starts within three.
+    const command = /^ {0,3}(\/delegate(?:\s.*)?)$/i.exec(raw);
+    if (command) return (command[1] as string).trim();
   }
   return null;
 }

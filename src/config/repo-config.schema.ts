@@ -13,6 +13,48 @@ export const agentIdentitySchema = z.strictObject({
   logins: z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,38}(\[bot\])?$/, "not a GitHub login")).max(100).default([]),
 });
 
+/**
+ * Whether a regular expression quantifies a group that itself contains a quantifier (`(a+)+`,
+ * `(\\w*)*`, `(x{2,})+`): the shape that makes backtracking exponential. Patterns run on
+ * agent-written commit messages, so one such pattern in one repository's config could stall the app
+ * for every installation it serves; they are refused instead.
+ */
+export function hasNestedQuantifier(pattern: string): boolean {
+  const groups: boolean[] = []; // per open group: does it contain a quantifier?
+  let inClass = false;
+  let lastClosedHadQuantifier = false;
+  for (let index = 0; index < pattern.length; index += 1) {
+    const char = pattern[index];
+    if (char === "\\") {
+      index += 1;
+      lastClosedHadQuantifier = false;
+      continue;
+    }
+    if (inClass) {
+      if (char === "]") inClass = false;
+      continue;
+    }
+    if (char === "[") {
+      inClass = true;
+      lastClosedHadQuantifier = false;
+    } else if (char === "(") {
+      groups.push(false);
+      lastClosedHadQuantifier = false;
+    } else if (char === ")") {
+      const inner = groups.pop() ?? false;
+      if (inner && groups.length > 0) groups[groups.length - 1] = true;
+      lastClosedHadQuantifier = inner;
+      continue;
+    } else if (char === "*" || char === "+" || char === "{") {
+      if (lastClosedHadQuantifier) return true;
+      if (groups.length > 0) groups[groups.length - 1] = true;
+    } else if (char !== "?") {
+      lastClosedHadQuantifier = false;
+    }
+  }
+  return false;
+}
+
 /** A commit trailer that marks agent involvement, e.g. key `Co-authored-by`, pattern `<bot@acme\.dev>`. */
 export const trailerRuleSchema = z.strictObject({
   name: z.string().min(1).max(100),
@@ -30,7 +72,8 @@ export const trailerRuleSchema = z.strictObject({
       } catch {
         return false;
       }
-    }, "not a valid regular expression"),
+    }, "not a valid regular expression")
+    .refine((pattern) => !hasNestedQuantifier(pattern), "nested quantifiers such as (a+)+ are not allowed (they can make matching take exponential time)"),
 });
 
 export const repoConfigSchema = z.strictObject({

@@ -32,6 +32,8 @@ export function decisionTitle(decision: Decision): string {
       return "No agent activity: nothing to countersign";
     case "needs-delegation":
       return "Needs a delegation";
+    case "out-of-scope":
+      return `Changes outside the delegated scope: ${decision.outOfScope.length} file${decision.outOfScope.length === 1 ? "" : "s"}`;
     case "needs-approval": {
       const count = decision.requiredApprovals > 1 ? `${decision.requiredApprovals} approvals` : "approval";
       const others = decision.excluded.length > 0 ? ` by someone other than ${names(decision.excluded)}` : " by an independent reviewer";
@@ -85,10 +87,19 @@ function delegationLines(delegation: DelegationRecord): string[] {
   ];
 }
 
+const MAX_FILES_SHOWN = 50;
+
+function scopeLines(decision: Decision): string[] {
+  if (decision.outOfScope.length === 0) return [];
+  const shown = decision.outOfScope.slice(0, MAX_FILES_SHOWN).map((file) => `  - ${code(file)}`);
+  const more = decision.outOfScope.length - shown.length;
+  return [`- **Outside the scope** (${decision.outOfScope.length}):`, ...shown, ...(more > 0 ? [`  - … and ${more} more`] : [])];
+}
+
 function delegationSection(decision: Decision): string[] {
   const owner = decision.owner;
   if (!owner) return [];
-  if (owner.kind === "delegated") return ["### Delegation", ...delegationLines(owner.delegation)];
+  if (owner.kind === "delegated") return ["### Delegation", ...delegationLines(owner.delegation), ...scopeLines(decision)];
   if (owner.kind === "implicit") {
     return [
       "### Delegation",
@@ -96,12 +107,17 @@ function delegationSection(decision: Decision): string[] {
     ];
   }
   const lines = ["### Delegation", "- **None in force.** No active delegation names a human owner for this change."];
-  if (owner.expired) lines.push(`- The latest delegation ${code(owner.expired.id)} by ${login(owner.expired.owner.login)} expired at ${owner.expired.expiresAt?.toISOString() ?? "its expiry"}.`);
+  const lapses: Array<["expired" | "revoked", string]> = [];
+  if (owner.expired) {
+    lapses.push(["expired", `- The latest delegation ${code(owner.expired.id)} by ${login(owner.expired.owner.login)} expired at ${owner.expired.expiresAt?.toISOString() ?? "its expiry"}.`]);
+  }
   if (owner.revoked) {
     const reason = owner.revoked.revokeReason ? `: ${code(owner.revoked.revokeReason)}` : "";
-    lines.push(`- Delegation ${code(owner.revoked.id)} was revoked by ${login(owner.revoked.revokedByLogin ?? "unknown")} at ${owner.revoked.revokedAt?.toISOString() ?? "unknown time"}${reason}.`);
+    lapses.push(["revoked", `- Delegation ${code(owner.revoked.id)} was revoked by ${login(owner.revoked.revokedByLogin ?? "unknown")} at ${owner.revoked.revokedAt?.toISOString() ?? "unknown time"}${reason}.`]);
   }
-  return lines;
+  // The most recent lapse first: it is why the change is blocked now.
+  const ordered = [...lapses.filter(([kind]) => kind === owner.lapsed), ...lapses.filter(([kind]) => kind !== owner.lapsed)];
+  return [...lines, ...ordered.map(([, line]) => line)];
 }
 
 function describeObjection(objection: ApprovalObjection): string {
@@ -163,6 +179,14 @@ function nextSteps(decision: Decision, pr: PullRequestFacts): string[] {
         "```",
         "for example `/delegate SEC-142`, `/delegate #12 paths:src/** expires:7d`, or `/delegate https://tracker.example/T-1`.",
         "Or, on the task's issue, before the agent opens its PR: `/delegate @<agent-login>`.",
+      ];
+    case "out-of-scope":
+      return [
+        "The pull request changes files the delegation does not cover. Either remove those changes, or the owner (or another writer) records a delegation whose `paths:` cover them, for example:",
+        "",
+        "```",
+        "/delegate <task> paths:<glob>,<glob> [expires:<duration>]",
+        "```",
       ];
     case "needs-approval": {
       const excluded = decision.excluded.length > 0 ? `, other than ${names(decision.excluded)},` : "";

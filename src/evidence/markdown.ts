@@ -4,13 +4,18 @@
 
 const MAX_INLINE = 300;
 
+/** Cuts text to `limit` characters (code points, so no emoji is split in half), marking the cut. */
+function truncate(text: string, limit: number): string {
+  const chars = Array.from(text);
+  return chars.length > limit ? `${chars.slice(0, limit).join("")}…` : text;
+}
+
 /**
  * Untrusted text as an inline code span: Markdown, links and HTML inside a code span are shown, not
  * interpreted. The fence is one backtick longer than the longest run inside, as CommonMark requires.
  */
 export function code(text: string, limit: number = MAX_INLINE): string {
-  let flat = text.replace(/[\r\n\t]+/g, " ").replace(/[\u0000-\u001f\u007f]/g, "");
-  if (flat.length > limit) flat = `${flat.slice(0, limit)}…`;
+  const flat = truncate(text.replace(/[\r\n\t]+/g, " ").replace(/[\u0000-\u001f\u007f]/g, ""), limit);
   if (flat.length === 0) return "` `";
   const longestRun = Math.max(0, ...(flat.match(/`+/g) ?? []).map((run) => run.length));
   const fence = "`".repeat(longestRun + 1);
@@ -24,9 +29,7 @@ export function code(text: string, limit: number = MAX_INLINE): string {
  * and `www.`, because GitHub's mention and autolink passes run on the text after escapes are resolved.
  */
 export function escapeText(text: string, limit: number = MAX_INLINE): string {
-  let flat = text.replace(/[\r\n\t]+/g, " ").replace(/[\u0000-\u001f\u007f]/g, "");
-  if (flat.length > limit) flat = `${flat.slice(0, limit)}…`;
-  return flat
+  return truncate(text.replace(/[\r\n\t]+/g, " ").replace(/[\u0000-\u001f\u007f]/g, ""), limit)
     .replace(/[!-/:-@[-`{-~]/g, (char) => `\\${char}`)
     .replace(/@/g, "@\u200b")
     .replace(/:\\\/\\\//g, ":\u200b\\/\\/")

@@ -30,6 +30,8 @@ export interface AgentDetection {
 // Commit messages are agent-written and unbounded; trailers live at the end of short messages, and
 // scanning a bounded prefix keeps a hostile 10 MB message from costing anything.
 const MAX_MESSAGE_SCAN = 64 * 1024;
+// Trailer values are matched against configurable patterns; a bounded value bounds the work.
+const MAX_TRAILER_VALUE = 512;
 
 /** A `Key: value` line of a commit message. */
 export interface Trailer {
@@ -47,7 +49,7 @@ export function parseTrailers(message: string): Trailer[] {
   for (const raw of message.slice(0, MAX_MESSAGE_SCAN).split(/\r?\n/)) {
     const line = raw.trim();
     const match = /^([A-Za-z][A-Za-z0-9-]{0,63})\s*:\s*(\S.*)$/.exec(line);
-    if (match) trailers.push({ key: (match[1] as string).toLowerCase(), value: match[2] as string, line });
+    if (match) trailers.push({ key: (match[1] as string).toLowerCase(), value: (match[2] as string).slice(0, MAX_TRAILER_VALUE), line });
   }
   return trailers;
 }

@@ -13,6 +13,8 @@ export type OwnerResolution =
       expired: DelegationRecord | null;
       /** The most recent delegation that would apply but was revoked, if any. */
       revoked: DelegationRecord | null;
+      /** Which of the two happened last: what the evidence leads with. */
+      lapsed: "expired" | "revoked" | null;
     };
 
 /** Whether a delegation has passed its expiry at `now` (whether or not the sweep has marked it yet). */
@@ -92,9 +94,10 @@ export function resolveOwner(
   if (detection.involvement === "assisted" && policy.implicitOwner && pr.author.kind === "user" && pr.author.id !== null) {
     return { kind: "implicit", owner: { id: pr.author.id, login: pr.author.login } };
   }
-  return {
-    kind: "missing",
-    expired: sorted.find((delegation) => delegation.status !== "revoked" && isExpired(delegation, now)) ?? null,
-    revoked: sorted.find((delegation) => delegation.status === "revoked") ?? null,
-  };
+  const expired = sorted.find((delegation) => delegation.status !== "revoked" && isExpired(delegation, now)) ?? null;
+  const revoked = sorted.find((delegation) => delegation.status === "revoked") ?? null;
+  const expiredAt = expired?.expiresAt?.getTime() ?? -Infinity;
+  const revokedAt = revoked?.revokedAt?.getTime() ?? -Infinity;
+  const lapsed = expired === null && revoked === null ? null : expiredAt >= revokedAt ? (expired ? "expired" : "revoked") : "revoked";
+  return { kind: "missing", expired, revoked, lapsed };
 }

@@ -2,6 +2,7 @@ import { assessApprovals, excludedApprovers, type ApprovalVerdict, type Excluded
 import { detectAgents, type AgentDetection } from "./agent-detection.js";
 import { applicableDelegations, resolveOwner, type OwnerResolution } from "./delegation.js";
 import { referencedIssues } from "./issue-references.js";
+import { filesOutsideScope } from "./scope.js";
 import type { RepoPolicy } from "./repo-policy.js";
 import type { DelegationRecord, Permission, PullRequestFacts } from "./types.js";
 
@@ -19,10 +20,11 @@ export interface EvaluationInput {
 /**
  * - `no-agent`: no agent took part; nothing to enforce.
  * - `needs-delegation`: an agent took part and no human owns the change.
+ * - `out-of-scope`: owned, but the PR changes files outside the delegation's `paths:` scope.
  * - `needs-approval`: owned, but fewer independent approvals of the head commit than required.
  * - `approved`: owned and independently approved.
  */
-export type Outcome = "no-agent" | "needs-delegation" | "needs-approval" | "approved";
+export type Outcome = "no-agent" | "needs-delegation" | "out-of-scope" | "needs-approval" | "approved";
 
 /** A check-run conclusion. Only `success` lets a required check pass; the others block merging. */
 export type Conclusion = "success" | "action_required" | "failure";
@@ -37,6 +39,8 @@ export interface Decision {
   countedApprovals: number;
   requiredApprovals: number;
   excluded: ExcludedPerson[];
+  /** Changed files outside the delegation's scope (empty when the scope is the whole repository). */
+  outOfScope: string[];
   /** Machine-readable reasons, stored with the decision. */
   reasons: string[];
 }
@@ -60,6 +64,7 @@ export function evaluatePullRequest(input: EvaluationInput): Decision {
       approvals: [],
       countedApprovals: 0,
       excluded: [],
+      outOfScope: [],
       reasons: ["no-agent-signals"],
     };
   }
@@ -72,15 +77,22 @@ export function evaluatePullRequest(input: EvaluationInput): Decision {
   const countedApprovals = approvals.filter((verdict) => verdict.counted).length;
   const reasons = [`agent-${detection.involvement}`];
 
+  const judged = { ...base, owner, approvals, countedApprovals, excluded };
+
   if (owner.kind === "missing") {
-    reasons.push(owner.expired ? "delegation-expired" : owner.revoked ? "delegation-revoked" : "no-delegation");
-    return { ...base, outcome: "needs-delegation", conclusion: "action_required", owner, approvals, countedApprovals, excluded, reasons };
+    reasons.push(owner.lapsed === "expired" ? "delegation-expired" : owner.lapsed === "revoked" ? "delegation-revoked" : "no-delegation");
+    return { ...judged, outcome: "needs-delegation", conclusion: "action_required", outOfScope: [], reasons };
   }
   reasons.push(owner.kind === "delegated" ? `delegated:${owner.delegation.id}` : "implicit-owner");
-  if (countedApprovals < policy.requiredApprovals) {
-    reasons.push(`approvals:${countedApprovals}/${policy.requiredApprovals}`);
-    return { ...base, outcome: "needs-approval", conclusion: "action_required", owner, approvals, countedApprovals, excluded, reasons };
-  }
+  // The owner authorised these paths and no others; approval cannot widen what was delegated.
+  const outOfScope = owner.kind === "delegated" ? filesOutsideScope(pr.files, owner.delegation.scopePaths) : [];
   reasons.push(`approvals:${countedApprovals}/${policy.requiredApprovals}`);
-  return { ...base, outcome: "approved", conclusion: "success", owner, approvals, countedApprovals, excluded, reasons };
+  if (outOfScope.length > 0) {
+    reasons.push(`out-of-scope:${outOfScope.length}`);
+    return { ...judged, outcome: "out-of-scope", conclusion: "failure", outOfScope, reasons };
+  }
+  if (countedApprovals < policy.requiredApprovals) {
+    return { ...judged, outcome: "needs-approval", conclusion: "action_required", outOfScope, reasons };
+  }
+  return { ...judged, outcome: "approved", conclusion: "success", outOfScope, reasons };
 }

@@ -129,6 +129,26 @@ describe("delegating on an issue", () => {
   });
 });
 
+describe("the delegation's scope", () => {
+  test("a change outside paths: fails the check and lists the files, even when approved", async () => {
+    const github = ctx.github();
+    const app = ctx.app();
+    await delegatedPullRequest(github); // paths:src/**
+    const pr = github.mustGet(2);
+    pr.files.push(".github/workflows/release.yml", "infra/prod.tf");
+    pr.reviews.push({ id: 650, reviewer: bob, state: "APPROVED", commitSha: HEAD, submittedAt: "2026-11-25T12:40:00Z" });
+    github.expectEvaluation(2, { permissionLookups: ["bob"] });
+
+    await app.receive("pull_request_review", reviewEvent("submitted", pr, { id: 650, reviewer: bob, state: "approved", commitSha: HEAD }));
+
+    expect(nock.pendingMocks()).toEqual([]);
+    const run = github.checkRunOn(HEAD);
+    expect(run).toMatchObject({ conclusion: "failure", title: "Changes outside the delegated scope: 2 files" });
+    expect(run?.summary).toContain("- Scope: `src/**`");
+    expect(run?.summary).toContain("  - `.github/workflows/release.yml`\n  - `infra/prod.tf`");
+  });
+});
+
 describe("the record outlives the comment", () => {
   test("editing or deleting the command comment changes nothing", async () => {
     const github = ctx.github();

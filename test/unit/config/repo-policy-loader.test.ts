@@ -1,6 +1,6 @@
 import { describe, expect, test } from "@jest/globals";
 import { compileRepoConfig, describeIssues, type ConfigProblem, type PolicyLoadResult } from "../../../src/config/repo-policy-loader.js";
-import { repoConfigSchema } from "../../../src/config/repo-config.schema.js";
+import { hasNestedQuantifier, repoConfigSchema } from "../../../src/config/repo-config.schema.js";
 import { BUILT_IN_AGENT_IDENTITIES, BUILT_IN_TRAILER_RULES } from "../../../src/policy/agent-identities.js";
 import { defaultPolicy, type RepoPolicy } from "../../../src/policy/repo-policy.js";
 
@@ -129,5 +129,26 @@ describe("describeIssues", () => {
   test("an issue without a path is at the top level", () => {
     const parsed = repoConfigSchema.safeParse(42);
     expect(describeIssues(parsed.error?.issues ?? [])).toEqual([{ path: "(top level)", message: expect.stringMatching(/expected object/) }]);
+  });
+});
+
+describe("patterns that could backtrack exponentially are refused", () => {
+  test.each([
+    ["(a+)+$", true],
+    ["(\\w*)*x", true],
+    ["((ab)+c)+", true],
+    ["(x{2,})+", true],
+    ["<agent@acme\\.dev>", false],
+    ["^(foo|bar)+$", false],
+    ["[(a+)]+", false],
+    ["\\(a+\\)+", false],
+    ["(a+)?b", false],
+  ])("%s → nested quantifier: %s", (pattern, nested) => {
+    expect(hasNestedQuantifier(pattern)).toBe(nested);
+  });
+
+  test("the config error names the pattern's key path", () => {
+    const result = compileRepoConfig({ agents: { trailers: [{ name: "x", key: "Assisted-by", pattern: "(a+)+$" }] } }, "repo");
+    expect(result).toMatchObject({ ok: false, problems: [{ path: "agents.trailers[0].pattern", message: expect.stringContaining("nested quantifiers") }] });
   });
 });

@@ -153,3 +153,12 @@ describe("shortSha", () => {
     expect(shortSha(sha)).toBe(expected);
   });
 });
+
+describe("truncation never splits a character", () => {
+  test.each([
+    ["code", () => code("😀😀", 1), "`😀…`"],
+    ["escapeText", () => escapeText("😀😀", 1), "😀…"],
+  ])("%s", (_name, render, expected) => {
+    expect(render()).toBe(expected);
+  });
+});

@@ -121,10 +121,10 @@ describe("resolveOwner", () => {
 
   test.each([
     ["an agent-assisted PR by a person", humanPr, "assisted", true, { kind: "implicit", owner: { id: 1001, login: "alice" } }],
-    ["an agent-assisted PR when the policy wants explicit owners", humanPr, "assisted", false, { kind: "missing", expired: null, revoked: null }],
-    ["an agent-authored PR", agentPr, "authored", true, { kind: "missing", expired: null, revoked: null }],
-    ["an agent-assisted PR by an id-less person", { author: { id: null, login: "alice", kind: "user" } }, "assisted", true, { kind: "missing", expired: null, revoked: null }],
-    ["an agent-assisted PR by an unknown bot", { author: { id: 5, login: "renovate[bot]", kind: "bot" } }, "assisted", true, { kind: "missing", expired: null, revoked: null }],
+    ["an agent-assisted PR when the policy wants explicit owners", humanPr, "assisted", false, { kind: "missing", expired: null, revoked: null, lapsed: null }],
+    ["an agent-authored PR", agentPr, "authored", true, { kind: "missing", expired: null, revoked: null, lapsed: null }],
+    ["an agent-assisted PR by an id-less person", { author: { id: null, login: "alice", kind: "user" } }, "assisted", true, { kind: "missing", expired: null, revoked: null, lapsed: null }],
+    ["an agent-assisted PR by an unknown bot", { author: { id: 5, login: "renovate[bot]", kind: "bot" } }, "assisted", true, { kind: "missing", expired: null, revoked: null, lapsed: null }],
   ] as const)("without delegations, %s resolves to %j", (_description, pr, involvement, implicitOwner, expected) => {
     const policy: RepoPolicy = { ...defaultPolicy(), implicitOwner };
     expect(resolveOwner({ author: { ...pr.author } }, detection(involvement), [], policy, NOW)).toEqual(expected);
@@ -143,6 +143,6 @@ describe("resolveOwner", () => {
     ["revoked after its expiry", delegation({ status: "revoked", expiresAt: new Date(NOW.getTime() - HOUR) }), "revoked"],
   ] as const)("a delegation %s leaves the PR without an owner and is reported as %s", (_description, record, why) => {
     const owner = resolveOwner(agentPr, detection("authored"), [record], defaultPolicy(), NOW);
-    expect(owner).toEqual({ kind: "missing", expired: why === "expired" ? record : null, revoked: why === "revoked" ? record : null });
+    expect(owner).toEqual({ kind: "missing", expired: why === "expired" ? record : null, revoked: why === "revoked" ? record : null, lapsed: why });
   });
 });

@@ -107,6 +107,7 @@ describe("evaluatePullRequest: no agent", () => {
       countedApprovals: 0,
       requiredApprovals: 1,
       excluded: [],
+      outOfScope: [],
       reasons: ["no-agent-signals"],
     });
   });
@@ -365,5 +366,35 @@ describe("evaluatePullRequest is pure", () => {
     const before = JSON.stringify(input.pr);
     expect(evaluatePullRequest(input)).toEqual(evaluatePullRequest(input));
     expect(JSON.stringify(input.pr)).toBe(before);
+  });
+});
+
+describe("evaluatePullRequest: the delegation's paths scope", () => {
+  test.each([
+    ["every file in scope, approved", ["src/a.ts", "src/b/c.ts"], ["src/**"], "approved", "success", []],
+    ["a workflow file outside src/**, even though approved", ["src/a.ts", ".github/workflows/release.yml"], ["src/**"], "out-of-scope", "failure", [".github/workflows/release.yml"]],
+    ["no scope given: the whole repository", ["infra/main.tf"], [], "approved", "success", []],
+  ] as const)("%s", (_description, files, scopePaths, outcome, conclusion, outOfScope) => {
+    const decision = evaluate(facts({ files: [...files], reviews: [review(bob)] }), { delegations: [delegation({ scopePaths: [...scopePaths] })] });
+    expect(decision).toMatchObject({ outcome, conclusion, outOfScope: [...outOfScope] });
+    if (outOfScope.length > 0) expect(decision.reasons).toContain(`out-of-scope:${outOfScope.length}`);
+  });
+
+  test("an implicit owner has no scope to break", () => {
+    const decision = evaluate(facts({ author: alice, commits: [commit(alice, "x\n\nAssisted-by: Claude:opus")], files: ["anything.ts"], reviews: [review(bob)] }));
+    expect(decision).toMatchObject({ outcome: "approved", outOfScope: [] });
+  });
+});
+
+describe("evaluatePullRequest: the most recent lapse explains the block", () => {
+  test.each([
+    ["revoked after the other expired", NOW.getTime() - HOUR, NOW.getTime() - 60_000, "delegation-revoked"],
+    ["expired after the other was revoked", NOW.getTime() - 60_000, NOW.getTime() - HOUR, "delegation-expired"],
+  ])("%s", (_description, expiresAt, revokedAt, reason) => {
+    const expired = delegation({ id: "old", expiresAt: new Date(expiresAt), createdAt: new Date(NOW.getTime() - 3 * HOUR) });
+    const revoked = delegation({ id: "new", status: "revoked", revokedAt: new Date(revokedAt), revokedByLogin: "alice", createdAt: new Date(NOW.getTime() - 2 * HOUR) });
+    const decision = evaluate(facts(), { delegations: [expired, revoked] });
+    expect(decision.outcome).toBe("needs-delegation");
+    expect(decision.reasons).toContain(reason);
   });
 });
