@@ -20,6 +20,7 @@ async function main(): Promise<void> {
     permissions: new PermissionReader(env.COUNTERSIGN_PERMISSION_TTL_SECONDS * 1000),
     serializer: new KeyedSerializer(),
     clock: () => new Date(),
+    appId: env.APP_ID ?? null,
   };
   const server = await run(
     countersignApp(services, {

@@ -4,6 +4,8 @@ import { z } from "zod";
 // WEBHOOK_SECRET, GHE_HOST, GHE_PROTOCOL, PORT, HOST, LOG_LEVEL, ...); these are validated at start-up
 // so that a mistake is named before the first webhook arrives.
 export const envSchema = z.object({
+  /** Probot's own variable, read here too so the app can recognise its own comments. */
+  APP_ID: z.preprocess((value) => (value === "" ? undefined : value), z.coerce.number().int().positive().optional()),
   /** `file:./data/countersign.db` (SQLite, the default). */
   DATABASE_URL: z.string().min(1).default("file:./data/countersign.db"),
   /** How long a reviewer's repository permission is trusted before it is read again. */

@@ -17,7 +17,7 @@ const ACTOR_FIELDS = `__typename login
 
 const COMMIT_NODES = `nodes { commit {
   oid message
-  authors(first: 20) { nodes { name email user { login databaseId } } }
+  authors(first: 50) { nodes { name email user { login databaseId } } }
   committer { name email user { login databaseId } }
 } }`;
 

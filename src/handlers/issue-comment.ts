@@ -14,6 +14,8 @@ export async function onIssueComment(services: Services, context: Context<"issue
   const { issue, comment, sender, repository } = context.payload;
   // Cheap early return for the vast majority of comments, before any API call.
   if (!/^\s*\/delegate\b/im.test(comment.body)) return;
+  // Countersign's own replies quote usage; never let them loop back as commands.
+  if (services.appId !== null && comment.performed_via_github_app?.id === services.appId) return;
   const event = eventContext(context, context.payload);
   const subject = issue.pull_request ? "pull_request" : "issue";
   try {

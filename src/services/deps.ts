@@ -10,6 +10,8 @@ export interface Services {
   /** Evaluations of the same pull request run one at a time, in arrival order. */
   serializer: KeyedSerializer;
   clock: () => Date;
+  /** This GitHub App's id, so that its own comments are never read as commands (null in setup mode). */
+  appId: number | null;
 }
 
 /** The repository an event concerns. */

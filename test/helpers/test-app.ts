@@ -12,6 +12,8 @@ import { KeyedSerializer } from "../../src/services/keyed-serializer.js";
 // A throwaway key per run: the app signs JWTs with it, and the fake GitHub never checks them.
 const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
 
+export const APP_ID = 123456;
+
 export interface TestApp {
   probot: Probot;
   services: Services;
@@ -32,9 +34,10 @@ export async function createTestApp(): Promise<TestApp> {
     permissions: new PermissionReader(60_000, () => now.value.getTime()),
     serializer: new KeyedSerializer(),
     clock: () => new Date(now.value),
+    appId: APP_ID,
   };
   const probot = new Probot({
-    appId: 123456,
+    appId: APP_ID,
     privateKey,
     logLevel: (process.env.TEST_LOG_LEVEL as "fatal" | undefined) ?? "fatal",
     // Retries and throttling would turn a deliberate API error into waiting (and the throttle spaces

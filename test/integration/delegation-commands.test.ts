@@ -3,6 +3,7 @@ import { describe, expect, test } from "@jest/globals";
 import { commentEvent, pullRequestEvent, reviewEvent } from "../fixtures/payloads.js";
 import { admin, alice, bob, carol, claude, dependabot } from "../fixtures/people.js";
 import type { FakeGitHub } from "../mocks/github.js";
+import { APP_ID } from "../helpers/test-app.js";
 import { useApp } from "../helpers/use-app.js";
 
 const ctx = useApp();
@@ -233,6 +234,17 @@ describe("malformed commands", () => {
     expect(reply).toContain("/delegate <task> [paths:<glob>[,<glob>...]] [expires:<duration>]");
     expect(await app.db.delegation.count()).toBe(0);
     expect((await app.db.auditEvent.findMany()).map((event) => event.type)).toEqual(["command.malformed"]);
+  });
+
+  test("Countersign's own comments are never read as commands", async () => {
+    const app = ctx.app();
+    const own = commentEvent({ number: 2, onPullRequest: true, body: "/delegate SEC-1", author: { id: 99, login: "countersign[bot]", type: "Bot" } });
+    own.comment.performed_via_github_app = { id: APP_ID, slug: "countersign", name: "Countersign" };
+
+    await app.receive("issue_comment", own);
+
+    expect(nock.pendingMocks()).toEqual([]);
+    expect(ctx.github().comments).toEqual([]);
   });
 
   test("a quoted or fenced command, or an ordinary comment, is not a command", async () => {
