@@ -2,9 +2,10 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parse } from "yaml";
 import { describe, expect, test } from "@jest/globals";
+import { compileRepoConfig } from "../../src/config/repo-policy-loader.js";
 
-// app.yml is what GitHub registers; the README's tables are what an installer reads. They must agree,
-// and every subscribed event must be handled.
+// app.yml is what GitHub registers; the README is what an installer reads. They must agree, every
+// subscribed event must be handled, and the README's example policy must be one Countersign accepts.
 const root = path.resolve(import.meta.dirname, "../..");
 const manifest = parse(readFileSync(path.join(root, "app.yml"), "utf8")) as { default_events: string[]; default_permissions: Record<string, string> };
 const readme = readFileSync(path.join(root, "README.md"), "utf8");
@@ -34,5 +35,17 @@ describe("app.yml and the README", () => {
   test("every subscribed event has a handler in src/index.ts", () => {
     const wiring = readFileSync(path.join(root, "src/index.ts"), "utf8");
     for (const event of manifest.default_events) expect(wiring).toMatch(new RegExp(`["\`]${event}[."\`]`));
+  });
+});
+
+describe("the README's configuration example", () => {
+  test("is a valid policy (the loader strips _extends before validation, as Probot's does)", () => {
+    const block = /```yaml\n# \.github\/countersign\.yml\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(block).toBeDefined();
+    const { _extends: extendsValue, ...config } = parse(block ?? "") as Record<string, unknown>;
+    expect(extendsValue).toBe(".github");
+    const compiled = compileRepoConfig(config, "README");
+    expect(compiled).toMatchObject({ ok: true, policy: { requiredApprovals: 1, implicitOwner: true } });
+    if (compiled.ok) expect(compiled.policy.identities.map((identity) => identity.name)).toContain("Acme release agent");
   });
 });
