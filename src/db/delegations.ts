@@ -4,19 +4,12 @@ import type { DelegationRecord, TaskRef } from "../policy/types.js";
 import type { Database } from "./client.js";
 import type { Delegation as DelegationRow } from "./generated/sqlite/client.js";
 
-/** What a `/delegate` command records. */
-export interface NewDelegation {
+/** What a `/delegate` command records: the engine's view of it, plus where it came from. */
+export type NewDelegation = Pick<DelegationRecord, "subjectType" | "subjectNumber" | "owner" | "agent" | "task" | "scopePaths" | "expiresAt"> & {
   installationId: number | null;
   repo: { id: number; fullName: string };
-  subjectType: "pull_request" | "issue";
-  subjectNumber: number;
-  owner: { id: number; login: string };
-  agent: { id: number | null; login: string } | null;
-  task: TaskRef;
-  scopePaths: string[];
-  expiresAt: Date | null;
   comment: { id: number; url: string };
-}
+};
 
 /** A delegation id a human can quote: `dlg_` and 16 hex digits. */
 export function newDelegationId(): string {
