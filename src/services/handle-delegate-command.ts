@@ -7,7 +7,7 @@ import { delegationRecordedReply, malformedReply, refusedReply, revokedReply } f
 import { postComment } from "../github/comments.js";
 import { openPullRequestsReferencingIssue } from "../github/issue-pull-requests.js";
 import { fetchPullRequestFacts } from "../github/pull-request-facts.js";
-import { matchAgentIdentity, sameActor } from "../policy/agent-identities.js";
+import { matchAgentIdentity } from "../policy/agent-identities.js";
 import { detectAgents } from "../policy/agent-detection.js";
 import { applicableDelegations, resolveNamedAgent } from "../policy/delegation.js";
 import { referencedIssues } from "../policy/issue-references.js";
@@ -51,18 +51,15 @@ async function audit(services: Services, event: EventContext, request: CommandRe
 }
 
 /**
- * Checks that hold for every command once the subject is loaded: not an agent identity (machine users
- * have type User), and not one of this PR's own agents. Bots were already refused from the payload.
+ * Refuses agent identities once the policy is loaded: machine users have type User, so only the
+ * policy's identity list tells them from people. A PR's own agent is always such an identity (that is
+ * how it was detected), so this also keeps an agent from delegating its own work.
  */
 function refuseAgent(request: CommandRequest, subject: Subject): string | null {
   const sender: Actor = { id: request.sender.id, login: request.sender.login, kind: "user" };
   if (!subject.policy.ok) return "the repository's Countersign policy (.github/countersign.yml) is invalid, so agent identities cannot be told apart from people. Fix the policy first; the check run names the bad keys.";
   const agent = matchAgentIdentity(sender, subject.policy.policy.identities);
   if (agent) return `@${sender.login} is an agent identity (${agent.identity.name}): agents can never delegate or revoke.`;
-  if (subject.facts) {
-    const detection = detectAgents(subject.facts, subject.policy.policy);
-    if (detection.agents.some((candidate) => sameActor(candidate, sender))) return `@${sender.login} is this pull request's own agent: it cannot delegate or revoke its own work.`;
-  }
   return null;
 }
 
@@ -89,7 +86,7 @@ async function delegate(services: Services, event: EventContext, request: Comman
     agentLogins = [named.login];
   } else if (subject.facts) {
     agentLogins = detectAgents(subject.facts, subject.policy.policy).agents.map((actor) => actor.login);
-    if (subject.facts.author && matchAgentIdentity(subject.facts.author, subject.policy.policy.identities)) {
+    if (matchAgentIdentity(subject.facts.author, subject.policy.policy.identities)) {
       agent = { id: subject.facts.author.id, login: subject.facts.author.login };
     }
   }
