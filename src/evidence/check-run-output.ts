@@ -62,13 +62,15 @@ function describeSignal(signal: AgentSignal): string {
     }
     case "trailer":
       return `commit ${shortSha(signal.sha)}: trailer ${code(signal.trailer)} (${escapeText(signal.rule)})`;
+    case "unidentified-author":
+      return `PR author ${code(signal.actor.login)} cannot be identified (a deleted account or an unknown kind of account), so it is held to the agent rules`;
   }
 }
 
 function agentSection(decision: Decision): string[] {
   const kind =
     decision.detection.involvement === "authored"
-      ? "**Agent-authored**: the pull request was opened by an agent identity."
+      ? "**Agent-authored**: the pull request was opened by an agent identity (or by an account that cannot be identified)."
       : "**Agent-assisted**: a person opened the pull request, and an agent wrote or co-wrote commits.";
   const shown = decision.detection.signals.slice(0, MAX_SIGNALS_SHOWN).map((signal) => `- ${describeSignal(signal)}`);
   const more = decision.detection.signals.length - shown.length;

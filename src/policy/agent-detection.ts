@@ -12,7 +12,9 @@ export type AgentSignal =
       identity: string;
       matchedBy: IdentityMatch["matchedBy"];
     }
-  | { kind: "trailer"; sha: string; trailer: string; rule: string };
+  | { kind: "trailer"; sha: string; trailer: string; rule: string }
+  /** The PR's author is not a known kind of account (a deleted "ghost", a mannequin): fail closed. */
+  | { kind: "unidentified-author"; actor: Actor };
 
 /**
  * `authored`: the PR's author is an agent identity. `assisted`: a human opened it, but an agent wrote
@@ -97,14 +99,18 @@ export function detectAgents(pr: Pick<PullRequestFacts, "author" | "commits">, p
   const authorMatch = matchAgentIdentity(pr.author, policy.identities);
   if (authorMatch) {
     signals.push({ kind: "pr-author", actor: pr.author, identity: authorMatch.identity.name, matchedBy: authorMatch.matchedBy });
+  } else if (pr.author.kind !== "user" && pr.author.kind !== "bot") {
+    // Nobody can say whether an unidentifiable author is an agent, so it is held to the agent rules.
+    signals.push({ kind: "unidentified-author", actor: pr.author });
   }
   for (const commit of pr.commits) signals.push(...commitSignals(commit, policy));
 
   const agents: Actor[] = [];
   for (const signal of signals) {
-    if (signal.kind === "trailer") continue;
+    if (signal.kind === "trailer" || signal.kind === "unidentified-author") continue;
     if (!agents.some((known) => sameActor(known, signal.actor))) agents.push(signal.actor);
   }
-  const involvement: AgentInvolvement = authorMatch ? "authored" : signals.length > 0 ? "assisted" : "none";
+  const authored = authorMatch !== null || signals.some((signal) => signal.kind === "unidentified-author");
+  const involvement: AgentInvolvement = authored ? "authored" : signals.length > 0 ? "assisted" : "none";
   return { involvement, signals, agents };
 }

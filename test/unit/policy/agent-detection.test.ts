@@ -246,3 +246,13 @@ describe("detectAgents: involvement", () => {
     expect(detectAgents(pr({ author: dependabot, commits: [commit({ authors: [personOf(dependabot)] })] }), defaultPolicy()).involvement).toBe("none");
   });
 });
+
+describe("an author nobody can identify is held to the agent rules", () => {
+  test.each([
+    [{ id: null, login: "ghost", kind: "unknown" as const }],
+    [{ id: 77, login: "imported-user", kind: "mannequin" as const }],
+  ])("%j", (author) => {
+    const detection = detectAgents({ author, commits: [] }, defaultPolicy());
+    expect(detection).toEqual({ involvement: "authored", signals: [{ kind: "unidentified-author", actor: author }], agents: [] });
+  });
+});
