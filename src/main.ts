@@ -2,9 +2,8 @@ import { existsSync } from "node:fs";
 import { run } from "probot";
 import { parseEnv } from "./config/env.schema.js";
 import { openDatabase } from "./db/client.js";
-import { PermissionReader } from "./github/permissions.js";
 import { countersignApp } from "./index.js";
-import { KeyedSerializer } from "./services/keyed-serializer.js";
+import { createServices } from "./services/create-services.js";
 
 // `npm start`: validate Countersign's settings, open the database and apply pending migrations, then
 // hand over to Probot, which reads its own standard environment (APP_ID, PRIVATE_KEY, WEBHOOK_SECRET,
@@ -15,13 +14,11 @@ async function main(): Promise<void> {
   if (existsSync(".env")) process.loadEnvFile(".env");
   const env = parseEnv(process.env);
   const database = await openDatabase(env.DATABASE_URL);
-  const services = {
-    db: database.db,
-    permissions: new PermissionReader(env.COUNTERSIGN_PERMISSION_TTL_SECONDS * 1000),
-    serializer: new KeyedSerializer(),
-    clock: () => new Date(),
+  const services = createServices(database.db, {
+    peopleTtlMs: env.COUNTERSIGN_PERMISSION_TTL_SECONDS * 1000,
+    setupCheckTtlMs: env.COUNTERSIGN_SETUP_CHECK_TTL_SECONDS * 1000,
     appId: env.APP_ID ?? null,
-  };
+  });
   const server = await run(
     countersignApp(services, {
       expirySweepMs: env.COUNTERSIGN_EXPIRY_SWEEP_SECONDS * 1000,

@@ -1,18 +1,22 @@
 import picomatch from "picomatch";
+import { parseDuration, type Duration } from "../policy/duration.js";
 import type { TaskRef } from "../policy/types.js";
+
+export { parseDuration, type Duration };
 
 /** Where a command was written: a pull request's conversation or an issue's. */
 export type CommandSubject = "pull_request" | "issue";
 
 export type DelegateCommand =
-  | { kind: "delegate-pr"; task: TaskRef; scopePaths: string[]; expiresIn: Duration | null }
-  | { kind: "delegate-issue"; agentLogin: string; scopePaths: string[]; expiresIn: Duration | null }
+  | ({ kind: "delegate-pr"; task: TaskRef | null } & DelegateOptions)
+  | ({ kind: "delegate-issue"; agentLogin: string } & DelegateOptions)
   | { kind: "revoke"; reason: string | null };
 
-/** A parsed `expires:` value. */
-export interface Duration {
-  text: string;
-  milliseconds: number;
+/** The options a delegation command may carry. */
+export interface DelegateOptions {
+  scopePaths: string[];
+  scopeBranches: string[];
+  expiresIn: Duration | null;
 }
 
 export type ParsedCommand =
@@ -24,37 +28,28 @@ export function usage(subject: CommandSubject): string {
   const lines =
     subject === "pull_request"
       ? [
-          "/delegate <task> [paths:<glob>[,<glob>...]] [expires:<duration>]",
+          "/delegate <task> [paths:<glob>[,<glob>...]] [branches:<pattern>[,...]] [expires:<duration>]",
           "/delegate revoke [reason]",
           "",
           "<task>      #123, an issue URL (https://...), or a ticket key such as SEC-142",
           "paths:      globs the agent may change, e.g. paths:src/**,docs/*.md (default: whole repository)",
-          "expires:    how long the delegation lasts: 30m, 12h, 7d, 2w (at most 365d)",
+          "branches:   base branches the PR may target, e.g. branches:main,release/* (default: any)",
+          "expires:    how long the delegation lasts: 30m, 12h, 7d, 2w (at most 365d; the policy may set a default and a maximum)",
         ]
       : [
-          "/delegate @<agent-login> [paths:<glob>[,<glob>...]] [expires:<duration>]",
+          "/delegate @<agent-login> [paths:<glob>[,<glob>...]] [branches:<pattern>[,...]] [expires:<duration>]",
           "/delegate revoke [reason]",
           "",
           "@<agent-login>  the agent given this issue, e.g. @claude or @copilot-swe-agent[bot]",
           "paths:          globs the agent may change, e.g. paths:src/**,docs/*.md (default: whole repository)",
-          "expires:        how long the delegation lasts: 30m, 12h, 7d, 2w (at most 365d)",
+          "branches:       base branches the PR may target, e.g. branches:main,release/* (default: any)",
+          "expires:        how long the delegation lasts: 30m, 12h, 7d, 2w (at most 365d; the policy may set a default and a maximum)",
         ];
   return lines.join("\n");
 }
 
-const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
-const MAX_DURATION_MS = 365 * UNIT_MS.d;
 const MAX_GLOBS = 50;
 const MAX_REASON = 500;
-
-/** Parses `30m`, `12h`, `7d`, `2w`; null when malformed or out of range. */
-export function parseDuration(text: string): Duration | null {
-  const match = /^(\d{1,6})([mhdw])$/.exec(text.toLowerCase());
-  if (!match) return null;
-  const milliseconds = Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
-  if (milliseconds <= 0 || milliseconds > MAX_DURATION_MS) return null;
-  return { text, milliseconds };
-}
 
 /** Parses a task reference; `repoHtmlUrl` turns `#123` into a link. */
 export function parseTask(text: string, repoHtmlUrl: string): TaskRef | null {
@@ -68,7 +63,8 @@ export function parseTask(text: string, repoHtmlUrl: string): TaskRef | null {
       return null;
     }
   }
-  if (/^[A-Z][A-Z0-9_]{0,31}-\d{1,9}$/.test(text)) return { kind: "ticket", ref: text, url: null };
+  // Any key-shaped token; whether it is an acceptable ticket is the policy's call (delegation.task).
+  if (/^[A-Za-z][A-Za-z0-9_]{0,31}-\d{1,9}$/.test(text)) return { kind: "ticket", ref: text, url: null };
   return null;
 }
 
@@ -160,47 +156,66 @@ export function parseDelegateCommand(body: string, subject: CommandSubject, repo
   const fail = (error: string): ParsedCommand => ({ ok: false, error, line });
   const [, ...tokens] = line.split(/\s+/);
   const first = tokens[0];
-  if (first === undefined) return fail(subject === "pull_request" ? "missing the task" : "missing the agent");
+  if (first === undefined && subject === "issue") return fail("missing the agent");
 
-  if (first.toLowerCase() === "revoke") {
+  if (first?.toLowerCase() === "revoke") {
     const reason = tokens.slice(1).join(" ").trim();
     if (reason.length > MAX_REASON) return fail(`the reason is longer than ${MAX_REASON} characters`);
     return { ok: true, command: { kind: "revoke", reason: reason || null }, line };
   }
 
-  // The target first: a command whose task (or agent) is wrong is reported as such, not as a stray word.
-  let target: { kind: "agent"; login: string } | { kind: "task"; task: TaskRef };
+  // The target first: a command whose task (or agent) is wrong is reported as such, not as a stray
+  // word. On a pull request the task may be left out; whether that is acceptable is the policy's call.
+  const isOption = (token: string | undefined) => token !== undefined && OPTION.test(token);
+  let target: { kind: "agent"; login: string } | { kind: "task"; task: TaskRef | null };
+  let rest = tokens.slice(1);
   if (subject === "issue") {
-    const agent = /^@([A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?)$/.exec(first);
-    if (!agent) return fail(`on an issue, the first argument is the agent to delegate to, as @login (got "${first.slice(0, 60)}")`);
+    const agent = /^@([A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?)$/.exec(first ?? "");
+    if (!agent) return fail(`on an issue, the first argument is the agent to delegate to, as @login (got "${(first ?? "").slice(0, 60)}")`);
     target = { kind: "agent", login: agent[1] as string };
+  } else if (first === undefined || isOption(first)) {
+    target = { kind: "task", task: null };
+    rest = tokens;
   } else {
     const task = parseTask(first, repoHtmlUrl);
     if (!task) return fail(`"${first.slice(0, 60)}" is not a task: use #123, an issue URL, or a ticket key such as SEC-142`);
     target = { kind: "task", task };
   }
 
+  const options = parseOptions(rest);
+  if (typeof options === "string") return fail(options);
+  if (target.kind === "agent") return { ok: true, command: { kind: "delegate-issue", agentLogin: target.login, ...options }, line };
+  return { ok: true, command: { kind: "delegate-pr", task: target.task, ...options }, line };
+}
+
+const OPTION = /^(paths|branches|expires):(.*)$/i;
+
+/** Parses `paths:`, `branches:` and `expires:`; a string is the error. */
+function parseOptions(tokens: readonly string[]): DelegateOptions | string {
   let scopePaths: string[] | undefined;
+  let scopeBranches: string[] | undefined;
   let expiresIn: Duration | undefined;
-  for (const token of tokens.slice(1)) {
-    const option = /^(paths|expires):(.*)$/i.exec(token);
-    if (!option) return fail(`unexpected "${token.slice(0, 60)}"`);
+  for (const token of tokens) {
+    const option = OPTION.exec(token);
+    if (!option) return `unexpected "${token.slice(0, 60)}"`;
     const name = (option[1] as string).toLowerCase();
     const value = option[2] as string;
     if (name === "paths") {
-      if (scopePaths) return fail("paths: given twice");
+      if (scopePaths) return "paths: given twice";
       const globs = parseGlobs(value);
-      if (typeof globs === "string") return fail(globs);
+      if (typeof globs === "string") return globs;
       scopePaths = globs;
+    } else if (name === "branches") {
+      if (scopeBranches) return "branches: given twice";
+      const branches = value.split(",").map((branch) => branch.trim());
+      if (branches.some((branch) => branch.length === 0 || branch.length > 255)) return "branches: needs branch names or patterns, separated by commas";
+      scopeBranches = branches;
     } else {
-      if (expiresIn) return fail("expires: given twice");
+      if (expiresIn) return "expires: given twice";
       const duration = parseDuration(value);
-      if (!duration) return fail(`expires: "${value.slice(0, 20)}" is not a duration like 30m, 12h, 7d or 2w (at most 365d)`);
+      if (!duration) return `expires: "${value.slice(0, 20)}" is not a duration like 30m, 12h, 7d or 2w (at most 365d)`;
       expiresIn = duration;
     }
   }
-
-  const options = { scopePaths: scopePaths ?? [], expiresIn: expiresIn ?? null };
-  if (target.kind === "agent") return { ok: true, command: { kind: "delegate-issue", agentLogin: target.login, ...options }, line };
-  return { ok: true, command: { kind: "delegate-pr", task: target.task, ...options }, line };
+  return { scopePaths: scopePaths ?? [], scopeBranches: scopeBranches ?? [], expiresIn: expiresIn ?? null };
 }

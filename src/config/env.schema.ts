@@ -8,8 +8,10 @@ export const envSchema = z.object({
   APP_ID: z.preprocess((value) => (value === "" ? undefined : value), z.coerce.number().int().positive().optional()),
   /** `file:./data/countersign.db` (SQLite, the default). */
   DATABASE_URL: z.string().min(1).default("file:./data/countersign.db"),
-  /** How long a reviewer's repository permission is trusted before it is read again. */
+  /** How long a reviewer's repository permission and team memberships are trusted before they are read again. */
   COUNTERSIGN_PERMISSION_TTL_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
+  /** How long the setup doctor's finding (is the check required on a branch?) is trusted. */
+  COUNTERSIGN_SETUP_CHECK_TTL_SECONDS: z.coerce.number().int().min(0).max(86400).default(600),
   /** How often expired delegations are looked for, so their PRs block again without waiting for an event. */
   COUNTERSIGN_EXPIRY_SWEEP_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
 });

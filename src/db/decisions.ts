@@ -14,6 +14,8 @@ export interface DecisionEntry {
   delegationId: string | null;
   checkRunId: number | null;
   errorId: string | null;
+  /** The policy version (hash) and its source; null when no policy was loaded. */
+  policy: { hash: string; source: string } | null;
   evaluatedAt: Date;
 }
 
@@ -34,6 +36,8 @@ export async function recordDecision(db: Database, entry: DecisionEntry): Promis
       delegationId: entry.delegationId,
       checkRunId: entry.checkRunId === null ? null : BigInt(entry.checkRunId),
       errorId: entry.errorId,
+      policyHash: entry.policy?.hash ?? null,
+      policySource: entry.policy?.source ?? null,
       evaluatedAt: entry.evaluatedAt,
     },
   });

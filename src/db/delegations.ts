@@ -5,7 +5,7 @@ import type { Database } from "./client.js";
 import type { Delegation as DelegationRow } from "./generated/sqlite/client.js";
 
 /** What a `/delegate` command records: the engine's view of it, plus where it came from. */
-export type NewDelegation = Pick<DelegationRecord, "subjectType" | "subjectNumber" | "owner" | "agent" | "task" | "scopePaths" | "expiresAt"> & {
+export type NewDelegation = Pick<DelegationRecord, "subjectType" | "subjectNumber" | "owner" | "agent" | "task" | "scopePaths" | "scopeBranches" | "expiresAt"> & {
   installationId: number | null;
   repo: { id: number; fullName: string };
   comment: { id: number; url: string };
@@ -28,6 +28,7 @@ export function toDelegationRecord(row: DelegationRow): DelegationRecord {
     agent: row.agentLogin ? { id: row.agentId === null ? null : Number(row.agentId), login: row.agentLogin } : null,
     task: { kind: row.taskKind as TaskRef["kind"], ref: row.taskRef, url: row.taskUrl },
     scopePaths: scopeSchema.parse(JSON.parse(row.scopePaths)),
+    scopeBranches: scopeSchema.parse(JSON.parse(row.scopeBranches)),
     expiresAt: row.expiresAt,
     commentUrl: row.commentUrl,
     status: row.status === "revoked" ? "revoked" : row.status === "expired" ? "expired" : "active",
@@ -56,6 +57,7 @@ export async function createDelegation(db: Database, input: NewDelegation, now: 
       taskRef: input.task.ref,
       taskUrl: input.task.url,
       scopePaths: JSON.stringify(input.scopePaths),
+      scopeBranches: JSON.stringify(input.scopeBranches),
       expiresAt: input.expiresAt,
       commentId: BigInt(input.comment.id),
       commentUrl: input.comment.url,

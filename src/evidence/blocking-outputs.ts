@@ -29,14 +29,14 @@ export function renderInvalidConfig(problems: ConfigProblem[], source: string, h
     summary: [
       "**Decision: blocked** — the Countersign policy that applies to this repository is invalid, and a broken policy never falls back to defaults.",
       "",
-      `Policy file: ${code(source)}`,
+      `Policy: ${code(source)}`,
       "",
-      "| Key | Problem |",
-      "| --- | --- |",
-      ...problems.slice(0, 50).map((problem) => `| ${code(problem.path)} | ${escapeText(problem.message)} |`),
+      "| File | Key | Problem |",
+      "| --- | --- | --- |",
+      ...problems.slice(0, 50).map((problem) => `| ${code(problem.file)} | ${code(problem.path)} | ${escapeText(problem.message)} |`),
       "",
       "### What to do next",
-      "Fix the keys above in the policy file on the base branch (see the configuration reference in Countersign's README), then re-run this check.",
+      "Fix the keys above in the file named (the repository's policy on the base branch, or the organization's `.github` repository it extends; see the configuration reference in Countersign's README), then re-run this check.",
       "",
       footer(headSha, meta),
     ].join("\n"),
@@ -53,13 +53,13 @@ export interface DirectPush {
   compareUrl: string | null;
 }
 
-/** Evidence for an agent's direct push to the default branch: always failing. */
-export function renderDirectPush(push: DirectPush, meta: EvaluationMeta): CheckRunOutput {
+/** Evidence for an agent's direct push to a protected branch (neutral, "would flag", in a dry run). */
+export function renderDirectPush(push: DirectPush, meta: EvaluationMeta, dryRun = false): CheckRunOutput {
   const commits = push.commits.slice(0, 20).map((commit) => `- ${shortSha(commit.sha)} ${code(commit.message.split("\n")[0] ?? "")}`);
   return {
-    title: "Direct push by an agent, not reviewed",
+    title: `${dryRun ? "Would flag: " : ""}Direct push by an agent, not reviewed`,
     summary: [
-      `**Decision: blocked** — ${login(push.pusher.login)} (id ${push.pusher.id ?? "unknown"}), the agent identity **${escapeText(push.identity)}**, pushed directly to ${code(push.ref)} without a pull request: no human delegated or approved this change.`,
+      `**Decision: ${dryRun ? "would block (dry run, `mode: evaluate`)" : "blocked"}** — ${login(push.pusher.login)} (id ${push.pusher.id ?? "unknown"}), the agent identity **${escapeText(push.identity)}**, pushed directly to ${code(push.ref)} without a pull request: no human delegated or approved this change.`,
       "",
       "### Commits pushed",
       ...(commits.length > 0 ? commits : ["- (none listed in the push)"]),

@@ -1,14 +1,19 @@
+import type { RequiredCheckStatus } from "../github/required-check.js";
 import type { ApprovalObjection, ApprovalVerdict, ExcludedPerson } from "../policy/approvals.js";
 import type { AgentSignal } from "../policy/agent-detection.js";
-import type { Decision } from "../policy/evaluate.js";
+import { formatDuration } from "../policy/duration.js";
+import type { Decision, Requirement } from "../policy/evaluate.js";
 import type { DelegationRecord, PullRequestFacts } from "../policy/types.js";
-import { code, escapeText, link, login, shortSha } from "./markdown.js";
+import { code, escapeText, link, login, plainLine, shortSha } from "./markdown.js";
 
-/** Where and when a decision was made, shown at the foot of the evidence. */
+/** Where, when and under which policy a decision was made, shown at the foot of the evidence. */
 export interface EvaluationMeta {
   evaluatedAt: Date;
   deliveryId: string | null;
   policySource: string;
+  policyHash: string | null;
+  /** The setup doctor's finding: is `Countersign` required on the base branch? */
+  setup?: RequiredCheckStatus;
 }
 
 export interface CheckRunOutput {
@@ -18,6 +23,8 @@ export interface CheckRunOutput {
 
 const MAX_SIGNALS_SHOWN = 20;
 const MAX_NAMES_IN_TITLE = 5;
+const MAX_FILES_SHOWN = 50;
+const MAX_TIER_FILES_SHOWN = 10;
 
 function names(people: ExcludedPerson[]): string {
   const shown = people.slice(0, MAX_NAMES_IN_TITLE).map((person) => `@${person.actor.login}`);
@@ -25,28 +32,52 @@ function names(people: ExcludedPerson[]): string {
   return more > 0 ? `${shown.join(", ")} and ${more} more` : shown.join(", ");
 }
 
-/** The check run's title: plain text, the decision in a few words. */
-export function decisionTitle(decision: Decision): string {
+function plural(count: number, word: string): string {
+  return `${count} ${word}${count === 1 ? "" : "s"}`;
+}
+
+function firstUnmet<K extends Requirement["kind"]>(decision: Decision, kind: K): Extract<Requirement, { kind: K }> | undefined {
+  return decision.requirements.find((requirement): requirement is Extract<Requirement, { kind: K }> => requirement.kind === kind && !requirement.met);
+}
+
+function enforcedTitle(decision: Decision): string {
   switch (decision.outcome) {
     case "no-agent":
       return "No agent activity: nothing to countersign";
+    case "forbidden": {
+      const requirement = firstUnmet(decision, "agents-allowed");
+      return `Agents may not change this: tier ${requirement?.tiers.join(", ") ?? "unknown"}`;
+    }
+    case "base-branch":
+      return `Base branch ${firstUnmet(decision, "base-branch")?.base ?? ""} is not allowed for this agent change`;
+    case "out-of-scope":
+      return `Changes outside the delegated scope: ${plural(decision.outOfScope.length, "file")}`;
     case "needs-delegation":
       return "Needs a delegation";
-    case "out-of-scope":
-      return `Changes outside the delegated scope: ${decision.outOfScope.length} file${decision.outOfScope.length === 1 ? "" : "s"}`;
+    case "delegation-too-long": {
+      const requirement = firstUnmet(decision, "delegation-expiry");
+      return `Needs a shorter delegation: at most ${requirement ? formatDuration(requirement.maxMs) : "the tier's limit"}`;
+    }
     case "needs-approval": {
       const count = decision.requiredApprovals > 1 ? `${decision.requiredApprovals} approvals` : "approval";
       const others = decision.excluded.length > 0 ? ` by someone other than ${names(decision.excluded)}` : " by an independent reviewer";
       const progress = decision.requiredApprovals > 1 ? ` (${decision.countedApprovals} of ${decision.requiredApprovals})` : "";
       return `Needs ${count}${others}${progress}`;
     }
+    case "needs-team-approval":
+      return `Needs an approval from @${firstUnmet(decision, "team-approval")?.team ?? "a required team"}`;
     case "approved": {
-      const owner = decision.owner && decision.owner.kind !== "missing" ? `@${decision.owner.owner.login}` : "unknown";
+      const owner = decision.owner && decision.owner.kind !== "missing" ? `${decision.owner.kind === "implicit" ? "owned by" : "delegated by"} @${decision.owner.owner.login}, ` : "";
       const approvers = decision.approvals.filter((verdict) => verdict.counted).map((verdict) => `@${verdict.reviewer.login}`);
-      const verb = decision.owner?.kind === "implicit" ? "owned by" : "delegated by";
-      return `Countersigned: ${verb} ${owner}, approved by ${approvers.join(", ")}`;
+      return `Countersigned: ${owner}approved by ${approvers.join(", ")}`;
     }
   }
+}
+
+/** The check run's title: plain text, the decision in a few words (prefixed in a dry run). */
+export function decisionTitle(decision: Decision): string {
+  const title = enforcedTitle(decision);
+  return decision.mode === "evaluate" && decision.enforcedConclusion !== "success" ? `Would block: ${title}` : title;
 }
 
 function describeSignal(signal: AgentSignal): string {
@@ -64,6 +95,10 @@ function describeSignal(signal: AgentSignal): string {
       return `commit ${shortSha(signal.sha)}: trailer ${code(signal.trailer)} (${escapeText(signal.rule)})`;
     case "unidentified-author":
       return `PR author ${code(signal.actor.login)} cannot be identified (a deleted account or an unknown kind of account), so it is held to the agent rules`;
+    case "app-bot": {
+      const where = signal.role === "pr-author" ? "PR author" : `commit ${shortSha(signal.sha)}: ${signal.role === "commit-author" ? "author" : "committer"}`;
+      return `${where} ${login(signal.actor.login)} is a GitHub App bot, counted as an agent because \`agents.all_apps_are_agents\` is on`;
+    }
   }
 }
 
@@ -78,37 +113,30 @@ function agentSection(decision: Decision): string[] {
 }
 
 function delegationLines(delegation: DelegationRecord): string[] {
-  const task = delegation.task.url ? link(delegation.task.ref, delegation.task.url) : code(delegation.task.ref);
+  const task = delegation.task.kind === "none" ? "none given (the policy does not require one)" : delegation.task.url ? link(delegation.task.ref, delegation.task.url) : code(delegation.task.ref);
   const where = delegation.subjectType === "issue" ? `on issue #${delegation.subjectNumber}` : "on this pull request";
   return [
     `- Owner: ${login(delegation.owner.login)} (delegated ${where}${delegation.agent ? ` to ${login(delegation.agent.login)}` : ""})`,
     `- Task: ${task}`,
-    `- Scope: ${delegation.scopePaths.length > 0 ? delegation.scopePaths.map((glob) => code(glob)).join(", ") : "whole repository"}`,
+    `- Scope: ${delegation.scopePaths.length > 0 ? delegation.scopePaths.map((glob) => code(glob)).join(", ") : "whole repository"}${delegation.scopeBranches.length > 0 ? `; base branches ${delegation.scopeBranches.map((branch) => code(branch)).join(", ")}` : ""}`,
     `- Expires: ${delegation.expiresAt ? delegation.expiresAt.toISOString() : "no expiry"}`,
     `- Record: ${code(delegation.id)}, from ${link("this comment", delegation.commentUrl)} at ${delegation.createdAt.toISOString()}`,
   ];
 }
 
-const MAX_FILES_SHOWN = 50;
-
-function scopeLines(decision: Decision): string[] {
-  if (decision.outOfScope.length === 0) return [];
-  const shown = decision.outOfScope.slice(0, MAX_FILES_SHOWN).map((file) => `  - ${code(file)}`);
-  const more = decision.outOfScope.length - shown.length;
-  return [`- **Outside the scope** (${decision.outOfScope.length}):`, ...shown, ...(more > 0 ? [`  - … and ${more} more`] : [])];
-}
-
 function delegationSection(decision: Decision): string[] {
   const owner = decision.owner;
   if (!owner) return [];
-  if (owner.kind === "delegated") return ["### Delegation", ...delegationLines(owner.delegation), ...scopeLines(decision)];
+  if (owner.kind === "delegated") return ["### Delegation", ...delegationLines(owner.delegation)];
   if (owner.kind === "implicit") {
     return [
       "### Delegation",
       `- Owner: ${login(owner.owner.login)}, **implicitly**: they opened this agent-assisted pull request, and the policy makes the author of an agent-assisted PR its owner (\`delegation.implicit_owner\`).`,
     ];
   }
-  const lines = ["### Delegation", "- **None in force.** No active delegation names a human owner for this change."];
+  const none = decision.requirements.some((requirement) => requirement.kind === "owner")
+    ? "- **None in force.** No active delegation names a human owner for this change."
+    : "- None, and the policy does not require one (`delegation.required: false`): approvals alone decide.";
   const lapses: Array<["expired" | "revoked", string]> = [];
   if (owner.expired) {
     lapses.push(["expired", `- The latest delegation ${code(owner.expired.id)} by ${login(owner.expired.owner.login)} expired at ${owner.expired.expiresAt?.toISOString() ?? "its expiry"}.`]);
@@ -119,7 +147,65 @@ function delegationSection(decision: Decision): string[] {
   }
   // The most recent lapse first: it is why the change is blocked now.
   const ordered = [...lapses.filter(([kind]) => kind === owner.lapsed), ...lapses.filter(([kind]) => kind !== owner.lapsed)];
-  return [...lines, ...ordered.map(([, line]) => line)];
+  return ["### Delegation", none, ...ordered.map(([, line]) => line)];
+}
+
+function tierSection(decision: Decision): string[] {
+  const lines = ["### Risk tier"];
+  if (decision.tiers.length === 0) lines.push("No tier applies: the policy's base requirements hold.");
+  for (const tier of decision.tiers) {
+    const why: string[] = [];
+    if (tier.files.length > 0) {
+      const shown = tier.files.slice(0, MAX_TIER_FILES_SHOWN).map((file) => code(file));
+      why.push(`changes ${shown.join(", ")}${tier.files.length > shown.length ? ` and ${tier.files.length - shown.length} more` : ""}`);
+    }
+    if (tier.baseBranch) why.push(`targets ${code(tier.baseBranch)}`);
+    if (tier.labels.length > 0) why.push(`is labelled ${tier.labels.map((label) => code(label)).join(", ")}`);
+    const adds: string[] = [];
+    if (tier.require.approvals !== undefined) adds.push(plural(tier.require.approvals, "approval"));
+    if (tier.require.approverTeams) adds.push(`an approval from ${tier.require.approverTeams.map((team) => `@${team.org}/${team.slug}`).join(" and from ")}`);
+    if (tier.require.maxDelegationExpiryMs !== undefined) adds.push(`a delegation of at most ${formatDuration(tier.require.maxDelegationExpiryMs)}`);
+    if (tier.require.agentsForbidden) adds.push("no agent changes at all");
+    lines.push(`- **${escapeText(tier.name)}**${tier.builtIn ? " (built-in)" : ""}: applies because the pull request ${why.join(", and ")}. Requires ${adds.join(", ") || "nothing more"}.`);
+  }
+  if (decision.changesPolicy) {
+    lines.push("- This pull request changes `.github/countersign.yml`. It is judged by the policy on its base branch, never by the version it proposes.");
+  }
+  return lines;
+}
+
+function requirementLine(requirement: Requirement): string {
+  const mark = requirement.met ? "✅ met" : "❌ not met";
+  const from = requirement.sources.length > 0 ? ` _(${requirement.sources.map((source) => escapeText(source)).join(", ")})_` : "";
+  switch (requirement.kind) {
+    case "agents-allowed":
+      return `- ${mark}: agents may change ${requirement.files.slice(0, MAX_TIER_FILES_SHOWN).map((file) => code(file)).join(", ")}${from}`;
+    case "base-branch": {
+      const allowed = [...(requirement.policyBranches ?? []), ...(requirement.delegationBranches ?? [])].map((branch) => code(branch)).join(", ");
+      return `- ${mark}: base branch ${code(requirement.base)} is allowed (${allowed})${from}`;
+    }
+    case "scope-paths":
+      return `- ${mark}: every changed file is within the delegation's paths (${requirement.scope.map((glob) => code(glob)).join(", ")})${from}`;
+    case "owner":
+      return `- ${mark}: a named human owner${requirement.owner.kind !== "missing" ? `: ${login(requirement.owner.owner.login)}` : ""}${from}`;
+    case "delegation-expiry":
+      return `- ${mark}: the delegation lasts at most ${formatDuration(requirement.maxMs)} (it lasts ${requirement.actualMs === null ? "without expiry" : formatDuration(requirement.actualMs)})${from}`;
+    case "approvals":
+      return `- ${mark}: ${plural(requirement.required, "independent approval")} of the head commit (${requirement.counted} counted)${from}`;
+    case "team-approval":
+      return `- ${mark}: an approval from @${requirement.team}${requirement.approvers.length > 0 ? ` (${requirement.approvers.map((name) => login(name)).join(", ")})` : ""}${from}`;
+  }
+}
+
+function requirementsSection(decision: Decision): string[] {
+  return ["### Requirements", ...decision.requirements.map(requirementLine), ...scopeLines(decision)];
+}
+
+function scopeLines(decision: Decision): string[] {
+  if (decision.outOfScope.length === 0) return [];
+  const shown = decision.outOfScope.slice(0, MAX_FILES_SHOWN).map((file) => `  - ${code(file)}`);
+  const more = decision.outOfScope.length - shown.length;
+  return [`- **Outside the scope** (${decision.outOfScope.length}):`, ...shown, ...(more > 0 ? [`  - … and ${more} more`] : [])];
 }
 
 function describeObjection(objection: ApprovalObjection): string {
@@ -141,11 +227,21 @@ function describeObjection(objection: ApprovalObjection): string {
     case "commit-participant":
       return `${objection.role} of commit ${shortSha(objection.sha)}`;
     case "insufficient-permission":
-      return `has ${objection.permission} permission; write or higher is required`;
+      return `has ${objection.permission} permission; ${objection.required} or higher is required`;
     case "permission-unknown":
       return "their permission could not be confirmed";
+    case "not-in-approver-team":
+      return `not in an approver team (${objection.teams.map((team) => `@${team}`).join(", ")})`;
+    case "membership-unknown":
+      return "their team membership could not be confirmed";
   }
 }
+
+const WAIVER_NOTES = {
+  delegator: "counted although they delegated: the policy allows it (`approvals.exclude.delegator: false`)",
+  "pr-author": "counted although they opened the PR: the policy allows it (`approvals.exclude.pr_author: false`)",
+  "commit-participant": "counted although they wrote commits: the policy allows it (`approvals.exclude.commit_authors: false`)",
+} as const;
 
 function reviewLabel(verdict: ApprovalVerdict): string {
   const state = verdict.review.state.toLowerCase().replace("_", " ");
@@ -160,7 +256,9 @@ function approvalsSection(decision: Decision): string[] {
     "| Reviewer | Review | Counts | Why |",
     "| --- | --- | --- | --- |",
     ...decision.approvals.map((verdict) => {
-      const why = verdict.counted ? "independent, has write permission, approved the head commit" : verdict.objections.map(describeObjection).join("; ");
+      const why = verdict.counted
+        ? ["independent, has the required permission, approved the head commit", ...verdict.waived.map((waiver) => WAIVER_NOTES[waiver])].join("; ")
+        : verdict.objections.map(describeObjection).join("; ");
       return `| ${login(verdict.reviewer.login)} | ${reviewLabel(verdict)} | ${verdict.counted ? "yes" : "no"} | ${why} |`;
     }),
     "",
@@ -168,20 +266,19 @@ function approvalsSection(decision: Decision): string[] {
   ];
 }
 
+function whoElse(delegators: Decision["delegators"]): string {
+  const allowed = [...delegators.teams.map((team) => `@${team}`), ...delegators.users.map((user) => login(user))];
+  return allowed.length > 0 ? `, who is ${allowed.length === 1 ? "" : "one of "}${allowed.join(", ")},` : "";
+}
+
 function nextSteps(decision: Decision, pr: PullRequestFacts): string[] {
   switch (decision.outcome) {
     case "no-agent":
       return ["Nothing: no agent identity or agent trailer was found on this pull request or its commits."];
-    case "needs-delegation":
-      return [
-        "A person with **write** permission or higher (not the agent, not a bot) takes ownership by commenting on this pull request:",
-        "",
-        "```",
-        "/delegate <task> [paths:<glob>,...] [expires:<duration>]",
-        "```",
-        "for example `/delegate SEC-142`, `/delegate #12 paths:src/** expires:7d`, or `/delegate https://tracker.example/T-1`.",
-        "Or, on the task's issue, before the agent opens its PR: `/delegate @<agent-login>`.",
-      ];
+    case "forbidden":
+      return ["The policy forbids agent changes to these files. Take the agent's changes to them out of this pull request; a person can make them in a separate one."];
+    case "base-branch":
+      return ["Retarget the pull request to an allowed base branch, or have the owner record a delegation (`/delegate <task> branches:<pattern>`) that covers this one if the policy allows it."];
     case "out-of-scope":
       return [
         "The pull request changes files the delegation does not cover. Either remove those changes, or the owner (or another writer) records a delegation whose `paths:` cover them, for example:",
@@ -190,36 +287,71 @@ function nextSteps(decision: Decision, pr: PullRequestFacts): string[] {
         "/delegate <task> paths:<glob>,<glob> [expires:<duration>]",
         "```",
       ];
+    case "needs-delegation":
+      return [
+        `A person with **${decision.delegators.minPermission}** permission or higher${whoElse(decision.delegators)} (not the agent, not a bot) takes ownership by commenting on this pull request:`,
+        "",
+        "```",
+        "/delegate <task> [paths:<glob>,...] [expires:<duration>]",
+        "```",
+        "for example `/delegate SEC-142`, `/delegate #12 paths:src/** expires:7d`, or `/delegate https://tracker.example/T-1`.",
+        "Or, on the task's issue, before the agent opens its PR: `/delegate @<agent-login>`.",
+      ];
+    case "delegation-too-long": {
+      const requirement = firstUnmet(decision, "delegation-expiry");
+      return [`The owner records a new delegation that expires within ${requirement ? formatDuration(requirement.maxMs) : "the limit"}, e.g. \`/delegate <task> expires:${requirement ? formatDuration(requirement.maxMs) : "24h"}\`.`];
+    }
     case "needs-approval": {
       const excluded = decision.excluded.length > 0 ? `, other than ${names(decision.excluded)},` : "";
       const missing = decision.requiredApprovals - decision.countedApprovals;
-      return [`${missing === 1 ? "A reviewer" : `${missing} more reviewers`} with **write** permission${excluded} approve${missing === 1 ? "s" : ""} the head commit ${shortSha(pr.headSha)}.`];
+      return [`${missing === 1 ? "A reviewer" : `${missing} more reviewers`} with the required permission${excluded} approve${missing === 1 ? "s" : ""} the head commit ${shortSha(pr.headSha)}.`];
     }
+    case "needs-team-approval":
+      return [`A member of @${firstUnmet(decision, "team-approval")?.team ?? "the required team"}, who is otherwise eligible, approves the head commit ${shortSha(pr.headSha)}.`];
     case "approved":
-      return ["Nothing: the change has a named owner and the required independent approval of its head commit."];
+      return ["Nothing: every requirement of the policy holds for this head commit."];
   }
 }
 
 function decisionLine(decision: Decision): string {
-  // The title is Countersign's own words and GitHub logins, which cannot carry Markdown.
-  return `**Decision: ${decision.conclusion === "success" ? "pass" : "blocked"}** — ${decisionTitle(decision)}`;
+  // The title is Countersign's own words, GitHub logins and ref names, which the line renders as is.
+  if (decision.mode === "evaluate" && decision.enforcedConclusion !== "success") {
+    return `**Decision: would block (dry run, \`mode: evaluate\`)** — ${plainLine(enforcedTitle(decision))}. This check is neutral, so merging is not blocked while the policy is being rolled out.`;
+  }
+  return `**Decision: ${decision.conclusion === "success" ? "pass" : "blocked"}** — ${plainLine(decisionTitle(decision))}`;
 }
 
-/** The evidence a reviewer reads in the check run: decision, agent, delegation, approvals, next step. */
+/** The setup doctor's warning, shown prominently when merging does not wait for this check. */
+export function setupWarning(setup: RequiredCheckStatus | undefined, baseRef: string): string[] {
+  if (!setup || setup.state === "required") {
+    if (setup?.state === "required" && setup.pinnedToApp === false && setup.via.includes("ruleset") && !setup.via.includes("branch protection")) {
+      return [`> [!NOTE]\n> \`Countersign\` is required on ${code(baseRef)} by a ruleset, but not pinned to this app as its source: another app or workflow could report a check with the same name. In the ruleset, choose **Countersign** as the check's source.`];
+    }
+    return [];
+  }
+  const steps = [
+    `> 1. *Settings → Rules → Rulesets → New branch ruleset*, target ${code(baseRef)}, enable **Require status checks to pass**, add \`Countersign\` and choose **Countersign** as its source; or`,
+    `> 2. *Settings → Branches*, edit the rule for ${code(baseRef)}: **Require status checks to pass before merging**, select \`Countersign\`.`,
+  ];
+  if (setup.state === "not-required") {
+    return [["> [!WARNING]", `> **Merge is not blocked by this check: make it required.** \`Countersign\` is not a required check on ${code(baseRef)} (no ruleset or branch protection requires it), so a blocked decision can still be merged.`, ...steps].join("\n")];
+  }
+  return [["> [!WARNING]", `> **Could not confirm that merging waits for this check** on ${code(baseRef)}: ${escapeText(setup.reason)}. Make sure \`Countersign\` is required:`, ...steps].join("\n")];
+}
+
+/** The evidence a reviewer reads in the check run: decision, agent, tier, delegation, requirements, approvals, next step. */
 export function renderDecision(decision: Decision, pr: PullRequestFacts, meta: EvaluationMeta): CheckRunOutput {
-  const sections: string[][] = [[decisionLine(decision)]];
+  const sections: string[][] = [[decisionLine(decision)], setupWarning(meta.setup, pr.baseRef)];
   if (decision.outcome !== "no-agent") {
-    sections.push(agentSection(decision), delegationSection(decision), approvalsSection(decision));
+    sections.push(agentSection(decision), tierSection(decision), delegationSection(decision), requirementsSection(decision), approvalsSection(decision));
   }
   sections.push(["### What to do next", ...nextSteps(decision, pr)]);
   sections.push([footer(pr.headSha, meta)]);
-  return { title: decisionTitle(decision), summary: sections.map((lines) => lines.join("\n")).join("\n\n") };
+  return { title: decisionTitle(decision), summary: sections.filter((lines) => lines.length > 0).map((lines) => lines.join("\n")).join("\n\n") };
 }
 
-/** The evaluation's provenance: commit, time, delivery and policy. */
+/** The evaluation's provenance: commit, time, delivery and the exact policy version. */
 export function footer(headSha: string, meta: EvaluationMeta): string {
-  return [
-    "---",
-    `Head ${shortSha(headSha)} · evaluated at ${meta.evaluatedAt.toISOString()} · delivery ${meta.deliveryId ? code(meta.deliveryId) : "none (scheduled)"} · policy: ${code(meta.policySource)}`,
-  ].join("\n");
+  const policy = `policy: ${code(meta.policySource)}${meta.policyHash ? ` (version ${code(meta.policyHash.slice(0, 12))})` : ""}`;
+  return ["---", `Head ${shortSha(headSha)} · evaluated at ${meta.evaluatedAt.toISOString()} · delivery ${meta.deliveryId ? code(meta.deliveryId) : "none (scheduled)"} · ${policy}`].join("\n");
 }

@@ -5,7 +5,7 @@ import { code, escapeText, link, login } from "./markdown.js";
 
 /** The reply confirming a recorded delegation. */
 export function delegationRecordedReply(delegation: DelegationRecord, agentLogins: string[], commandUrl: string): string {
-  const task = delegation.task.url ? link(delegation.task.ref, delegation.task.url) : code(delegation.task.ref);
+  const task = delegation.task.kind === "none" ? "none given (the policy does not require one)" : delegation.task.url ? link(delegation.task.ref, delegation.task.url) : code(delegation.task.ref);
   const agent = delegation.agent
     ? login(delegation.agent.login)
     : agentLogins.length > 0
@@ -18,7 +18,7 @@ export function delegationRecordedReply(delegation: DelegationRecord, agentLogin
     `- Owner: ${login(delegation.owner.login)}`,
     `- Agent: ${agent}`,
     `- Task: ${task}`,
-    `- Scope: ${delegation.scopePaths.length > 0 ? delegation.scopePaths.map((glob) => code(glob)).join(", ") : "whole repository"}`,
+    `- Scope: ${delegation.scopePaths.length > 0 ? delegation.scopePaths.map((glob) => code(glob)).join(", ") : "whole repository"}${delegation.scopeBranches.length > 0 ? `; base branches ${delegation.scopeBranches.map((branch) => code(branch)).join(", ")}` : ""}`,
     `- Expires: ${delegation.expiresAt ? delegation.expiresAt.toISOString() : "no expiry"}`,
     "",
     delegation.subjectType === "issue"
@@ -45,9 +45,9 @@ export function revokedReply(revoked: DelegationRecord[], notAllowed: Delegation
   return lines.join("\n");
 }
 
-/** The reply refusing a command, saying why; nothing was recorded. */
-export function refusedReply(why: string): string {
-  return [`**Countersign did not record this command.** ${why}`, "", "_Nothing was changed._"].join("\n");
+/** The reply refusing a command, saying why (with the usage when it helps); nothing was recorded. */
+export function refusedReply(why: string, usageText: string | null = null): string {
+  return [`**Countersign did not record this command.** ${why}`, ...(usageText ? ["", "Usage:", "```", usageText, "```"] : []), "", "_Nothing was changed._"].join("\n");
 }
 
 /** The reply to a malformed command, with its usage. */

@@ -51,3 +51,12 @@ export function link(label: string, url: string): string {
 export function shortSha(sha: string | null): string {
   return sha ? code(sha.slice(0, 7)) : "unknown commit";
 }
+
+/**
+ * Countersign's own sentence that embeds GitHub-controlled names (logins, team slugs, ref names):
+ * Markdown's active characters are escaped, while `@mentions`, `/` and `:` read naturally. Not for
+ * free text an agent writes (use `code()` or `escapeText()`).
+ */
+export function plainLine(text: string): string {
+  return truncate(text.replace(/[\r\n\t]+/g, " "), 500).replace(/[\\`*_[\]<>|~!#]/g, (char) => `\\${char}`);
+}

@@ -2,7 +2,25 @@ import type { ProbotOctokit } from "probot";
 import { z } from "zod";
 import type { Permission } from "../policy/types.js";
 
-const permissionResponseSchema = z.object({ permission: z.enum(["admin", "write", "read", "none"]) });
+// `permission` only distinguishes admin/write/read/none; `user.permissions` adds maintain and triage.
+const permissionResponseSchema = z.object({
+  permission: z.enum(["admin", "write", "read", "none"]),
+  user: z
+    .object({ permissions: z.object({ admin: z.boolean(), maintain: z.boolean().optional(), push: z.boolean(), triage: z.boolean().optional(), pull: z.boolean() }).nullish() })
+    .nullish(),
+});
+
+/** The highest level a collaborator-permission response grants. */
+export function permissionLevel(data: z.infer<typeof permissionResponseSchema>): Permission {
+  const flags = data.user?.permissions;
+  if (!flags) return data.permission;
+  if (flags.admin) return "admin";
+  if (flags.maintain) return "maintain";
+  if (flags.push) return "write";
+  if (flags.triage) return "triage";
+  if (flags.pull) return "read";
+  return "none";
+}
 
 /** A short-lived cache entry; permissions change rarely but must not be trusted for long. */
 interface Cached {
@@ -37,12 +55,43 @@ export class PermissionReader {
     let permission: Permission;
     try {
       const response = await octokit.rest.repos.getCollaboratorPermissionLevel({ owner: repo.owner, repo: repo.name, username: login });
-      permission = permissionResponseSchema.parse(response.data).permission;
+      permission = permissionLevel(permissionResponseSchema.parse(response.data));
     } catch (error) {
       if ((error as { status?: number }).status !== 404) throw error;
       permission = "none";
     }
     this.cache.set(key, { permission, expires: now + this.ttlMs });
     return permission;
+  }
+}
+
+/**
+ * Reads team membership through the API (organization "Members: read"), cached like permissions.
+ * Only an active membership counts; a pending invitation does not.
+ */
+export class TeamMembershipReader {
+  private readonly cache = new Map<string, { member: boolean; expires: number }>();
+
+  constructor(
+    private readonly ttlMs: number,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  /** Whether `login` is an active member of `org/slug`. */
+  async isMember(octokit: ProbotOctokit, team: { org: string; slug: string }, login: string, options: { fresh?: boolean } = {}): Promise<boolean> {
+    const key = `${team.org}/${team.slug}:${login}`.toLowerCase();
+    const now = this.clock();
+    const cached = this.cache.get(key);
+    if (!options.fresh && cached && cached.expires > now) return cached.member;
+    let member: boolean;
+    try {
+      const response = await octokit.rest.teams.getMembershipForUserInOrg({ org: team.org, team_slug: team.slug, username: login });
+      member = z.object({ state: z.string() }).parse(response.data).state === "active";
+    } catch (error) {
+      if ((error as { status?: number }).status !== 404) throw error;
+      member = false;
+    }
+    this.cache.set(key, { member, expires: now + this.ttlMs });
+    return member;
   }
 }

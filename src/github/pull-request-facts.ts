@@ -37,6 +37,7 @@ const PULL_REQUEST_QUERY = `query CountersignPullRequest($owner: String!, $name:
       reviews(first: ${PAGE}) { ${PAGE_INFO} ${REVIEW_NODES} }
       files(first: ${PAGE}) { ${PAGE_INFO} nodes { path } }
       closingIssuesReferences(first: 50) { nodes { number repository { databaseId } } }
+      labels(first: 100) { nodes { name } }
     }
   }
 }`;
@@ -110,6 +111,7 @@ const pullRequestResponseSchema = z.object({
         closingIssuesReferences: z
           .object({ nodes: z.array(z.object({ number: z.number().int(), repository: z.object({ databaseId: z.number().int() }) }).nullable()) })
           .nullish(),
+        labels: z.object({ nodes: z.array(z.object({ name: z.string() }).nullable()) }).nullish(),
       })
       .nullable(),
   }),
@@ -216,6 +218,7 @@ export async function fetchPullRequestFacts(octokit: ProbotOctokit, repo: Repo, 
     // Pending reviews are the reviewer's unsubmitted draft: not an opinion yet.
     reviews: reviewNodes.map(toReview).filter((review) => review.state !== "PENDING"),
     files: fileNodes.map((file) => file.path),
+    labels: nonNull(pr.labels?.nodes ?? []).map((label) => label.name),
     closingIssues: nonNull(pr.closingIssuesReferences?.nodes ?? [])
       .filter((issue) => issue.repository.databaseId === repository.databaseId)
       .map((issue) => issue.number),

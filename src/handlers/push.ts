@@ -4,10 +4,11 @@ import { failClosed } from "../services/fail-closed.js";
 import { flagDirectPush } from "../services/flag-direct-push.js";
 import { eventContext } from "./event-context.js";
 
-/** push: flag agents pushing straight to the default branch. Branch pushes are judged via their PRs. */
+/** push: flag agents pushing straight to a protected branch. Other pushes are judged via their PRs. */
 export async function onPush(services: Services, context: Context<"push">): Promise<void> {
   const { payload } = context;
-  if (payload.deleted || payload.ref !== `refs/heads/${payload.repository.default_branch}`) return;
+  // Tags and branch deletions are not changes to review; which branches are protected is policy.
+  if (payload.deleted || !payload.ref.startsWith("refs/heads/")) return;
   const event = eventContext(context, payload);
   const sender = payload.sender;
   try {

@@ -14,7 +14,9 @@ export type AgentSignal =
     }
   | { kind: "trailer"; sha: string; trailer: string; rule: string }
   /** The PR's author is not a known kind of account (a deleted "ghost", a mannequin): fail closed. */
-  | { kind: "unidentified-author"; actor: Actor };
+  | { kind: "unidentified-author"; actor: Actor }
+  /** A GitHub App bot that no identity names, counted because `agents.all_apps_are_agents` is on. */
+  | { kind: "app-bot"; actor: Actor; role: "pr-author" | "commit-author" | "commit-committer"; sha: string | null };
 
 /**
  * `authored`: the PR's author is an agent identity. `assisted`: a human opened it, but an agent wrote
@@ -75,6 +77,9 @@ function commitSignals(commit: CommitFacts, policy: RepoPolicy): AgentSignal[] {
     if (!account) continue;
     const match = matchAgentIdentity(account, policy.identities);
     if (match) signals.push({ kind, sha: commit.sha, actor: account, identity: match.identity.name, matchedBy: match.matchedBy });
+    else if (policy.allAppsAreAgents && account.kind === "bot" && kind !== "commit-co-author") {
+      signals.push({ kind: "app-bot", actor: account, role: kind, sha: commit.sha });
+    }
   }
   for (const trailer of parseTrailers(commit.message)) {
     const rule = policy.trailerRules.find((candidate) => candidate.key === trailer.key && candidate.pattern.test(trailer.value));
@@ -99,6 +104,8 @@ export function detectAgents(pr: Pick<PullRequestFacts, "author" | "commits">, p
   const authorMatch = matchAgentIdentity(pr.author, policy.identities);
   if (authorMatch) {
     signals.push({ kind: "pr-author", actor: pr.author, identity: authorMatch.identity.name, matchedBy: authorMatch.matchedBy });
+  } else if (pr.author.kind === "bot" && policy.allAppsAreAgents) {
+    signals.push({ kind: "app-bot", actor: pr.author, role: "pr-author", sha: null });
   } else if (pr.author.kind !== "user" && pr.author.kind !== "bot") {
     // Nobody can say whether an unidentifiable author is an agent, so it is held to the agent rules.
     signals.push({ kind: "unidentified-author", actor: pr.author });
@@ -110,7 +117,7 @@ export function detectAgents(pr: Pick<PullRequestFacts, "author" | "commits">, p
     if (signal.kind === "trailer" || signal.kind === "unidentified-author") continue;
     if (!agents.some((known) => sameActor(known, signal.actor))) agents.push(signal.actor);
   }
-  const authored = authorMatch !== null || signals.some((signal) => signal.kind === "unidentified-author");
+  const authored = signals.some((signal) => signal.kind === "pr-author" || signal.kind === "unidentified-author" || (signal.kind === "app-bot" && signal.role === "pr-author"));
   const involvement: AgentInvolvement = authored ? "authored" : signals.length > 0 ? "assisted" : "none";
   return { involvement, signals, agents };
 }

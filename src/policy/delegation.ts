@@ -91,7 +91,7 @@ export function resolveOwner(
   const chosen = active.find((delegation) => delegation.subjectType === "pull_request") ?? active[0];
   if (chosen) return { kind: "delegated", owner: chosen.owner, delegation: chosen };
 
-  if (detection.involvement === "assisted" && policy.implicitOwner && pr.author.kind === "user" && pr.author.id !== null) {
+  if (detection.involvement === "assisted" && policy.delegation.implicitOwner && pr.author.kind === "user" && pr.author.id !== null) {
     return { kind: "implicit", owner: { id: pr.author.id, login: pr.author.login } };
   }
   const expired = sorted.find((delegation) => delegation.status !== "revoked" && isExpired(delegation, now)) ?? null;

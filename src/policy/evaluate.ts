@@ -1,39 +1,83 @@
-import { assessApprovals, excludedApprovers, type ApprovalVerdict, type ExcludedPerson } from "./approvals.js";
+import { assessApprovals, excludedApprovers, isMember, reviewersPendingLookups, type ApprovalVerdict, type ExcludedPerson, type PeopleFacts } from "./approvals.js";
 import { detectAgents, type AgentDetection } from "./agent-detection.js";
 import { applicableDelegations, resolveOwner, type OwnerResolution } from "./delegation.js";
 import { referencedIssues } from "./issue-references.js";
+import { teamKey, type RepoPolicy, type TeamRef } from "./repo-policy.js";
 import { filesOutsideScope } from "./scope.js";
-import type { RepoPolicy } from "./repo-policy.js";
-import type { DelegationRecord, Permission, PullRequestFacts } from "./types.js";
+import { applicableTiers, type AppliedTier } from "./tiers.js";
+import picomatch from "picomatch";
+import type { Actor, DelegationRecord, PullRequestFacts } from "./types.js";
 
-/** Everything a decision depends on. Gathered by the services layer; nothing here does I/O. */
+/**
+ * Everything a decision depends on: the typed interface between the data layer and the engine.
+ * Gathered by the services layer; nothing here does I/O.
+ */
 export interface EvaluationInput {
   pr: PullRequestFacts;
   policy: RepoPolicy;
   /** Delegations recorded for this PR and for the issues it references (any status). */
   delegations: readonly DelegationRecord[];
-  /** Repository permission by `actorKey`, for the reviewers that need it. */
-  permissions: ReadonlyMap<string, Permission>;
+  /** Permissions and team memberships looked up for the people the decision depends on. */
+  people: PeopleFacts;
   now: Date;
 }
 
-/**
- * - `no-agent`: no agent took part; nothing to enforce.
- * - `needs-delegation`: an agent took part and no human owns the change.
- * - `out-of-scope`: owned, but the PR changes files outside the delegation's `paths:` scope.
- * - `needs-approval`: owned, but fewer independent approvals of the head commit than required.
- * - `approved`: owned and independently approved.
- */
-export type Outcome = "no-agent" | "needs-delegation" | "out-of-scope" | "needs-approval" | "approved";
+/** One thing the policy requires of this pull request, and whether it holds. */
+export type Requirement = { met: boolean; sources: string[] } & (
+  | { kind: "agents-allowed"; tiers: string[]; files: string[] }
+  | { kind: "base-branch"; base: string; policyBranches: string[] | null; delegationBranches: string[] | null }
+  | { kind: "scope-paths"; scope: string[]; outside: string[] }
+  | { kind: "owner"; owner: OwnerResolution }
+  | { kind: "delegation-expiry"; maxMs: number; actualMs: number | null }
+  | { kind: "approvals"; required: number; counted: number }
+  | { kind: "team-approval"; team: string; approvers: string[] }
+);
 
-/** A check-run conclusion. Only `success` lets a required check pass; the others block merging. */
-export type Conclusion = "success" | "action_required" | "failure";
+export type RequirementKind = Requirement["kind"];
+
+/**
+ * The outcome names the first unmet requirement, in this order: what no approval can fix first
+ * (agents forbidden, base branch, scope), then the owner, the delegation's length, the approvals.
+ */
+export type Outcome =
+  | "no-agent"
+  | "forbidden"
+  | "base-branch"
+  | "out-of-scope"
+  | "needs-delegation"
+  | "delegation-too-long"
+  | "needs-approval"
+  | "needs-team-approval"
+  | "approved";
+
+const OUTCOME_OF: Record<RequirementKind, Outcome> = {
+  "agents-allowed": "forbidden",
+  "base-branch": "base-branch",
+  "scope-paths": "out-of-scope",
+  owner: "needs-delegation",
+  "delegation-expiry": "delegation-too-long",
+  approvals: "needs-approval",
+  "team-approval": "needs-team-approval",
+};
+
+/** Unmet requirements that no approval can fix fail; those waiting on a person ask for action. */
+const FAILS: ReadonlySet<RequirementKind> = new Set(["agents-allowed", "base-branch", "scope-paths"]);
+
+/** A check-run conclusion. Only `success`, `neutral` and `skipped` let a required check pass. */
+export type Conclusion = "success" | "neutral" | "action_required" | "failure";
 
 export interface Decision {
   outcome: Outcome;
+  /** The conclusion the policy's mode gives: in `evaluate` mode a block becomes `neutral`. */
   conclusion: Conclusion;
+  /** What `enforce` mode would conclude (equal to `conclusion` in enforce mode). */
+  enforcedConclusion: Conclusion;
+  mode: RepoPolicy["mode"];
   detection: AgentDetection;
   referencedIssues: number[];
+  tiers: AppliedTier[];
+  /** Every requirement, in the order the evidence lists them. */
+  requirements: Requirement[];
   owner: OwnerResolution | null;
   approvals: ApprovalVerdict[];
   countedApprovals: number;
@@ -41,30 +85,63 @@ export interface Decision {
   excluded: ExcludedPerson[];
   /** Changed files outside the delegation's scope (empty when the scope is the whole repository). */
   outOfScope: string[];
+  /** Whether this PR changes the policy file (it is judged by the base branch's version). */
+  changesPolicy: boolean;
+  /** Who may delegate under the policy, for the evidence's next step. */
+  delegators: { minPermission: string; teams: string[]; users: string[] };
+  /** Lookups that would settle pending approvals: the services layer fetches these and evaluates again. */
+  pendingLookups: { reviewers: Actor[]; teams: TeamRef[] };
+  policyHash: string;
   /** Machine-readable reasons, stored with the decision. */
   reasons: string[];
 }
 
+const POLICY_FILE = ".github/countersign.yml";
+
+function strictest(values: Array<number | undefined>): number | null {
+  const present = values.filter((value): value is number => value !== undefined);
+  return present.length > 0 ? Math.max(...present) : null;
+}
+
+function tierNames(tiers: AppliedTier[], has: (tier: AppliedTier) => boolean): string[] {
+  return tiers.filter(has).map((tier) => `tier:${tier.name}`);
+}
+
+function matchesAny(patterns: readonly string[], branch: string): boolean {
+  return picomatch([...patterns], { dot: true })(branch);
+}
+
 /** Decides whether an agent's pull request may merge. Pure: same input, same decision. */
 export function evaluatePullRequest(input: EvaluationInput): Decision {
-  const { pr, policy, now } = input;
+  const { pr, policy, now, people } = input;
   const detection = detectAgents(pr, policy);
   const issues = referencedIssues(pr);
+  const tiers = applicableTiers(policy, pr);
+  const changesPolicy = pr.files.includes(POLICY_FILE);
+  const { delegators } = policy.delegation;
   const base = {
+    delegators: { minPermission: delegators.minPermission, teams: delegators.teams.map(teamKey), users: delegators.users },
+    mode: policy.mode,
     detection,
     referencedIssues: issues,
-    requiredApprovals: policy.requiredApprovals,
+    tiers,
+    changesPolicy,
+    policyHash: policy.hash,
   };
   if (detection.involvement === "none") {
     return {
       ...base,
       outcome: "no-agent",
       conclusion: "success",
+      enforcedConclusion: "success",
+      requirements: [],
       owner: null,
       approvals: [],
       countedApprovals: 0,
+      requiredApprovals: 0,
       excluded: [],
       outOfScope: [],
+      pendingLookups: { reviewers: [], teams: [] },
       reasons: ["no-agent-signals"],
     };
   }
@@ -72,27 +149,83 @@ export function evaluatePullRequest(input: EvaluationInput): Decision {
   const applicable = applicableDelegations(pr, issues, detection, input.delegations, policy);
   const owner = resolveOwner(pr, detection, applicable, policy, now);
   const ownerActor = owner.kind === "missing" ? null : owner.owner;
-  const approvals = assessApprovals({ pr, policy, owner: ownerActor, permissions: input.permissions });
-  const excluded = excludedApprovers({ pr, owner: ownerActor, policy });
-  const countedApprovals = approvals.filter((verdict) => verdict.counted).length;
-  const reasons = [`agent-${detection.involvement}`];
+  const approvals = assessApprovals({ pr, policy, owner: ownerActor, people });
+  const counted = approvals.filter((verdict) => verdict.counted);
+  const requirements: Requirement[] = [];
 
-  const judged = { ...base, owner, approvals, countedApprovals, excluded };
-
-  if (owner.kind === "missing") {
-    reasons.push(owner.lapsed === "expired" ? "delegation-expired" : owner.lapsed === "revoked" ? "delegation-revoked" : "no-delegation");
-    return { ...judged, outcome: "needs-delegation", conclusion: "action_required", outOfScope: [], reasons };
+  // Agents forbidden by a tier: nothing fixes this but taking the agent's changes out.
+  const forbidding = tiers.filter((tier) => tier.require.agentsForbidden === true);
+  if (forbidding.length > 0) {
+    requirements.push({ kind: "agents-allowed", met: false, sources: forbidding.map((tier) => `tier:${tier.name}`), tiers: forbidding.map((tier) => tier.name), files: [...new Set(forbidding.flatMap((tier) => tier.files))] });
   }
-  reasons.push(owner.kind === "delegated" ? `delegated:${owner.delegation.id}` : "implicit-owner");
+
+  const delegation = owner.kind === "delegated" ? owner.delegation : null;
+  const policyBranches = policy.scope.baseBranches;
+  const delegationBranches = delegation && delegation.scopeBranches.length > 0 ? delegation.scopeBranches : null;
+  if (policyBranches || delegationBranches) {
+    const met = (!policyBranches || matchesAny(policyBranches, pr.baseRef)) && (!delegationBranches || matchesAny(delegationBranches, pr.baseRef));
+    requirements.push({ kind: "base-branch", met, sources: [...(policyBranches ? ["scope.base_branches"] : []), ...(delegationBranches ? ["delegation"] : [])], base: pr.baseRef, policyBranches, delegationBranches });
+  }
+
   // The owner authorised these paths and no others; approval cannot widen what was delegated.
-  const outOfScope = owner.kind === "delegated" ? filesOutsideScope(pr.files, owner.delegation.scopePaths) : [];
-  reasons.push(`approvals:${countedApprovals}/${policy.requiredApprovals}`);
-  if (outOfScope.length > 0) {
-    reasons.push(`out-of-scope:${outOfScope.length}`);
-    return { ...judged, outcome: "out-of-scope", conclusion: "failure", outOfScope, reasons };
+  const outOfScope = delegation && policy.scope.enforcePaths ? filesOutsideScope(pr.files, delegation.scopePaths) : [];
+  if (delegation && delegation.scopePaths.length > 0 && policy.scope.enforcePaths) {
+    requirements.push({ kind: "scope-paths", met: outOfScope.length === 0, sources: ["delegation"], scope: delegation.scopePaths, outside: outOfScope });
   }
-  if (countedApprovals < policy.requiredApprovals) {
-    return { ...judged, outcome: "needs-approval", conclusion: "action_required", outOfScope, reasons };
+
+  if (policy.delegation.required || owner.kind !== "missing") {
+    requirements.push({ kind: "owner", met: owner.kind !== "missing", sources: ["delegation.required"], owner });
   }
-  return { ...judged, outcome: "approved", conclusion: "success", outOfScope, reasons };
+
+  const maxExpiry = strictest(tiers.map((tier) => tier.require.maxDelegationExpiryMs));
+  if (maxExpiry !== null && delegation) {
+    const actualMs = delegation.expiresAt ? delegation.expiresAt.getTime() - delegation.createdAt.getTime() : null;
+    requirements.push({ kind: "delegation-expiry", met: actualMs !== null && actualMs <= maxExpiry, sources: tierNames(tiers, (tier) => tier.require.maxDelegationExpiryMs !== undefined), maxMs: maxExpiry, actualMs });
+  }
+
+  // Requirements only tighten: the highest count of the policy and every applying tier.
+  const requiredApprovals = Math.max(policy.approvals.required, strictest(tiers.map((tier) => tier.require.approvals)) ?? 0);
+  const approvalSources = requiredApprovals > policy.approvals.required ? tierNames(tiers, (tier) => tier.require.approvals === requiredApprovals) : ["approvals.required"];
+  requirements.push({ kind: "approvals", met: counted.length >= requiredApprovals, sources: approvalSources, required: requiredApprovals, counted: counted.length });
+
+  const teams = new Map<string, { team: TeamRef; sources: string[] }>();
+  for (const tier of tiers) {
+    for (const team of tier.require.approverTeams ?? []) {
+      const entry = teams.get(teamKey(team)) ?? { team, sources: [] };
+      entry.sources.push(`tier:${tier.name}`);
+      teams.set(teamKey(team), entry);
+    }
+  }
+  for (const { team, sources } of teams.values()) {
+    const approvers = counted.filter((verdict) => isMember(people, team, verdict.reviewer) === true).map((verdict) => verdict.reviewer.login);
+    requirements.push({ kind: "team-approval", met: approvers.length > 0, sources, team: teamKey(team), approvers });
+  }
+
+  const firstUnmet = requirements.find((requirement) => !requirement.met);
+  const outcome: Outcome = firstUnmet ? OUTCOME_OF[firstUnmet.kind] : "approved";
+  const enforcedConclusion: Conclusion = !firstUnmet ? "success" : FAILS.has(firstUnmet.kind) ? "failure" : "action_required";
+  // Dry run: report what would happen, but never block and never pass what enforce would block.
+  const conclusion: Conclusion = policy.mode === "evaluate" && enforcedConclusion !== "success" ? "neutral" : enforcedConclusion;
+
+  const reasons = [`agent-${detection.involvement}`, `policy:${policy.hash.slice(0, 12)}`, ...tiers.map((tier) => `tier:${tier.name}`)];
+  reasons.push(owner.kind === "delegated" ? `delegated:${owner.delegation.id}` : owner.kind === "implicit" ? "implicit-owner" : owner.lapsed ? `delegation-${owner.lapsed}` : "no-delegation");
+  reasons.push(`approvals:${counted.length}/${requiredApprovals}`);
+  for (const requirement of requirements) if (!requirement.met) reasons.push(`unmet:${requirement.kind}`);
+  if (policy.mode === "evaluate") reasons.push("mode:evaluate");
+
+  return {
+    ...base,
+    outcome,
+    conclusion,
+    enforcedConclusion,
+    requirements,
+    owner,
+    approvals,
+    countedApprovals: counted.length,
+    requiredApprovals,
+    excluded: excludedApprovers({ pr, owner: ownerActor, policy }),
+    outOfScope,
+    pendingLookups: { reviewers: reviewersPendingLookups(approvals), teams: [...policy.approvals.approvers.teams, ...[...teams.values()].map((entry) => entry.team)] },
+    reasons,
+  };
 }

@@ -64,21 +64,31 @@ export interface PullRequestFacts {
   commits: CommitFacts[];
   reviews: ReviewFacts[];
   files: string[];
+  /** The pull request's labels (set by people with triage permission, or by the agent if it may). */
+  labels: string[];
   /** Issue numbers in the same repository that GitHub links as closed by this PR. */
   closingIssues: number[];
 }
 
-/** A repository permission as GitHub's collaborator-permission API reports it. */
-export type Permission = "admin" | "write" | "read" | "none";
+/** Repository permission levels, lowest first, as GitHub's collaborator-permission API reports them. */
+export const PERMISSION_LEVELS = ["none", "read", "triage", "write", "maintain", "admin"] as const;
 
-/** Whether `permission` is write or higher (maintain reports as write, triage as read). */
-export function canWrite(permission: Permission): boolean {
-  return permission === "admin" || permission === "write";
+/** A repository permission level. */
+export type Permission = (typeof PERMISSION_LEVELS)[number];
+
+/** Whether `permission` is `minimum` or higher. */
+export function atLeast(permission: Permission, minimum: Permission): boolean {
+  return PERMISSION_LEVELS.indexOf(permission) >= PERMISSION_LEVELS.indexOf(minimum);
 }
 
-/** How a task was referenced in a `/delegate` command. */
+/** Whether `permission` is write or higher. */
+export function canWrite(permission: Permission): boolean {
+  return atLeast(permission, "write");
+}
+
+/** How a task was referenced in a `/delegate` command (`none` when the policy lets it be left out). */
 export interface TaskRef {
-  kind: "issue" | "url" | "ticket";
+  kind: "issue" | "url" | "ticket" | "none";
   ref: string;
   url: string | null;
 }
@@ -95,6 +105,8 @@ export interface DelegationRecord {
   agent: { id: number | null; login: string } | null;
   task: TaskRef;
   scopePaths: string[];
+  /** Base branches (patterns) the delegation covers; empty = any. */
+  scopeBranches: string[];
   expiresAt: Date | null;
   commentUrl: string;
   status: DelegationStatus;

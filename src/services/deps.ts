@@ -1,12 +1,16 @@
 import type { Logger, ProbotOctokit } from "probot";
 import type { Database } from "../db/client.js";
-import type { PermissionReader } from "../github/permissions.js";
+import type { PermissionReader, TeamMembershipReader } from "../github/permissions.js";
+import type { RequiredCheckDoctor } from "../github/required-check.js";
 import type { KeyedSerializer } from "./keyed-serializer.js";
 
 /** What the services need from the outside world, passed in so tests can control every piece. */
 export interface Services {
   db: Database;
   permissions: PermissionReader;
+  memberships: TeamMembershipReader;
+  /** Finds out whether `Countersign` is a required check on the base branch. */
+  doctor: RequiredCheckDoctor;
   /** Evaluations of the same pull request run one at a time, in arrival order. */
   serializer: KeyedSerializer;
   clock: () => Date;

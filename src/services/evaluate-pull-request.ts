@@ -6,12 +6,14 @@ import { delegationsForPullRequest } from "../db/delegations.js";
 import { renderInvalidConfig } from "../evidence/blocking-outputs.js";
 import { decisionTitle, renderDecision, type CheckRunOutput } from "../evidence/check-run-output.js";
 import { actorKey } from "../policy/agent-identities.js";
-import { reviewersNeedingPermission } from "../policy/approvals.js";
-import { evaluatePullRequest, type Conclusion, type Decision } from "../policy/evaluate.js";
+import { NO_PEOPLE_FACTS, type PeopleFacts } from "../policy/approvals.js";
+import { evaluatePullRequest, type Conclusion, type Decision, type EvaluationInput } from "../policy/evaluate.js";
 import { referencedIssues } from "../policy/issue-references.js";
+import { teamKey } from "../policy/repo-policy.js";
 import type { Permission, PullRequestFacts } from "../policy/types.js";
 import { fetchPullRequestFacts } from "../github/pull-request-facts.js";
 import { writeCheckRun } from "../github/check-runs.js";
+import type { RequiredCheckStatus } from "../github/required-check.js";
 import type { EventContext, Services } from "./deps.js";
 import { failClosed } from "./fail-closed.js";
 
@@ -23,6 +25,12 @@ export interface EvaluationRequest {
   /** Facts and policy already read for this delivery (by a command), to avoid reading them twice. */
   preloaded?: { facts: PullRequestFacts; policy: PolicyLoadResult };
 }
+
+/** Everything read and decided about a pull request, before anything is written. */
+export type Judgement =
+  | { kind: "closed"; facts: PullRequestFacts }
+  | { kind: "invalid-policy"; facts: PullRequestFacts; policy: Extract<PolicyLoadResult, { ok: false }>; output: CheckRunOutput; evaluatedAt: Date }
+  | { kind: "decided"; facts: PullRequestFacts; policy: Extract<PolicyLoadResult, { ok: true }>["policy"]; decision: Decision; setup: RequiredCheckStatus; output: CheckRunOutput; evaluatedAt: Date };
 
 /** What an evaluation concluded, or why it could not. */
 export type EvaluationResult =
@@ -51,60 +59,56 @@ export async function publishCheckRun(
   return id;
 }
 
-async function lookUpPermissions(services: Services, event: EventContext, facts: PullRequestFacts, decision: Decision): Promise<Map<string, Permission>> {
-  const needed = reviewersNeedingPermission(decision.approvals);
-  const entries = await Promise.all(
-    needed.map(async (reviewer) => [actorKey(reviewer), await services.permissions.get(event.octokit, { ...event.repo, id: facts.repo.id }, reviewer.login)] as const),
+/** Looks up what the pending approvals depend on: reviewers' permissions and team memberships. */
+async function lookUpPeople(services: Services, event: EventContext, facts: PullRequestFacts, pending: Decision["pendingLookups"]): Promise<PeopleFacts> {
+  const permissions = new Map<string, Permission>();
+  const memberships = new Map<string, Map<string, boolean>>();
+  await Promise.all(
+    pending.reviewers.map(async (reviewer) => {
+      permissions.set(actorKey(reviewer), await services.permissions.get(event.octokit, { ...event.repo, id: facts.repo.id }, reviewer.login));
+      for (const team of pending.teams) {
+        const member = await services.memberships.isMember(event.octokit, team, reviewer.login);
+        const byActor = memberships.get(teamKey(team)) ?? new Map<string, boolean>();
+        byActor.set(actorKey(reviewer), member);
+        memberships.set(teamKey(team), byActor);
+      }
+    }),
   );
-  return new Map(entries);
+  return { permissions, memberships };
 }
 
-async function evaluateOnce(services: Services, event: EventContext, request: EvaluationRequest): Promise<EvaluationResult> {
+/**
+ * Reads everything a decision needs and decides, writing nothing: the PR (one GraphQL query), the
+ * policy from its base branch, the delegations, the people the approvals depend on, and whether the
+ * check is required. Shared by the app and by the read-only `countersign simulate`.
+ */
+export async function judgePullRequest(services: Services, event: EventContext, request: EvaluationRequest): Promise<Judgement> {
   const facts = request.preloaded?.facts ?? (await fetchPullRequestFacts(event.octokit, event.repo, request.prNumber));
-  if (facts.state !== "OPEN") return { status: "skipped", reason: `pull request is ${facts.state.toLowerCase()}` };
-  const now = services.clock();
+  if (facts.state !== "OPEN") return { kind: "closed", facts };
+  const evaluatedAt = services.clock();
   // The policy comes from the base branch: a pull request cannot rewrite the rules that judge it.
   const policy = request.preloaded?.policy ?? (await loadRepoPolicy(event.octokit, event.repo, facts.baseRef));
-
   if (!policy.ok) {
-    const output = renderInvalidConfig(policy.problems, policy.source, facts.headSha, { evaluatedAt: now, deliveryId: event.deliveryId, policySource: policy.source });
-    const checkRunId = await publishCheckRun(services, event, { headSha: facts.headSha, prNumber: facts.number, detailsUrl: facts.url }, "failure", output);
-    await record(services, event, facts, { conclusion: "failure", title: output.title, reasons: ["config-invalid", ...policy.problems.map((problem) => `config:${problem.path}`)], delegationId: null, checkRunId }, now, { problems: policy.problems, source: policy.source });
-    return { status: "invalid-config", checkRunId };
+    const output = renderInvalidConfig(policy.problems, policy.source, facts.headSha, { evaluatedAt, deliveryId: event.deliveryId, policySource: policy.source, policyHash: null });
+    return { kind: "invalid-policy", facts, policy, output, evaluatedAt };
   }
 
   const delegations = await delegationsForPullRequest(services.db, facts.repo.id, facts.number, referencedIssues(facts));
-  const input = { pr: facts, policy: policy.policy, delegations, now };
-  // Evaluate once without permissions to learn which reviewers could count, then look up only theirs.
-  const provisional = evaluatePullRequest({ ...input, permissions: new Map() });
-  const permissions = await lookUpPermissions(services, event, facts, provisional);
-  const decision = permissions.size > 0 ? evaluatePullRequest({ ...input, permissions }) : provisional;
-
-  const output = renderDecision(decision, facts, { evaluatedAt: now, deliveryId: event.deliveryId, policySource: policy.policy.source });
-  const checkRunId = await publishCheckRun(services, event, { headSha: facts.headSha, prNumber: facts.number, detailsUrl: facts.url }, decision.conclusion, output);
-  const delegationId = decision.owner?.kind === "delegated" ? decision.owner.delegation.id : null;
-  await record(services, event, facts, { conclusion: decision.conclusion, title: decisionTitle(decision), reasons: decision.reasons, delegationId, checkRunId }, now, {
-    involvement: decision.detection.involvement,
-    owner: decision.owner && decision.owner.kind !== "missing" ? { kind: decision.owner.kind, login: decision.owner.owner.login, id: decision.owner.owner.id } : null,
-    approvals: decision.approvals.map((verdict) => ({
-      reviewer: verdict.reviewer.login,
-      reviewerId: verdict.reviewer.id,
-      reviewId: verdict.review.id,
-      commit: verdict.review.commitSha,
-      counted: verdict.counted,
-      objections: verdict.objections.map((objection) => objection.code),
-    })),
-    policySource: policy.policy.source,
-  });
-  return { status: "decided", decision, conclusion: decision.conclusion, checkRunId };
+  const input: Omit<EvaluationInput, "people"> = { pr: facts, policy: policy.policy, delegations, now: evaluatedAt };
+  // Decide once knowing nobody, to learn whose permission and memberships matter; look up only those.
+  const provisional = evaluatePullRequest({ ...input, people: NO_PEOPLE_FACTS });
+  const decision = provisional.pendingLookups.reviewers.length > 0 ? evaluatePullRequest({ ...input, people: await lookUpPeople(services, event, facts, provisional.pendingLookups) }) : provisional;
+  const setup = await services.doctor.check(event.octokit, { ...event.repo, id: facts.repo.id }, facts.baseRef, services.appId);
+  const output = renderDecision(decision, facts, { evaluatedAt, deliveryId: event.deliveryId, policySource: policy.policy.source, policyHash: policy.policy.hash, setup });
+  return { kind: "decided", facts, policy: policy.policy, decision, setup, output, evaluatedAt };
 }
 
 async function record(
   services: Services,
   event: EventContext,
   facts: PullRequestFacts,
-  outcome: { conclusion: Conclusion; title: string; reasons: string[]; delegationId: string | null; checkRunId: number },
-  now: Date,
+  outcome: { conclusion: Conclusion; title: string; reasons: string[]; delegationId: string | null; checkRunId: number; policy: { hash: string; source: string } | null },
+  at: Date,
   details: Record<string, unknown>,
 ): Promise<void> {
   await recordDecision(services.db, {
@@ -118,7 +122,8 @@ async function record(
     delegationId: outcome.delegationId,
     checkRunId: outcome.checkRunId,
     errorId: null,
-    evaluatedAt: now,
+    policy: outcome.policy,
+    evaluatedAt: at,
   });
   await appendAuditEvent(services.db, {
     type: "decision",
@@ -127,9 +132,55 @@ async function record(
     sha: facts.headSha,
     actor: null,
     deliveryId: event.deliveryId,
-    payload: { conclusion: outcome.conclusion, title: outcome.title, reasons: outcome.reasons, delegationId: outcome.delegationId, ...details },
-    at: now,
+    payload: { conclusion: outcome.conclusion, title: outcome.title, reasons: outcome.reasons, delegationId: outcome.delegationId, policyHash: outcome.policy?.hash ?? null, policySource: outcome.policy?.source ?? null, ...details },
+    at,
   });
+}
+
+async function evaluateOnce(services: Services, event: EventContext, request: EvaluationRequest): Promise<EvaluationResult> {
+  const judgement = await judgePullRequest(services, event, request);
+  const { facts } = judgement;
+  if (judgement.kind === "closed") return { status: "skipped", reason: `pull request is ${facts.state.toLowerCase()}` };
+  const target = { headSha: facts.headSha, prNumber: facts.number, detailsUrl: facts.url };
+
+  if (judgement.kind === "invalid-policy") {
+    const checkRunId = await publishCheckRun(services, event, target, "failure", judgement.output);
+    const reasons = ["config-invalid", ...judgement.policy.problems.map((problem) => `config:${problem.path}`)];
+    await record(services, event, facts, { conclusion: "failure", title: judgement.output.title, reasons, delegationId: null, checkRunId, policy: null }, judgement.evaluatedAt, {
+      problems: judgement.policy.problems,
+      source: judgement.policy.source,
+    });
+    return { status: "invalid-config", checkRunId };
+  }
+
+  const { decision, policy } = judgement;
+  const checkRunId = await publishCheckRun(services, event, target, decision.conclusion, judgement.output);
+  const delegationId = decision.owner?.kind === "delegated" ? decision.owner.delegation.id : null;
+  await record(
+    services,
+    event,
+    facts,
+    { conclusion: decision.conclusion, title: decisionTitle(decision), reasons: decision.reasons, delegationId, checkRunId, policy: { hash: policy.hash, source: policy.source } },
+    judgement.evaluatedAt,
+    {
+      involvement: decision.detection.involvement,
+      enforcedConclusion: decision.enforcedConclusion,
+      tiers: decision.tiers.map((tier) => tier.name),
+      requirements: decision.requirements.map((requirement) => ({ kind: requirement.kind, met: requirement.met, sources: requirement.sources })),
+      owner: decision.owner && decision.owner.kind !== "missing" ? { kind: decision.owner.kind, login: decision.owner.owner.login, id: decision.owner.owner.id } : null,
+      approvals: decision.approvals.map((verdict) => ({
+        reviewer: verdict.reviewer.login,
+        reviewerId: verdict.reviewer.id,
+        reviewId: verdict.review.id,
+        commit: verdict.review.commitSha,
+        counted: verdict.counted,
+        objections: verdict.objections.map((objection) => objection.code),
+        waived: verdict.waived,
+      })),
+      requiredCheck: judgement.setup.state,
+    },
+  );
+  return { status: "decided", decision, conclusion: decision.conclusion, checkRunId };
 }
 
 /**

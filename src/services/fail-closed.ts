@@ -66,7 +66,7 @@ export async function failClosed(
     event.log.error({ errorId }, "countersign: could not find the commit to block; the check run was not updated");
     return errorId;
   }
-  const output = renderEvaluationFailure(errorId, cause, headSha, { evaluatedAt: now, deliveryId: event.deliveryId, policySource: "not loaded" });
+  const output = renderEvaluationFailure(errorId, cause, headSha, { evaluatedAt: now, deliveryId: event.deliveryId, policySource: "not loaded", policyHash: null });
   let checkRunId: number | null = null;
   try {
     const existing = await findCheckRunId(services.db, event.repo.id, headSha).catch(() => null);
@@ -87,6 +87,7 @@ export async function failClosed(
       delegationId: null,
       checkRunId,
       errorId,
+      policy: null,
       evaluatedAt: now,
     });
     await appendAuditEvent(services.db, {

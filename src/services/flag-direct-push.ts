@@ -1,3 +1,4 @@
+import picomatch from "picomatch";
 import { loadRepoPolicy, type PolicyLoadResult } from "../config/repo-policy-loader.js";
 import { appendAuditEvent } from "../db/audit-log.js";
 import { recordDecision } from "../db/decisions.js";
@@ -19,13 +20,20 @@ export interface PushRequest {
   compareUrl: string | null;
 }
 
+/** Whether a branch is protected: listed by `protected_branches`, or the default branch when unset. */
+export function isProtectedBranch(branch: string, defaultBranch: string, patterns: readonly string[] | null): boolean {
+  return patterns ? picomatch([...patterns], { dot: true })(branch) : branch === defaultBranch;
+}
+
 /**
- * Flags a push made by an agent identity straight to the default branch: a failing `Countersign`
- * check run on the pushed head commit and an audit event. Pushes to other branches are judged through
- * their pull requests. Returns whether the push was flagged.
+ * Flags a push made by an agent identity straight to a protected branch (by default, the default
+ * branch): a failing `Countersign` check run on the pushed head commit (neutral in a dry run) and an
+ * audit event. Pushes to other branches are judged through their pull requests. Returns whether the
+ * push was flagged.
  */
 export async function flagDirectPush(services: Services, event: EventContext, push: PushRequest): Promise<boolean> {
-  if (push.deleted || push.ref !== `refs/heads/${push.defaultBranch}`) return false;
+  if (push.deleted || !push.ref.startsWith("refs/heads/")) return false;
+  const branch = push.ref.slice("refs/heads/".length);
   // The sender is the authenticated account that pushed; commit authors are only git metadata.
   const loaded: PolicyLoadResult = await loadRepoPolicy(event.octokit, event.repo).catch((error: unknown) => {
     event.log.warn({ err: error, repo: event.repo.fullName }, "countersign: could not read the policy; checking the push against built-in agent identities");
@@ -35,9 +43,12 @@ export async function flagDirectPush(services: Services, event: EventContext, pu
     // A broken policy still leaves the built-in agents recognisable: flag what can be flagged.
     event.log.warn({ repo: event.repo.fullName, problems: loaded.problems }, "countersign: invalid policy; checking the push against built-in agent identities");
   }
-  const identities = loaded.ok ? loaded.policy.identities : defaultPolicy().identities;
-  const match = matchAgentIdentity(push.sender, identities);
+  const policy = loaded.ok ? loaded.policy : defaultPolicy();
+  if (!isProtectedBranch(branch, push.defaultBranch, policy.protectedBranches)) return false;
+  const match = matchAgentIdentity(push.sender, policy.identities);
   if (!match) return false;
+  const dryRun = loaded.ok && policy.mode === "evaluate";
+  const conclusion = dryRun ? "neutral" : "failure";
 
   const now = services.clock();
   const flagged: DirectPush = {
@@ -48,19 +59,21 @@ export async function flagDirectPush(services: Services, event: EventContext, pu
     commits: push.commits,
     compareUrl: push.compareUrl,
   };
-  const output = renderDirectPush(flagged, { evaluatedAt: now, deliveryId: event.deliveryId, policySource: loaded.ok ? loaded.policy.source : "invalid; built-in agent identities used" });
-  const checkRunId = await publishCheckRun(services, event, { headSha: push.headSha, prNumber: null }, "failure", output);
+  const policySource = loaded.ok ? loaded.policy.source : "invalid; built-in agent identities used";
+  const output = renderDirectPush(flagged, { evaluatedAt: now, deliveryId: event.deliveryId, policySource, policyHash: loaded.ok ? policy.hash : null }, dryRun);
+  const checkRunId = await publishCheckRun(services, event, { headSha: push.headSha, prNumber: null }, conclusion, output);
   await recordDecision(services.db, {
     repo: { id: event.repo.id, fullName: event.repo.fullName },
     prNumber: null,
     headSha: push.headSha,
-    conclusion: "failure",
+    conclusion,
     title: output.title,
-    reasons: ["direct-push-by-agent"],
+    reasons: ["direct-push-by-agent", ...(dryRun ? ["mode:evaluate"] : [])],
     deliveryId: event.deliveryId,
     delegationId: null,
     checkRunId,
     errorId: null,
+    policy: loaded.ok ? { hash: policy.hash, source: policySource } : null,
     evaluatedAt: now,
   });
   await appendAuditEvent(services.db, {
@@ -70,9 +83,9 @@ export async function flagDirectPush(services: Services, event: EventContext, pu
     sha: push.headSha,
     actor: { id: push.sender.id, login: push.sender.login },
     deliveryId: event.deliveryId,
-    payload: { ref: push.ref, identity: match.identity.name, matchedBy: match.matchedBy, commits: push.commits.map((commit) => commit.sha), checkRunId },
+    payload: { ref: push.ref, mode: dryRun ? "evaluate" : "enforce", identity: match.identity.name, matchedBy: match.matchedBy, commits: push.commits.map((commit) => commit.sha), checkRunId },
     at: now,
   });
-  event.log.warn({ repo: event.repo.fullName, sha: push.headSha, sender: push.sender.login }, "countersign: direct push to the default branch by an agent");
+  event.log.warn({ repo: event.repo.fullName, sha: push.headSha, sender: push.sender.login }, "countersign: direct push to a protected branch by an agent");
   return true;
 }

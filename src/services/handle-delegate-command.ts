@@ -11,8 +11,10 @@ import { matchAgentIdentity } from "../policy/agent-identities.js";
 import { detectAgents } from "../policy/agent-detection.js";
 import { applicableDelegations, resolveNamedAgent } from "../policy/delegation.js";
 import { referencedIssues } from "../policy/issue-references.js";
+import { delegationLifetime, delegatorRefusal, taskRefusal } from "../policy/delegation-rules.js";
+import { teamKey, type RepoPolicy } from "../policy/repo-policy.js";
 import type { Actor, DelegationRecord, PullRequestFacts } from "../policy/types.js";
-import { canWrite } from "../policy/types.js";
+import { atLeast } from "../policy/types.js";
 import type { EventContext, Services } from "./deps.js";
 import { evaluateAndReport } from "./evaluate-pull-request.js";
 
@@ -30,7 +32,7 @@ export interface CommandRequest {
 type Outcome =
   | { kind: "recorded"; delegation: DelegationRecord; agents: string[] }
   | { kind: "revoked"; revoked: DelegationRecord[]; notAllowed: DelegationRecord[]; reason: string | null }
-  | { kind: "refused"; why: string };
+  | { kind: "refused"; why: string; usage?: boolean };
 
 interface Subject {
   facts: PullRequestFacts | null;
@@ -69,10 +71,33 @@ function refuseNonPerson(request: CommandRequest): string | null {
   return `@${request.sender.login} is a ${request.sender.type.toLowerCase()} account: only people can delegate or revoke.`;
 }
 
+/** The commenter's standing, read through the API at the time of the command (never cached). */
+async function delegatorFacts(services: Services, event: EventContext, login: string, policy: RepoPolicy): Promise<Parameters<typeof delegatorRefusal>[0]> {
+  const permission = await services.permissions.get(event.octokit, event.repo, login, { fresh: true });
+  const memberships = new Map<string, boolean>();
+  const { teams, users } = policy.delegation.delegators;
+  const listed = users.some((user) => user.toLowerCase() === login.toLowerCase());
+  if (atLeast(permission, policy.delegation.delegators.minPermission) && !listed) {
+    for (const team of teams) {
+      const member = await services.memberships.isMember(event.octokit, team, login, { fresh: true });
+      memberships.set(teamKey(team), member);
+      if (member) break;
+    }
+  }
+  return { login, permission, memberships };
+}
+
 async function delegate(services: Services, event: EventContext, request: CommandRequest, command: Extract<DelegateCommand, { kind: "delegate-pr" | "delegate-issue" }>, subject: Subject): Promise<Outcome> {
   if (!subject.policy.ok) return { kind: "refused", why: "the policy is invalid." };
-  const permission = await services.permissions.get(event.octokit, event.repo, request.sender.login, { fresh: true });
-  if (!canWrite(permission)) return { kind: "refused", why: `@${request.sender.login} has ${permission} permission on this repository; delegating needs write or higher.` };
+  const policy = subject.policy.policy;
+  const notAllowed = delegatorRefusal(await delegatorFacts(services, event, request.sender.login, policy), policy);
+  if (notAllowed) return { kind: "refused", why: notAllowed };
+  if (command.kind === "delegate-pr") {
+    const badTask = taskRefusal(command.task, policy);
+    if (badTask) return { kind: "refused", why: badTask, usage: true };
+  }
+  const lifetime = delegationLifetime(command.expiresIn, policy);
+  if (!lifetime.ok) return { kind: "refused", why: lifetime.why };
 
   let agent: { id: number | null; login: string } | null = null;
   let agentLogins: string[] = [];
@@ -101,9 +126,13 @@ async function delegate(services: Services, event: EventContext, request: Comman
       subjectNumber: request.number,
       owner: { id: request.sender.id, login: request.sender.login },
       agent,
-      task: command.kind === "delegate-pr" ? command.task : { kind: "issue", ref: `#${request.number}`, url: `${request.repoHtmlUrl}/issues/${request.number}` },
+      task:
+        command.kind === "delegate-issue"
+          ? { kind: "issue", ref: `#${request.number}`, url: `${request.repoHtmlUrl}/issues/${request.number}` }
+          : (command.task ?? { kind: "none", ref: "none", url: null }),
       scopePaths: command.scopePaths,
-      expiresAt: command.expiresIn ? new Date(now.getTime() + command.expiresIn.milliseconds) : null,
+      scopeBranches: command.scopeBranches,
+      expiresAt: lifetime.milliseconds === null ? null : new Date(now.getTime() + lifetime.milliseconds),
       comment: { id: request.comment.id, url: request.comment.url },
     },
     now,
@@ -184,7 +213,7 @@ export async function handleDelegateCommand(services: Services, event: EventCont
 
   switch (outcome.kind) {
     case "refused":
-      await postComment(event.octokit, event.repo, request.number, refusedReply(outcome.why));
+      await postComment(event.octokit, event.repo, request.number, refusedReply(outcome.why, outcome.usage ? usage(request.subject) : null));
       await audit(services, event, request, "delegation.refused", { command: command.kind, why: outcome.why });
       // A refusal changes nothing, so nothing is re-evaluated.
       return true;

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHmac, generateKeyPairSync } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { createServer, request, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -43,6 +43,11 @@ function fakeEnterpriseServer(pr: FakePullRequest, requests: FakeRequest[]): Ser
       if (req.method === "POST" && req.url === "/api/graphql") return send(200, pullRequestGraphqlResponse(pr));
       if (req.method === "GET" && (req.url ?? "").includes("/contents/")) return send(404, { message: "Not Found" });
       if (req.method === "POST" && /\/check-runs$/.test(req.url ?? "")) return send(201, { id: 77 });
+      // The setup doctor: a ruleset requires Countersign on the base branch.
+      if (req.method === "GET" && (req.url ?? "").includes("/rules/branches/")) {
+        return send(200, [{ type: "required_status_checks", parameters: { required_status_checks: [{ context: "Countersign", integration_id: 4242 }] } }]);
+      }
+      if (req.method === "GET" && /\/branches\/[^/]+$/.test(req.url ?? "")) return send(200, { name: "main", protected: false });
       return send(404, { message: `fake GHES has no ${req.method} ${req.url}` });
     });
   });
@@ -147,7 +152,9 @@ describe("npm start, as deployed against GitHub Enterprise Server", () => {
     const db = new Database(databaseFile, { readonly: true });
     const migrations = db.prepare("SELECT migration_name, finished_at FROM _prisma_migrations").all() as Array<{ migration_name: string; finished_at: string | null }>;
     db.close();
-    expect(migrations).toEqual([expect.objectContaining({ migration_name: expect.stringMatching(/_init$/), finished_at: expect.any(String) })]);
+    const onDisk = readdirSync(path.join(root, "prisma/migrations/sqlite"), { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
+    expect(migrations.map((migration) => migration.migration_name).sort()).toEqual(onDisk);
+    expect(migrations.every((migration) => migration.finished_at !== null)).toBe(true);
     expect(output.join("")).toContain("countersign: ready");
   });
 
@@ -170,11 +177,14 @@ describe("npm start, as deployed against GitHub Enterprise Server", () => {
       "POST /api/graphql",
       "GET /api/v3/repos/Codertocat/Hello-World/contents/.github%2Fcountersign.yml",
       "GET /api/v3/repos/Codertocat/.github/contents/.github%2Fcountersign.yml",
+      "GET /api/v3/repos/Codertocat/Hello-World/rules/branches/main",
+      "GET /api/v3/repos/Codertocat/Hello-World/branches/main",
       "POST /api/v3/repos/Codertocat/Hello-World/check-runs",
     ]);
     const checkRun = requests.at(-1)?.body;
     expect(checkRun).toMatchObject({ name: "Countersign", head_sha: HEAD, status: "completed", conclusion: "action_required", output: { title: "Needs a delegation" } });
     expect(checkRun.output.summary).toContain("delivery `e2e-delivery-1`");
+    expect(checkRun.output.summary).not.toContain("Merge is not blocked by this check");
   });
 });
 

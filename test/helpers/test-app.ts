@@ -4,10 +4,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { Probot, ProbotOctokit } from "probot";
 import { openDatabase, type Database } from "../../src/db/client.js";
-import { PermissionReader } from "../../src/github/permissions.js";
 import { countersignApp } from "../../src/index.js";
 import type { Services } from "../../src/services/deps.js";
-import { KeyedSerializer } from "../../src/services/keyed-serializer.js";
+import { createServices } from "../../src/services/create-services.js";
 
 // A throwaway key per run: the app signs JWTs with it, and the fake GitHub never checks them.
 const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
@@ -29,13 +28,7 @@ export async function createTestApp(): Promise<TestApp> {
   const dir = mkdtempSync(path.join(tmpdir(), "countersign-test-"));
   const database = await openDatabase(`file:${path.join(dir, "countersign.db")}`);
   const now = { value: new Date("2026-11-25T12:00:00Z") };
-  const services: Services = {
-    db: database.db,
-    permissions: new PermissionReader(60_000, () => now.value.getTime()),
-    serializer: new KeyedSerializer(),
-    clock: () => new Date(now.value),
-    appId: APP_ID,
-  };
+  const services: Services = createServices(database.db, { peopleTtlMs: 60_000, setupCheckTtlMs: 600_000, appId: APP_ID, clock: () => new Date(now.value) });
   const probot = new Probot({
     appId: APP_ID,
     privateKey,

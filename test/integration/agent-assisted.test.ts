@@ -60,6 +60,6 @@ describe("a human's pull request with agent-written commits", () => {
 
     expect(nock.pendingMocks()).toEqual([]);
     expect(github.checkRunOn(HEAD)).toMatchObject({ conclusion: "action_required", title: "Needs a delegation" });
-    expect(github.checkRunOn(HEAD)?.summary).toContain("policy: `Codertocat/Hello-World:.github/countersign.yml`");
+    expect(github.checkRunOn(HEAD)?.summary).toContain("policy: `Codertocat/Hello-World:.github/countersign.yml@main` (version `");
   });
 });

@@ -111,7 +111,7 @@ describe("an agent's pull request, delegated and independently approved", () => 
     expect(nock.pendingMocks()).toEqual([]);
     run = github.checkRunOn(HEAD_1);
     expect(run).toMatchObject({ conclusion: "success", title: "Countersigned: delegated by @alice, approved by @bob" });
-    expect(run?.summary).toMatch(/\| @bob \| .*approved.* \| yes \| independent, has write permission, approved the head commit \|/);
+    expect(run?.summary).toMatch(/\| @bob \| .*approved.* \| yes \| independent, has the required permission, approved the head commit \|/);
     expect(run?.summary).toContain("### Approvals: 1 of 1 required");
 
     // 6. The agent pushes again: blocked on the new head, the earlier approval shown as stale.

@@ -214,8 +214,22 @@ describe("revoking", () => {
 });
 
 describe("malformed commands", () => {
+  test("11. /delegate without a task gets the usage, because the policy requires a task", async () => {
+    const github = ctx.github();
+    const app = ctx.app();
+    agentPullRequest(github);
+    github.expectPullRequestCommand(2, { permissionOf: "alice", reevaluates: false });
+
+    await app.receive("issue_comment", commentEvent({ number: 2, onPullRequest: true, body: "/delegate", author: alice }));
+
+    expect(nock.pendingMocks()).toEqual([]);
+    const reply = github.comments[0]?.body ?? "";
+    expect(reply).toContain("this repository's policy requires a task");
+    expect(reply).toContain("Usage:");
+    expect(await app.db.delegation.count()).toBe(0);
+  });
+
   test.each([
-    { body: "/delegate", error: "missing the task" },
     { body: "/delegate SEC-1 expires:forever", error: "is not a duration like 30m" },
     { body: "/delegate SEC-1 paths:../secrets/**", error: "may not use" },
     { body: "/delegate please do the thing", error: "is not a task" },
@@ -231,7 +245,7 @@ describe("malformed commands", () => {
     expect(reply).toContain("Countersign could not read this command");
     expect(reply).toContain(error);
     expect(reply).toContain("Usage:");
-    expect(reply).toContain("/delegate <task> [paths:<glob>[,<glob>...]] [expires:<duration>]");
+    expect(reply).toContain("/delegate <task> [paths:<glob>[,<glob>...]] [branches:<pattern>[,...]] [expires:<duration>]");
     expect(await app.db.delegation.count()).toBe(0);
     expect((await app.db.auditEvent.findMany()).map((event) => event.type)).toEqual(["command.malformed"]);
   });

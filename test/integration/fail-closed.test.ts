@@ -37,7 +37,7 @@ describe("failing closed", () => {
     const github = ctx.github();
     github.policyYaml = "approvals:\n  required: two\nagents:\n  identites: []\n";
     github.pulls.set(6, { number: 6, author: claude, headSha: HEAD, commits: [{ sha: HEAD, message: "x", author: claude }], reviews: [], files: ["a.ts"] });
-    github.expectEvaluation(6);
+    github.expectEvaluation(6, { invalidPolicy: true });
 
     await ctx.app().receive("pull_request", pullRequestEvent("opened", github.mustGet(6)));
 
@@ -45,8 +45,8 @@ describe("failing closed", () => {
     const run = github.checkRunOn(HEAD);
     expect(run?.conclusion).toBe("failure");
     expect(run?.title).toMatch(/^Invalid \.github\/countersign\.yml: (approvals\.required|agents\.identites)$/);
-    expect(run?.summary).toContain("| `approvals.required` |");
-    expect(run?.summary).toContain("| `agents.identites` | unknown key |");
+    expect(run?.summary).toContain("| `Codertocat/Hello-World:.github/countersign.yml@main` | `approvals.required` |");
+    expect(run?.summary).toContain("| `Codertocat/Hello-World:.github/countersign.yml@main` | `agents.identites` | unknown key |");
     expect(await ctx.app().db.decision.findFirstOrThrow()).toMatchObject({ conclusion: "failure" });
   });
 
@@ -54,7 +54,7 @@ describe("failing closed", () => {
     const github = ctx.github();
     github.policyYaml = "approvals: [unclosed\n";
     github.pulls.set(6, { number: 6, author: alice, headSha: HEAD, commits: [{ sha: HEAD, message: "x", author: alice }], reviews: [], files: ["a.ts"] });
-    github.expectEvaluation(6);
+    github.expectEvaluation(6, { invalidPolicy: true });
 
     await ctx.app().receive("pull_request", pullRequestEvent("opened", github.mustGet(6)));
 

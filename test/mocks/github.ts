@@ -49,8 +49,15 @@ export class FakeGitHub {
   readonly permissions = new Map<string, Permission>();
   readonly checkRuns: RecordedCheckRun[] = [];
   readonly comments: RecordedComment[] = [];
-  /** The repository's `.github/countersign.yml`, or null when it has none. */
+  /** The repository's `.github/countersign.yml` on its base branch, or null when it has none. */
   policyYaml: string | null = null;
+  /** The organization's `.github` repository's `.github/countersign.yml`, or null when it has none. */
+  orgPolicyYaml: string | null = null;
+  /** How the base branch requires `Countersign`: a ruleset (pinned to the app), branch protection, or not at all. */
+  requiredCheck: "ruleset" | "branch-protection" | "none" = "ruleset";
+  /** Members of teams, by `slug`. */
+  readonly teams = new Map<string, string[]>();
+  private readonly doctorChecked = new Set<string>();
   private nextCheckRunId = 5_000_000_001;
   private tokenScope: nock.Scope | null = null;
 
@@ -87,16 +94,50 @@ export class FakeGitHub {
     }
   }
 
-  /** The policy file read, from the base branch (`ref`) when given; a 404 also tries the org's `.github`. */
+  /**
+   * The policy read, from the base branch (`ref`) when given. Probot's loader tries the org's `.github`
+   * repository when the repository has no file, and follows `_extends: .github` when it has one.
+   */
   expectPolicyRead(ref?: string): void {
     const query = ref ? { ref } : true;
+    const raw = { "content-type": "application/vnd.github.raw; charset=utf-8" };
     const path = `${repoPath}/contents/.github%2Fcountersign.yml`;
+    const orgPath = `/repos/${REPO.owner}/.github/contents/.github%2Fcountersign.yml`;
+    const expectOrg = () => {
+      if (this.orgPolicyYaml === null) nock(API).get(orgPath).reply(404, { message: "Not Found" });
+      else nock(API).get(orgPath).reply(200, this.orgPolicyYaml, raw);
+    };
     if (this.policyYaml === null) {
       nock(API).get(path).query(query).reply(404, { message: "Not Found" });
-      nock(API).get(`/repos/${REPO.owner}/.github/contents/.github%2Fcountersign.yml`).reply(404, { message: "Not Found" });
+      expectOrg();
     } else {
-      nock(API).get(path).query(query).reply(200, this.policyYaml, { "content-type": "application/vnd.github.raw; charset=utf-8" });
+      nock(API).get(path).query(query).reply(200, this.policyYaml, raw);
+      if (/^_extends:\s*\.github\s*$/m.test(this.policyYaml)) expectOrg();
     }
+  }
+
+  /** The setup doctor's reads for a base branch: once per branch, then cached by the app. */
+  expectSetupCheck(branch: string): void {
+    if (this.doctorChecked.has(branch)) return;
+    this.doctorChecked.add(branch);
+    const rules =
+      this.requiredCheck === "ruleset"
+        ? [{ type: "required_status_checks", ruleset_source_type: "Organization", ruleset_id: 1, parameters: { strict_required_status_checks_policy: false, required_status_checks: [{ context: "Countersign", integration_id: 123456 }] } }]
+        : [{ type: "pull_request", parameters: { required_approving_review_count: 1 } }];
+    nock(API).get(`${repoPath}/rules/branches/${branch}`).query(true).reply(200, rules);
+    const protection =
+      this.requiredCheck === "branch-protection"
+        ? { enabled: true, required_status_checks: { enforcement_level: "non_admins", contexts: ["Countersign"], checks: [{ context: "Countersign", app_id: 123456 }] } }
+        : { enabled: false, required_status_checks: { enforcement_level: "off", contexts: [], checks: [] } };
+    nock(API).get(`${repoPath}/branches/${branch}`).reply(200, { name: branch, protected: this.requiredCheck === "branch-protection", protection });
+  }
+
+  /** A team-membership lookup (active member or 404). */
+  expectMembershipRead(team: string, login: string): void {
+    const members = this.teams.get(team) ?? [];
+    const scope = nock(API).get(`/orgs/${REPO.owner}/teams/${team}/memberships/${encodeURIComponent(login)}`);
+    if (members.includes(login)) scope.reply(200, { state: "active", role: "member" });
+    else scope.reply(404, { message: "Not Found" });
   }
 
   /** A collaborator-permission lookup for `login`. */
@@ -158,12 +199,24 @@ export class FakeGitHub {
       });
   }
 
-  /** Everything one evaluation of PR `number` reads and writes, given who needs a permission lookup. */
-  expectEvaluation(number: number, options: { permissionLookups?: string[] } = {}): void {
+  /**
+   * Everything one evaluation of PR `number` reads and writes: the PR, the base branch's policy, the
+   * permission (and `memberships`: team → logins) of reviewers whose approval could count, the setup
+   * check (first time per branch), and the check-run write.
+   */
+  expectEvaluation(
+    number: number,
+    options: { permissionLookups?: string[]; membershipLookups?: Array<[team: string, login: string]>; preloaded?: boolean; invalidPolicy?: boolean } = {},
+  ): void {
     const pr = this.mustGet(number);
-    this.expectPullRequestRead(number);
-    this.expectPolicyRead(pr.baseRef ?? "main");
+    if (!options.preloaded) {
+      this.expectPullRequestRead(number);
+      this.expectPolicyRead(pr.baseRef ?? "main");
+    }
     for (const login of options.permissionLookups ?? []) this.expectPermissionRead(login);
+    for (const [team, login] of options.membershipLookups ?? []) this.expectMembershipRead(team, login);
+    // An invalid policy blocks before anything else is looked at.
+    if (!options.invalidPolicy) this.expectSetupCheck(pr.baseRef ?? "main");
     this.expectCheckRunWrite(pr.headSha);
   }
 
@@ -178,7 +231,7 @@ export class FakeGitHub {
     this.expectPolicyRead(pr.baseRef ?? "main");
     if (options.permissionOf) this.expectPermissionRead(options.permissionOf);
     this.expectComment(number);
-    if (options.reevaluates) this.expectCheckRunWrite(pr.headSha);
+    if (options.reevaluates) this.expectEvaluation(number, { preloaded: true });
   }
 
   /**

@@ -26,6 +26,7 @@ export interface FakePullRequest extends PullRequestShape {
   commits: FakeCommit[];
   reviews: FakeReview[];
   files: string[];
+  labels?: string[];
   closingIssues?: number[];
 }
 
@@ -107,6 +108,7 @@ export function pullRequestGraphqlResponse(pr: FakePullRequest): Record<string, 
           commits: page(pr, "commits", 0),
           reviews: page(pr, "reviews", 0),
           files: page(pr, "files", 0),
+          labels: { nodes: (pr.labels ?? []).map((name) => ({ name })) },
           closingIssuesReferences: { nodes: (pr.closingIssues ?? []).map((number) => ({ number, repository: { databaseId: REPO.id } })) },
         },
       },

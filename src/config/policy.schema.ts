@@ -1,0 +1,248 @@
+import picomatch from "picomatch";
+import { z } from "zod";
+import { parseDuration } from "../policy/duration.js";
+import { PERMISSION_LEVELS } from "../policy/types.js";
+
+// `.github/countersign.yml`: the policy. Every object is strict: a misspelt key is an error naming the
+// key, never a silently ignored setting (a typo in a security policy must not weaken it). Every field
+// has a doc comment; the README's configuration reference documents each with an example.
+
+/** An agent identity added by the repository (or its org's `.github` repository, via `_extends`). */
+export const agentIdentitySchema = z.strictObject({
+  /** Shown in the evidence, e.g. "Acme release agent". */
+  name: z.string().min(1).max(100),
+  /** Numeric GitHub account ids: matched first, they survive renames. */
+  ids: z.array(z.number().int().positive()).max(100).default([]),
+  /** Logins: `name[bot]` for a GitHub App bot, a plain login for a machine user. */
+  logins: z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,38}(\[bot\])?$/, "not a GitHub login")).max(100).default([]),
+});
+
+/**
+ * Whether a regular expression quantifies a group that itself contains a quantifier (`(a+)+`,
+ * `(\\w*)*`, `(x{2,})+`): the shape that makes backtracking exponential. Patterns run on
+ * agent-written commit messages, so one such pattern in one repository's config could stall the app
+ * for every installation it serves; they are refused instead.
+ */
+export function hasNestedQuantifier(pattern: string): boolean {
+  const groups: boolean[] = []; // per open group: does it contain a quantifier?
+  let inClass = false;
+  let lastClosedHadQuantifier = false;
+  for (let index = 0; index < pattern.length; index += 1) {
+    const char = pattern[index];
+    if (char === "\\") {
+      index += 1;
+      lastClosedHadQuantifier = false;
+      continue;
+    }
+    if (inClass) {
+      if (char === "]") inClass = false;
+      continue;
+    }
+    if (char === "[") {
+      inClass = true;
+      lastClosedHadQuantifier = false;
+    } else if (char === "(") {
+      groups.push(false);
+      lastClosedHadQuantifier = false;
+    } else if (char === ")") {
+      const inner = groups.pop() ?? false;
+      if (inner && groups.length > 0) groups[groups.length - 1] = true;
+      lastClosedHadQuantifier = inner;
+      continue;
+    } else if (char === "*" || char === "+" || char === "{") {
+      if (lastClosedHadQuantifier) return true;
+      if (groups.length > 0) groups[groups.length - 1] = true;
+    } else if (char !== "?") {
+      lastClosedHadQuantifier = false;
+    }
+  }
+  return false;
+}
+
+/** A commit trailer that marks agent involvement, e.g. key `Co-authored-by`, pattern `<bot@acme\.dev>`. */
+export const trailerRuleSchema = z.strictObject({
+  name: z.string().min(1).max(100),
+  /** The trailer key, case-insensitive (`Co-authored-by`, `Assisted-by`, ...). */
+  key: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,63}$/, "not a trailer key"),
+  /** A regular expression tested against the trailer's value, case-insensitive. */
+  pattern: z
+    .string()
+    .min(1)
+    .max(200)
+    .refine((pattern) => {
+      try {
+        new RegExp(pattern, "i");
+        return true;
+      } catch {
+        return false;
+      }
+    }, "not a valid regular expression")
+    .refine((pattern) => !hasNestedQuantifier(pattern), "nested quantifiers such as (a+)+ are not allowed (they can make matching take exponential time)"),
+});
+
+const duration = z.string().refine((text) => parseDuration(text) !== null, "not a duration like 30m, 12h, 7d or 2w (at most 365d)");
+
+const glob = z
+  .string()
+  .min(1)
+  .max(300)
+  .refine((text) => !text.startsWith("/") && !text.split("/").includes(".."), "globs are relative to the repository root and may not use \"..\"")
+  .refine((text) => {
+    try {
+      picomatch.makeRe(text, { strictBrackets: true });
+      return true;
+    } catch {
+      return false;
+    }
+  }, "not a valid glob");
+
+const branchGlob = z.string().min(1).max(255).refine((text) => {
+  try {
+    picomatch.makeRe(text, { strictBrackets: true });
+    return true;
+  } catch {
+    return false;
+  }
+}, "not a valid branch pattern");
+
+/** A team, as `slug` (in the repository's organization) or `org/slug`. */
+const team = z.string().regex(/^(?:[A-Za-z0-9][A-Za-z0-9-]{0,38}\/)?[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, "not a team: use slug or org/slug");
+const githubLogin = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9-]{0,38}$/, "not a GitHub login");
+const permissionLevel = z.enum(PERMISSION_LEVELS);
+
+const delegatorsSchema = z.strictObject({
+  /** The least repository permission a delegator needs. */
+  min_permission: permissionLevel.default("write"),
+  /** When set, a delegator must also belong to one of these teams (or be listed in `users`). */
+  teams: z.array(team).max(50).default([]),
+  /** When set, these people may delegate too (still subject to `min_permission`). */
+  users: z.array(githubLogin).max(200).default([]),
+});
+
+const taskSchema = z.strictObject({
+  /** Whether `/delegate` on a pull request must name a task. */
+  required: z.boolean().default(true),
+  /** Which task references are accepted: `issue` (#123), `url` (https://...), `ticket` (SEC-142). */
+  forms: z.array(z.enum(["issue", "url", "ticket"])).min(1).default(["issue", "url", "ticket"]),
+  /** The shape of a ticket key, a regular expression. */
+  ticket_pattern: z
+    .string()
+    .min(1)
+    .max(200)
+    .refine((pattern) => {
+      try {
+        new RegExp(pattern);
+        return true;
+      } catch {
+        return false;
+      }
+    }, "not a valid regular expression")
+    .refine((pattern) => !hasNestedQuantifier(pattern), "nested quantifiers such as (a+)+ are not allowed")
+    .default("^[A-Z][A-Z0-9_]+-\\d+$"),
+});
+
+const approversSchema = z.strictObject({
+  /** The least repository permission an approver needs. */
+  min_permission: permissionLevel.default("write"),
+  /** When set, only approvals by members of one of these teams count. */
+  teams: z.array(team).max(50).default([]),
+});
+
+const exclusionsSchema = z.strictObject({
+  /** The delegating owner's approval never counts (loosen only for a solo-maintainer repository). */
+  delegator: z.boolean().default(true),
+  /** The pull request author's approval never counts. */
+  pr_author: z.boolean().default(true),
+  /** Authors, committers and co-authors of the PR's commits cannot approve it. */
+  commit_authors: z.boolean().default(true),
+});
+
+/** When a tier applies: every condition given must hold (a tier with paths and labels needs both). */
+export const tierConditionsSchema = z
+  .strictObject({
+    /** Any changed file matches one of these globs. */
+    paths: z.array(glob).max(200).optional(),
+    /** The base branch matches one of these patterns. */
+    base_branches: z.array(branchGlob).max(50).optional(),
+    /** The pull request has one of these labels. */
+    labels: z.array(z.string().min(1).max(100)).max(50).optional(),
+  })
+  .refine((when) => when.paths !== undefined || when.base_branches !== undefined || when.labels !== undefined, "a tier needs at least one condition: paths, base_branches or labels");
+
+/** What a tier adds when it applies. Requirements only ever tighten: the strictest applying value wins. */
+export const tierRequirementsSchema = z.strictObject({
+  /** Independent approvals needed (the highest of the policy's and every applying tier's). */
+  approvals: z.number().int().min(1).max(10).optional(),
+  /** At least one counted approval from a member of each of these teams. */
+  approver_teams: z.array(team).max(20).optional(),
+  /** The delegation may last at most this long (from when it was given). */
+  max_delegation_expiry: duration.optional(),
+  /** Agents may not change what this tier covers at all, whoever approves. */
+  agents_forbidden: z.boolean().optional(),
+});
+
+export const tierSchema = z.strictObject({
+  /** A name shown in the evidence; a tier named like a built-in one replaces it. */
+  name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,49}$/, "lower-case letters, digits, - and _"),
+  /** Set false to switch a (built-in) tier off. */
+  enabled: z.boolean().default(true),
+  when: tierConditionsSchema,
+  require: tierRequirementsSchema,
+});
+
+/** The whole policy file. Every section and key is optional; absent keys take the defaults. */
+export const policySchema = z.strictObject({
+  /** `enforce` (default) blocks; `evaluate` is a dry run: the check reports what it would decide, as neutral. */
+  mode: z.enum(["enforce", "evaluate"]).default("enforce"),
+  agents: z
+    .strictObject({
+      /** Identities added to the built-in agents. */
+      identities: z.array(agentIdentitySchema).max(200).default([]),
+      /** Trailers added to the built-in ones. */
+      trailers: z.array(trailerRuleSchema).max(100).default([]),
+      /** Whether every GitHub App bot counts as an agent (false: Dependabot and Renovate are not). */
+      all_apps_are_agents: z.boolean().default(false),
+    })
+    .prefault({}),
+  delegation: z
+    .strictObject({
+      /** Whether an agent's pull request needs a delegation at all (false: approvals alone decide). */
+      required: z.boolean().default(true),
+      /** Whether the human author of an agent-assisted PR owns it without a command. */
+      implicit_owner: z.boolean().default(true),
+      /** Who may delegate. */
+      delegators: delegatorsSchema.prefault({}),
+      /** What a delegation must name as its task. */
+      task: taskSchema.prefault({}),
+      /** Expiry given to a delegation whose command has no `expires:`; absent = no expiry. */
+      default_expiry: duration.optional(),
+      /** The longest expiry a command may ask for; absent = no limit. */
+      max_expiry: duration.optional(),
+    })
+    .prefault({}),
+  approvals: z
+    .strictObject({
+      /** Independent human approvals of the head commit needed. */
+      required: z.number().int().min(1).max(10).default(1),
+      /** Who may approve. */
+      approvers: approversSchema.prefault({}),
+      /** Whose approval never counts. */
+      exclude: exclusionsSchema.prefault({}),
+    })
+    .prefault({}),
+  /** Ordered rules that raise requirements; the built-in `sensitive` tier applies unless replaced. */
+  tiers: z.array(tierSchema).max(50).default([]),
+  scope: z
+    .strictObject({
+      /** Whether files outside a delegation's `paths:` block the pull request. */
+      enforce_paths: z.boolean().default(true),
+      /** Base branches an agent's pull request may target; absent = any. */
+      base_branches: z.array(branchGlob).max(50).optional(),
+    })
+    .prefault({}),
+  /** Branches where an agent's direct push is flagged; absent = the default branch. */
+  protected_branches: z.array(branchGlob).max(50).optional(),
+});
+
+/** The validated policy file, defaults filled in. */
+export type PolicyConfig = z.infer<typeof policySchema>;
