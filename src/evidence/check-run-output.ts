@@ -176,7 +176,7 @@ function tierSection(decision: Decision): string[] {
 
 function requirementLine(requirement: Requirement): string {
   const mark = requirement.met ? "✅ met" : "❌ not met";
-  const from = requirement.sources.length > 0 ? ` _(${requirement.sources.map((source) => escapeText(source)).join(", ")})_` : "";
+  const from = requirement.sources.length > 0 ? ` _(${requirement.sources.map((source) => plainLine(source)).join(", ")})_` : "";
   switch (requirement.kind) {
     case "agents-allowed":
       return `- ${mark}: agents may change ${requirement.files.slice(0, MAX_TIER_FILES_SHOWN).map((file) => code(file)).join(", ")}${from}`;

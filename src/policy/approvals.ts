@@ -1,6 +1,6 @@
 import { actorKey, matchAgentIdentity, sameActor } from "./agent-identities.js";
 import { commitPersonAccount } from "./agent-detection.js";
-import { teamKey, type RepoPolicy, type TeamRef } from "./repo-policy.js";
+import { teamKey, teamName, type RepoPolicy, type TeamRef } from "./repo-policy.js";
 import { atLeast, type Actor, type Permission, type PullRequestFacts, type ReviewFacts } from "./types.js";
 
 /** Why an approval does not count (an approval counts when it has none). */
@@ -146,7 +146,7 @@ export function assessApprovals(input: ApprovalInput): ApprovalVerdict[] {
       if (approvers.teams.length > 0) {
         const states = approvers.teams.map((team) => isMember(people, team, reviewer));
         if (!states.includes(true)) {
-          objections.push(states.includes(undefined) ? { code: "membership-unknown" } : { code: "not-in-approver-team", teams: approvers.teams.map(teamKey) });
+          objections.push(states.includes(undefined) ? { code: "membership-unknown" } : { code: "not-in-approver-team", teams: approvers.teams.map(teamName) });
         }
       }
     }

@@ -2,7 +2,7 @@ import { assessApprovals, excludedApprovers, isMember, reviewersPendingLookups, 
 import { detectAgents, type AgentDetection } from "./agent-detection.js";
 import { applicableDelegations, resolveOwner, type OwnerResolution } from "./delegation.js";
 import { referencedIssues } from "./issue-references.js";
-import { teamKey, type RepoPolicy, type TeamRef } from "./repo-policy.js";
+import { teamKey, teamName, type RepoPolicy, type TeamRef } from "./repo-policy.js";
 import { filesOutsideScope } from "./scope.js";
 import { applicableTiers, type AppliedTier } from "./tiers.js";
 import picomatch from "picomatch";
@@ -120,7 +120,7 @@ export function evaluatePullRequest(input: EvaluationInput): Decision {
   const changesPolicy = pr.files.includes(POLICY_FILE);
   const { delegators } = policy.delegation;
   const base = {
-    delegators: { minPermission: delegators.minPermission, teams: delegators.teams.map(teamKey), users: delegators.users },
+    delegators: { minPermission: delegators.minPermission, teams: delegators.teams.map(teamName), users: delegators.users },
     mode: policy.mode,
     detection,
     referencedIssues: issues,
@@ -198,7 +198,7 @@ export function evaluatePullRequest(input: EvaluationInput): Decision {
   }
   for (const { team, sources } of teams.values()) {
     const approvers = counted.filter((verdict) => isMember(people, team, verdict.reviewer) === true).map((verdict) => verdict.reviewer.login);
-    requirements.push({ kind: "team-approval", met: approvers.length > 0, sources, team: teamKey(team), approvers });
+    requirements.push({ kind: "team-approval", met: approvers.length > 0, sources, team: teamName(team), approvers });
   }
 
   const firstUnmet = requirements.find((requirement) => !requirement.met);

@@ -8,9 +8,14 @@ export interface TeamRef {
   slug: string;
 }
 
-/** The display and lookup key of a team: `org/slug`. */
+/** The lookup key of a team: `org/slug`, lower-cased (GitHub compares both case-insensitively). */
 export function teamKey(team: TeamRef): string {
-  return `${team.org}/${team.slug}`.toLowerCase();
+  return teamName(team).toLowerCase();
+}
+
+/** A team as people write it: `org/slug`. */
+export function teamName(team: TeamRef): string {
+  return `${team.org}/${team.slug}`;
 }
 
 /** What a tier raises when it applies. Absent means "no change". */

@@ -124,12 +124,12 @@ export class FakeGitHub {
       this.requiredCheck === "ruleset"
         ? [{ type: "required_status_checks", ruleset_source_type: "Organization", ruleset_id: 1, parameters: { strict_required_status_checks_policy: false, required_status_checks: [{ context: "Countersign", integration_id: 123456 }] } }]
         : [{ type: "pull_request", parameters: { required_approving_review_count: 1 } }];
-    nock(API).get(`${repoPath}/rules/branches/${branch}`).query(true).reply(200, rules);
+    nock(API).get(`${repoPath}/rules/branches/${encodeURIComponent(branch)}`).query(true).reply(200, rules);
     const protection =
       this.requiredCheck === "branch-protection"
         ? { enabled: true, required_status_checks: { enforcement_level: "non_admins", contexts: ["Countersign"], checks: [{ context: "Countersign", app_id: 123456 }] } }
         : { enabled: false, required_status_checks: { enforcement_level: "off", contexts: [], checks: [] } };
-    nock(API).get(`${repoPath}/branches/${branch}`).reply(200, { name: branch, protected: this.requiredCheck === "branch-protection", protection });
+    nock(API).get(`${repoPath}/branches/${encodeURIComponent(branch)}`).reply(200, { name: branch, protected: this.requiredCheck === "branch-protection", protection });
   }
 
   /** A team-membership lookup (active member or 404). */
