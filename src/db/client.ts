@@ -29,13 +29,13 @@ export interface OpenDatabase {
  * Opens the database named by `databaseUrl`, applying any pending migrations first, so a new
  * install or an upgrade needs no separate migration step.
  */
-export async function openDatabase(databaseUrl: string): Promise<OpenDatabase> {
+export async function openDatabase(databaseUrl: string, options: { migrate?: boolean } = {}): Promise<OpenDatabase> {
   const file = sqlitePath(databaseUrl);
   mkdirSync(path.dirname(file), { recursive: true });
   // WAL lets readers proceed while a write is in progress; busy_timeout makes a writer wait for a
   // concurrent one instead of failing at once.
   const adapter = () => new PrismaBetterSqlite3({ url: file, timeout: 10_000 });
-  const appliedMigrations = await applyPendingMigrations(adapter(), "sqlite");
+  const appliedMigrations = options.migrate === false ? [] : await applyPendingMigrations(adapter(), "sqlite");
   const db = new PrismaClient({ adapter: adapter() });
   await db.$executeRawUnsafe("PRAGMA journal_mode = WAL");
   return {

@@ -26,10 +26,13 @@ export interface RepoContext {
   fullName: string;
 }
 
+/** The logging the services use (Probot's logger, or a plain one in the CLI). */
+export type Log = Pick<Logger, "info" | "warn" | "error">;
+
 /** Who, where and how an event reached Countersign. */
 export interface EventContext {
   octokit: ProbotOctokit;
-  log: Logger;
+  log: Log;
   repo: RepoContext;
   deliveryId: string | null;
   installationId: number | null;

@@ -17,6 +17,8 @@ export interface TestApp {
   probot: Probot;
   services: Services;
   db: Database;
+  /** The database's `DATABASE_URL`, for tools that open it themselves (the CLI). */
+  databaseUrl: string;
   /** The clock the app sees; tests move it forward. */
   now: { value: Date };
   receive(name: string, payload: Record<string, unknown>, deliveryId?: string): Promise<string>;
@@ -26,7 +28,8 @@ export interface TestApp {
 /** A real Probot instance running Countersign on a fresh SQLite database (migrations applied). */
 export async function createTestApp(): Promise<TestApp> {
   const dir = mkdtempSync(path.join(tmpdir(), "countersign-test-"));
-  const database = await openDatabase(`file:${path.join(dir, "countersign.db")}`);
+  const databaseUrl = `file:${path.join(dir, "countersign.db")}`;
+  const database = await openDatabase(databaseUrl);
   const now = { value: new Date("2026-11-25T12:00:00Z") };
   const services: Services = createServices(database.db, { peopleTtlMs: 60_000, setupCheckTtlMs: 600_000, appId: APP_ID, clock: () => new Date(now.value) });
   const probot = new Probot({
@@ -47,6 +50,7 @@ export async function createTestApp(): Promise<TestApp> {
     probot,
     services,
     db: database.db,
+    databaseUrl,
     now,
     async receive(name, payload, deliveryId = randomUUID()) {
       await probot.receive({ id: deliveryId, name, payload } as never);

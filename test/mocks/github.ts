@@ -116,9 +116,12 @@ export class FakeGitHub {
     }
   }
 
-  /** The setup doctor's reads for a base branch: once per branch, then cached by the app. */
-  expectSetupCheck(branch: string): void {
-    if (this.doctorChecked.has(branch)) return;
+  /**
+   * The setup doctor's reads for a base branch: once per branch, then cached by the app (`again` for a
+   * new process, such as the CLI, that has no cache).
+   */
+  expectSetupCheck(branch: string, options: { again?: boolean } = {}): void {
+    if (this.doctorChecked.has(branch) && !options.again) return;
     this.doctorChecked.add(branch);
     const rules =
       this.requiredCheck === "ruleset"
@@ -130,6 +133,11 @@ export class FakeGitHub {
         ? { enabled: true, required_status_checks: { enforcement_level: "non_admins", contexts: ["Countersign"], checks: [{ context: "Countersign", app_id: 123456 }] } }
         : { enabled: false, required_status_checks: { enforcement_level: "off", contexts: [], checks: [] } };
     nock(API).get(`${repoPath}/branches/${encodeURIComponent(branch)}`).reply(200, { name: branch, protected: this.requiredCheck === "branch-protection", protection });
+  }
+
+  /** The repository itself (`GET /repos/{owner}/{repo}`). */
+  expectRepositoryRead(): void {
+    nock(API).get(repoPath).reply(200, { ...REPO.payload });
   }
 
   /** A team-membership lookup (active member or 404). */
