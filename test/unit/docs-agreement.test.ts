@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parse } from "yaml";
 import { describe, expect, test } from "@jest/globals";
-import { compileRepoConfig } from "../../src/config/repo-policy-loader.js";
+import { compilePolicyFiles } from "../../src/config/repo-policy-loader.js";
 
 // app.yml is what GitHub registers; the README is what an installer reads. They must agree, every
 // subscribed event must be handled, and the README's example policy must be one Countersign accepts.
@@ -38,14 +38,24 @@ describe("app.yml and the README", () => {
   });
 });
 
-describe("the README's configuration example", () => {
-  test("is a valid policy (the loader strips _extends before validation, as Probot's does)", () => {
-    const block = /```yaml\n# \.github\/countersign\.yml\n([\s\S]*?)```/.exec(readme)?.[1];
-    expect(block).toBeDefined();
-    const { _extends: extendsValue, ...config } = parse(block ?? "") as Record<string, unknown>;
+describe("the README's configuration examples", () => {
+  const blocks = [...readme.matchAll(/```yaml\n(# \.github\/countersign\.yml[^\n]*\n[\s\S]*?)```/g)].map((match) => match[1] ?? "");
+
+  test("are a valid organization policy and a valid repository override of it", () => {
+    expect(blocks).toHaveLength(2);
+    const [org, repo] = blocks.map((block) => parse(block) as Record<string, unknown>);
+    const { _extends: extendsValue, ...repoPolicy } = repo ?? {};
     expect(extendsValue).toBe(".github");
-    const compiled = compileRepoConfig(config, "README");
-    expect(compiled).toMatchObject({ ok: true, policy: { requiredApprovals: 1, implicitOwner: true } });
-    if (compiled.ok) expect(compiled.policy.identities.map((identity) => identity.name)).toContain("Acme release agent");
+    const compiled = compilePolicyFiles(
+      [
+        { source: "acme/.github:.github/countersign.yml", content: org },
+        { source: "acme/payments-api:.github/countersign.yml", content: repoPolicy },
+      ],
+      "acme",
+    );
+    expect(compiled).toMatchObject({ ok: true, policy: { mode: "enforce", approvals: { required: 2 } } });
+    if (!compiled.ok) return;
+    expect(compiled.policy.identities.map((identity) => identity.name)).toContain("Acme release agent");
+    expect(compiled.policy.tiers.map((tier) => tier.name)).toEqual(["sensitive", "payments-core", "hotfix", "migrations"]);
   });
 });
