@@ -1,10 +1,15 @@
 import { describe, expect, test } from "@jest/globals";
 import { compileRepoConfig, describeIssues, type ConfigProblem, type PolicyLoadResult } from "../../../src/config/repo-policy-loader.js";
-import { hasNestedQuantifier, repoConfigSchema } from "../../../src/config/repo-config.schema.js";
+import { hasNestedQuantifier, policySchema } from "../../../src/config/policy.schema.js";
 import { BUILT_IN_AGENT_IDENTITIES, BUILT_IN_TRAILER_RULES } from "../../../src/policy/agent-identities.js";
 import { defaultPolicy, type RepoPolicy } from "../../../src/policy/repo-policy.js";
 
 const SOURCE = "acme/widgets:.github/countersign.yml";
+
+/** A policy with its tiers' compiled matchers left out, so two compilations can be compared. */
+function comparable(policy: RepoPolicy): unknown {
+  return { ...policy, tiers: policy.tiers.map(({ matchesPath: _path, matchesBaseBranch: _branch, ...tier }) => tier) };
+}
 
 /** The policy of a config that must compile. */
 function compiled(raw: unknown): RepoPolicy {
@@ -28,8 +33,12 @@ describe("compileRepoConfig: valid configs", () => {
     ["an empty object", {}],
     ["empty sections", { agents: {}, delegation: {}, approvals: {} }],
     ["empty lists", { agents: { identities: [], trailers: [] } }],
-  ])("%s compiles to the built-in defaults, from the given source", (_description, raw) => {
-    expect(compiled(raw)).toEqual({ ...defaultPolicy(), source: SOURCE });
+  ])("%s compiles to the built-in defaults, from the given source, versioned by content hash", (_description, raw) => {
+    const policy = compiled(raw);
+    expect(comparable(policy)).toEqual(comparable({ ...defaultPolicy(), source: SOURCE, hash: policy.hash }));
+    expect(policy.hash).toMatch(/^[0-9a-f]{64}$/);
+    // Defaults filled in by the schema are part of the content: every spelling of "no settings" is one version.
+    expect(policy.hash).toBe(compiled({}).hash);
   });
 
   test("a full config appends its identities and trailers to the built-ins and sets approvals and ownership", () => {
@@ -44,8 +53,8 @@ describe("compileRepoConfig: valid configs", () => {
     expect(policy.identities).toEqual([...BUILT_IN_AGENT_IDENTITIES, { name: "Acme release agent", ids: [4242], logins: ["acme-release[bot]", "acme-agent"] }]);
     expect(policy.trailerRules.slice(0, BUILT_IN_TRAILER_RULES.length)).toEqual([...BUILT_IN_TRAILER_RULES]);
     expect(policy.trailerRules).toHaveLength(BUILT_IN_TRAILER_RULES.length + 1);
-    expect(policy.requiredApprovals).toBe(2);
-    expect(policy.implicitOwner).toBe(false);
+    expect(policy.approvals.required).toBe(2);
+    expect(policy.delegation.implicitOwner).toBe(false);
     expect(policy.source).toBe(SOURCE);
   });
 
@@ -63,13 +72,18 @@ describe("compileRepoConfig: valid configs", () => {
   });
 
   test.each([1, 10])("approvals.required %d is accepted", (required) => {
-    expect(compiled({ approvals: { required } }).requiredApprovals).toBe(required);
+    expect(compiled({ approvals: { required } }).approvals.required).toBe(required);
   });
 
   test("does not share the built-in lists with the compiled policy", () => {
-    const policy = compiled({});
+    // Compiled policies are cached by content hash, so this uses content no other test compiles.
+    const builtIns = { identities: BUILT_IN_AGENT_IDENTITIES.length, trailers: BUILT_IN_TRAILER_RULES.length };
+    const policy = compiled({ approvals: { required: 9 } });
     policy.identities.push({ name: "Injected", ids: [], logins: [] });
-    expect(compiled({}).identities).toHaveLength(BUILT_IN_AGENT_IDENTITIES.length);
+    policy.trailerRules.push({ name: "Injected", key: "x", pattern: /x/ });
+    expect({ identities: BUILT_IN_AGENT_IDENTITIES.length, trailers: BUILT_IN_TRAILER_RULES.length }).toEqual(builtIns);
+    expect(defaultPolicy().identities).toHaveLength(builtIns.identities);
+    expect(compiled({ approvals: { required: 8 } }).identities).toHaveLength(builtIns.identities);
   });
 });
 
@@ -83,8 +97,8 @@ describe("compileRepoConfig: invalid configs", () => {
     ["a bad regular expression", { agents: { trailers: [{ name: "Broken", key: "Co-authored-by", pattern: "(unclosed" }] } }, [{ path: "agents.trailers[0].pattern", message: "not a valid regular expression" }]],
     ["a bad trailer key", { agents: { trailers: [{ name: "A", key: "Co authored by", pattern: "x" }] } }, [{ path: "agents.trailers[0].key", message: "not a trailer key" }]],
     ["a bad login", { agents: { identities: [{ name: "A", logins: ["ok-login", "not a login"] }] } }, [{ path: "agents.identities[0].logins[1]", message: "not a GitHub login" }]],
-  ])("%s is reported by key path", (_description, raw, expected) => {
-    expect(problems(raw)).toEqual(expected);
+  ])("%s is reported by key path, in the file it is in", (_description, raw, expected) => {
+    expect(problems(raw)).toEqual(expected.map((problem) => ({ file: SOURCE, ...problem })));
   });
 
   test.each([
@@ -103,6 +117,7 @@ describe("compileRepoConfig: invalid configs", () => {
     const found = problems(raw);
     expect(found).toHaveLength(1);
     expect(found[0]?.path).toBe(path);
+    expect(found[0]?.file).toBe(SOURCE);
     expect(found[0]?.message).toMatch(message);
   });
 
@@ -113,22 +128,22 @@ describe("compileRepoConfig: invalid configs", () => {
 });
 
 describe("describeIssues", () => {
-  test("names each unknown key and the path of every other issue", () => {
-    const parsed = repoConfigSchema.safeParse({ extra: 1, agents: { trailers: [{ name: "T", key: "k", pattern: "[" }] } });
+  test("names each unknown key and the path of every other issue, in the given file", () => {
+    const parsed = policySchema.safeParse({ extra: 1, agents: { trailers: [{ name: "T", key: "k", pattern: "[" }] } });
     expect(parsed.success).toBe(false);
-    const described = describeIssues(parsed.error?.issues ?? []);
+    const described = describeIssues(parsed.error?.issues ?? [], "org/.github:.github/countersign.yml");
     expect(described).toHaveLength(2);
     expect(described).toEqual(
       expect.arrayContaining([
-        { path: "extra", message: "unknown key" },
-        { path: "agents.trailers[0].pattern", message: "not a valid regular expression" },
+        { file: "org/.github:.github/countersign.yml", path: "extra", message: "unknown key" },
+        { file: "org/.github:.github/countersign.yml", path: "agents.trailers[0].pattern", message: "not a valid regular expression" },
       ]),
     );
   });
 
   test("an issue without a path is at the top level", () => {
-    const parsed = repoConfigSchema.safeParse(42);
-    expect(describeIssues(parsed.error?.issues ?? [])).toEqual([{ path: "(top level)", message: expect.stringMatching(/expected object/) }]);
+    const parsed = policySchema.safeParse(42);
+    expect(describeIssues(parsed.error?.issues ?? [], SOURCE)).toEqual([{ file: SOURCE, path: "(top level)", message: expect.stringMatching(/expected object/) }]);
   });
 });
 

@@ -4,7 +4,7 @@ import {
   assessApprovals,
   commitParticipants,
   excludedApprovers,
-  reviewersNeedingPermission,
+  reviewersPendingLookups,
   standingReviews,
   type ApprovalInput,
   type ApprovalObjection,
@@ -47,16 +47,16 @@ function writers(...actors: Actor[]): Map<string, Permission> {
   return new Map(actors.map((actor) => [actorKey(actor), "write" as Permission]));
 }
 
-/** Changes to the default input: `pr` is merged field by field. */
-type Overrides = Omit<Partial<ApprovalInput>, "pr"> & { pr?: Partial<ApprovalInput["pr"]> };
+/** Changes to the default input: `pr` is merged field by field; `permissions` replaces the people's permissions. */
+type Overrides = Omit<Partial<ApprovalInput>, "pr"> & { pr?: Partial<ApprovalInput["pr"]>; permissions?: Map<string, Permission> };
 
 /** An approval input for a PR by claude[bot], owned by alice, with one agent commit; override any part. */
 function input(overrides: Overrides = {}): ApprovalInput {
-  const { pr, ...rest } = overrides;
+  const { pr, permissions, ...rest } = overrides;
   return {
     policy: defaultPolicy(),
     owner: { id: alice.id as number, login: alice.login },
-    permissions: writers(bob, carol, dave),
+    people: { permissions: permissions ?? writers(bob, carol, dave), memberships: new Map() },
     ...rest,
     pr: { author: claudeBot, headSha: HEAD, commits: [commit(HEAD, claudeBot)], reviews: [], ...pr },
   };
@@ -184,12 +184,12 @@ describe("assessApprovals", () => {
     [
       "a reviewer with read permission does not count",
       { permissions: new Map([[actorKey(bob), "read"]]), pr: { reviews: [review(bob, "APPROVED", 1)] } },
-      [{ code: "insufficient-permission", permission: "read" }],
+      [{ code: "insufficient-permission", permission: "read", required: "write" }],
     ],
     [
       "a reviewer with no permission does not count",
       { permissions: new Map([[actorKey(bob), "none"]]), pr: { reviews: [review(bob, "APPROVED", 1)] } },
-      [{ code: "insufficient-permission", permission: "none" }],
+      [{ code: "insufficient-permission", permission: "none", required: "write" }],
     ],
     ["an admin counts", { permissions: new Map([[actorKey(bob), "admin"]]), pr: { reviews: [review(bob, "APPROVED", 1)] } }, []],
     ["a reviewer whose permission was not looked up does not count", { permissions: new Map(), pr: { reviews: [review(bob, "APPROVED", 1)] } }, [{ code: "permission-unknown" }]],
@@ -216,7 +216,7 @@ describe("assessApprovals", () => {
   test("a comment after an approval keeps it counted; a pending review adds nothing", () => {
     const approval = review(bob, "APPROVED", 1);
     const verdicts = assessApprovals(input({ pr: { reviews: [approval, review(bob, "COMMENTED", 2), review(carol, "PENDING", 3)] } }));
-    expect(verdicts).toEqual([{ reviewer: bob, review: approval, counted: true, objections: [] }]);
+    expect(verdicts).toEqual([{ reviewer: bob, review: approval, counted: true, objections: [], waived: [] }]);
   });
 
   test("a web-flow committer is nobody's participant", () => {
@@ -236,7 +236,7 @@ describe("assessApprovals", () => {
   });
 });
 
-describe("reviewersNeedingPermission", () => {
+describe("reviewersPendingLookups", () => {
   test("asks only about reviewers whose permission is the one thing unknown", () => {
     const verdicts = assessApprovals(
       input({
@@ -252,12 +252,38 @@ describe("reviewersNeedingPermission", () => {
         },
       }),
     );
-    expect(reviewersNeedingPermission(verdicts)).toEqual([bob]);
+    expect(reviewersPendingLookups(verdicts)).toEqual([bob]);
+  });
+
+  test("asks about reviewers whose team membership is all that is unknown, not those known to be outside the teams", () => {
+    const policy = defaultPolicy();
+    const teamPolicy = { ...policy, approvals: { ...policy.approvals, approvers: { minPermission: "write" as const, teams: [{ org: "acme", slug: "reviewers" }] } } };
+    const verdicts = assessApprovals(
+      input({
+        policy: teamPolicy,
+        people: { permissions: writers(bob, carol, dave), memberships: new Map([["acme/reviewers", new Map([[actorKey(carol), false], [actorKey(dave), true]])]]) },
+        pr: { reviews: [review(bob, "APPROVED", 1), review(carol, "APPROVED", 2), review(dave, "APPROVED", 3)] },
+      }),
+    );
+    expect(verdicts.map((verdict) => [verdict.reviewer.login, verdict.objections.map((objection) => objection.code)])).toEqual([
+      ["bob", ["membership-unknown"]],
+      ["carol", ["not-in-approver-team"]],
+      ["dave", []],
+    ]);
+    expect(reviewersPendingLookups(verdicts)).toEqual([bob]);
+  });
+
+  test("asks about a reviewer whose permission and membership are both unknown", () => {
+    const policy = defaultPolicy();
+    const teamPolicy = { ...policy, approvals: { ...policy.approvals, approvers: { minPermission: "write" as const, teams: [{ org: "acme", slug: "reviewers" }] } } };
+    const verdicts = assessApprovals(input({ policy: teamPolicy, permissions: new Map(), pr: { reviews: [review(bob, "APPROVED", 1)] } }));
+    expect(verdicts[0]?.objections).toEqual([{ code: "permission-unknown" }, { code: "membership-unknown" }]);
+    expect(reviewersPendingLookups(verdicts)).toEqual([bob]);
   });
 
   test("asks about nobody once permissions are known", () => {
     const verdicts = assessApprovals(input({ pr: { reviews: [review(bob, "APPROVED", 1)] } }));
-    expect(reviewersNeedingPermission(verdicts)).toEqual([]);
+    expect(reviewersPendingLookups(verdicts)).toEqual([]);
   });
 });
 

@@ -21,6 +21,7 @@ function delegation(overrides: Partial<DelegationRecord> = {}): DelegationRecord
     agent: null,
     task: { kind: "ticket", ref: "SEC-1", url: null },
     scopePaths: [],
+    scopeBranches: [],
     expiresAt: null,
     commentUrl: "https://github.com/acme/widgets/pull/7#issuecomment-1",
     status: "active",
@@ -126,7 +127,8 @@ describe("resolveOwner", () => {
     ["an agent-assisted PR by an id-less person", { author: { id: null, login: "alice", kind: "user" } }, "assisted", true, { kind: "missing", expired: null, revoked: null, lapsed: null }],
     ["an agent-assisted PR by an unknown bot", { author: { id: 5, login: "renovate[bot]", kind: "bot" } }, "assisted", true, { kind: "missing", expired: null, revoked: null, lapsed: null }],
   ] as const)("without delegations, %s resolves to %j", (_description, pr, involvement, implicitOwner, expected) => {
-    const policy: RepoPolicy = { ...defaultPolicy(), implicitOwner };
+    const defaults = defaultPolicy();
+    const policy: RepoPolicy = { ...defaults, delegation: { ...defaults.delegation, implicitOwner } };
     expect(resolveOwner({ author: { ...pr.author } }, detection(involvement), [], policy, NOW)).toEqual(expected);
   });
 

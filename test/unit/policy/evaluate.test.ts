@@ -2,6 +2,7 @@ import { describe, expect, test } from "@jest/globals";
 import { actorKey } from "../../../src/policy/agent-identities.js";
 import { evaluatePullRequest, type Decision, type EvaluationInput } from "../../../src/policy/evaluate.js";
 import { defaultPolicy, type RepoPolicy } from "../../../src/policy/repo-policy.js";
+import type { PeopleFacts } from "../../../src/policy/approvals.js";
 import type { Actor, CommitFacts, CommitPerson, DelegationRecord, Permission, PullRequestFacts, ReviewFacts } from "../../../src/policy/types.js";
 
 const NOW = new Date("2025-06-01T12:00:00Z");
@@ -53,6 +54,7 @@ function facts(overrides: Partial<PullRequestFacts> = {}): PullRequestFacts {
     commits: [commit(claudeBot)],
     reviews: [],
     files: ["src/client.ts"],
+    labels: [],
     closingIssues: [],
     ...overrides,
   };
@@ -68,6 +70,7 @@ function delegation(overrides: Partial<DelegationRecord> = {}): DelegationRecord
     agent: { id: 209825114, login: "claude[bot]" },
     task: { kind: "ticket", ref: "SEC-142", url: null },
     scopePaths: [],
+    scopeBranches: [],
     expiresAt: null,
     commentUrl: `${REPO_URL}/pull/7#issuecomment-1`,
     status: "active",
@@ -89,9 +92,30 @@ function writers(...actors: Actor[]): Map<string, Permission> {
   return new Map(actors.map((actor) => [actorKey(actor), "write" as Permission]));
 }
 
+/** The people facts of a repository where these permissions are known and no team was looked up. */
+function people(permissions: Map<string, Permission>): PeopleFacts {
+  return { permissions, memberships: new Map() };
+}
+
+/** Changes to the default input; `permissions` replaces the known permissions. */
+type Overrides = Partial<Omit<EvaluationInput, "pr">> & { permissions?: Map<string, Permission> };
+
 /** Evaluates PR facts with the default policy, no delegations and bob and carol as writers unless overridden. */
-function evaluate(pr: PullRequestFacts, overrides: Partial<Omit<EvaluationInput, "pr">> = {}): Decision {
-  return evaluatePullRequest({ pr, policy: defaultPolicy(), delegations: [], permissions: writers(bob, carol), now: NOW, ...overrides });
+function evaluate(pr: PullRequestFacts, overrides: Overrides = {}): Decision {
+  const { permissions, ...rest } = overrides;
+  return evaluatePullRequest({ pr, policy: defaultPolicy(), delegations: [], people: people(permissions ?? writers(bob, carol)), now: NOW, ...rest });
+}
+
+/** The default policy with implicit owners switched off. */
+function explicitOwnersOnly(): RepoPolicy {
+  const defaults = defaultPolicy();
+  return { ...defaults, delegation: { ...defaults.delegation, implicitOwner: false } };
+}
+
+/** The default policy requiring `required` approvals. */
+function requiringApprovals(required: number): RepoPolicy {
+  const defaults = defaultPolicy();
+  return { ...defaults, approvals: { ...defaults.approvals, required } };
 }
 
 describe("evaluatePullRequest: no agent", () => {
@@ -100,21 +124,34 @@ describe("evaluatePullRequest: no agent", () => {
     expect(decision).toEqual({
       outcome: "no-agent",
       conclusion: "success",
+      enforcedConclusion: "success",
+      mode: "enforce",
       detection: { involvement: "none", signals: [], agents: [] },
       referencedIssues: [5],
+      tiers: [],
+      requirements: [],
       owner: null,
       approvals: [],
       countedApprovals: 0,
-      requiredApprovals: 1,
+      requiredApprovals: 0,
       excluded: [],
       outOfScope: [],
+      changesPolicy: false,
+      delegators: { minPermission: "write", teams: [], users: [] },
+      pendingLookups: { reviewers: [], teams: [] },
+      policyHash: "built-in",
       reasons: ["no-agent-signals"],
     });
   });
 
-  test("a human's PR passes even with no approvals and a required count of 2", () => {
-    const decision = evaluate(facts({ author: alice, commits: [commit(alice)] }), { policy: { ...defaultPolicy(), requiredApprovals: 2 } });
-    expect(decision).toMatchObject({ outcome: "no-agent", conclusion: "success", requiredApprovals: 2 });
+  test("a human's PR passes even with no approvals and a required count of 2 (nothing is required of it)", () => {
+    const decision = evaluate(facts({ author: alice, commits: [commit(alice)] }), { policy: requiringApprovals(2) });
+    expect(decision).toMatchObject({ outcome: "no-agent", conclusion: "success", requiredApprovals: 0, requirements: [] });
+  });
+
+  test("a human's PR changing a sensitive file passes: tiers are reported but apply only to agent changes", () => {
+    const decision = evaluate(facts({ author: alice, commits: [commit(alice)], files: ["package.json"] }));
+    expect(decision).toMatchObject({ outcome: "no-agent", conclusion: "success", tiers: [{ name: "sensitive", files: ["package.json"] }] });
   });
 });
 
@@ -128,7 +165,7 @@ describe("evaluatePullRequest: an agent's PR", () => {
       owner: { kind: "missing", expired: null, revoked: null },
       countedApprovals: 0,
       excluded: [],
-      reasons: ["agent-authored", "no-delegation"],
+      reasons: ["agent-authored", "policy:built-in", "no-delegation", "approvals:0/1", "unmet:owner", "unmet:approvals"],
     });
   });
 
@@ -146,7 +183,7 @@ describe("evaluatePullRequest: an agent's PR", () => {
       owner: { kind: "delegated", owner: { id: 1001, login: "alice" }, delegation: record },
       countedApprovals: 0,
       excluded: [{ actor: { id: 1001, login: "alice", kind: "user" }, why: "delegator" }],
-      reasons: ["agent-authored", "delegated:del_pr", "approvals:0/1"],
+      reasons: ["agent-authored", "policy:built-in", "delegated:del_pr", "approvals:0/1", "unmet:approvals"],
     });
   });
 
@@ -156,8 +193,8 @@ describe("evaluatePullRequest: an agent's PR", () => {
       outcome: "approved",
       conclusion: "success",
       countedApprovals: 1,
-      approvals: [{ reviewer: bob, counted: true, objections: [] }],
-      reasons: ["agent-authored", "delegated:del_pr", "approvals:1/1"],
+      approvals: [{ reviewer: bob, counted: true, objections: [], waived: [] }],
+      reasons: ["agent-authored", "policy:built-in", "delegated:del_pr", "approvals:1/1"],
     });
   });
 
@@ -184,7 +221,7 @@ describe("evaluatePullRequest: an agent's PR", () => {
 
   test("a delegation on another PR does not apply", () => {
     const decision = evaluate(facts(), { delegations: [delegation({ subjectNumber: 8 })] });
-    expect(decision).toMatchObject({ outcome: "needs-delegation", reasons: ["agent-authored", "no-delegation"] });
+    expect(decision).toMatchObject({ outcome: "needs-delegation", reasons: ["agent-authored", "policy:built-in", "no-delegation", "approvals:0/1", "unmet:owner", "unmet:approvals"] });
   });
 });
 
@@ -199,7 +236,7 @@ describe("evaluatePullRequest: expired and revoked delegations", () => {
       outcome: "needs-delegation",
       conclusion: "action_required",
       owner: { kind: "missing", expired: record, revoked: null },
-      reasons: ["agent-authored", "delegation-expired"],
+      reasons: ["agent-authored", "policy:built-in", "delegation-expired", "approvals:1/1", "unmet:owner"],
     });
   });
 
@@ -215,7 +252,7 @@ describe("evaluatePullRequest: expired and revoked delegations", () => {
       outcome: "needs-delegation",
       conclusion: "action_required",
       owner: { kind: "missing", expired: null, revoked: record },
-      reasons: ["agent-authored", "delegation-revoked"],
+      reasons: ["agent-authored", "policy:built-in", "delegation-revoked", "approvals:1/1", "unmet:owner"],
     });
   });
 
@@ -223,7 +260,7 @@ describe("evaluatePullRequest: expired and revoked delegations", () => {
     const revoked = delegation({ id: "del_old", status: "revoked", createdAt: new Date(NOW.getTime() - 2 * HOUR) });
     const active = delegation({ id: "del_new", owner: { id: 1003, login: "carol" } });
     const decision = evaluate(facts({ reviews: [review(bob)] }), { delegations: [revoked, active] });
-    expect(decision).toMatchObject({ outcome: "approved", owner: { kind: "delegated", delegation: { id: "del_new" } }, reasons: ["agent-authored", "delegated:del_new", "approvals:1/1"] });
+    expect(decision).toMatchObject({ outcome: "approved", owner: { kind: "delegated", delegation: { id: "del_new" } }, reasons: ["agent-authored", "policy:built-in", "delegated:del_new", "approvals:1/1"] });
   });
 });
 
@@ -241,7 +278,7 @@ describe("evaluatePullRequest: issue delegations", () => {
       outcome: "approved",
       referencedIssues: [5],
       owner: { kind: "delegated", delegation: claudeOnIssue5 },
-      reasons: ["agent-authored", "delegated:del_issue_5", "approvals:1/1"],
+      reasons: ["agent-authored", "policy:built-in", "delegated:del_issue_5", "approvals:1/1"],
     });
   });
 
@@ -258,8 +295,12 @@ describe("evaluatePullRequest: issue delegations", () => {
       claudeOnIssue5,
     ],
   ])("does not apply when %s", (_description, pr, record) => {
-    const decision = evaluate(pr, { delegations: [record], policy: { ...defaultPolicy(), implicitOwner: false } });
-    expect(decision).toMatchObject({ outcome: "needs-delegation", conclusion: "action_required", reasons: [expect.stringMatching(/^agent-/), "no-delegation"] });
+    const decision = evaluate(pr, { delegations: [record], policy: explicitOwnersOnly() });
+    expect(decision).toMatchObject({
+      outcome: "needs-delegation",
+      conclusion: "action_required",
+      reasons: [expect.stringMatching(/^agent-/), "policy:built-in", "no-delegation", "approvals:0/1", "unmet:owner", "unmet:approvals"],
+    });
   });
 
   test("applies to another account of the same agent (openai-codex[bot] for chatgpt-codex-connector[bot])", () => {
@@ -290,7 +331,11 @@ describe("evaluatePullRequest: issue delegations", () => {
   test("an expired issue delegation is noted", () => {
     const record = issueDelegation(5, { id: 209825114, login: "claude[bot]" }, { expiresAt: new Date(NOW.getTime() - 1) });
     const decision = evaluate(facts({ closingIssues: [5] }), { delegations: [record] });
-    expect(decision).toMatchObject({ outcome: "needs-delegation", owner: { kind: "missing", expired: record }, reasons: ["agent-authored", "delegation-expired"] });
+    expect(decision).toMatchObject({
+      outcome: "needs-delegation",
+      owner: { kind: "missing", expired: record },
+      reasons: ["agent-authored", "policy:built-in", "delegation-expired", "approvals:0/1", "unmet:owner", "unmet:approvals"],
+    });
   });
 });
 
@@ -309,7 +354,7 @@ describe("evaluatePullRequest: an agent-assisted PR by a person", () => {
       },
       owner: { kind: "implicit", owner: { id: 1003, login: "carol" } },
       excluded: [{ actor: { id: 1003, login: "carol", kind: "user" }, why: "delegator" }],
-      reasons: ["agent-assisted", "implicit-owner", "approvals:0/1"],
+      reasons: ["agent-assisted", "policy:built-in", "implicit-owner", "approvals:0/1", "unmet:approvals"],
     });
   });
 
@@ -319,7 +364,7 @@ describe("evaluatePullRequest: an agent-assisted PR by a person", () => {
   });
 
   test("is approved by an independent writer", () => {
-    expect(evaluate(assisted({ reviews: [review(bob)] }))).toMatchObject({ outcome: "approved", conclusion: "success", reasons: ["agent-assisted", "implicit-owner", "approvals:1/1"] });
+    expect(evaluate(assisted({ reviews: [review(bob)] }))).toMatchObject({ outcome: "approved", conclusion: "success", reasons: ["agent-assisted", "policy:built-in", "implicit-owner", "approvals:1/1"] });
   });
 
   test("commits by an agent account also make it assisted", () => {
@@ -328,21 +373,21 @@ describe("evaluatePullRequest: an agent-assisted PR by a person", () => {
   });
 
   test("needs a delegation when the policy turns implicit owners off", () => {
-    const decision = evaluate(assisted({ reviews: [review(bob)] }), { policy: { ...defaultPolicy(), implicitOwner: false } });
-    expect(decision).toMatchObject({ outcome: "needs-delegation", conclusion: "action_required", reasons: ["agent-assisted", "no-delegation"] });
+    const decision = evaluate(assisted({ reviews: [review(bob)] }), { policy: explicitOwnersOnly() });
+    expect(decision).toMatchObject({ outcome: "needs-delegation", conclusion: "action_required", reasons: ["agent-assisted", "policy:built-in", "no-delegation", "approvals:1/1", "unmet:owner"] });
   });
 
   test("with implicit owners off, a delegation on the PR makes it approvable", () => {
     const decision = evaluate(assisted({ reviews: [review(bob)] }), {
-      policy: { ...defaultPolicy(), implicitOwner: false },
+      policy: explicitOwnersOnly(),
       delegations: [delegation({ agent: null })],
     });
-    expect(decision).toMatchObject({ outcome: "approved", reasons: ["agent-assisted", "delegated:del_pr", "approvals:1/1"] });
+    expect(decision).toMatchObject({ outcome: "approved", reasons: ["agent-assisted", "policy:built-in", "delegated:del_pr", "approvals:1/1"] });
   });
 });
 
 describe("evaluatePullRequest: two required approvals", () => {
-  const policy: RepoPolicy = { ...defaultPolicy(), requiredApprovals: 2 };
+  const policy: RepoPolicy = requiringApprovals(2);
 
   test.each([
     ["no approvals", [], "needs-approval", "approvals:0/2"],
@@ -355,14 +400,14 @@ describe("evaluatePullRequest: two required approvals", () => {
     expect(decision.outcome).toBe(outcome);
     expect(decision.conclusion).toBe(outcome === "approved" ? "success" : "action_required");
     expect(decision.requiredApprovals).toBe(2);
-    expect(decision.reasons).toEqual(["agent-authored", "delegated:del_pr", approvalsReason]);
+    expect(decision.reasons).toEqual(["agent-authored", "policy:built-in", "delegated:del_pr", approvalsReason, ...(outcome === "approved" ? [] : ["unmet:approvals"])]);
   });
 });
 
 describe("evaluatePullRequest is pure", () => {
   test("the same input gives the same decision and is left unchanged", () => {
     const pr = facts({ reviews: [review(bob, "APPROVED", OLD), review(bob)], closingIssues: [3] });
-    const input: EvaluationInput = { pr, policy: defaultPolicy(), delegations: [delegation()], permissions: writers(bob), now: NOW };
+    const input: EvaluationInput = { pr, policy: defaultPolicy(), delegations: [delegation()], people: people(writers(bob)), now: NOW };
     const before = JSON.stringify(input.pr);
     expect(evaluatePullRequest(input)).toEqual(evaluatePullRequest(input));
     expect(JSON.stringify(input.pr)).toBe(before);
@@ -373,11 +418,18 @@ describe("evaluatePullRequest: the delegation's paths scope", () => {
   test.each([
     ["every file in scope, approved", ["src/a.ts", "src/b/c.ts"], ["src/**"], "approved", "success", []],
     ["a workflow file outside src/**, even though approved", ["src/a.ts", ".github/workflows/release.yml"], ["src/**"], "out-of-scope", "failure", [".github/workflows/release.yml"]],
-    ["no scope given: the whole repository", ["infra/main.tf"], [], "approved", "success", []],
+    ["no scope given: the whole repository", ["infra/scripts/deploy.sh"], [], "approved", "success", []],
   ] as const)("%s", (_description, files, scopePaths, outcome, conclusion, outOfScope) => {
     const decision = evaluate(facts({ files: [...files], reviews: [review(bob)] }), { delegations: [delegation({ scopePaths: [...scopePaths] })] });
     expect(decision).toMatchObject({ outcome, conclusion, outOfScope: [...outOfScope] });
-    if (outOfScope.length > 0) expect(decision.reasons).toContain(`out-of-scope:${outOfScope.length}`);
+    if (outOfScope.length > 0) expect(decision.reasons).toContain("unmet:scope-paths");
+  });
+
+  test("a sensitive file is within a whole-repository scope, and the sensitive tier asks for a second approval", () => {
+    const one = evaluate(facts({ files: ["infra/main.tf"], reviews: [review(bob)] }), { delegations: [delegation()] });
+    expect(one).toMatchObject({ outcome: "needs-approval", conclusion: "action_required", outOfScope: [], requiredApprovals: 2, countedApprovals: 1, tiers: [{ name: "sensitive", files: ["infra/main.tf"] }] });
+    const two = evaluate(facts({ files: ["infra/main.tf"], reviews: [review(bob), review(carol)] }), { delegations: [delegation()] });
+    expect(two).toMatchObject({ outcome: "approved", conclusion: "success", requiredApprovals: 2, countedApprovals: 2 });
   });
 
   test("an implicit owner has no scope to break", () => {
