@@ -7,6 +7,24 @@ import { PERMISSION_LEVELS } from "../policy/types.js";
 // key, never a silently ignored setting (a typo in a security policy must not weaken it). Every field
 // has a doc comment; the README's configuration reference documents each with an example.
 
+const NESTED_QUANTIFIERS = "nested quantifiers such as (a+)+ are not allowed (they can make matching take exponential time)";
+
+/** A check that `compile` accepts a value (a regular expression, a glob) without throwing. */
+function compiles(compile: (text: string) => unknown): (text: string) => boolean {
+  return (text) => {
+    try {
+      compile(text);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+}
+
+function compileGlob(text: string): unknown {
+  return picomatch.makeRe(text, { strictBrackets: true });
+}
+
 /** An agent identity added by the repository (or its org's `.github` repository, via `_extends`). */
 export const agentIdentitySchema = z.strictObject({
   /** Shown in the evidence, e.g. "Acme release agent". */
@@ -69,15 +87,8 @@ export const trailerRuleSchema = z.strictObject({
     .string()
     .min(1)
     .max(200)
-    .refine((pattern) => {
-      try {
-        new RegExp(pattern, "i");
-        return true;
-      } catch {
-        return false;
-      }
-    }, "not a valid regular expression")
-    .refine((pattern) => !hasNestedQuantifier(pattern), "nested quantifiers such as (a+)+ are not allowed (they can make matching take exponential time)"),
+    .refine(compiles((pattern) => new RegExp(pattern, "i")), "not a valid regular expression")
+    .refine((pattern) => !hasNestedQuantifier(pattern), NESTED_QUANTIFIERS),
 });
 
 const duration = z.string().refine((text) => parseDuration(text) !== null, "not a duration like 30m, 12h, 7d or 2w (at most 365d)");
@@ -87,23 +98,9 @@ const glob = z
   .min(1)
   .max(300)
   .refine((text) => !text.startsWith("/") && !text.split("/").includes(".."), "globs are relative to the repository root and may not use \"..\"")
-  .refine((text) => {
-    try {
-      picomatch.makeRe(text, { strictBrackets: true });
-      return true;
-    } catch {
-      return false;
-    }
-  }, "not a valid glob");
+  .refine(compiles(compileGlob), "not a valid glob");
 
-const branchGlob = z.string().min(1).max(255).refine((text) => {
-  try {
-    picomatch.makeRe(text, { strictBrackets: true });
-    return true;
-  } catch {
-    return false;
-  }
-}, "not a valid branch pattern");
+const branchGlob = z.string().min(1).max(255).refine(compiles(compileGlob), "not a valid branch pattern");
 
 /** A team, as `slug` (in the repository's organization) or `org/slug`. */
 const team = z.string().regex(/^(?:[A-Za-z0-9][A-Za-z0-9-]{0,38}\/)?[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, "not a team: use slug or org/slug");
@@ -129,15 +126,8 @@ const taskSchema = z.strictObject({
     .string()
     .min(1)
     .max(200)
-    .refine((pattern) => {
-      try {
-        new RegExp(pattern);
-        return true;
-      } catch {
-        return false;
-      }
-    }, "not a valid regular expression")
-    .refine((pattern) => !hasNestedQuantifier(pattern), "nested quantifiers such as (a+)+ are not allowed")
+    .refine(compiles((pattern) => new RegExp(pattern)), "not a valid regular expression")
+    .refine((pattern) => !hasNestedQuantifier(pattern), NESTED_QUANTIFIERS)
     .default("^[A-Z][A-Z0-9_]+-\\d+$"),
 });
 
