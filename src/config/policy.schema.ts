@@ -221,17 +221,26 @@ export const policySchema = z.strictObject({
     })
     .prefault({}),
   /** Ordered rules that raise requirements; the built-in `sensitive` tier applies unless replaced. */
-  tiers: z.array(tierSchema).max(50).default([]),
+  tiers: z
+    .array(tierSchema)
+    .max(50)
+    .default([])
+    .superRefine((tiers, ctx) => {
+      // A second tier of the same name would silently replace the first: refuse it instead.
+      tiers.forEach((tier, index) => {
+        if (tiers.findIndex((other) => other.name === tier.name) !== index) ctx.addIssue({ code: "custom", path: [index, "name"], message: `a tier named "${tier.name}" is already defined in this file` });
+      });
+    }),
   scope: z
     .strictObject({
       /** Whether files outside a delegation's `paths:` block the pull request. */
       enforce_paths: z.boolean().default(true),
-      /** Base branches an agent's pull request may target; absent = any. */
-      base_branches: z.array(branchGlob).max(50).optional(),
+      /** Base branches an agent's pull request may target; absent = any (an empty list is a mistake, not "none"). */
+      base_branches: z.array(branchGlob).min(1).max(50).optional(),
     })
     .prefault({}),
   /** Branches where an agent's direct push is flagged; absent = the default branch. */
-  protected_branches: z.array(branchGlob).max(50).optional(),
+  protected_branches: z.array(branchGlob).min(1).max(50).optional(),
 });
 
 /** The validated policy file, defaults filled in. */

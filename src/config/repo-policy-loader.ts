@@ -159,6 +159,15 @@ function canonical(value: unknown): string {
   return JSON.stringify(value) ?? "null";
 }
 
+/** Freezes a compiled policy, so the instance shared through the cache cannot be changed by a user. */
+function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
 /** Compiled policies by content hash: a policy is compiled once per version, not per delivery. */
 const compiled = new Map<string, RepoPolicy>();
 const MAX_COMPILED = 500;
@@ -193,7 +202,7 @@ export function compilePolicyFiles(files: readonly PolicyFile[], owner: string):
   const hash = createHash("sha256").update(`${COMPILER_VERSION}\n${owner.toLowerCase()}\n${canonical(parsed.data)}`).digest("hex");
   const cached = compiled.get(hash);
   if (cached) return { ok: true, policy: { ...cached, source } };
-  const policy = compilePolicy(parsed.data, { owner, source, hash });
+  const policy = deepFreeze(compilePolicy(parsed.data, { owner, source, hash }));
   if (compiled.size >= MAX_COMPILED) compiled.delete(compiled.keys().next().value as string);
   compiled.set(hash, policy);
   return { ok: true, policy };

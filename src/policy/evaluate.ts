@@ -98,9 +98,11 @@ export interface Decision {
 
 const POLICY_FILE = ".github/countersign.yml";
 
-function strictest(values: Array<number | undefined>): number | null {
+/** The strictest of the values present: the highest count, or the shortest duration. */
+function strictest(values: Array<number | undefined>, direction: "highest" | "lowest"): number | null {
   const present = values.filter((value): value is number => value !== undefined);
-  return present.length > 0 ? Math.max(...present) : null;
+  if (present.length === 0) return null;
+  return direction === "highest" ? Math.max(...present) : Math.min(...present);
 }
 
 function tierNames(tiers: AppliedTier[], has: (tier: AppliedTier) => boolean): string[] {
@@ -177,14 +179,14 @@ export function evaluatePullRequest(input: EvaluationInput): Decision {
     requirements.push({ kind: "owner", met: owner.kind !== "missing", sources: ["delegation.required"], owner });
   }
 
-  const maxExpiry = strictest(tiers.map((tier) => tier.require.maxDelegationExpiryMs));
+  const maxExpiry = strictest(tiers.map((tier) => tier.require.maxDelegationExpiryMs), "lowest");
   if (maxExpiry !== null && delegation) {
     const actualMs = delegation.expiresAt ? delegation.expiresAt.getTime() - delegation.createdAt.getTime() : null;
-    requirements.push({ kind: "delegation-expiry", met: actualMs !== null && actualMs <= maxExpiry, sources: tierNames(tiers, (tier) => tier.require.maxDelegationExpiryMs !== undefined), maxMs: maxExpiry, actualMs });
+    requirements.push({ kind: "delegation-expiry", met: actualMs !== null && actualMs <= maxExpiry, sources: tierNames(tiers, (tier) => tier.require.maxDelegationExpiryMs === maxExpiry), maxMs: maxExpiry, actualMs });
   }
 
   // Requirements only tighten: the highest count of the policy and every applying tier.
-  const requiredApprovals = Math.max(policy.approvals.required, strictest(tiers.map((tier) => tier.require.approvals)) ?? 0);
+  const requiredApprovals = Math.max(policy.approvals.required, strictest(tiers.map((tier) => tier.require.approvals), "highest") ?? 0);
   const approvalSources = requiredApprovals > policy.approvals.required ? tierNames(tiers, (tier) => tier.require.approvals === requiredApprovals) : ["approvals.required"];
   requirements.push({ kind: "approvals", met: counted.length >= requiredApprovals, sources: approvalSources, required: requiredApprovals, counted: counted.length });
 

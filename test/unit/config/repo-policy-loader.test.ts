@@ -75,12 +75,16 @@ describe("compileRepoConfig: valid configs", () => {
     expect(compiled({ approvals: { required } }).approvals.required).toBe(required);
   });
 
-  test("does not share the built-in lists with the compiled policy", () => {
+  test("a compiled policy, shared through the compile cache, cannot be changed by its users", () => {
     // Compiled policies are cached by content hash, so this uses content no other test compiles.
     const builtIns = { identities: BUILT_IN_AGENT_IDENTITIES.length, trailers: BUILT_IN_TRAILER_RULES.length };
     const policy = compiled({ approvals: { required: 9 } });
-    policy.identities.push({ name: "Injected", ids: [], logins: [] });
-    policy.trailerRules.push({ name: "Injected", key: "x", pattern: /x/ });
+    expect(() => policy.identities.push({ name: "Injected", ids: [], logins: [] })).toThrow(TypeError);
+    expect(() => policy.trailerRules.push({ name: "Injected", key: "x", pattern: /x/ })).toThrow(TypeError);
+    expect(() => {
+      (policy.approvals as { required: number }).required = 0;
+    }).toThrow(TypeError);
+    expect(compiled({ approvals: { required: 9 } }).approvals.required).toBe(9);
     expect({ identities: BUILT_IN_AGENT_IDENTITIES.length, trailers: BUILT_IN_TRAILER_RULES.length }).toEqual(builtIns);
     expect(defaultPolicy().identities).toHaveLength(builtIns.identities);
     expect(compiled({ approvals: { required: 8 } }).identities).toHaveLength(builtIns.identities);
