@@ -1,4 +1,5 @@
-import type { ApplicationFunction, Probot } from "probot";
+import type { ApplicationFunction, Context, Probot } from "probot";
+import { exactlyOnce } from "./handlers/exactly-once.js";
 import { onCheckRunRerequested, onCheckSuiteRerequested } from "./handlers/check-rerequest.js";
 import { onIssueComment } from "./handlers/issue-comment.js";
 import { onPullRequest, PULL_REQUEST_ACTIONS } from "./handlers/pull-request.js";
@@ -18,12 +19,14 @@ export interface AppOptions {
 export function countersignApp(services: Services, options: AppOptions): ApplicationFunction {
   return (app: Probot) => {
     if (options.startup) app.log.info(options.startup, "countersign: ready");
-    app.on(PULL_REQUEST_ACTIONS.map((action) => `pull_request.${action}` as const), (context) => onPullRequest(services, context));
-    app.on(REVIEW_ACTIONS.map((action) => `pull_request_review.${action}` as const), (context) => onPullRequestReview(services, context));
-    app.on("issue_comment.created", (context) => onIssueComment(services, context));
-    app.on("check_run.rerequested", (context) => onCheckRunRerequested(services, context));
-    app.on("check_suite.rerequested", (context) => onCheckSuiteRerequested(services, context));
-    app.on("push", (context) => onPush(services, context));
+    // Every delivery is processed once, however often GitHub sends it (see exactly-once.ts).
+    const once = <C extends Context>(handler: (services: Services, context: C) => Promise<void>) => exactlyOnce<C>(services, (context) => handler(services, context));
+    app.on(PULL_REQUEST_ACTIONS.map((action) => `pull_request.${action}` as const), once(onPullRequest));
+    app.on(REVIEW_ACTIONS.map((action) => `pull_request_review.${action}` as const), once(onPullRequestReview));
+    app.on("issue_comment.created", once(onIssueComment));
+    app.on("check_run.rerequested", once(onCheckRunRerequested));
+    app.on("check_suite.rerequested", once(onCheckSuiteRerequested));
+    app.on("push", once(onPush));
 
     if (options.expirySweepMs > 0) {
       const sweep = () =>

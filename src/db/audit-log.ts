@@ -1,4 +1,6 @@
+import { eventHash, GENESIS, type StoredEvent } from "../audit/chain.js";
 import type { Database } from "./client.js";
+import type { AuditEvent as AuditEventRow } from "./generated/sqlite/client.js";
 
 /** What the audit log records. */
 export type AuditEventType =
@@ -8,8 +10,13 @@ export type AuditEventType =
   | "delegation.expired"
   | "command.malformed"
   | "decision"
+  | "approval.counted"
+  | "approval.rejected"
+  | "config.invalid"
   | "evaluation.failed"
-  | "push.flagged";
+  | "push.flagged"
+  | "credential.issued"
+  | "credential.revoked";
 
 export interface AuditEntry {
   type: AuditEventType;
@@ -22,20 +29,130 @@ export interface AuditEntry {
   at: Date;
 }
 
-/** Appends one event to the audit log (the table refuses UPDATE and DELETE). */
-export async function appendAuditEvent(db: Database, entry: AuditEntry): Promise<void> {
-  await db.auditEvent.create({
-    data: {
+/** An appended event's place in the chain. */
+export interface ChainLink {
+  seq: number;
+  hash: string;
+  prevHash: string;
+}
+
+/** The stored row as the chain sees it. */
+export function toStoredEvent(row: AuditEventRow): StoredEvent {
+  return {
+    seq: row.seq,
+    type: row.type,
+    repoId: row.repoId === null ? null : Number(row.repoId),
+    repoFullName: row.repoFullName,
+    subjectNumber: row.subjectNumber,
+    sha: row.sha,
+    actorId: row.actorId === null ? null : Number(row.actorId),
+    actorLogin: row.actorLogin,
+    deliveryId: row.deliveryId,
+    payload: row.payload,
+    createdAt: row.createdAt,
+    hash: row.hash,
+    prevHash: row.prevHash,
+  };
+}
+
+// Appends in one process go one at a time (reading the chain's head and writing the next link must not
+// interleave); across processes, the unique `prevHash` makes a second writer on the same head fail
+// and retry on the new head, so the chain never forks.
+const appendQueues = new WeakMap<Database, Promise<unknown>>();
+const MAX_ATTEMPTS = 8;
+
+function isUniqueViolation(error: unknown): boolean {
+  const err = error as { code?: string; message?: string };
+  return err.code === "P2002" || /UNIQUE constraint failed/i.test(err.message ?? "");
+}
+
+async function appendNow(db: Database, entry: AuditEntry): Promise<ChainLink> {
+  for (let attempt = 1; ; attempt += 1) {
+    const top = await db.auditEvent.findFirst({ orderBy: { seq: "desc" }, select: { seq: true } });
+    // Link to the newest sealed event. An unsealed row can only be one written around the app (legacy
+    // rows are sealed at start-up); it is not absorbed into the chain, and `audit verify` reports it.
+    const last = await db.auditEvent.findFirst({ where: { hash: { not: null } }, orderBy: { seq: "desc" }, select: { hash: true } });
+    const event: Omit<StoredEvent, "hash"> = {
+      seq: (top?.seq ?? 0) + 1,
       type: entry.type,
-      repoId: entry.repo ? BigInt(entry.repo.id) : null,
+      repoId: entry.repo?.id ?? null,
       repoFullName: entry.repo?.fullName ?? null,
       subjectNumber: entry.subjectNumber,
       sha: entry.sha,
-      actorId: entry.actor?.id == null ? null : BigInt(entry.actor.id),
+      actorId: entry.actor?.id ?? null,
       actorLogin: entry.actor?.login ?? null,
       deliveryId: entry.deliveryId,
       payload: JSON.stringify(entry.payload),
-      createdAt: entry.at,
-    },
-  });
+      createdAt: new Date(entry.at.getTime()),
+      prevHash: last?.hash ?? GENESIS,
+    };
+    const hash = eventHash(event);
+    try {
+      await db.auditEvent.create({
+        data: {
+          seq: event.seq,
+          type: event.type,
+          repoId: event.repoId === null ? null : BigInt(event.repoId),
+          repoFullName: event.repoFullName,
+          subjectNumber: event.subjectNumber,
+          sha: event.sha,
+          actorId: event.actorId === null ? null : BigInt(event.actorId),
+          actorLogin: event.actorLogin,
+          deliveryId: event.deliveryId,
+          payload: event.payload,
+          createdAt: event.createdAt,
+          hash,
+          prevHash: event.prevHash as string,
+        },
+      });
+      return { seq: event.seq, hash, prevHash: event.prevHash as string };
+    } catch (error) {
+      if (!isUniqueViolation(error) || attempt >= MAX_ATTEMPTS) throw error;
+      // Another process appended to the same head first: read the new head and link to it.
+    }
+  }
+}
+
+/** Appends one event to the hash-chained audit log (the table refuses UPDATE and DELETE). */
+export function appendAuditEvent(db: Database, entry: AuditEntry): Promise<ChainLink> {
+  const previous = appendQueues.get(db) ?? Promise.resolve();
+  const next = previous.then(
+    () => appendNow(db, entry),
+    () => appendNow(db, entry),
+  );
+  appendQueues.set(
+    db,
+    next.catch(() => undefined),
+  );
+  return next;
+}
+
+/**
+ * Seals events written before the chain existed (hash still null) into it, oldest first. Only events
+ * older than every sealed one qualify; an unsealed event after sealed ones is left for `audit verify`
+ * to report, never absorbed into the chain. Returns how many were sealed.
+ */
+export async function sealUnchainedEvents(db: Database): Promise<number> {
+  const firstSealed = await db.auditEvent.findFirst({ where: { hash: { not: null } }, orderBy: { seq: "asc" }, select: { seq: true } });
+  if (firstSealed) return 0;
+  const rows = await db.auditEvent.findMany({ where: { hash: null }, orderBy: { seq: "asc" } });
+  let prevHash = GENESIS;
+  for (const row of rows) {
+    const event = { ...toStoredEvent(row), prevHash };
+    const hash = eventHash(event);
+    await db.auditEvent.update({ where: { seq: row.seq }, data: { hash, prevHash } });
+    prevHash = hash;
+  }
+  return rows.length;
+}
+
+/** Reads the chain a page at a time, in order. */
+export async function* readChain(db: Database, pageSize = 5000): AsyncGenerator<StoredEvent[]> {
+  let after = 0;
+  for (;;) {
+    const rows = await db.auditEvent.findMany({ where: { seq: { gt: after } }, orderBy: { seq: "asc" }, take: pageSize });
+    if (rows.length === 0) return;
+    yield rows.map(toStoredEvent);
+    after = rows.at(-1)?.seq ?? after;
+  }
 }

@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaClient } from "./generated/sqlite/client.js";
+import { sealUnchainedEvents } from "./audit-log.js";
 import { applyPendingMigrations } from "./migrate.js";
 
 /** The Prisma client Countersign stores its records with. */
@@ -38,6 +39,8 @@ export async function openDatabase(databaseUrl: string, options: { migrate?: boo
   const appliedMigrations = options.migrate === false ? [] : await applyPendingMigrations(adapter(), "sqlite");
   const db = new PrismaClient({ adapter: adapter() });
   await db.$executeRawUnsafe("PRAGMA journal_mode = WAL");
+  // Events written before the audit log was hash-chained are sealed into the chain once.
+  if (options.migrate !== false) await sealUnchainedEvents(db);
   return {
     db,
     appliedMigrations,

@@ -7,6 +7,8 @@ import type { Delegation as DelegationRow } from "./generated/sqlite/client.js";
 /** What a `/delegate` command records: the engine's view of it, plus where it came from. */
 export type NewDelegation = Pick<DelegationRecord, "subjectType" | "subjectNumber" | "owner" | "agent" | "task" | "scopePaths" | "scopeBranches" | "expiresAt"> & {
   installationId: number | null;
+  /** What the agent(s) could do when delegated (src/github/agent-inventory.ts), stored as JSON. */
+  agentInventory: unknown[];
   repo: { id: number; fullName: string };
   comment: { id: number; url: string };
 };
@@ -58,6 +60,7 @@ export async function createDelegation(db: Database, input: NewDelegation, now: 
       taskUrl: input.task.url,
       scopePaths: JSON.stringify(input.scopePaths),
       scopeBranches: JSON.stringify(input.scopeBranches),
+      agentInventory: JSON.stringify(input.agentInventory),
       expiresAt: input.expiresAt,
       commentId: BigInt(input.comment.id),
       commentUrl: input.comment.url,

@@ -1,10 +1,11 @@
+import type { AgentInventory } from "../github/agent-inventory.js";
 import type { DelegationRecord } from "../policy/types.js";
 import { code, escapeText, link, login } from "./markdown.js";
 
 // Replies to `/delegate` commands. Every command gets one: what was recorded, or why nothing was.
 
 /** The reply confirming a recorded delegation. */
-export function delegationRecordedReply(delegation: DelegationRecord, agentLogins: string[], commandUrl: string): string {
+export function delegationRecordedReply(delegation: DelegationRecord, agentLogins: string[], commandUrl: string, inventory: AgentInventory[] = []): string {
   const task = delegation.task.kind === "none" ? "none given (the policy does not require one)" : delegation.task.url ? link(delegation.task.ref, delegation.task.url) : code(delegation.task.ref);
   const agent = delegation.agent
     ? login(delegation.agent.login)
@@ -20,6 +21,7 @@ export function delegationRecordedReply(delegation: DelegationRecord, agentLogin
     `- Task: ${task}`,
     `- Scope: ${delegation.scopePaths.length > 0 ? delegation.scopePaths.map((glob) => code(glob)).join(", ") : "whole repository"}${delegation.scopeBranches.length > 0 ? `; base branches ${delegation.scopeBranches.map((branch) => code(branch)).join(", ")}` : ""}`,
     `- Expires: ${delegation.expiresAt ? delegation.expiresAt.toISOString() : "no expiry"}`,
+    ...inventory.map((entry) => `- What ${login(entry.login)} can do: ${describeInventory(entry)}`),
     "",
     delegation.subjectType === "issue"
       ? `A pull request by this agent that references this issue is linked to this delegation. It still needs an approval of its head commit by someone with write permission other than ${login(delegation.owner.login)}.`
@@ -61,4 +63,20 @@ export function malformedReply(error: string, usageText: string): string {
     "```",
     "_Nothing was changed._",
   ].join("\n");
+}
+
+/** One line on what an agent is able to do. */
+export function describeInventory(entry: AgentInventory): string {
+  switch (entry.kind) {
+    case "app": {
+      const grants = Object.entries(entry.permissions)
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([scope, access]) => `${scope}: ${access}`);
+      return `GitHub App ${code(entry.slug)} with ${grants.length > 0 ? grants.map((grant) => code(grant)).join(", ") : "no permissions"}${entry.events.length > 0 ? `; receives ${entry.events.length} event types` : ""}`;
+    }
+    case "machine-user":
+      return `machine user with ${code(entry.permission)} permission on this repository`;
+    case "unknown":
+      return `unknown (${escapeText(entry.reason)})`;
+  }
 }

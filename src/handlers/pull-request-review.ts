@@ -11,7 +11,7 @@ export const REVIEW_ACTIONS = ["submitted", "edited", "dismissed"] as const;
  * evaluation reads every review (and its commit) back from GitHub.
  */
 export async function onPullRequestReview(services: Services, context: Context<"pull_request_review">): Promise<void> {
-  const { pull_request: pr } = context.payload;
+  const { pull_request: pr, review } = context.payload;
   if (pr.state !== "open") return;
-  await evaluateAndReport(services, eventContext(context, context.payload), { prNumber: pr.number, headShaHint: pr.head.sha });
+  await evaluateAndReport(services, eventContext(context, context.payload), { prNumber: pr.number, headShaHint: pr.head.sha, reviewId: review.id });
 }

@@ -1,4 +1,5 @@
 import type { Database } from "../db/client.js";
+import { AgentInventoryReader } from "../github/agent-inventory.js";
 import { PermissionReader, TeamMembershipReader } from "../github/permissions.js";
 import { RequiredCheckDoctor } from "../github/required-check.js";
 import type { Services } from "./deps.js";
@@ -17,9 +18,11 @@ export interface ServiceSettings {
 export function createServices(db: Database, settings: ServiceSettings): Services {
   const clock = settings.clock ?? (() => new Date());
   const millis = () => clock().getTime();
+  const permissions = new PermissionReader(settings.peopleTtlMs, millis);
   return {
     db,
-    permissions: new PermissionReader(settings.peopleTtlMs, millis),
+    permissions,
+    inventory: new AgentInventoryReader(permissions, 3_600_000, millis),
     memberships: new TeamMembershipReader(settings.peopleTtlMs, millis),
     doctor: new RequiredCheckDoctor(settings.setupCheckTtlMs, millis),
     serializer: new KeyedSerializer(),

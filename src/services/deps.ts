@@ -1,5 +1,6 @@
 import type { Logger, ProbotOctokit } from "probot";
 import type { Database } from "../db/client.js";
+import type { AgentInventoryReader } from "../github/agent-inventory.js";
 import type { PermissionReader, TeamMembershipReader } from "../github/permissions.js";
 import type { RequiredCheckDoctor } from "../github/required-check.js";
 import type { KeyedSerializer } from "./keyed-serializer.js";
@@ -9,6 +10,8 @@ export interface Services {
   db: Database;
   permissions: PermissionReader;
   memberships: TeamMembershipReader;
+  /** What agents are able to do (their apps' grants), recorded with each delegation. */
+  inventory: AgentInventoryReader;
   /** Finds out whether `Countersign` is a required check on the base branch. */
   doctor: RequiredCheckDoctor;
   /** Evaluations of the same pull request run one at a time, in arrival order. */

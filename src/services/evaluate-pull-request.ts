@@ -24,6 +24,8 @@ export interface EvaluationRequest {
   headShaHint: string | null;
   /** Facts and policy already read for this delivery (by a command), to avoid reading them twice. */
   preloaded?: { facts: PullRequestFacts; policy: PolicyLoadResult };
+  /** The review whose submission, edit or dismissal caused this evaluation: its verdict is logged. */
+  reviewId?: number;
 }
 
 /** Everything read and decided about a pull request, before anything is written. */
@@ -145,6 +147,16 @@ async function evaluateOnce(services: Services, event: EventContext, request: Ev
 
   if (judgement.kind === "invalid-policy") {
     const checkRunId = await publishCheckRun(services, event, target, "failure", judgement.output);
+    await appendAuditEvent(services.db, {
+      type: "config.invalid",
+      repo: { id: facts.repo.id, fullName: facts.repo.fullName },
+      subjectNumber: facts.number,
+      sha: facts.headSha,
+      actor: null,
+      deliveryId: event.deliveryId,
+      payload: { source: judgement.policy.source, problems: judgement.policy.problems },
+      at: judgement.evaluatedAt,
+    });
     const reasons = ["config-invalid", ...judgement.policy.problems.map((problem) => `config:${problem.path}`)];
     await record(services, event, facts, { conclusion: "failure", title: judgement.output.title, reasons, delegationId: null, checkRunId, policy: null }, judgement.evaluatedAt, {
       problems: judgement.policy.problems,
@@ -164,6 +176,8 @@ async function evaluateOnce(services: Services, event: EventContext, request: Ev
     judgement.evaluatedAt,
     {
       involvement: decision.detection.involvement,
+      agents: decision.detection.agents.map((agent) => ({ login: agent.login, id: agent.id, kind: agent.kind })),
+      signals: decision.detection.signals.map((signal) => ({ kind: signal.kind, ...("sha" in signal ? { sha: signal.sha } : {}), ...("trailer" in signal ? { trailer: signal.trailer } : {}) })),
       enforcedConclusion: decision.enforcedConclusion,
       tiers: decision.tiers.map((tier) => tier.name),
       requirements: decision.requirements.map((requirement) => ({ kind: requirement.kind, met: requirement.met, sources: requirement.sources })),
@@ -180,7 +194,25 @@ async function evaluateOnce(services: Services, event: EventContext, request: Ev
       requiredCheck: judgement.setup.state,
     },
   );
+  if (request.reviewId !== undefined) await recordReviewVerdict(services, event, facts, decision, request.reviewId, judgement.evaluatedAt);
   return { status: "decided", decision, conclusion: decision.conclusion, checkRunId };
+}
+
+/** Logs whether the review that caused this evaluation counts, and why not. */
+async function recordReviewVerdict(services: Services, event: EventContext, facts: PullRequestFacts, decision: Decision, reviewId: number, at: Date): Promise<void> {
+  const verdict = decision.approvals.find((candidate) => candidate.review.id === reviewId);
+  // A comment-only review, or one superseded by the reviewer's later review, is not an opinion to log.
+  if (!verdict || verdict.review.state !== "APPROVED") return;
+  await appendAuditEvent(services.db, {
+    type: verdict.counted ? "approval.counted" : "approval.rejected",
+    repo: { id: facts.repo.id, fullName: facts.repo.fullName },
+    subjectNumber: facts.number,
+    sha: verdict.review.commitSha,
+    actor: { id: verdict.reviewer.id, login: verdict.reviewer.login },
+    deliveryId: event.deliveryId,
+    payload: { reviewId, headSha: facts.headSha, objections: verdict.objections, waived: verdict.waived, url: verdict.review.url },
+    at,
+  });
 }
 
 /**

@@ -3,6 +3,7 @@ import { ZodError } from "zod";
 import { appendAuditEvent } from "../db/audit-log.js";
 import { findCheckRunId, latestCheckRunForPullRequest, saveCheckRunId } from "../db/check-run-records.js";
 import { recordDecision } from "../db/decisions.js";
+import { failDelivery } from "../db/deliveries.js";
 import { renderEvaluationFailure } from "../evidence/blocking-outputs.js";
 import { writeCheckRun } from "../github/check-runs.js";
 import type { EventContext, Services } from "./deps.js";
@@ -59,6 +60,8 @@ export async function failClosed(
 ): Promise<string> {
   const errorId = newErrorId();
   const cause = describeFailure(error);
+  // A failed delivery may be redelivered to try again (see handlers/exactly-once.ts).
+  if (event.deliveryId) await failDelivery(services.db, event.deliveryId, services.clock()).catch(() => undefined);
   event.log.error({ err: error, errorId, repo: event.repo.fullName, pr: subject.prNumber, deliveryId: event.deliveryId }, `countersign: evaluation failed (${errorId}): ${cause}`);
   const now = services.clock();
   const headSha = await findHeadSha(services, event, subject.prNumber, subject.headSha);

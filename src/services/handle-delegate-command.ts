@@ -6,6 +6,7 @@ import { activeDelegationsOn, createDelegation, delegationsForPullRequest, revok
 import { delegationRecordedReply, malformedReply, refusedReply, revokedReply } from "../evidence/command-replies.js";
 import { postComment } from "../github/comments.js";
 import { openPullRequestsReferencingIssue } from "../github/issue-pull-requests.js";
+import type { AgentInventory } from "../github/agent-inventory.js";
 import { fetchPullRequestFacts } from "../github/pull-request-facts.js";
 import { matchAgentIdentity } from "../policy/agent-identities.js";
 import { detectAgents } from "../policy/agent-detection.js";
@@ -30,7 +31,7 @@ export interface CommandRequest {
 }
 
 type Outcome =
-  | { kind: "recorded"; delegation: DelegationRecord; agents: string[] }
+  | { kind: "recorded"; delegation: DelegationRecord; agents: string[]; agentInventory: AgentInventory[] }
   | { kind: "revoked"; revoked: DelegationRecord[]; notAllowed: DelegationRecord[]; reason: string | null }
   | { kind: "refused"; why: string; usage?: boolean };
 
@@ -100,21 +101,25 @@ async function delegate(services: Services, event: EventContext, request: Comman
   if (!lifetime.ok) return { kind: "refused", why: lifetime.why };
 
   let agent: { id: number | null; login: string } | null = null;
-  let agentLogins: string[] = [];
+  let agents: Actor[] = [];
   if (command.kind === "delegate-issue") {
-    const named = resolveNamedAgent(command.agentLogin, subject.policy.policy);
+    const named = resolveNamedAgent(command.agentLogin, policy);
     if (!named) {
       return { kind: "refused", why: `@${command.agentLogin} is not a known agent identity. Built-in agents are listed in Countersign's README; add others under \`agents.identities\` in .github/countersign.yml.` };
     }
-    const identity = subject.policy.policy.identities.find((candidate) => candidate.name === named.identity);
+    const identity = policy.identities.find((candidate) => candidate.name === named.identity);
     agent = { id: identity?.ids.length === 1 ? (identity.ids[0] as number) : null, login: named.login };
-    agentLogins = [named.login];
+    agents = [{ ...agent, kind: /\[bot\]$/i.test(named.login) ? "bot" : "user" }];
   } else if (subject.facts) {
-    agentLogins = detectAgents(subject.facts, subject.policy.policy).agents.map((actor) => actor.login);
-    if (matchAgentIdentity(subject.facts.author, subject.policy.policy.identities)) {
+    agents = detectAgents(subject.facts, policy).agents;
+    if (matchAgentIdentity(subject.facts.author, policy.identities)) {
       agent = { id: subject.facts.author.id, login: subject.facts.author.login };
     }
   }
+  // What the agent is able to do, recorded with the delegation: part of what the owner authorised.
+  const agentInventory = await Promise.all(
+    agents.map((actor) => services.inventory.read(event.octokit, event.repo, actor, matchAgentIdentity(actor, policy.identities)?.identity.logins ?? [])),
+  );
 
   const now = services.clock();
   const delegation = await createDelegation(
@@ -134,10 +139,11 @@ async function delegate(services: Services, event: EventContext, request: Comman
       scopeBranches: command.scopeBranches,
       expiresAt: lifetime.milliseconds === null ? null : new Date(now.getTime() + lifetime.milliseconds),
       comment: { id: request.comment.id, url: request.comment.url },
+      agentInventory,
     },
     now,
   );
-  return { kind: "recorded", delegation, agents: agentLogins };
+  return { kind: "recorded", delegation, agents: agents.map((actor) => actor.login), agentInventory };
 }
 
 async function revoke(services: Services, event: EventContext, request: CommandRequest, reason: string | null, subject: Subject): Promise<Outcome> {
@@ -218,8 +224,19 @@ export async function handleDelegateCommand(services: Services, event: EventCont
       // A refusal changes nothing, so nothing is re-evaluated.
       return true;
     case "recorded":
-      await audit(services, event, request, "delegation.created", { delegationId: outcome.delegation.id, task: outcome.delegation.task, scopePaths: outcome.delegation.scopePaths, expiresAt: outcome.delegation.expiresAt?.toISOString() ?? null, agent: outcome.delegation.agent });
-      await postComment(event.octokit, event.repo, request.number, delegationRecordedReply(outcome.delegation, outcome.agents, request.comment.url));
+      await audit(services, event, request, "delegation.created", {
+        delegationId: outcome.delegation.id,
+        subject: { type: outcome.delegation.subjectType, number: outcome.delegation.subjectNumber },
+        owner: outcome.delegation.owner,
+        task: outcome.delegation.task,
+        scopePaths: outcome.delegation.scopePaths,
+        scopeBranches: outcome.delegation.scopeBranches,
+        expiresAt: outcome.delegation.expiresAt?.toISOString() ?? null,
+        agent: outcome.delegation.agent,
+        agents: outcome.agents,
+        agentInventory: outcome.agentInventory,
+      });
+      await postComment(event.octokit, event.repo, request.number, delegationRecordedReply(outcome.delegation, outcome.agents, request.comment.url, outcome.agentInventory));
       break;
     case "revoked":
       for (const delegation of outcome.revoked) await audit(services, event, request, "delegation.revoked", { delegationId: delegation.id, reason: outcome.reason });

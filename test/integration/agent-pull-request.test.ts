@@ -72,7 +72,7 @@ describe("an agent's pull request, delegated and independently approved", () => 
     const runId = github.checkRunOn(HEAD_1)?.id;
 
     // 3. A writer delegates: confirmation reply, still blocked awaiting an independent approval.
-    github.expectPullRequestCommand(2, { permissionOf: "alice", reevaluates: true });
+    github.expectDelegation(2, "alice");
     const delegateComment = commentEvent({ number: 2, onPullRequest: true, body: "/delegate SEC-1", author: alice, commentId: 4242 });
     await app.receive("issue_comment", delegateComment);
 
@@ -88,6 +88,9 @@ describe("an agent's pull request, delegated and independently approved", () => 
     expect(reply).toContain("Task: `SEC-1`");
     expect(reply).toContain("Scope: whole repository");
     expect(reply).toContain("Expires: no expiry");
+    // What the agent was able to do, read from its GitHub App and recorded with the delegation.
+    expect(reply).toContain("What @claude\\[bot\\] can do: GitHub App `claude` with `contents: write`, `issues: write`, `metadata: read`, `pull_requests: write`");
+    expect(JSON.parse(delegation.agentInventory ?? "[]")).toEqual([expect.objectContaining({ kind: "app", slug: "claude", permissions: expect.objectContaining({ contents: "write" }) })]);
     let run = github.checkRunOn(HEAD_1);
     expect(run?.id).toBe(runId); // the same check run, updated
     expect(run).toMatchObject({ conclusion: "action_required", title: "Needs approval by someone other than @alice" });
@@ -131,7 +134,9 @@ describe("an agent's pull request, delegated and independently approved", () => 
     expect(decisions.map((decision) => decision.conclusion)).toEqual(["action_required", "action_required", "action_required", "success", "action_required"]);
     expect(decisions.at(-2)?.delegationId).toBe(delegation.id);
     const events = await app.db.auditEvent.findMany({ orderBy: { seq: "asc" } });
-    expect(events.map((event) => event.type)).toEqual(["decision", "delegation.created", "decision", "decision", "decision", "decision"]);
+    expect(events.map((event) => event.type)).toEqual(["decision", "delegation.created", "decision", "decision", "approval.rejected", "decision", "approval.counted", "decision"]);
+    expect(events.find((event) => event.type === "approval.rejected")).toMatchObject({ actorLogin: "alice", sha: HEAD_1 });
+    expect(JSON.parse(events.find((event) => event.type === "approval.rejected")?.payload ?? "{}")).toMatchObject({ reviewId: 501, objections: [{ code: "delegator" }] });
   });
 
   test("re-running the check from the Checks UI re-evaluates the pull request", async () => {

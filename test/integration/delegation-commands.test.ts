@@ -27,7 +27,7 @@ async function delegatedPullRequest(github: FakeGitHub): Promise<string> {
   agentPullRequest(github);
   github.expectEvaluation(2);
   await app.receive("pull_request", pullRequestEvent("opened", github.mustGet(2)));
-  github.expectPullRequestCommand(2, { permissionOf: "alice", reevaluates: true });
+  github.expectDelegation(2, "alice");
   await app.receive("issue_comment", commentEvent({ number: 2, onPullRequest: true, body: "/delegate SEC-7 paths:src/** expires:7d", author: alice }));
   return (await app.db.delegation.findFirstOrThrow()).id;
 }
@@ -81,7 +81,7 @@ describe("delegating on an issue", () => {
     const github = ctx.github();
     const app = ctx.app();
     // alice delegates issue #12 to Claude before the agent opens anything.
-    github.expectIssueCommand(12, { permissionOf: "alice", linkedPullRequests: [] });
+    github.expectIssueCommand(12, { permissionOf: "alice", linkedPullRequests: [], inventoryOf: "claude[bot]" });
     await app.receive("issue_comment", commentEvent({ number: 12, onPullRequest: false, body: "/delegate @claude expires:14d", author: alice }));
 
     expect(nock.pendingMocks()).toEqual([]);
@@ -106,7 +106,8 @@ describe("delegating on an issue", () => {
   test("a delegation on an issue does not cover another agent's pull request", async () => {
     const github = ctx.github();
     const app = ctx.app();
-    github.expectIssueCommand(12, { permissionOf: "alice", linkedPullRequests: [] });
+    github.apps.set("cursor", { name: "Cursor", permissions: { contents: "write" }, events: [] });
+    github.expectIssueCommand(12, { permissionOf: "alice", linkedPullRequests: [], inventoryOf: "cursor[bot]" });
     await app.receive("issue_comment", commentEvent({ number: 12, onPullRequest: false, body: "/delegate @cursor", author: alice }));
 
     agentPullRequest(github, 13, "Fixes #12");

@@ -15,7 +15,7 @@ describe("delegation expiry", () => {
     github.pulls.set(4, { number: 4, author: claude, headSha: HEAD, commits: [{ sha: HEAD, message: "x", author: claude }], reviews: [], files: ["a.ts"] });
     github.expectEvaluation(4);
     await app.receive("pull_request", pullRequestEvent("opened", github.mustGet(4)));
-    github.expectPullRequestCommand(4, { permissionOf: "alice", reevaluates: true });
+    github.expectDelegation(4, "alice");
     await app.receive("issue_comment", commentEvent({ number: 4, onPullRequest: true, body: "/delegate SEC-3 expires:2h", author: alice }));
     expect(github.checkRunOn(HEAD)?.title).toBe("Needs approval by someone other than @alice");
 

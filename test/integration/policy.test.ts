@@ -18,6 +18,7 @@ async function delegate(github: FakeGitHub, body = "/delegate SEC-20", extra: { 
   github.expectPolicyRead(github.mustGet(20).baseRef ?? "main");
   github.expectPermissionRead("alice");
   for (const [team, login] of extra.memberships ?? []) github.expectMembershipRead(team, login);
+  github.expectAppRead("claude[bot]");
   github.expectComment(20);
   github.expectEvaluation(20, { preloaded: true });
   await ctx.app().receive("issue_comment", commentEvent({ number: 20, onPullRequest: true, body, author: alice }));

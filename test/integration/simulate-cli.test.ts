@@ -31,7 +31,7 @@ describe("countersign simulate", () => {
     github.pulls.set(30, { number: 30, author: claude, headSha: HEAD, commits: [{ sha: HEAD, message: "x", author: claude }], reviews: [], files: ["src/a.ts"] });
     github.expectEvaluation(30);
     await app.receive("pull_request", pullRequestEvent("opened", github.mustGet(30)));
-    github.expectPullRequestCommand(30, { permissionOf: "alice", reevaluates: true });
+    github.expectDelegation(30, "alice");
     await app.receive("issue_comment", commentEvent({ number: 30, onPullRequest: true, body: "/delegate SEC-30", author: alice }));
     const writes = github.checkRuns.map((run) => run.writes).reduce((a, b) => a + b, 0);
     github.mustGet(30).reviews.push({ id: 90, reviewer: bob, state: "APPROVED", commitSha: HEAD, submittedAt: "2026-11-25T12:30:00Z" });

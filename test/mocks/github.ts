@@ -58,6 +58,11 @@ export class FakeGitHub {
   /** Members of teams, by `slug`. */
   readonly teams = new Map<string, string[]>();
   private readonly doctorChecked = new Set<string>();
+  /** GitHub Apps by slug, as `GET /apps/{slug}` returns them (the agents' tool inventories). */
+  readonly apps = new Map<string, { name: string; permissions: Record<string, string>; events: string[] }>([
+    ["claude", { name: "Claude", permissions: { contents: "write", issues: "write", metadata: "read", pull_requests: "write" }, events: ["issue_comment", "pull_request", "pull_request_review"] }],
+  ]);
+  private readonly appsRead = new Set<string>();
   private nextCheckRunId = 5_000_000_001;
   private tokenScope: nock.Scope | null = null;
 
@@ -246,11 +251,38 @@ export class FakeGitHub {
    * A `/delegate` command on issue `number`: the default branch's policy, the commenter's permission,
    * the reply, and (when `linkedPullRequests` is given) the read of the PRs that reference the issue.
    */
-  expectIssueCommand(number: number, options: { permissionOf: string; linkedPullRequests?: number[] }): void {
+  expectIssueCommand(number: number, options: { permissionOf: string; linkedPullRequests?: number[]; inventoryOf?: string }): void {
     this.expectPolicyRead();
     this.expectPermissionRead(options.permissionOf);
+    if (options.inventoryOf) this.expectAppRead(options.inventoryOf);
     this.expectComment(number);
     if (options.linkedPullRequests) this.expectIssuePullRequestsRead(number, options.linkedPullRequests);
+  }
+
+  /** `GET /apps/{slug}` for an agent's tool inventory: once per slug, then cached by the app. */
+  expectAppRead(login: string): void {
+    const slug = login.replace(/\[bot\]$/, "").toLowerCase();
+    if (this.appsRead.has(slug)) return;
+    this.appsRead.add(slug);
+    const app = this.apps.get(slug);
+    const scope = nock(API).get(`/apps/${slug}`);
+    if (app) scope.reply(200, { id: 1, slug, ...app });
+    else scope.reply(404, { message: "Not Found" });
+  }
+
+  /**
+   * A `/delegate` command on PR `number` that is recorded: the PR and policy reads, `by`'s permission,
+   * the tool inventory of the PR's bot agents, the reply, and the re-evaluation from the same reads.
+   */
+  expectDelegation(number: number, by: string): void {
+    const pr = this.mustGet(number);
+    this.expectPullRequestRead(number);
+    this.expectPolicyRead(pr.baseRef ?? "main");
+    this.expectPermissionRead(by);
+    const bots = [pr.author, ...pr.commits.flatMap((commit) => [commit.author, commit.committer ?? commit.author])].filter((user) => user.type === "Bot");
+    for (const bot of new Set(bots.map((user) => user.login))) this.expectAppRead(bot);
+    this.expectComment(number);
+    this.expectEvaluation(number, { preloaded: true });
   }
 
   mustGet(number: number): FakePullRequest {
