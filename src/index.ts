@@ -1,4 +1,5 @@
-import type { ApplicationFunction, Context, Probot } from "probot";
+import type { ApplicationFunction, ApplicationFunctionOptions, Context, Probot } from "probot";
+import { evidenceRoute } from "./handlers/evidence-route.js";
 import { exactlyOnce } from "./handlers/exactly-once.js";
 import { onCheckRunRerequested, onCheckSuiteRerequested } from "./handlers/check-rerequest.js";
 import { onIssueComment } from "./handlers/issue-comment.js";
@@ -13,12 +14,16 @@ export interface AppOptions {
   expirySweepMs: number;
   /** Facts about start-up (database, migrations) to log once the app is loaded. */
   startup?: Record<string, unknown>;
+  /** GitHub's web address (github.com or the Enterprise Server), for links from the evidence page. */
+  webUrl?: string;
 }
 
 /** Countersign as a Probot app: which events reach which handler. No logic lives here. */
 export function countersignApp(services: Services, options: AppOptions): ApplicationFunction {
-  return (app: Probot) => {
+  return (app: Probot, { addHandler }: Partial<ApplicationFunctionOptions> = {}) => {
     if (options.startup) app.log.info(options.startup, "countersign: ready");
+    // The evidence page, on Probot's own HTTP server (absent when the app runs without one, in tests).
+    if (services.evidence && addHandler) addHandler(evidenceRoute(services, services.evidence, { webUrl: options.webUrl ?? "https://github.com", log: app.log }));
     // Every delivery is processed once, however often GitHub sends it (see exactly-once.ts).
     const once = <C extends Context>(handler: (services: Services, context: C) => Promise<void>) => exactlyOnce<C>(services, (context) => handler(services, context));
     app.on(PULL_REQUEST_ACTIONS.map((action) => `pull_request.${action}` as const), once(onPullRequest));

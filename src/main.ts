@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { run } from "probot";
-import { parseEnv } from "./config/env.schema.js";
+import { evidenceSettings, parseEnv } from "./config/env.schema.js";
 import { openDatabase } from "./db/client.js";
 import { countersignApp } from "./index.js";
 import { createServices } from "./services/create-services.js";
@@ -18,11 +18,14 @@ async function main(): Promise<void> {
     peopleTtlMs: env.COUNTERSIGN_PERMISSION_TTL_SECONDS * 1000,
     setupCheckTtlMs: env.COUNTERSIGN_SETUP_CHECK_TTL_SECONDS * 1000,
     appId: env.APP_ID ?? null,
+    evidence: evidenceSettings(env),
   });
   const server = await run(
     countersignApp(services, {
       expirySweepMs: env.COUNTERSIGN_EXPIRY_SWEEP_SECONDS * 1000,
-      startup: { database: database.location, migrationsAppliedNow: database.appliedMigrations },
+      startup: { database: database.location, migrationsAppliedNow: database.appliedMigrations, evidencePage: services.evidence ? services.evidence.publicUrl : "off" },
+      // The GitHub web address, for links back to pull requests from the evidence page.
+      webUrl: process.env.GHE_HOST ? `${process.env.GHE_PROTOCOL ?? "https"}://${process.env.GHE_HOST}` : "https://github.com",
     }),
   );
   // Probot stops the server on SIGINT itself; SIGTERM is what process managers and containers send.

@@ -12,11 +12,26 @@ export const envSchema = z.object({
   COUNTERSIGN_PERMISSION_TTL_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
   /** How long the setup doctor's finding (is the check required on a branch?) is trusted. */
   COUNTERSIGN_SETUP_CHECK_TTL_SECONDS: z.coerce.number().int().min(0).max(86400).default(600),
+  /** The app's public base URL (https://…), for links to the evidence page. */
+  COUNTERSIGN_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
+  /** The server secret that signs evidence-page links (at least 32 characters). */
+  COUNTERSIGN_EVIDENCE_SECRET: z.string().min(32, "must be at least 32 characters").optional(),
+  /** How long an evidence link stays valid, in days. */
+  COUNTERSIGN_EVIDENCE_LINK_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   /** How often expired delegations are looked for, so their PRs block again without waiting for an event. */
   COUNTERSIGN_EXPIRY_SWEEP_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
 });
 
 export type CountersignEnv = z.infer<typeof envSchema>;
+
+/** The evidence page's link settings: both the public URL and the secret, or neither. */
+export function evidenceSettings(env: CountersignEnv): { publicUrl: string; secret: string; ttlMs: number } | null {
+  if (!env.COUNTERSIGN_PUBLIC_URL && !env.COUNTERSIGN_EVIDENCE_SECRET) return null;
+  if (!env.COUNTERSIGN_PUBLIC_URL || !env.COUNTERSIGN_EVIDENCE_SECRET) {
+    throw new Error(`Invalid Countersign environment: the evidence page needs both COUNTERSIGN_PUBLIC_URL and COUNTERSIGN_EVIDENCE_SECRET (${env.COUNTERSIGN_PUBLIC_URL ? "COUNTERSIGN_EVIDENCE_SECRET" : "COUNTERSIGN_PUBLIC_URL"} is missing)`);
+  }
+  return { publicUrl: env.COUNTERSIGN_PUBLIC_URL, secret: env.COUNTERSIGN_EVIDENCE_SECRET, ttlMs: env.COUNTERSIGN_EVIDENCE_LINK_DAYS * 86_400_000 };
+}
 
 /** Parses the environment; the error names each bad variable. */
 export function parseEnv(env: NodeJS.ProcessEnv): CountersignEnv {

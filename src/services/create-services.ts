@@ -2,6 +2,7 @@ import type { Database } from "../db/client.js";
 import { AgentInventoryReader } from "../github/agent-inventory.js";
 import { PermissionReader, TeamMembershipReader } from "../github/permissions.js";
 import { RequiredCheckDoctor } from "../github/required-check.js";
+import type { EvidenceLinkSettings } from "../evidence/signed-links.js";
 import type { Services } from "./deps.js";
 import { KeyedSerializer } from "./keyed-serializer.js";
 
@@ -11,6 +12,7 @@ export interface ServiceSettings {
   /** How long the setup doctor's answer for a branch is trusted, in milliseconds. */
   setupCheckTtlMs: number;
   appId: number | null;
+  evidence?: EvidenceLinkSettings | null;
   clock?: () => Date;
 }
 
@@ -28,5 +30,6 @@ export function createServices(db: Database, settings: ServiceSettings): Service
     serializer: new KeyedSerializer(),
     clock,
     appId: settings.appId,
+    evidence: settings.evidence ?? null,
   };
 }

@@ -3,6 +3,7 @@ import type { Database } from "../db/client.js";
 import type { AgentInventoryReader } from "../github/agent-inventory.js";
 import type { PermissionReader, TeamMembershipReader } from "../github/permissions.js";
 import type { RequiredCheckDoctor } from "../github/required-check.js";
+import type { EvidenceLinkSettings } from "../evidence/signed-links.js";
 import type { KeyedSerializer } from "./keyed-serializer.js";
 
 /** What the services need from the outside world, passed in so tests can control every piece. */
@@ -19,6 +20,8 @@ export interface Services {
   clock: () => Date;
   /** This GitHub App's id, so that its own comments are never read as commands (null in setup mode). */
   appId: number | null;
+  /** Signed links to the evidence page, when it is configured (public URL and secret); else null. */
+  evidence: EvidenceLinkSettings | null;
 }
 
 /** The repository an event concerns. */

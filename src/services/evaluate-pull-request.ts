@@ -14,6 +14,7 @@ import type { Permission, PullRequestFacts } from "../policy/types.js";
 import { fetchPullRequestFacts } from "../github/pull-request-facts.js";
 import { writeCheckRun } from "../github/check-runs.js";
 import type { RequiredCheckStatus } from "../github/required-check.js";
+import { signedEvidenceUrl } from "../evidence/signed-links.js";
 import type { EventContext, Services } from "./deps.js";
 import { failClosed } from "./fail-closed.js";
 
@@ -143,7 +144,9 @@ async function evaluateOnce(services: Services, event: EventContext, request: Ev
   const judgement = await judgePullRequest(services, event, request);
   const { facts } = judgement;
   if (judgement.kind === "closed") return { status: "skipped", reason: `pull request is ${facts.state.toLowerCase()}` };
-  const target = { headSha: facts.headSha, prNumber: facts.number, detailsUrl: facts.url };
+  // "Details" on the check run opens the signed evidence page when it is configured, else the PR.
+  const detailsUrl = services.evidence ? signedEvidenceUrl(services.evidence, facts.repo.fullName, facts.number, services.clock()) : facts.url;
+  const target = { headSha: facts.headSha, prNumber: facts.number, detailsUrl };
 
   if (judgement.kind === "invalid-policy") {
     const checkRunId = await publishCheckRun(services, event, target, "failure", judgement.output);

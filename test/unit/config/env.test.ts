@@ -1,9 +1,21 @@
 import { describe, expect, test } from "@jest/globals";
-import { parseEnv } from "../../../src/config/env.schema.js";
+import { evidenceSettings, parseEnv } from "../../../src/config/env.schema.js";
 
 describe("parseEnv", () => {
   test("defaults apply to an empty environment (setup mode)", () => {
-    expect(parseEnv({ APP_ID: "" })).toEqual({ DATABASE_URL: "file:./data/countersign.db", COUNTERSIGN_PERMISSION_TTL_SECONDS: 60, COUNTERSIGN_SETUP_CHECK_TTL_SECONDS: 600, COUNTERSIGN_EXPIRY_SWEEP_SECONDS: 60 });
+    expect(parseEnv({ APP_ID: "" })).toEqual({ DATABASE_URL: "file:./data/countersign.db", COUNTERSIGN_PERMISSION_TTL_SECONDS: 60, COUNTERSIGN_SETUP_CHECK_TTL_SECONDS: 600, COUNTERSIGN_EXPIRY_SWEEP_SECONDS: 60, COUNTERSIGN_EVIDENCE_LINK_DAYS: 30 });
+  });
+
+  test("the evidence page needs both its public URL and its secret, or neither", () => {
+    expect(evidenceSettings(parseEnv({}))).toBeNull();
+    expect(evidenceSettings(parseEnv({ COUNTERSIGN_PUBLIC_URL: "https://countersign.example.com", COUNTERSIGN_EVIDENCE_SECRET: "s".repeat(32) }))).toEqual({
+      publicUrl: "https://countersign.example.com",
+      secret: "s".repeat(32),
+      ttlMs: 30 * 86_400_000,
+    });
+    expect(() => evidenceSettings(parseEnv({ COUNTERSIGN_PUBLIC_URL: "https://countersign.example.com" }))).toThrow(/COUNTERSIGN_EVIDENCE_SECRET is missing/);
+    expect(() => parseEnv({ COUNTERSIGN_EVIDENCE_SECRET: "short" })).toThrow(/COUNTERSIGN_EVIDENCE_SECRET: must be at least 32 characters/);
+    expect(() => parseEnv({ COUNTERSIGN_PUBLIC_URL: "ftp://x" })).toThrow(/COUNTERSIGN_PUBLIC_URL/);
   });
 
   test("values are parsed", () => {

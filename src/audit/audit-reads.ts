@@ -1,0 +1,62 @@
+import { existsSync } from "node:fs";
+import { openDatabase, sqlitePath, type Database, type OpenDatabase } from "../db/client.js";
+import { agentPullRequests, pullRequestEvents } from "../db/pr-records.js";
+import { buildStory, type PullRequestStory } from "../evidence/pr-story.js";
+
+// Read-only access to the app's audit log for the operator tools (`countersign audit ...` and
+// `countersign evidence`). They run beside a live app, or on a copy an auditor was handed, so they
+// never create, migrate or write the database: a tool that "fixed" what it was asked to inspect would
+// destroy the evidence.
+
+/** Where the chain ends: its newest sealed event. */
+export interface ChainHead {
+  seq: number;
+  hash: string;
+}
+
+/** The database the tools read: `--database-url`, else `DATABASE_URL`, else the app's default. */
+export function auditDatabaseUrl(flag: string | undefined, env: NodeJS.ProcessEnv): string {
+  return flag ?? env.DATABASE_URL ?? "file:./data/countersign.db";
+}
+
+/**
+ * Opens an existing Countersign database for reading. A missing file is an error (opening it would
+ * create an empty one, and an empty log "verifies"); so is a database that predates the hash chain.
+ */
+export async function openAuditDatabase(url: string): Promise<OpenDatabase> {
+  const file = sqlitePath(url);
+  if (!existsSync(file)) throw new Error(`no database at ${file}: pass --database-url, or set DATABASE_URL, to the app's database (e.g. file:./data/countersign.db)`);
+  const database = await openDatabase(url, { migrate: false });
+  try {
+    await database.db.$queryRawUnsafe('SELECT "seq", "hash", "prevHash" FROM "AuditEvent" LIMIT 0');
+  } catch {
+    await database.close();
+    throw new Error(`${file} has no hash-chained audit log: it is not Countersign's database, or the app has not run since an upgrade (it migrates the database on start)`);
+  }
+  // Belt and braces: this connection refuses any write, whatever code runs on it later.
+  await database.db.$executeRawUnsafe("PRAGMA query_only = ON");
+  return database;
+}
+
+/** The chain's head now, or null when no event is sealed yet. */
+export async function chainHead(db: Database): Promise<ChainHead | null> {
+  const last = await db.auditEvent.findFirst({ where: { hash: { not: null } }, orderBy: { seq: "desc" }, select: { seq: true, hash: true } });
+  return last ? { seq: last.seq, hash: last.hash as string } : null;
+}
+
+/**
+ * The story of one pull request as of `head`: events appended after it (by a live app while the tool
+ * runs) are left out, so every story in one export is a snapshot of the same chain.
+ */
+export async function readStory(db: Database, repository: string, number: number, head: ChainHead | null): Promise<PullRequestStory | null> {
+  const events = (await pullRequestEvents(db, repository, number)).filter((event) => head !== null && event.seq <= head.seq);
+  return events.length === 0 ? null : buildStory(repository, number, events);
+}
+
+/** The stories of the agent pull requests that match `filter`, as of `head`, oldest first. */
+export async function* agentPullRequestStories(db: Database, filter: { repository?: string; since?: Date }, head: ChainHead | null): AsyncGenerator<PullRequestStory> {
+  for (const { repository, number } of await agentPullRequests(db, filter)) {
+    const story = await readStory(db, repository, number, head);
+    if (story) yield story;
+  }
+}

@@ -1,0 +1,263 @@
+import type { PullRequestStory, StoryDelegation } from "../evidence/pr-story.js";
+import type { ChainHead } from "./audit-reads.js";
+
+// `countersign audit export`: one self-contained evidence record per agent pull request, for a SIEM
+// or an auditor. Each fact carries the audit event it was read from (`recorded`), and `chain` lists
+// every event used with its links, so a record can be checked against the log (`audit verify`) long
+// after the pull request is gone. Pure: assembled from a story; the reads are in audit-reads.ts.
+//
+// The shape is a contract with whoever ingests it: add fields freely, but rename or remove one only
+// with a new `schema` version. docs/audit.md documents every field.
+
+/** The version of the record format. */
+export const EXPORT_SCHEMA = "countersign.audit-export/1";
+
+/** Where a fact is recorded in the audit log. */
+export interface ExportEventRef {
+  /** The audit event's sequence number. */
+  seq: number;
+  /** The audit event's hash (SHA-256 hex of its canonical form); null only for an unsealed row. */
+  hash: string | null;
+  /** When the event was recorded (ISO 8601, UTC). */
+  at: string;
+}
+
+/** A GitHub account, as GitHub identified it. */
+export interface ExportAccount {
+  /** The login at the time of the event. */
+  login: string;
+  /** The numeric account id (stable across renames); null when it was not known. */
+  id: number | null;
+}
+
+/** (a) A task request: a `/delegate` command that authorised agent work. */
+export interface ExportTaskRequest {
+  /** The delegation record it created (`dlg_…`). */
+  delegationId: string;
+  /** The task: `kind` is issue, url, ticket or none; `ref` as typed (untrusted text); `url` when known. */
+  task: { kind: string; ref: string; url: string | null } | null;
+  /** Who gave the command, and so owns the delegation. */
+  requestedBy: ExportAccount;
+  /** The comment that held the command. */
+  commandUrl: string | null;
+  /** Where it was given: the pull request itself, or the task issue. */
+  subject: { type: string; number: number } | null;
+  /** The agent the delegation names; null on a pull request, where the PR's own agent applies. */
+  agent: ExportAccount | null;
+  /** Path globs and base-branch patterns it covers; empty means no limit. */
+  scope: { paths: string[]; branches: string[] };
+  /** When it lapses (ISO 8601), or null for no expiry. */
+  expiresAt: string | null;
+  /** How it ended before the export, if it did: revoked (by whom, why) or expired. */
+  ended: { how: "revoked" | "expired"; by: string | null; reason: string | null; recorded: ExportEventRef } | null;
+  /** The `delegation.created` event. */
+  recorded: ExportEventRef;
+}
+
+/** (b) The delegating owner in force at the latest decision. */
+export interface ExportOwner {
+  /** `delegated` (an explicit `/delegate`) or `implicit` (a human author owns an agent-assisted PR). */
+  kind: string;
+  /** The owner. */
+  account: ExportAccount;
+  /**
+   * For a delegated owner, the delegation in force: the owner's latest one not ended before the
+   * latest decision. Null for an implicit owner.
+   */
+  delegationId: string | null;
+  /** The decision that named this owner. */
+  recorded: ExportEventRef;
+}
+
+/** An agent's tool inventory as recorded with a delegation. */
+export interface ExportToolInventory {
+  /** The delegation it was recorded with. */
+  delegationId: string;
+  /**
+   * What each agent could do when the delegation was given, as read from GitHub: `kind: "app"` (the
+   * app's permissions and events), `"machine-user"` (its repository permission), or `"unknown"`.
+   */
+  entries: unknown[];
+  /** The `delegation.created` event that holds it. */
+  recorded: ExportEventRef;
+}
+
+/** (c) The agent: who it is, how Countersign knew, and what it could do. */
+export interface ExportAgent {
+  /** `authored` (the agent opened the PR) or `assisted` (agent commits or co-authors); null if unknown. */
+  involvement: string | null;
+  /** The agent identities detected, from the latest decision. */
+  identities: Array<{ login: string; id: number | null; kind: string }>;
+  /** The signals that identified them (author, commit author, trailer…), from the latest decision. */
+  signals: unknown[];
+  /** The tool inventory recorded with each delegation. */
+  toolInventory: ExportToolInventory[];
+  /** The decision the identities and signals come from; null when there is none. */
+  recorded: ExportEventRef | null;
+}
+
+/** (d) An approval and whether it counted. */
+export interface ExportApproval {
+  /** Who approved. */
+  reviewer: ExportAccount;
+  /** The GitHub review id. */
+  reviewId: number | null;
+  /** The commit SHA the approval was given on. */
+  commit: string | null;
+  /** Whether it counted towards the requirement. */
+  counted: boolean;
+  /** Why it did not count (Countersign's codes: `delegator`, `stale`, `permission`…); empty if it did. */
+  objections: string[];
+  /**
+   * `approval-event`: recorded when the review arrived. `decision`: known only from the latest
+   * decision's verdicts (an approval that went stale, or one given before Countersign was installed).
+   */
+  source: "approval-event" | "decision";
+  /** The `approval.counted`/`approval.rejected` event, or the decision for `source: "decision"`. */
+  recorded: ExportEventRef;
+}
+
+/** (e) A policy decision. */
+export interface ExportDecision {
+  /** The head commit evaluated. */
+  headSha: string | null;
+  /** The check run's conclusion: success, action_required, failure, neutral. */
+  conclusion: string;
+  /** The check run's title. */
+  title: string;
+  /** The effective policy: SHA-256 of its canonical form, and the file(s) it came from. */
+  policy: { hash: string | null; source: string | null };
+  /** Risk tiers that applied. */
+  tiers: string[];
+  /** Each requirement, whether it was met, and the policy keys it came from. */
+  requirements: Array<{ kind: string; met: boolean; sources: string[] }>;
+  /** The webhook delivery that caused it (X-GitHub-Delivery). */
+  deliveryId: string | null;
+  /** The `decision` event. */
+  recorded: ExportEventRef;
+}
+
+/** (f) A credential issued to (or revoked from) the agent. */
+export interface ExportCredential {
+  /** `credential.issued` or `credential.revoked`. */
+  type: string;
+  /** The event's details as recorded. */
+  details: unknown;
+  /** The credential event. */
+  recorded: ExportEventRef;
+}
+
+/** (g) The chain proof: every event the record was built from, with its links. */
+export interface ExportChainProof {
+  /** The chain's head when the export ran: every event below is at or before it. */
+  head: ChainHead | null;
+  /** The events, in chain order. */
+  events: Array<{ seq: number; type: string; hash: string | null; prevHash: string | null; at: string }>;
+}
+
+/** One agent pull request's evidence: what `countersign audit export` emits per pull request. */
+export interface AuditExportRecord {
+  /** The record format (`countersign.audit-export/1`). */
+  schema: typeof EXPORT_SCHEMA;
+  /** When the export ran (ISO 8601, UTC). */
+  exportedAt: string;
+  /** The repository, `owner/name`. */
+  repository: string;
+  /** The pull request number. */
+  pullRequest: number;
+  /** The latest decision's conclusion and head commit, for filtering without reading `decisions`. */
+  latest: { conclusion: string; headSha: string | null } | null;
+  /** (a) The task request(s). */
+  taskRequests: ExportTaskRequest[];
+  /** (b) The delegating owner, explicit or implicit; null when there was none (the PR was blocked). */
+  owner: ExportOwner | null;
+  /** (c) The agent identity and its tool inventory. */
+  agent: ExportAgent;
+  /** (d) Approvals, with the commits they were given on and whether each counted. */
+  approvals: ExportApproval[];
+  /** (e) Policy decisions, with the policy hash and source. */
+  decisions: ExportDecision[];
+  /** (f) Credentials issued to the agent (none until Countersign issues credentials). */
+  credentials: ExportCredential[];
+  /** (g) The chain proof. */
+  chain: ExportChainProof;
+}
+
+function recorded(ref: { seq: number; hash: string | null; at: string }): ExportEventRef {
+  return { seq: ref.seq, hash: ref.hash, at: ref.at };
+}
+
+/**
+ * The delegation a delegated owner's authority came from. The decision names the owner, not the
+ * record, so this takes the owner's latest delegation still in force at the latest decision.
+ */
+function ownerDelegation(story: PullRequestStory, decisionSeq: number): StoryDelegation | null {
+  const owner = story.owner;
+  if (!owner || owner.kind !== "delegated") return null;
+  const candidates = story.delegations.filter(
+    (delegation) => delegation.seq < decisionSeq && (owner.id !== null && delegation.owner.id !== null ? delegation.owner.id === owner.id : delegation.owner.login === owner.login) && (delegation.ended === null || delegation.ended.seq > decisionSeq),
+  );
+  return candidates.at(-1) ?? null;
+}
+
+/** Assembles the export record of one pull request from its story, as of the chain's `head`. */
+export function buildExportRecord(story: PullRequestStory, context: { head: ChainHead | null; exportedAt: Date }): AuditExportRecord {
+  const latest = story.decisions.at(-1) ?? null;
+  const decisionSeqs = new Set(story.decisions.map((decision) => decision.seq));
+  return {
+    schema: EXPORT_SCHEMA,
+    exportedAt: context.exportedAt.toISOString(),
+    repository: story.repository,
+    pullRequest: story.number,
+    latest: latest ? { conclusion: latest.conclusion, headSha: latest.headSha } : null,
+    taskRequests: story.delegations.map((delegation) => ({
+      delegationId: delegation.id,
+      task: delegation.task,
+      requestedBy: { login: delegation.owner.login, id: delegation.owner.id },
+      commandUrl: delegation.commandUrl,
+      subject: delegation.subject,
+      agent: delegation.agent,
+      scope: { paths: delegation.scopePaths, branches: delegation.scopeBranches },
+      expiresAt: delegation.expiresAt,
+      ended: delegation.ended ? { how: delegation.ended.how, by: delegation.ended.by, reason: delegation.ended.reason, recorded: recorded(delegation.ended) } : null,
+      recorded: recorded(delegation),
+    })),
+    owner:
+      story.owner && latest
+        ? { kind: story.owner.kind, account: { login: story.owner.login, id: story.owner.id }, delegationId: ownerDelegation(story, latest.seq)?.id ?? null, recorded: recorded(latest) }
+        : null,
+    agent: {
+      involvement: story.agent?.involvement ?? null,
+      identities: story.agent?.agents ?? [],
+      signals: story.agent?.signals ?? [],
+      toolInventory: story.delegations.map((delegation) => ({ delegationId: delegation.id, entries: delegation.agentInventory, recorded: recorded(delegation) })),
+      recorded: story.agent && latest ? recorded(latest) : null,
+    },
+    approvals: story.approvals.map((approval) => ({
+      reviewer: { login: approval.reviewer, id: approval.reviewerId },
+      reviewId: approval.reviewId,
+      commit: approval.commit,
+      counted: approval.counted,
+      objections: approval.objections,
+      source: decisionSeqs.has(approval.seq) ? "decision" : "approval-event",
+      recorded: recorded(approval),
+    })),
+    decisions: story.decisions.map((decision) => ({
+      headSha: decision.headSha,
+      conclusion: decision.conclusion,
+      title: decision.title,
+      policy: { hash: decision.policyHash, source: decision.policySource },
+      tiers: decision.tiers,
+      requirements: decision.requirements,
+      deliveryId: decision.deliveryId,
+      recorded: recorded(decision),
+    })),
+    credentials: story.credentials.map((credential) => ({ type: credential.type, details: credential.payload, recorded: recorded(credential) })),
+    chain: { head: context.head, events: story.chain.map((event) => ({ seq: event.seq, type: event.type, hash: event.hash, prevHash: event.prevHash, at: event.at })) },
+  };
+}
+
+/** A record as one JSONL line (compact, newline-terminated), for SIEM ingestion. */
+export function toJsonLine(record: AuditExportRecord): string {
+  return `${JSON.stringify(record)}\n`;
+}

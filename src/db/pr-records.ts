@@ -1,0 +1,41 @@
+import type { StoredEvent } from "../audit/chain.js";
+import { toStoredEvent } from "./audit-log.js";
+import type { Database } from "./client.js";
+
+/**
+ * The audit events that tell one pull request's story: its own (decisions, approvals, commands on it)
+ * and those of every delegation its decisions relied on (an issue delegation lives on the issue).
+ */
+export async function pullRequestEvents(db: Database, repository: string, number: number): Promise<StoredEvent[]> {
+  const own = (await db.auditEvent.findMany({ where: { repoFullName: repository, subjectNumber: number }, orderBy: { seq: "asc" } })).map(toStoredEvent);
+  const ids = new Set<string>();
+  for (const event of own) {
+    const match = /"delegationId":"(dlg_[0-9a-f]+)"/.exec(event.payload);
+    if (match) ids.add(match[1] as string);
+  }
+  if (ids.size === 0) return own;
+  const linked = await db.auditEvent.findMany({
+    where: { repoFullName: repository, type: { startsWith: "delegation." }, OR: [...ids].map((id) => ({ payload: { contains: `"delegationId":"${id}"` } })) },
+    orderBy: { seq: "asc" },
+  });
+  const bySeq = new Map(own.map((event) => [event.seq, event]));
+  for (const row of linked) bySeq.set(row.seq, toStoredEvent(row));
+  return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
+}
+
+/** Agent pull requests (agent-authored or agent-assisted in some decision), optionally filtered. */
+export async function agentPullRequests(db: Database, filter: { repository?: string; since?: Date } = {}): Promise<Array<{ repository: string; number: number }>> {
+  const rows = await db.auditEvent.findMany({
+    where: {
+      type: "decision",
+      subjectNumber: { not: null },
+      ...(filter.repository ? { repoFullName: filter.repository } : {}),
+      ...(filter.since ? { createdAt: { gte: filter.since } } : {}),
+      OR: [{ payload: { contains: '"involvement":"authored"' } }, { payload: { contains: '"involvement":"assisted"' } }],
+    },
+    select: { repoFullName: true, subjectNumber: true },
+    distinct: ["repoFullName", "subjectNumber"],
+    orderBy: { seq: "asc" },
+  });
+  return rows.filter((row) => row.repoFullName !== null && row.subjectNumber !== null).map((row) => ({ repository: row.repoFullName as string, number: row.subjectNumber as number }));
+}

@@ -1,0 +1,255 @@
+import { z } from "zod";
+import type { StoredEvent } from "../audit/chain.js";
+
+// The full story of one agent pull request, assembled from its audit events only: every fact here is
+// backed by an event in the hash chain, and carries that event's sequence number and hash as proof.
+// Pure: the database reads are in src/db/pr-records.ts; the renderings (CLI, export, the evidence
+// page) take a story and never query anything themselves.
+
+/** Where a fact sits in the chain. */
+export interface ChainRef {
+  seq: number;
+  hash: string | null;
+  at: string;
+}
+
+export interface StoryDelegation extends ChainRef {
+  id: string;
+  subject: { type: string; number: number } | null;
+  owner: { id: number | null; login: string };
+  task: { kind: string; ref: string; url: string | null } | null;
+  scopePaths: string[];
+  scopeBranches: string[];
+  expiresAt: string | null;
+  agent: { id: number | null; login: string } | null;
+  agentInventory: unknown[];
+  commandUrl: string | null;
+  /** Later events that ended it: revocation (with who and why) or expiry. */
+  ended: (ChainRef & { how: "revoked" | "expired"; by: string | null; reason: string | null }) | null;
+}
+
+export interface StoryApproval extends ChainRef {
+  reviewer: string;
+  reviewerId: number | null;
+  reviewId: number | null;
+  commit: string | null;
+  counted: boolean;
+  objections: string[];
+}
+
+export interface StoryDecision extends ChainRef {
+  headSha: string | null;
+  conclusion: string;
+  title: string;
+  policyHash: string | null;
+  policySource: string | null;
+  deliveryId: string | null;
+  tiers: string[];
+  requirements: Array<{ kind: string; met: boolean; sources: string[] }>;
+}
+
+export interface StoryEntry extends ChainRef {
+  type: string;
+  text: string;
+}
+
+export interface PullRequestStory {
+  repository: string;
+  number: number;
+  /** The agent(s) and how they were identified, from the latest decision. */
+  agent: { involvement: string; agents: Array<{ login: string; id: number | null; kind: string }>; signals: unknown[] } | null;
+  delegations: StoryDelegation[];
+  /** The owner in force at the latest decision: explicit (a delegation) or implicit (the author). */
+  owner: { kind: string; login: string; id: number | null } | null;
+  approvals: StoryApproval[];
+  decisions: StoryDecision[];
+  /** Head commits the PR was evaluated on, in order: each new one is a push. */
+  pushes: Array<ChainRef & { sha: string }>;
+  credentials: Array<ChainRef & { type: string; payload: unknown }>;
+  timeline: StoryEntry[];
+  chain: Array<{ seq: number; type: string; hash: string | null; prevHash: string | null; at: string }>;
+}
+
+const actorSchema = z.object({ id: z.number().nullable().optional(), login: z.string() });
+const taskSchema = z.object({ kind: z.string(), ref: z.string(), url: z.string().nullable() });
+
+const delegationCreatedSchema = z.object({
+  delegationId: z.string(),
+  commentUrl: z.string().optional(),
+  subject: z.object({ type: z.string(), number: z.number() }).optional(),
+  owner: actorSchema.optional(),
+  task: taskSchema.optional(),
+  scopePaths: z.array(z.string()).default([]),
+  scopeBranches: z.array(z.string()).default([]),
+  expiresAt: z.string().nullable().optional(),
+  agent: actorSchema.nullable().optional(),
+  agentInventory: z.array(z.unknown()).default([]),
+});
+
+const delegationEndedSchema = z.object({ delegationId: z.string(), reason: z.string().nullable().optional() });
+
+const decisionSchema = z.object({
+  conclusion: z.string(),
+  title: z.string(),
+  delegationId: z.string().nullable().optional(),
+  policyHash: z.string().nullable().optional(),
+  policySource: z.string().nullable().optional(),
+  involvement: z.string().optional(),
+  agents: z.array(z.object({ login: z.string(), id: z.number().nullable(), kind: z.string() })).optional(),
+  signals: z.array(z.unknown()).optional(),
+  owner: z.object({ kind: z.string(), login: z.string(), id: z.number().nullable() }).nullable().optional(),
+  tiers: z.array(z.string()).default([]),
+  requirements: z.array(z.object({ kind: z.string(), met: z.boolean(), sources: z.array(z.string()) })).default([]),
+  approvals: z
+    .array(z.object({ reviewer: z.string(), reviewerId: z.number().nullable(), reviewId: z.number(), commit: z.string().nullable(), counted: z.boolean(), objections: z.array(z.string()) }))
+    .default([]),
+});
+
+const approvalSchema = z.object({ reviewId: z.number(), objections: z.array(z.object({ code: z.string() })).default([]) });
+
+function ref(event: StoredEvent): ChainRef {
+  return { seq: event.seq, hash: event.hash, at: event.createdAt.toISOString() };
+}
+
+function parse<T extends z.ZodTypeAny>(schema: T, event: StoredEvent): z.infer<T> | null {
+  try {
+    const result = schema.safeParse(JSON.parse(event.payload));
+    return result.success ? result.data : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Assembles the story of `repository#number` from its events (in chain order): the PR's own events and
+ * the delegation events of the delegations its decisions relied on.
+ */
+export function buildStory(repository: string, number: number, events: readonly StoredEvent[]): PullRequestStory {
+  const ordered = [...events].sort((a, b) => a.seq - b.seq);
+  const delegations = new Map<string, StoryDelegation>();
+  const approvals: StoryApproval[] = [];
+  const decisions: StoryDecision[] = [];
+  const pushes: PullRequestStory["pushes"] = [];
+  const credentials: PullRequestStory["credentials"] = [];
+  const timeline: StoryEntry[] = [];
+  let agent: PullRequestStory["agent"] = null;
+  let owner: PullRequestStory["owner"] = null;
+  let latestApprovals: z.infer<typeof decisionSchema>["approvals"] = [];
+  let latestDecisionRef: ChainRef | null = null;
+
+  for (const event of ordered) {
+    const at = ref(event);
+    switch (event.type) {
+      case "delegation.created": {
+        const data = parse(delegationCreatedSchema, event);
+        if (!data) break;
+        const delegation: StoryDelegation = {
+          ...at,
+          id: data.delegationId,
+          subject: data.subject ?? null,
+          owner: { id: data.owner?.id ?? event.actorId, login: data.owner?.login ?? event.actorLogin ?? "unknown" },
+          task: data.task ?? null,
+          scopePaths: data.scopePaths,
+          scopeBranches: data.scopeBranches,
+          expiresAt: data.expiresAt ?? null,
+          agent: data.agent ? { id: data.agent.id ?? null, login: data.agent.login } : null,
+          agentInventory: data.agentInventory,
+          commandUrl: data.commentUrl ?? null,
+          ended: null,
+        };
+        delegations.set(delegation.id, delegation);
+        timeline.push({ ...at, type: event.type, text: `@${delegation.owner.login} delegated ${delegation.task ? `task ${delegation.task.ref}` : "the change"}${delegation.agent ? ` to @${delegation.agent.login}` : ""} (record ${delegation.id})` });
+        break;
+      }
+      case "delegation.revoked":
+      case "delegation.expired": {
+        const data = parse(delegationEndedSchema, event);
+        const delegation = data ? delegations.get(data.delegationId) : undefined;
+        const how = event.type === "delegation.revoked" ? "revoked" : "expired";
+        if (delegation) delegation.ended = { ...at, how, by: event.actorLogin, reason: data?.reason ?? null };
+        timeline.push({ ...at, type: event.type, text: `delegation ${data?.delegationId ?? "?"} ${how}${event.actorLogin ? ` by @${event.actorLogin}` : ""}${data?.reason ? `: ${data.reason}` : ""}` });
+        break;
+      }
+      case "delegation.refused":
+      case "command.malformed":
+        timeline.push({ ...at, type: event.type, text: `a command by @${event.actorLogin ?? "unknown"} was ${event.type === "command.malformed" ? "malformed" : "refused"}` });
+        break;
+      case "approval.counted":
+      case "approval.rejected": {
+        const data = parse(approvalSchema, event);
+        const approval: StoryApproval = {
+          ...at,
+          reviewer: event.actorLogin ?? "unknown",
+          reviewerId: event.actorId,
+          reviewId: data?.reviewId ?? null,
+          commit: event.sha,
+          counted: event.type === "approval.counted",
+          objections: data?.objections.map((objection) => objection.code) ?? [],
+        };
+        approvals.push(approval);
+        timeline.push({ ...at, type: event.type, text: `@${approval.reviewer} approved ${approval.commit?.slice(0, 7) ?? "?"}: ${approval.counted ? "counted" : `not counted (${approval.objections.join(", ")})`}` });
+        break;
+      }
+      case "decision": {
+        const data = parse(decisionSchema, event);
+        if (!data) break;
+        if (event.sha && pushes.at(-1)?.sha !== event.sha) {
+          pushes.push({ ...at, sha: event.sha });
+          if (pushes.length > 1) timeline.push({ ...at, type: "push", text: `the head moved to ${event.sha.slice(0, 7)}` });
+        }
+        decisions.push({
+          ...at,
+          headSha: event.sha,
+          conclusion: data.conclusion,
+          title: data.title,
+          policyHash: data.policyHash ?? null,
+          policySource: data.policySource ?? null,
+          deliveryId: event.deliveryId,
+          tiers: data.tiers,
+          requirements: data.requirements,
+        });
+        if (data.involvement) agent = { involvement: data.involvement, agents: data.agents ?? [], signals: data.signals ?? [] };
+        owner = data.owner ?? null;
+        latestApprovals = data.approvals;
+        latestDecisionRef = at;
+        timeline.push({ ...at, type: event.type, text: `decision on ${event.sha?.slice(0, 7) ?? "?"}: ${data.conclusion} (${data.title})${data.policyHash ? ` under policy ${data.policyHash.slice(0, 12)}` : ""}` });
+        break;
+      }
+      case "evaluation.failed":
+      case "config.invalid":
+        timeline.push({ ...at, type: event.type, text: event.type === "config.invalid" ? "the policy was invalid: blocked" : "evaluation failed: blocked" });
+        break;
+      case "credential.issued":
+      case "credential.revoked":
+        credentials.push({ ...at, type: event.type, payload: JSON.parse(event.payload) as unknown });
+        timeline.push({ ...at, type: event.type, text: event.type === "credential.issued" ? "a credential was issued to the agent" : "a credential was revoked" });
+        break;
+      default:
+        timeline.push({ ...at, type: event.type, text: event.type });
+    }
+  }
+
+  // Reviews the latest decision judged without a review event of their own (an approval that went
+  // stale, or one given before Countersign was installed) are still part of the story.
+  const decisionRef = latestDecisionRef as ChainRef | null;
+  for (const verdict of latestApprovals) {
+    const known = approvals.some((approval) => approval.reviewId === verdict.reviewId && approval.counted === verdict.counted && approval.commit === verdict.commit);
+    if (!known && decisionRef) {
+      approvals.push({ ...decisionRef, reviewer: verdict.reviewer, reviewerId: verdict.reviewerId, reviewId: verdict.reviewId, commit: verdict.commit, counted: verdict.counted, objections: verdict.objections });
+    }
+  }
+
+  return {
+    repository,
+    number,
+    agent,
+    delegations: [...delegations.values()],
+    owner,
+    approvals,
+    decisions,
+    pushes,
+    credentials,
+    timeline,
+    chain: ordered.map((event) => ({ seq: event.seq, type: event.type, hash: event.hash, prevHash: event.prevHash, at: event.createdAt.toISOString() })),
+  };
+}

@@ -1,0 +1,79 @@
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import { pullRequestGraphqlResponse, type FakePullRequest } from "../mocks/graphql-responses.js";
+
+// A GitHub Enterprise Server on loopback, for the end-to-end tests: REST under /api/v3, GraphQL at
+// /api/graphql, answering from a small model of one repository and recording every request.
+
+export interface RecordedRequest {
+  method: string;
+  url: string;
+  body: any;
+}
+
+export interface FakeGhesState {
+  pulls: Map<number, FakePullRequest>;
+  permissions: Map<string, string>;
+  /** Whether a ruleset requires `Countersign` on every branch. */
+  required: boolean;
+  requests: RecordedRequest[];
+  checkRuns: Map<number, { id: number; head_sha: string; conclusion: string; output: { title: string; summary: string }; details_url?: string }>;
+  comments: Array<{ issue: number; body: string }>;
+}
+
+export function fakeGhesState(): FakeGhesState {
+  return { pulls: new Map(), permissions: new Map(), required: true, requests: [], checkRuns: new Map(), comments: [] };
+}
+
+/** Starts answering; the caller listens on a port. */
+export function fakeGhes(state: FakeGhesState): Server {
+  let nextCheckRun = 77;
+  return createServer((req: IncomingMessage, res) => {
+    let raw = "";
+    req.on("data", (chunk) => (raw += chunk));
+    req.on("end", () => {
+      const body = raw ? JSON.parse(raw) : null;
+      const url = req.url ?? "";
+      const path = url.replace(/\?.*$/, "");
+      state.requests.push({ method: req.method ?? "", url, body });
+      const send = (status: number, payload: unknown) => {
+        res.writeHead(status, { "content-type": "application/json; charset=utf-8" });
+        res.end(JSON.stringify(payload));
+      };
+      if (req.method === "POST" && /^\/api\/v3\/app\/installations\/\d+\/access_tokens$/.test(path)) return send(201, { token: "ghs_e2e", expires_at: "2099-01-01T00:00:00Z", permissions: {} });
+      if (req.method === "POST" && path === "/api/graphql") {
+        const pr = state.pulls.get(body?.variables?.number);
+        return pr ? send(200, pullRequestGraphqlResponse(pr)) : send(200, { data: { repository: null }, errors: [{ message: "not found" }] });
+      }
+      if (req.method === "GET" && path.includes("/contents/")) return send(404, { message: "Not Found" });
+      if (req.method === "GET" && path.includes("/rules/branches/")) {
+        return send(200, state.required ? [{ type: "required_status_checks", parameters: { required_status_checks: [{ context: "Countersign", integration_id: 4242 }] } }] : []);
+      }
+      if (req.method === "GET" && /\/branches\/[^/]+$/.test(path)) return send(200, { name: "main", protected: false });
+      const permission = /\/collaborators\/([^/]+)\/permission$/.exec(path);
+      if (req.method === "GET" && permission) {
+        const level = state.permissions.get(decodeURIComponent(permission[1] as string)) ?? "read";
+        return send(200, { permission: level, user: { login: permission[1], permissions: { admin: level === "admin", maintain: false, push: level === "write" || level === "admin", triage: false, pull: true } } });
+      }
+      const app = /^\/api\/v3\/apps\/([^/]+)$/.exec(path);
+      if (req.method === "GET" && app) return send(200, { id: 9, slug: app[1], name: app[1], permissions: { contents: "write", pull_requests: "write" }, events: ["pull_request"] });
+      const comment = /\/issues\/(\d+)\/comments$/.exec(path);
+      if (req.method === "POST" && comment) {
+        state.comments.push({ issue: Number(comment[1]), body: body.body });
+        return send(201, { id: 500 + state.comments.length });
+      }
+      if (req.method === "POST" && /\/check-runs$/.test(path)) {
+        const run = { id: nextCheckRun++, head_sha: body.head_sha, conclusion: body.conclusion, output: body.output, details_url: body.details_url };
+        state.checkRuns.set(run.id, run);
+        return send(201, { id: run.id });
+      }
+      const update = /\/check-runs\/(\d+)$/.exec(path);
+      if (req.method === "PATCH" && update) {
+        const run = state.checkRuns.get(Number(update[1]));
+        if (!run) return send(404, { message: "Not Found" });
+        Object.assign(run, { conclusion: body.conclusion, output: body.output, details_url: body.details_url });
+        return send(200, { id: run.id });
+      }
+      return send(404, { message: `fake GHES has no ${req.method} ${url}` });
+    });
+  });
+}

@@ -1,0 +1,337 @@
+import Database from "better-sqlite3";
+import nock from "nock";
+import { describe, expect, test } from "@jest/globals";
+import type { AuditExportRecord } from "../../src/audit/export.js";
+import { runCli, EXIT } from "../../src/cli.js";
+import { appendAuditEvent } from "../../src/db/audit-log.js";
+import { openDatabase } from "../../src/db/client.js";
+import type { PullRequestStory } from "../../src/evidence/pr-story.js";
+import { commentEvent, pullRequestEvent, REPO, reviewEvent } from "../fixtures/payloads.js";
+import { alice, bob, claude } from "../fixtures/people.js";
+import type { FakeGitHub } from "../mocks/github.js";
+import type { TestApp } from "../helpers/test-app.js";
+import { useApp } from "../helpers/use-app.js";
+
+// The operator's audit tools against a real flow: Countersign (a real Probot instance) records an
+// agent pull request that is delegated and independently approved; then `countersign audit verify`,
+// `audit export` and `evidence` run in-process on the app's database, before and after someone with
+// write access to the SQLite file tampers with it, as an attacker would (dropping the triggers first).
+
+const ctx = useApp();
+const HEAD = "c1".repeat(20);
+
+function capture(): { io: { out(text: string): void; err(text: string): void }; out: () => string; err: () => string } {
+  let out = "";
+  let err = "";
+  return { io: { out: (text) => (out += text), err: (text) => (err += text) }, out: () => out, err: () => err };
+}
+
+async function cli(app: TestApp, ...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const { io, out, err } = capture();
+  const code = await runCli(argv, { DATABASE_URL: app.databaseUrl }, io);
+  return { code, out: out(), err: err() };
+}
+
+/**
+ * Claude's PR #2 opened → `/delegate SEC-1` by alice → bob approves the head → success. Five audit
+ * events: decision, delegation.created, decision, decision, approval.counted.
+ */
+async function delegatedAndApproved(github: FakeGitHub, app: TestApp): Promise<void> {
+  // A repository policy, so that decisions carry a real policy hash and the file as their source.
+  github.policyYaml = "approvals:\n  required: 1\n";
+  github.pulls.set(2, { number: 2, author: claude, headSha: HEAD, title: "Add retries", commits: [{ sha: HEAD, message: "Add retries", author: claude }], reviews: [], files: ["src/payments/client.ts"] });
+  github.expectEvaluation(2);
+  await app.receive("pull_request", pullRequestEvent("opened", github.mustGet(2)));
+  github.expectDelegation(2, "alice");
+  await app.receive("issue_comment", commentEvent({ number: 2, onPullRequest: true, body: "/delegate SEC-1", author: alice, commentId: 4242 }));
+  github.expectEvaluation(2, { permissionLookups: ["bob"] });
+  const pr = github.mustGet(2);
+  pr.reviews.push({ id: 502, reviewer: bob, state: "APPROVED", commitSha: HEAD, submittedAt: "2026-11-25T12:10:00Z" });
+  await app.receive("pull_request_review", reviewEvent("submitted", pr, { id: 502, reviewer: bob, state: "approved", commitSha: HEAD }));
+  expect(nock.pendingMocks()).toEqual([]);
+  expect(github.checkRunOn(HEAD)).toMatchObject({ conclusion: "success", title: "Countersigned: delegated by @alice, approved by @bob" });
+}
+
+/** Runs SQL on the database file directly, around the app, after dropping the append-only triggers. */
+function tamper(app: TestApp, ...statements: string[]): void {
+  const sqlite = new Database(app.databaseUrl.replace(/^file:/, ""));
+  try {
+    sqlite.exec('DROP TRIGGER "AuditEvent_no_update"; DROP TRIGGER "AuditEvent_no_delete";');
+    for (const statement of statements) sqlite.exec(statement);
+  } finally {
+    sqlite.close();
+  }
+}
+
+async function rows(app: TestApp): Promise<Array<{ seq: number; type: string; hash: string | null; prevHash: string | null }>> {
+  return app.db.auditEvent.findMany({ orderBy: { seq: "asc" }, select: { seq: true, type: true, hash: true, prevHash: true } });
+}
+
+describe("countersign audit verify", () => {
+  test("an untouched chain verifies: events checked, time, rate and head", async () => {
+    const app = ctx.app();
+    await delegatedAndApproved(ctx.github(), app);
+    const events = await rows(app);
+    expect(events.map((event) => event.type)).toEqual(["decision", "delegation.created", "decision", "decision", "approval.counted"]);
+
+    const result = await cli(app, "audit", "verify");
+
+    expect(result.code).toBe(EXIT.pass);
+    expect(result.out).toMatch(/^Audit log verified: 5 events checked in \d+ ms \([\d,]+ events\/s\), every link intact\.$/m);
+    expect(result.out).toContain(`Chain head: #5 ${events[4]?.hash}`);
+    expect(result.out).toContain("Unsealed rows: none.");
+    expect(result.out).toContain(`Database: ${app.databaseUrl.replace(/^file:/, "")}`);
+    // Reading never writes: the app goes on appending to the same chain.
+    expect((await appendAuditEvent(app.db, { type: "push.flagged", repo: null, subjectNumber: null, sha: null, actor: null, deliveryId: null, payload: {}, at: new Date() })).prevHash).toBe(events[4]?.hash);
+  });
+
+  test("a byte flipped in one event's payload is named", async () => {
+    const app = ctx.app();
+    await delegatedAndApproved(ctx.github(), app);
+    const payload = (await app.db.auditEvent.findUniqueOrThrow({ where: { seq: 3 } })).payload;
+    const bytes = Buffer.from(payload);
+    const index = payload.indexOf("action_required") + 3;
+    bytes[index] = (bytes[index] as number) ^ 0x01; // "action_required" → "actinn_required"
+    tamper(app, `UPDATE "AuditEvent" SET "payload" = '${bytes.toString().replace(/'/g, "''")}' WHERE "seq" = 3`);
+
+    const result = await cli(app, "audit", "verify");
+
+    expect(result.code).toBe(EXIT.broken);
+    expect(result.out).toContain("Audit log BROKEN: the first broken event is #3.");
+    expect(result.out).toContain("Reason: event #3 (decision) does not match its hash: its contents were altered");
+    expect(result.out).toContain("2 events before it verified (#1 to #2)");
+  });
+
+  test("a deleted event is named by the event after the gap", async () => {
+    const app = ctx.app();
+    await delegatedAndApproved(ctx.github(), app);
+    tamper(app, 'DELETE FROM "AuditEvent" WHERE "seq" = 3');
+
+    const result = await cli(app, "audit", "verify");
+
+    expect(result.code).toBe(EXIT.broken);
+    expect(result.out).toContain("the first broken event is #4.");
+    expect(result.out).toContain("Reason: event #4 follows #2: 1 event(s) between them were removed");
+  });
+
+  test("two swapped events are named", async () => {
+    const app = ctx.app();
+    await delegatedAndApproved(ctx.github(), app);
+    tamper(app, 'UPDATE "AuditEvent" SET "seq" = -1 WHERE "seq" = 3', 'UPDATE "AuditEvent" SET "seq" = 3 WHERE "seq" = 4', 'UPDATE "AuditEvent" SET "seq" = 4 WHERE "seq" = -1');
+
+    const result = await cli(app, "audit", "verify");
+
+    expect(result.code).toBe(EXIT.broken);
+    expect(result.out).toContain("the first broken event is #3.");
+    expect(result.out).toContain("Reason: event #3 does not link to the event before it");
+  });
+
+  test("an unsealed row is named and listed; a row numbered below 1 is caught too", async () => {
+    const app = ctx.app();
+    await delegatedAndApproved(ctx.github(), app);
+    // No trigger stands in the way of an INSERT: a forged row needs no DROP.
+    const sqlite = new Database(app.databaseUrl.replace(/^file:/, ""));
+    sqlite.prepare(`INSERT INTO "AuditEvent" ("seq", "type", "payload", "createdAt") VALUES (?, 'approval.counted', '{}', ?)`).run(6, Date.now());
+    sqlite.close();
+
+    let result = await cli(app, "audit", "verify");
+    expect(result.code).toBe(EXIT.broken);
+    expect(result.out).toContain("the first broken event is #6.");
+    expect(result.out).toContain("Unsealed rows: 1 row with no hash (#6)");
+
+    tamper(app, 'DELETE FROM "AuditEvent" WHERE "seq" = 6', `INSERT INTO "AuditEvent" ("seq", "type", "payload", "createdAt") VALUES (0, 'approval.counted', '{}', ${Date.now()})`);
+    result = await cli(app, "audit", "verify");
+    expect(result.code).toBe(EXIT.broken);
+    expect(result.out).toContain("Audit log BROKEN: 1 row numbered 0 or below (#0) lies outside the chain");
+  });
+
+  test("events cut from the end leave a chain that verifies on its own, but not against a head recorded earlier", async () => {
+    const app = ctx.app();
+    await delegatedAndApproved(ctx.github(), app);
+    const anchor = (await rows(app))[4]?.hash as string;
+    expect((await cli(app, "audit", "verify", "--anchor", anchor)).out).toContain("Anchor: found at #5");
+    // Cut the last event: the chain that is left is internally consistent.
+    tamper(app, 'DELETE FROM "AuditEvent" WHERE "seq" = 5');
+
+    expect((await cli(app, "audit", "verify")).code).toBe(EXIT.pass);
+    const result = await cli(app, "audit", "verify", "--anchor", anchor);
+    expect(result.code).toBe(EXIT.broken);
+    expect(result.out).toContain(`Audit log BROKEN: the anchor ${anchor} is not in the chain`);
+  });
+
+  test("a missing database, a bad anchor and unknown flags are explained", async () => {
+    const { io, err } = capture();
+    expect(await runCli(["audit", "verify"], { DATABASE_URL: "file:/nonexistent/countersign.db" }, io)).toBe(EXIT.error);
+    expect(err()).toContain("no database at /nonexistent/countersign.db: pass --database-url, or set DATABASE_URL");
+    const app = ctx.app();
+    expect(await cli(app, "audit", "verify", "--anchor", "abc")).toMatchObject({ code: EXIT.error, err: expect.stringContaining("--anchor must be an event hash") });
+    expect(await cli(app, "audit", "verify", "--repo", "a/b")).toMatchObject({ code: EXIT.error, err: expect.stringContaining("audit verify does not take --repo") });
+    expect(await cli(app, "audit", "frobnicate")).toMatchObject({ code: EXIT.error, err: expect.stringContaining("unknown audit command: frobnicate") });
+  });
+});
+
+describe("concurrent deliveries", () => {
+  test("twenty pull requests evaluated at once append one unbroken chain, with no fork", async () => {
+    const github = ctx.github();
+    const app = ctx.app();
+    const open = (number: number) => {
+      const sha = number.toString(16).padStart(40, "0");
+      github.pulls.set(number, { number, author: claude, headSha: sha, commits: [{ sha, message: "x", author: claude }], reviews: [], files: ["src/a.ts"] });
+      github.expectEvaluation(number);
+      return app.receive("pull_request", pullRequestEvent("opened", github.mustGet(number)));
+    };
+    // The first warms the setup doctor's per-branch cache (the fake GitHub answers its reads once).
+    await open(100);
+    const numbers = Array.from({ length: 20 }, (_, index) => 101 + index);
+    await Promise.all(numbers.map(open));
+
+    expect(nock.pendingMocks()).toEqual([]);
+    const events = await rows(app);
+    expect(events).toHaveLength(21);
+    expect(new Set(events.map((event) => event.prevHash)).size).toBe(21);
+    expect(new Set(events.map((event) => event.hash)).size).toBe(21);
+    const result = await cli(app, "audit", "verify");
+    expect(result.code).toBe(EXIT.pass);
+    expect(result.out).toContain("Audit log verified: 21 events checked");
+  });
+
+  test("a second writer on the same file (another app process) appending meanwhile does not fork the chain", async () => {
+    const github = ctx.github();
+    const app = ctx.app();
+    const other = await openDatabase(app.databaseUrl, { migrate: false });
+    try {
+      const numbers = Array.from({ length: 10 }, (_, index) => 200 + index);
+      for (const number of numbers) {
+        const sha = number.toString(16).padStart(40, "0");
+        github.pulls.set(number, { number, author: claude, headSha: sha, commits: [{ sha, message: "x", author: claude }], reviews: [], files: ["src/a.ts"] });
+        github.expectEvaluation(number);
+      }
+      await app.receive("pull_request", pullRequestEvent("opened", github.mustGet(200)));
+      const at = new Date("2026-11-25T12:00:00Z");
+      await Promise.all([
+        ...numbers.slice(1).map((number) => app.receive("pull_request", pullRequestEvent("opened", github.mustGet(number)))),
+        ...numbers.map((number) => appendAuditEvent(other.db, { type: "push.flagged", repo: { id: REPO.id, fullName: REPO.fullName }, subjectNumber: null, sha: null, actor: null, deliveryId: null, payload: { number }, at })),
+      ]);
+    } finally {
+      await other.close();
+    }
+
+    expect(nock.pendingMocks()).toEqual([]);
+    const events = await rows(app);
+    expect(events).toHaveLength(20);
+    expect(new Set(events.map((event) => event.prevHash)).size).toBe(20);
+    expect((await cli(app, "audit", "verify")).code).toBe(EXIT.pass);
+  });
+});
+
+describe("countersign audit export", () => {
+  async function exported(app: TestApp, ...flags: string[]): Promise<{ code: number; records: AuditExportRecord[]; out: string; err: string }> {
+    const result = await cli(app, "audit", "export", ...flags);
+    const json = flags.includes("json");
+    const records = json ? (JSON.parse(result.out) as AuditExportRecord[]) : result.out.split("\n").filter((line) => line !== "").map((line) => JSON.parse(line) as AuditExportRecord);
+    return { ...result, records };
+  }
+
+  test("one record per agent PR, with the six evidence items and chain hashes that match the database", async () => {
+    const github = ctx.github();
+    const app = ctx.app();
+    await delegatedAndApproved(github, app);
+    // A person's own pull request is not agent work: it is not exported.
+    const human = "d1".repeat(20);
+    github.pulls.set(1, { number: 1, author: alice, headSha: human, commits: [{ sha: human, message: "Fix typo", author: alice }], reviews: [], files: ["README.md"] });
+    github.expectEvaluation(1);
+    await app.receive("pull_request", pullRequestEvent("opened", github.mustGet(1)));
+    expect(nock.pendingMocks()).toEqual([]);
+
+    const { code, records, out, err } = await exported(app);
+
+    expect(code).toBe(EXIT.pass);
+    expect(err).toBe("exported 1 agent pull request as of chain head #6\n");
+    expect(out.split("\n")).toHaveLength(2); // one line, newline-terminated
+    expect(records).toHaveLength(1);
+    const [record] = records as [AuditExportRecord];
+    const delegation = await app.db.delegation.findFirstOrThrow();
+    const decision = await app.db.decision.findFirstOrThrow({ where: { prNumber: 2, conclusion: "success" } });
+    expect(record).toMatchObject({ repository: REPO.fullName, pullRequest: 2, latest: { conclusion: "success", headSha: HEAD } });
+    // (a) the task request
+    expect(record.taskRequests).toEqual([
+      expect.objectContaining({ delegationId: delegation.id, task: { kind: "ticket", ref: "SEC-1", url: null }, requestedBy: { login: "alice", id: 1001 }, commandUrl: delegation.commentUrl, recorded: expect.objectContaining({ seq: 2 }) }),
+    ]);
+    // (b) the delegating owner
+    expect(record.owner).toEqual({ kind: "delegated", account: { login: "alice", id: 1001 }, delegationId: delegation.id, recorded: expect.objectContaining({ seq: 4 }) });
+    // (c) the agent and its tool inventory
+    expect(record.agent).toMatchObject({ involvement: "authored", identities: [{ login: "claude[bot]", id: claude.id }], toolInventory: [{ delegationId: delegation.id, entries: [expect.objectContaining({ kind: "app", slug: "claude", permissions: expect.objectContaining({ contents: "write" }) })] }] });
+    expect(record.agent.signals.length).toBeGreaterThan(0);
+    // (d) the approval, on the head commit, counted
+    expect(record.approvals).toEqual([{ reviewer: { login: "bob", id: 1002 }, reviewId: 502, commit: HEAD, counted: true, objections: [], source: "approval-event", recorded: expect.objectContaining({ seq: 5 }) }]);
+    // (e) the decisions, with the policy hash and source
+    expect(record.decisions.map((entry) => entry.conclusion)).toEqual(["action_required", "action_required", "success"]);
+    expect(record.decisions.at(-1)?.policy).toEqual({ hash: decision.policyHash, source: decision.policySource });
+    expect(decision.policyHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(decision.policySource).toContain(".github/countersign.yml");
+    // (f) credentials: none yet
+    expect(record.credentials).toEqual([]);
+    // (g) the chain proof: the rows as stored, and the head at export time
+    const stored = await rows(app);
+    expect(record.chain.events).toEqual(stored.filter((row) => row.seq <= 5).map((row) => ({ ...row, at: expect.any(String) })));
+    expect(record.chain.head).toEqual({ seq: 6, hash: stored[5]?.hash });
+    for (const item of [...record.taskRequests, ...record.approvals, ...record.decisions]) expect(item.recorded.hash).toBe(stored.find((row) => row.seq === item.recorded.seq)?.hash);
+  });
+
+  test("json is a pretty array of the same records; --repo and --since filter", async () => {
+    const app = ctx.app();
+    await delegatedAndApproved(ctx.github(), app);
+
+    const jsonl = await exported(app);
+    const json = await exported(app, "--format", "json");
+    expect(json.code).toBe(EXIT.pass);
+    expect(json.out.startsWith("[\n  {\n    \"schema\": \"countersign.audit-export/1\",")).toBe(true);
+    expect(json.out).toBe(`${JSON.stringify(json.records, null, 2)}\n`);
+    expect(json.records.map(({ exportedAt, ...rest }) => rest)).toEqual(jsonl.records.map(({ exportedAt, ...rest }) => rest));
+
+    expect((await exported(app, "--repo", REPO.fullName)).records).toHaveLength(1);
+    expect((await exported(app, "--repo", "acme/other")).records).toHaveLength(0);
+    expect((await exported(app, "--since", "2026-11-25")).records).toHaveLength(1);
+    expect((await exported(app, "--since", "2026-11-26")).records).toHaveLength(0);
+    expect((await cli(app, "audit", "export", "--format", "json", "--since", "2026-11-26")).out).toBe("[]\n");
+    expect(await cli(app, "audit", "export", "--since", "yesterday")).toMatchObject({ code: EXIT.error, err: expect.stringContaining("--since must be a date, YYYY-MM-DD") });
+    expect(await cli(app, "audit", "export", "--format", "csv")).toMatchObject({ code: EXIT.error, err: expect.stringContaining("--format must be jsonl or json") });
+  });
+});
+
+describe("countersign evidence", () => {
+  test("the full story as Markdown: owner, task, the approval with its commit, the decision with its policy hash", async () => {
+    const app = ctx.app();
+    await delegatedAndApproved(ctx.github(), app);
+    const decision = await app.db.decision.findFirstOrThrow({ where: { prNumber: 2, conclusion: "success" } });
+    const stored = await rows(app);
+
+    const result = await cli(app, "evidence", "--repo", REPO.fullName, "--pr", "2");
+
+    expect(result.code).toBe(EXIT.pass);
+    expect(result.out).toContain(`# Evidence: \`${REPO.fullName}#2\``);
+    expect(result.out).toContain("@alice (id 1001): delegated the work (explicit owner)");
+    expect(result.out).toContain("- Task: `SEC-1` (ticket)");
+    expect(result.out).toContain("What @claude\\[bot\\] could do: GitHub App `claude` with `contents: write`");
+    expect(result.out).toMatch(new RegExp(`\\| @bob \\| \`${HEAD}\` \\| yes \\|`));
+    expect(result.out).toContain("**`success`**, Countersigned: delegated by @alice, approved by @bob");
+    expect(result.out).toContain(`Policy: \`${decision.policyHash}\``);
+    for (const row of stored) expect(result.out).toContain(`| #${row.seq} | \`${row.type}\` | \`${row.hash}\` | \`${row.prevHash}\` |`);
+  });
+
+  test("--format json is the story; a PR with no events is an error that says so", async () => {
+    const app = ctx.app();
+    await delegatedAndApproved(ctx.github(), app);
+
+    const json = await cli(app, "evidence", "--repo", REPO.fullName, "--pr", "2", "--format", "json");
+    expect(json.code).toBe(EXIT.pass);
+    const story = JSON.parse(json.out) as PullRequestStory;
+    expect(story).toMatchObject({ repository: REPO.fullName, number: 2, owner: { kind: "delegated", login: "alice" }, approvals: [{ reviewer: "bob", commit: HEAD, counted: true }] });
+    expect(story.chain).toHaveLength(5);
+
+    const none = await cli(app, "evidence", "--repo", REPO.fullName, "--pr", "99");
+    expect(none.code).toBe(EXIT.error);
+    expect(none.err).toContain(`no audit events for ${REPO.fullName}#99`);
+    expect(await cli(app, "evidence", "--repo", REPO.fullName)).toMatchObject({ code: EXIT.error, err: expect.stringContaining("--pr must be a pull request number") });
+  });
+});

@@ -1,0 +1,139 @@
+import { describe, expect, test } from "@jest/globals";
+import { buildExportRecord, EXPORT_SCHEMA, toJsonLine } from "../../../src/audit/export.js";
+import type { PullRequestStory, StoryDelegation } from "../../../src/evidence/pr-story.js";
+
+// The export record is assembled from a story alone: here a hand-built one for a delegated agent pull
+// request that was re-delegated, approved by the delegator (rejected) and by an independent reviewer.
+
+const HEAD = "b1".repeat(20);
+const hash = (seq: number) => seq.toString(16).padStart(64, "0");
+const ref = (seq: number) => ({ seq, hash: hash(seq), at: `2026-11-25T12:0${seq}:00.000Z` });
+const inventory = [{ kind: "app", login: "claude[bot]", slug: "claude", name: "Claude", permissions: { contents: "write" }, events: ["pull_request"], readAt: "2026-11-25T12:02:00.000Z" }];
+
+function delegation(seq: number, id: string, ended: StoryDelegation["ended"]): StoryDelegation {
+  return {
+    ...ref(seq),
+    id,
+    subject: { type: "pull_request", number: 2 },
+    owner: { id: 1001, login: "alice" },
+    task: { kind: "ticket", ref: "SEC-1", url: null },
+    scopePaths: ["src/**"],
+    scopeBranches: [],
+    expiresAt: null,
+    agent: { id: 209825114, login: "claude[bot]" },
+    agentInventory: inventory,
+    commandUrl: `https://github.com/acme/payments-api/pull/2#issuecomment-${seq}`,
+    ended,
+  };
+}
+
+const story: PullRequestStory = {
+  repository: "acme/payments-api",
+  number: 2,
+  agent: { involvement: "authored", agents: [{ login: "claude[bot]", id: 209825114, kind: "bot" }], signals: [{ kind: "author" }] },
+  delegations: [delegation(2, "dlg_old", { ...ref(3), how: "revoked", by: "alice", reason: "wrong task" }), delegation(4, "dlg_new", null)],
+  owner: { kind: "delegated", login: "alice", id: 1001 },
+  approvals: [
+    { ...ref(5), reviewer: "alice", reviewerId: 1001, reviewId: 501, commit: HEAD, counted: false, objections: ["delegator"] },
+    { ...ref(7), reviewer: "bob", reviewerId: 1002, reviewId: 502, commit: HEAD, counted: true, objections: [] },
+    // Known only from the latest decision's verdicts.
+    { ...ref(8), reviewer: "erin", reviewerId: 1005, reviewId: 400, commit: "a0".repeat(20), counted: false, objections: ["stale"] },
+  ],
+  decisions: [
+    { ...ref(1), headSha: HEAD, conclusion: "action_required", title: "Needs a delegation", policyHash: "9f".repeat(32), policySource: "default", deliveryId: "d-1", tiers: [], requirements: [{ kind: "owner", met: false, sources: ["delegation.required"] }] },
+    { ...ref(8), headSha: HEAD, conclusion: "success", title: "Countersigned: delegated by @alice, approved by @bob", policyHash: "9f".repeat(32), policySource: "acme/payments-api:.github/countersign.yml@main", deliveryId: "d-8", tiers: ["sensitive"], requirements: [{ kind: "approvals", met: true, sources: ["approvals.required"] }] },
+  ],
+  pushes: [{ ...ref(1), sha: HEAD }],
+  credentials: [],
+  timeline: [],
+  chain: [1, 2, 3, 4, 5, 7, 8].map((seq) => ({ seq, type: "decision", hash: hash(seq), prevHash: hash(seq - 1), at: ref(seq).at })),
+};
+
+const context = { head: { seq: 9, hash: hash(9) }, exportedAt: new Date("2026-11-26T09:00:00Z") };
+
+describe("the audit export record", () => {
+  const record = buildExportRecord(story, context);
+
+  test("identifies the pull request, the export and the latest outcome", () => {
+    expect(record).toMatchObject({ schema: EXPORT_SCHEMA, exportedAt: "2026-11-26T09:00:00.000Z", repository: "acme/payments-api", pullRequest: 2, latest: { conclusion: "success", headSha: HEAD } });
+  });
+
+  test("(a) every task request: task, who requested it, the command, when, how it ended", () => {
+    expect(record.taskRequests).toEqual([
+      {
+        delegationId: "dlg_old",
+        task: { kind: "ticket", ref: "SEC-1", url: null },
+        requestedBy: { login: "alice", id: 1001 },
+        commandUrl: "https://github.com/acme/payments-api/pull/2#issuecomment-2",
+        subject: { type: "pull_request", number: 2 },
+        agent: { login: "claude[bot]", id: 209825114 },
+        scope: { paths: ["src/**"], branches: [] },
+        expiresAt: null,
+        ended: { how: "revoked", by: "alice", reason: "wrong task", recorded: ref(3) },
+        recorded: ref(2),
+      },
+      expect.objectContaining({ delegationId: "dlg_new", ended: null, recorded: ref(4) }),
+    ]);
+  });
+
+  test("(b) the owner, with the delegation in force at the latest decision (not the revoked one)", () => {
+    expect(record.owner).toEqual({ kind: "delegated", account: { login: "alice", id: 1001 }, delegationId: "dlg_new", recorded: ref(8) });
+  });
+
+  test("(b) an implicit owner names no delegation", () => {
+    expect(buildExportRecord({ ...story, delegations: [], owner: { kind: "implicit", login: "erin", id: 1005 } }, context).owner).toEqual({ kind: "implicit", account: { login: "erin", id: 1005 }, delegationId: null, recorded: ref(8) });
+  });
+
+  test("(c) the agent's identity, signals and the tool inventory recorded with each delegation", () => {
+    expect(record.agent).toEqual({
+      involvement: "authored",
+      identities: [{ login: "claude[bot]", id: 209825114, kind: "bot" }],
+      signals: [{ kind: "author" }],
+      toolInventory: [
+        { delegationId: "dlg_old", entries: inventory, recorded: ref(2) },
+        { delegationId: "dlg_new", entries: inventory, recorded: ref(4) },
+      ],
+      recorded: ref(8),
+    });
+  });
+
+  test("(d) approvals with the commit each was given on, whether it counted, and where it is recorded", () => {
+    expect(record.approvals).toEqual([
+      { reviewer: { login: "alice", id: 1001 }, reviewId: 501, commit: HEAD, counted: false, objections: ["delegator"], source: "approval-event", recorded: ref(5) },
+      { reviewer: { login: "bob", id: 1002 }, reviewId: 502, commit: HEAD, counted: true, objections: [], source: "approval-event", recorded: ref(7) },
+      { reviewer: { login: "erin", id: 1005 }, reviewId: 400, commit: "a0".repeat(20), counted: false, objections: ["stale"], source: "decision", recorded: ref(8) },
+    ]);
+  });
+
+  test("(e) decisions with the policy hash and source", () => {
+    expect(record.decisions.map((decision) => [decision.conclusion, decision.policy, decision.recorded.seq])).toEqual([
+      ["action_required", { hash: "9f".repeat(32), source: "default" }, 1],
+      ["success", { hash: "9f".repeat(32), source: "acme/payments-api:.github/countersign.yml@main" }, 8],
+    ]);
+    expect(record.decisions[1]).toMatchObject({ headSha: HEAD, tiers: ["sensitive"], deliveryId: "d-8", requirements: [{ kind: "approvals", met: true }] });
+  });
+
+  test("(f) credentials: none yet", () => {
+    expect(record.credentials).toEqual([]);
+    const issued = buildExportRecord({ ...story, credentials: [{ ...ref(9), type: "credential.issued", payload: { scope: "contents:read" } }] }, context);
+    expect(issued.credentials).toEqual([{ type: "credential.issued", details: { scope: "contents:read" }, recorded: ref(9) }]);
+  });
+
+  test("(g) the chain proof: every event used, with its links, and the head at export time", () => {
+    expect(record.chain.head).toEqual({ seq: 9, hash: hash(9) });
+    expect(record.chain.events).toHaveLength(7);
+    expect(record.chain.events[0]).toEqual({ seq: 1, type: "decision", hash: hash(1), prevHash: hash(0), at: ref(1).at });
+  });
+
+  test("a pull request with no decision has no owner and an unknown involvement", () => {
+    const bare = buildExportRecord({ ...story, agent: null, owner: null, decisions: [], approvals: [] }, context);
+    expect(bare).toMatchObject({ latest: null, owner: null, agent: { involvement: null, identities: [], signals: [], recorded: null } });
+  });
+
+  test("a JSONL line is one compact line that parses back to the record", () => {
+    const line = toJsonLine(record);
+    expect(line.endsWith("\n")).toBe(true);
+    expect(line.slice(0, -1)).not.toContain("\n");
+    expect(JSON.parse(line)).toEqual(record);
+  });
+});
