@@ -1,4 +1,4 @@
-import type { PullRequestStory, StoryDelegation } from "../evidence/pr-story.js";
+import type { PullRequestStory, StoryDecision, StoryDelegation } from "../evidence/pr-story.js";
 import type { ChainHead } from "./audit-reads.js";
 
 // `countersign audit export`: one self-contained evidence record per agent pull request, for a SIEM
@@ -61,8 +61,8 @@ export interface ExportOwner {
   /** The owner. */
   account: ExportAccount;
   /**
-   * For a delegated owner, the delegation in force: the owner's latest one not ended before the
-   * latest decision. Null for an implicit owner.
+   * For a delegated owner, the delegation the latest decision relied on (named by its event). Null
+   * for an implicit owner.
    */
   delegationId: string | null;
   /** The decision that named this owner. */
@@ -187,17 +187,10 @@ function recorded(ref: { seq: number; hash: string | null; at: string }): Export
   return { seq: ref.seq, hash: ref.hash, at: ref.at };
 }
 
-/**
- * The delegation a delegated owner's authority came from. The decision names the owner, not the
- * record, so this takes the owner's latest delegation still in force at the latest decision.
- */
-function ownerDelegation(story: PullRequestStory, decisionSeq: number): StoryDelegation | null {
-  const owner = story.owner;
-  if (!owner || owner.kind !== "delegated") return null;
-  const candidates = story.delegations.filter(
-    (delegation) => delegation.seq < decisionSeq && (owner.id !== null && delegation.owner.id !== null ? delegation.owner.id === owner.id : delegation.owner.login === owner.login) && (delegation.ended === null || delegation.ended.seq > decisionSeq),
-  );
-  return candidates.at(-1) ?? null;
+/** The delegation a decision relied on, as the decision's own event names it. */
+function decisionDelegation(story: PullRequestStory, decision: StoryDecision): StoryDelegation | null {
+  if (!decision.delegationId) return null;
+  return story.delegations.find((delegation) => delegation.id === decision.delegationId) ?? null;
 }
 
 /** Assembles the export record of one pull request from its story, as of the chain's `head`. */
@@ -224,7 +217,7 @@ export function buildExportRecord(story: PullRequestStory, context: { head: Chai
     })),
     owner:
       story.owner && latest
-        ? { kind: story.owner.kind, account: { login: story.owner.login, id: story.owner.id }, delegationId: ownerDelegation(story, latest.seq)?.id ?? null, recorded: recorded(latest) }
+        ? { kind: story.owner.kind, account: { login: story.owner.login, id: story.owner.id }, delegationId: decisionDelegation(story, latest)?.id ?? null, recorded: recorded(latest) }
         : null,
     agent: {
       involvement: story.agent?.involvement ?? null,

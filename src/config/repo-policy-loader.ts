@@ -3,10 +3,13 @@ import type { ProbotOctokit } from "probot";
 import type { z } from "zod";
 import { BUILT_IN_AGENT_IDENTITIES, BUILT_IN_TRAILER_RULES } from "../policy/agent-identities.js";
 import { parseDuration } from "../policy/duration.js";
-import { builtInTiers, compileTier, defaultPolicy, type RepoPolicy, type TeamRef, type Tier } from "../policy/repo-policy.js";
+import { builtInTiers, compileTier, type RepoPolicy, type TeamRef, type Tier } from "../policy/repo-policy.js";
 import { policySchema, type PolicyConfig } from "./policy.schema.js";
 
 export const CONFIG_PATH = ".github/countersign.yml";
+
+/** The policy source named when no policy file exists. */
+export const DEFAULTS_SOURCE = "built-in defaults (no .github/countersign.yml)";
 
 // Bumped whenever compilation changes meaning, so equal files compiled differently never share a hash.
 const COMPILER_VERSION = "countersign-policy/2";
@@ -183,8 +186,10 @@ export interface PolicyFile {
  * result, and compiles it, reusing an earlier compilation of the same content.
  */
 export function compilePolicyFiles(files: readonly PolicyFile[], owner: string): PolicyLoadResult {
-  const present = files.filter((file) => file.content !== null && file.content !== undefined);
-  if (present.length === 0) return { ok: true, policy: defaultPolicy() };
+  const found = files.filter((file) => file.content !== null && file.content !== undefined);
+  // No file anywhere: the built-in defaults, compiled like any policy so they too have a real hash
+  // (a decision made under the defaults of one Countersign version differs from another's).
+  const present = found.length > 0 ? found : [{ source: DEFAULTS_SOURCE, content: {} }];
   const source = present.map((file) => file.source).join(" extended by ");
 
   const problems = present.flatMap((file) => {

@@ -72,7 +72,7 @@ export function describeInventory(entry: AgentInventory): string {
       const grants = Object.entries(entry.permissions)
         .sort(([a], [b]) => a.localeCompare(b))
         .map(([scope, access]) => `${scope}: ${access}`);
-      return `GitHub App ${code(entry.slug)} with ${grants.length > 0 ? grants.map((grant) => code(grant)).join(", ") : "no permissions"}${entry.events.length > 0 ? `; receives ${entry.events.length} event types` : ""}`;
+      return `GitHub App ${code(entry.slug)} with ${grants.length > 0 ? grants.map((grant) => code(grant)).join(", ") : "no permissions"}${entry.events.length > 0 ? `; receives ${entry.events.length === 1 ? "1 event type" : `${entry.events.length} event types`}` : ""}`;
     }
     case "machine-user":
       return `machine user with ${code(entry.permission)} permission on this repository`;

@@ -39,6 +39,8 @@ export interface StoryApproval extends ChainRef {
 
 export interface StoryDecision extends ChainRef {
   headSha: string | null;
+  /** The delegation the decision relied on, if any. */
+  delegationId: string | null;
   conclusion: string;
   title: string;
   policyHash: string | null;
@@ -200,6 +202,7 @@ export function buildStory(repository: string, number: number, events: readonly 
         decisions.push({
           ...at,
           headSha: event.sha,
+          delegationId: data.delegationId ?? null,
           conclusion: data.conclusion,
           title: data.title,
           policyHash: data.policyHash ?? null,

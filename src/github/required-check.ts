@@ -34,6 +34,9 @@ const branchSchema = z.object({
  */
 export class RequiredCheckDoctor {
   private readonly cache = new Map<string, { status: RequiredCheckStatus; expires: number }>();
+  // Concurrent evaluations of one branch share one lookup instead of each reading (and racing to
+  // cache) its own answer.
+  private readonly pending = new Map<string, Promise<RequiredCheckStatus>>();
 
   constructor(
     private readonly ttlMs: number,
@@ -43,10 +46,16 @@ export class RequiredCheckDoctor {
   /** Whether `Countersign` is required on `branch`; `appId` tells whether a ruleset pins it to this app. */
   async check(octokit: ProbotOctokit, repo: { owner: string; name: string; id: number }, branch: string, appId: number | null): Promise<RequiredCheckStatus> {
     const key = `${repo.id}:${branch}`;
-    const now = this.clock();
     const cached = this.cache.get(key);
-    if (cached && cached.expires > now) return cached.status;
+    if (cached && cached.expires > this.clock()) return cached.status;
+    const inFlight = this.pending.get(key);
+    if (inFlight) return inFlight;
+    const lookup = this.lookUp(octokit, repo, branch, appId, key).finally(() => this.pending.delete(key));
+    this.pending.set(key, lookup);
+    return lookup;
+  }
 
+  private async lookUp(octokit: ProbotOctokit, repo: { owner: string; name: string }, branch: string, appId: number | null, key: string): Promise<RequiredCheckStatus> {
     const via: Array<"ruleset" | "branch protection"> = [];
     const failures: string[] = [];
     let pinnedToApp: boolean | null = null;
@@ -76,7 +85,8 @@ export class RequiredCheckDoctor {
 
     const status: RequiredCheckStatus =
       via.length > 0 ? { state: "required", via, pinnedToApp } : failures.length > 0 ? { state: "unknown", reason: `could not read ${failures.join(" and ")}` } : { state: "not-required" };
-    this.cache.set(key, { status, expires: now + this.ttlMs });
+    // An answer GitHub would not give is retried sooner than a real one.
+    this.cache.set(key, { status, expires: this.clock() + (status.state === "unknown" ? Math.min(this.ttlMs, 60_000) : this.ttlMs) });
     return status;
   }
 }

@@ -56,7 +56,7 @@ async function delegatedAndApproved(github: FakeGitHub, app: TestApp): Promise<v
 function tamper(app: TestApp, ...statements: string[]): void {
   const sqlite = new Database(app.databaseUrl.replace(/^file:/, ""));
   try {
-    sqlite.exec('DROP TRIGGER "AuditEvent_no_update"; DROP TRIGGER "AuditEvent_no_delete";');
+    sqlite.exec('DROP TRIGGER IF EXISTS "AuditEvent_no_update"; DROP TRIGGER IF EXISTS "AuditEvent_no_delete"; DROP TRIGGER IF EXISTS "AuditEvent_insert_sealed";');
     for (const statement of statements) sqlite.exec(statement);
   } finally {
     sqlite.close();
@@ -129,17 +129,21 @@ describe("countersign audit verify", () => {
   test("an unsealed row is named and listed; a row numbered below 1 is caught too", async () => {
     const app = ctx.app();
     await delegatedAndApproved(ctx.github(), app);
-    // No trigger stands in the way of an INSERT: a forged row needs no DROP.
+    // The database refuses an unsealed row outright...
     const sqlite = new Database(app.databaseUrl.replace(/^file:/, ""));
-    sqlite.prepare(`INSERT INTO "AuditEvent" ("seq", "type", "payload", "createdAt") VALUES (?, 'approval.counted', '{}', ?)`).run(6, Date.now());
+    expect(() => sqlite.prepare(`INSERT INTO "AuditEvent" ("seq", "type", "payload", "createdAt") VALUES (?, 'approval.counted', '{}', ?)`).run(6, Date.now())).toThrow(/must be sealed into the hash chain/);
     sqlite.close();
+    // ...so forging one takes dropping the trigger first, and verify still names it.
+    tamper(app, `INSERT INTO "AuditEvent" ("seq", "type", "payload", "createdAt") VALUES (6, 'approval.counted', '{}', ${Date.now()})`);
 
     let result = await cli(app, "audit", "verify");
     expect(result.code).toBe(EXIT.broken);
     expect(result.out).toContain("the first broken event is #6.");
     expect(result.out).toContain("Unsealed rows: 1 row with no hash (#6)");
 
-    tamper(app, 'DELETE FROM "AuditEvent" WHERE "seq" = 6', `INSERT INTO "AuditEvent" ("seq", "type", "payload", "createdAt") VALUES (0, 'approval.counted', '{}', ${Date.now()})`);
+    const raw = new Database(app.databaseUrl.replace(/^file:/, ""));
+    raw.exec(`DELETE FROM "AuditEvent" WHERE "seq" = 6; INSERT INTO "AuditEvent" ("seq", "type", "payload", "createdAt") VALUES (0, 'approval.counted', '{}', ${Date.now()})`);
+    raw.close();
     result = await cli(app, "audit", "verify");
     expect(result.code).toBe(EXIT.broken);
     expect(result.out).toContain("Audit log BROKEN: 1 row numbered 0 or below (#0) lies outside the chain");

@@ -40,8 +40,8 @@ const story: PullRequestStory = {
     { ...ref(8), reviewer: "erin", reviewerId: 1005, reviewId: 400, commit: "a0".repeat(20), counted: false, objections: ["stale"] },
   ],
   decisions: [
-    { ...ref(1), headSha: HEAD, conclusion: "action_required", title: "Needs a delegation", policyHash: "9f".repeat(32), policySource: "default", deliveryId: "d-1", tiers: [], requirements: [{ kind: "owner", met: false, sources: ["delegation.required"] }] },
-    { ...ref(8), headSha: HEAD, conclusion: "success", title: "Countersigned: delegated by @alice, approved by @bob", policyHash: "9f".repeat(32), policySource: "acme/payments-api:.github/countersign.yml@main", deliveryId: "d-8", tiers: ["sensitive"], requirements: [{ kind: "approvals", met: true, sources: ["approvals.required"] }] },
+    { ...ref(1), headSha: HEAD, delegationId: null, conclusion: "action_required", title: "Needs a delegation", policyHash: "9f".repeat(32), policySource: "default", deliveryId: "d-1", tiers: [], requirements: [{ kind: "owner", met: false, sources: ["delegation.required"] }] },
+    { ...ref(8), headSha: HEAD, delegationId: "dlg_new", conclusion: "success", title: "Countersigned: delegated by @alice, approved by @bob", policyHash: "9f".repeat(32), policySource: "acme/payments-api:.github/countersign.yml@main", deliveryId: "d-8", tiers: ["sensitive"], requirements: [{ kind: "approvals", met: true, sources: ["approvals.required"] }] },
   ],
   pushes: [{ ...ref(1), sha: HEAD }],
   credentials: [],
@@ -76,7 +76,7 @@ describe("the audit export record", () => {
     ]);
   });
 
-  test("(b) the owner, with the delegation in force at the latest decision (not the revoked one)", () => {
+  test("(b) the owner, with the delegation the latest decision relied on (not the revoked one)", () => {
     expect(record.owner).toEqual({ kind: "delegated", account: { login: "alice", id: 1001 }, delegationId: "dlg_new", recorded: ref(8) });
   });
 
