@@ -2,7 +2,7 @@ import nock from "nock";
 import { describe, expect, test } from "@jest/globals";
 import { commentEvent, pullRequestEvent, reviewEvent } from "../fixtures/payloads.js";
 import { admin, alice, bob, carol, claude, dependabot } from "../fixtures/people.js";
-import type { FakeGitHub } from "../mocks/github.js";
+import { API, type FakeGitHub } from "../mocks/github.js";
 import { APP_ID } from "../helpers/test-app.js";
 import { useApp } from "../helpers/use-app.js";
 
@@ -271,5 +271,48 @@ describe("malformed commands", () => {
     expect(nock.pendingMocks()).toEqual([]);
     expect(ctx.github().comments).toEqual([]);
     expect(await app.db.auditEvent.count()).toBe(0);
+  });
+});
+
+describe("exactly once", () => {
+  test("a redelivered command (same X-GitHub-Delivery id) records nothing twice and replies once", async () => {
+    const github = ctx.github();
+    const app = ctx.app();
+    agentPullRequest(github);
+    github.expectEvaluation(2);
+    await app.receive("pull_request", pullRequestEvent("opened", github.mustGet(2)), "delivery-open");
+    github.expectDelegation(2, "alice");
+    const command = commentEvent({ number: 2, onPullRequest: true, body: "/delegate SEC-5", author: alice });
+    await app.receive("issue_comment", command, "delivery-command");
+    const events = await app.db.auditEvent.count();
+
+    // GitHub's "Redeliver": the same delivery id, the same payload. No API call is expected.
+    await app.receive("issue_comment", command, "delivery-command");
+    await app.receive("pull_request", pullRequestEvent("opened", github.mustGet(2)), "delivery-open");
+
+    expect(nock.pendingMocks()).toEqual([]);
+    expect(github.comments).toHaveLength(1);
+    expect(await app.db.delegation.count()).toBe(1);
+    expect(await app.db.auditEvent.count()).toBe(events);
+    expect(github.checkRunOn(HEAD)?.writes).toBe(2);
+    expect(await app.db.delivery.findUniqueOrThrow({ where: { id: "delivery-command" } })).toMatchObject({ status: "done", attempts: 1 });
+  });
+
+  test("a delivery whose evaluation failed is processed again when redelivered", async () => {
+    const github = ctx.github();
+    const app = ctx.app();
+    agentPullRequest(github);
+    nock(API).post("/graphql").reply(502, { message: "Server Error" });
+    github.expectCheckRunWrite(HEAD);
+    await app.receive("pull_request", pullRequestEvent("opened", github.mustGet(2)), "delivery-flaky");
+    expect(github.checkRunOn(HEAD)?.conclusion).toBe("failure");
+    expect(await app.db.delivery.findUniqueOrThrow({ where: { id: "delivery-flaky" } })).toMatchObject({ status: "failed" });
+
+    github.expectEvaluation(2);
+    await app.receive("pull_request", pullRequestEvent("opened", github.mustGet(2)), "delivery-flaky");
+
+    expect(nock.pendingMocks()).toEqual([]);
+    expect(github.checkRunOn(HEAD)).toMatchObject({ conclusion: "action_required", title: "Needs a delegation" });
+    expect(await app.db.delivery.findUniqueOrThrow({ where: { id: "delivery-flaky" } })).toMatchObject({ status: "done", attempts: 2 });
   });
 });

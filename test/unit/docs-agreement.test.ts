@@ -3,6 +3,7 @@ import path from "node:path";
 import { parse } from "yaml";
 import { describe, expect, test } from "@jest/globals";
 import { compilePolicyFiles } from "../../src/config/repo-policy-loader.js";
+import { CONTROLS } from "../../src/evidence/controls.js";
 
 // app.yml is what GitHub registers; the README is what an installer reads. They must agree, every
 // subscribed event must be handled, and the README's example policy must be one Countersign accepts.
@@ -57,5 +58,13 @@ describe("the README's configuration examples", () => {
     if (!compiled.ok) return;
     expect(compiled.policy.identities.map((identity) => identity.name)).toContain("Acme release agent");
     expect(compiled.policy.tiers.map((tier) => tier.name)).toEqual(["sensitive", "payments-core", "hotfix", "migrations"]);
+  });
+});
+
+describe("docs/controls-mapping.md", () => {
+  test("lists exactly the controls the evidence page shows, with the same mappings", () => {
+    const doc = readFileSync(path.join(root, "docs/controls-mapping.md"), "utf8");
+    const documented = tableRows(doc).filter((row) => /^CS-\d+$/.test(row[0] ?? "") && row.length === 6);
+    expect(documented).toEqual(CONTROLS.map((control) => [control.id, control.name, control.what, control.owaspAgentic.join("; "), control.maestro.join("; "), control.nistGovern.join(", ")]));
   });
 });
