@@ -93,3 +93,24 @@ export async function waitFor(condition: () => boolean, ms = 10_000): Promise<vo
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
+
+/**
+ * Probot's standard environment for an app process pointed at a loopback GitHub Enterprise Server,
+ * plus Countersign's own settings in `extra`.
+ */
+export function enterpriseEnv(options: { ghesPort: number; port: number; databaseFile: string; webhookSecret: string; extra?: NodeJS.ProcessEnv }): NodeJS.ProcessEnv {
+  return {
+    APP_ID: "4242",
+    PRIVATE_KEY: appPrivateKey(),
+    WEBHOOK_SECRET: options.webhookSecret,
+    GHE_HOST: `127.0.0.1:${options.ghesPort}`,
+    GHE_PROTOCOL: "http",
+    HOST: "127.0.0.1",
+    PORT: String(options.port),
+    DATABASE_URL: `file:${options.databaseFile}`,
+    NODE_ENV: "production",
+    // Probot logs "Listening on", which startApp waits for, at info level.
+    LOG_LEVEL: "info",
+    ...options.extra,
+  };
+}

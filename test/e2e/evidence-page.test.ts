@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
 import { chromium } from "playwright-core";
 import { commentEvent, pullRequestEvent, reviewEvent } from "../fixtures/payloads.js";
 import { alice, bob, claude } from "../fixtures/people.js";
-import { appPrivateKey, deliverWebhook, freePort, httpRequest, listen, startApp, stopApp, waitFor } from "./app-process.js";
+import { deliverWebhook, enterpriseEnv, freePort, httpRequest, listen, startApp, stopApp, waitFor } from "./app-process.js";
 import { fakeGhes, fakeGhesState } from "./fake-ghes.js";
 
 // The evidence page behind the check run's "Details" link, served by the running app and opened in a
@@ -50,20 +50,7 @@ describe("the evidence page", () => {
     const port = await freePort();
     appUrl = `http://127.0.0.1:${port}`;
     app = await startApp(
-      {
-        APP_ID: "4242",
-        PRIVATE_KEY: appPrivateKey(),
-        WEBHOOK_SECRET: SECRET,
-        GHE_HOST: `127.0.0.1:${ghesPort}`,
-        GHE_PROTOCOL: "http",
-        HOST: "127.0.0.1",
-        PORT: String(port),
-        DATABASE_URL: `file:${path.join(dir, "countersign.db")}`,
-        COUNTERSIGN_PUBLIC_URL: appUrl,
-        COUNTERSIGN_EVIDENCE_SECRET: EVIDENCE_SECRET,
-        NODE_ENV: "production",
-        LOG_LEVEL: "info",
-      },
+      enterpriseEnv({ ghesPort, port, databaseFile: path.join(dir, "countersign.db"), webhookSecret: SECRET, extra: { COUNTERSIGN_PUBLIC_URL: appUrl, COUNTERSIGN_EVIDENCE_SECRET: EVIDENCE_SECRET } }),
       [],
     );
 

@@ -7,7 +7,7 @@ import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
 import { pullRequestEvent } from "../fixtures/payloads.js";
 import { claude } from "../fixtures/people.js";
-import { appPrivateKey, deliverWebhook, freePort, httpRequest, listen, root, startApp, stopApp, waitFor } from "./app-process.js";
+import { deliverWebhook, enterpriseEnv, freePort, httpRequest, listen, root, startApp, stopApp, waitFor } from "./app-process.js";
 import { fakeGhes, fakeGhesState } from "./fake-ghes.js";
 
 // Countersign as users run it: the built app (`npm start` runs `node lib/main.js`) in its own process,
@@ -31,21 +31,7 @@ describe("npm start, as deployed against GitHub Enterprise Server", () => {
     ghes = fakeGhes(state);
     const ghesPort = await listen(ghes);
     const port = await freePort();
-    app = await startApp(
-      {
-        APP_ID: "4242",
-        PRIVATE_KEY: appPrivateKey(),
-        WEBHOOK_SECRET: SECRET,
-        GHE_HOST: `127.0.0.1:${ghesPort}`,
-        GHE_PROTOCOL: "http",
-        HOST: "127.0.0.1",
-        PORT: String(port),
-        DATABASE_URL: `file:${databaseFile}`,
-        NODE_ENV: "production",
-        LOG_LEVEL: "info",
-      },
-      output,
-    );
+    app = await startApp(enterpriseEnv({ ghesPort, port, databaseFile, webhookSecret: SECRET }), output);
     appUrl = `http://127.0.0.1:${port}`;
   }, 30_000);
 

@@ -10,6 +10,7 @@ import { commentEvent, pullRequestEvent, REPO, reviewEvent } from "../fixtures/p
 import { alice, bob, claude } from "../fixtures/people.js";
 import type { FakeGitHub } from "../mocks/github.js";
 import type { TestApp } from "../helpers/test-app.js";
+import { captureIo } from "../helpers/cli-io.js";
 import { useApp } from "../helpers/use-app.js";
 
 // The operator's audit tools against a real flow: Countersign (a real Probot instance) records an
@@ -20,14 +21,9 @@ import { useApp } from "../helpers/use-app.js";
 const ctx = useApp();
 const HEAD = "c1".repeat(20);
 
-function capture(): { io: { out(text: string): void; err(text: string): void }; out: () => string; err: () => string } {
-  let out = "";
-  let err = "";
-  return { io: { out: (text) => (out += text), err: (text) => (err += text) }, out: () => out, err: () => err };
-}
 
 async function cli(app: TestApp, ...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const { io, out, err } = capture();
+  const { io, out, err } = captureIo();
   const code = await runCli(argv, { DATABASE_URL: app.databaseUrl }, io);
   return { code, out: out(), err: err() };
 }
@@ -164,7 +160,7 @@ describe("countersign audit verify", () => {
   });
 
   test("a missing database, a bad anchor and unknown flags are explained", async () => {
-    const { io, err } = capture();
+    const { io, err } = captureIo();
     expect(await runCli(["audit", "verify"], { DATABASE_URL: "file:/nonexistent/countersign.db" }, io)).toBe(EXIT.error);
     expect(err()).toContain("no database at /nonexistent/countersign.db: pass --database-url, or set DATABASE_URL");
     const app = ctx.app();

@@ -4,16 +4,12 @@ import { runCli, EXIT } from "../../src/cli.js";
 import { commentEvent, pullRequestEvent, REPO } from "../fixtures/payloads.js";
 import { alice, bob, claude } from "../fixtures/people.js";
 import type { FakeGitHub } from "../mocks/github.js";
+import { captureIo } from "../helpers/cli-io.js";
 import { useApp } from "../helpers/use-app.js";
 
 const ctx = useApp();
 const HEAD = "51".repeat(20);
 
-function capture(): { io: { out(text: string): void; err(text: string): void }; out: () => string; err: () => string } {
-  let out = "";
-  let err = "";
-  return { io: { out: (text) => (out += text), err: (text) => (err += text) }, out: () => out, err: () => err };
-}
 
 /** What `simulate` reads: the repository, then exactly what an evaluation reads. Never a write. */
 function expectSimulationReads(github: FakeGitHub, permissionLookups: string[] = []): void {
@@ -37,7 +33,7 @@ describe("countersign simulate", () => {
     github.mustGet(30).reviews.push({ id: 90, reviewer: bob, state: "APPROVED", commitSha: HEAD, submittedAt: "2026-11-25T12:30:00Z" });
 
     expectSimulationReads(github, ["bob"]);
-    const { io, out } = capture();
+    const { io, out } = captureIo();
     const code = await runCli(["simulate", "--repo", REPO.fullName, "--pr", "30"], { GITHUB_TOKEN: "ghp_test", DATABASE_URL: app.databaseUrl }, io);
 
     expect(nock.pendingMocks()).toEqual([]);
@@ -54,7 +50,7 @@ describe("countersign simulate", () => {
     const github = ctx.github();
     github.pulls.set(30, { number: 30, author: claude, headSha: HEAD, commits: [{ sha: HEAD, message: "x", author: claude }], reviews: [], files: ["src/a.ts"] });
     expectSimulationReads(github);
-    const { io, out, err } = capture();
+    const { io, out, err } = captureIo();
 
     const code = await runCli(["simulate", "--repo", REPO.fullName, "--pr", "30", "--format", "json"], { GITHUB_TOKEN: "ghp_test", DATABASE_URL: "file:/nonexistent/countersign.db" }, io);
 
@@ -70,7 +66,7 @@ describe("countersign simulate", () => {
     [["simulate", "--repo", "a/b"], "--pr must be a pull request number"],
     [["frobnicate"], "unknown command: frobnicate"],
   ])("bad arguments %j are explained", async (argv, message) => {
-    const { io, err } = capture();
+    const { io, err } = captureIo();
     expect(await runCli(argv, { GITHUB_TOKEN: "x" }, io)).toBe(EXIT.error);
     expect(err()).toContain(message);
     expect(err()).toContain("usage: countersign simulate");
