@@ -6,7 +6,7 @@ import { z } from "zod";
 import { agentPullRequestStories, auditDatabaseUrl, chainHead, openAuditDatabase, readStory } from "./audit/audit-reads.js";
 import { buildExportRecord, toJsonLine } from "./audit/export.js";
 import { isIntact, renderVerification, verifyAuditLog } from "./audit/verify-log.js";
-import { openDatabase, sqlitePath, type OpenDatabase } from "./db/client.js";
+import { databaseProvider, openDatabase, sqlitePath, type OpenDatabase } from "./db/client.js";
 import { renderStoryMarkdown } from "./evidence/story-markdown.js";
 import { createServices } from "./services/create-services.js";
 import type { Log } from "./services/deps.js";
@@ -121,7 +121,8 @@ function parseFlags(argv: readonly string[]): Record<string, string> {
  */
 async function delegationsDatabase(env: NodeJS.ProcessEnv, io: CliIo): Promise<{ database: OpenDatabase; cleanup: () => void }> {
   const url = env.DATABASE_URL ?? "file:./data/countersign.db";
-  if (existsSync(sqlitePath(url))) return { database: await openDatabase(url, { migrate: false }), cleanup: () => undefined };
+  // The simulation only reads delegations: the app's database is opened read-only.
+  if (databaseProvider(url) === "postgres" || existsSync(sqlitePath(url))) return { database: await openDatabase(url, { migrate: false, readOnly: true }), cleanup: () => undefined };
   io.err(`note: no database at ${sqlitePath(url)}; simulating without recorded delegations\n`);
   const dir = mkdtempSync(path.join(tmpdir(), "countersign-simulate-"));
   return { database: await openDatabase(`file:${path.join(dir, "scratch.db")}`), cleanup: () => rmSync(dir, { recursive: true, force: true }) };

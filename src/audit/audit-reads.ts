@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { openDatabase, sqlitePath, type Database, type OpenDatabase } from "../db/client.js";
+import { databaseProvider, openDatabase, redactDatabaseUrl, sqlitePath, type Database, type OpenDatabase } from "../db/client.js";
 import { agentPullRequests, pullRequestEvents } from "../db/pr-records.js";
 import { buildStory, type PullRequestStory } from "../evidence/pr-story.js";
 
@@ -24,17 +24,17 @@ export function auditDatabaseUrl(flag: string | undefined, env: NodeJS.ProcessEn
  * create an empty one, and an empty log "verifies"); so is a database that predates the hash chain.
  */
 export async function openAuditDatabase(url: string): Promise<OpenDatabase> {
-  const file = sqlitePath(url);
-  if (!existsSync(file)) throw new Error(`no database at ${file}: pass --database-url, or set DATABASE_URL, to the app's database (e.g. file:./data/countersign.db)`);
-  const database = await openDatabase(url, { migrate: false });
+  const postgres = databaseProvider(url) === "postgres";
+  const where = postgres ? redactDatabaseUrl(url) : sqlitePath(url);
+  if (!postgres && !existsSync(where)) throw new Error(`no database at ${where}: pass --database-url, or set DATABASE_URL, to the app's database (e.g. file:./data/countersign.db)`);
+  // Belt and braces: this connection refuses any write, whatever code runs on it later.
+  const database = await openDatabase(url, { migrate: false, readOnly: true });
   try {
     await database.db.$queryRawUnsafe('SELECT "seq", "hash", "prevHash" FROM "AuditEvent" LIMIT 0');
   } catch {
     await database.close();
-    throw new Error(`${file} has no hash-chained audit log: it is not Countersign's database, or the app has not run since an upgrade (it migrates the database on start)`);
+    throw new Error(`${where} has no hash-chained audit log: it is not Countersign's database, or the app has not run since an upgrade (it migrates the database on start)`);
   }
-  // Belt and braces: this connection refuses any write, whatever code runs on it later.
-  await database.db.$executeRawUnsafe("PRAGMA query_only = ON");
   return database;
 }
 

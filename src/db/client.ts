@@ -1,50 +1,90 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
-import { PrismaClient } from "./generated/sqlite/client.js";
+import { PrismaPg } from "@prisma/adapter-pg";
 import { sealUnchainedEvents } from "./audit-log.js";
-import { applyPendingMigrations } from "./migrate.js";
+import { PrismaClient as PostgresClient } from "./generated/postgres/client.js";
+import { PrismaClient } from "./generated/sqlite/client.js";
+import { applyPendingMigrations, type DatabaseProvider } from "./migrate.js";
 
-/** The Prisma client Countersign stores its records with. */
+/**
+ * The Prisma client Countersign stores its records with. The SQLite and PostgreSQL clients are
+ * generated from one schema and differ only in their transaction isolation levels, which Countersign
+ * does not use, so the repositories are written once against this type.
+ */
 export type Database = InstanceType<typeof PrismaClient>;
+
+/** Which provider a `DATABASE_URL` names. */
+export function databaseProvider(databaseUrl: string): DatabaseProvider {
+  return /^postgres(ql)?:\/\//i.test(databaseUrl) ? "postgres" : "sqlite";
+}
 
 /** Where an SQLite `DATABASE_URL` (`file:./data/countersign.db`, or a bare path) points. */
 export function sqlitePath(databaseUrl: string, cwd: string = process.cwd()): string {
-  if (/^postgres(ql)?:\/\//i.test(databaseUrl)) {
-    throw new Error("DATABASE_URL names PostgreSQL, which this version does not support yet: use file:./data/countersign.db (SQLite)");
-  }
+  if (databaseProvider(databaseUrl) === "postgres") throw new Error("DATABASE_URL names PostgreSQL, not an SQLite file");
   const file = databaseUrl.replace(/^file:/, "").replace(/\?.*$/, "");
   if (file === ":memory:") throw new Error("DATABASE_URL=:memory: would lose every delegation and audit event on restart; name a file");
   return path.resolve(cwd, file);
 }
 
+function withPgOption(url: string, option: string): string {
+  const parsed = new URL(url);
+  const existing = parsed.searchParams.get("options");
+  parsed.searchParams.set("options", existing ? `${existing} ${option}` : option);
+  return parsed.toString();
+}
+
+/** A PostgreSQL URL with any password hidden, for logs. */
+export function redactDatabaseUrl(databaseUrl: string): string {
+  return databaseUrl.replace(/\/\/([^:/@]+):[^@]*@/, "//$1:***@");
+}
+
 /** An open database whose migrations have been applied. */
 export interface OpenDatabase {
   db: Database;
+  provider: DatabaseProvider;
   appliedMigrations: string[];
+  /** The SQLite file, or the PostgreSQL URL without its password. */
   location: string;
   close(): Promise<void>;
 }
 
 /**
- * Opens the database named by `databaseUrl`, applying any pending migrations first, so a new
- * install or an upgrade needs no separate migration step.
+ * Opens the database named by `databaseUrl` (`file:…` for SQLite, `postgres://…` for PostgreSQL),
+ * applying any pending migrations first, so a new install or an upgrade needs no separate step.
+ * `migrate: false` opens it as it is (the read-only CLI tools).
  */
-export async function openDatabase(databaseUrl: string, options: { migrate?: boolean } = {}): Promise<OpenDatabase> {
-  const file = sqlitePath(databaseUrl);
-  mkdirSync(path.dirname(file), { recursive: true });
-  // WAL lets readers proceed while a write is in progress; busy_timeout makes a writer wait for a
-  // concurrent one instead of failing at once.
-  const adapter = () => new PrismaBetterSqlite3({ url: file, timeout: 10_000 });
-  const appliedMigrations = options.migrate === false ? [] : await applyPendingMigrations(adapter(), "sqlite");
-  const db = new PrismaClient({ adapter: adapter() });
-  await db.$executeRawUnsafe("PRAGMA journal_mode = WAL");
+export async function openDatabase(databaseUrl: string, options: { migrate?: boolean; readOnly?: boolean } = {}): Promise<OpenDatabase> {
+  const provider = databaseProvider(databaseUrl);
+  if (options.readOnly && options.migrate !== false) throw new Error("a read-only database cannot be migrated");
+  let db: Database;
+  let appliedMigrations: string[] = [];
+  let location: string;
+  if (provider === "postgres") {
+    // Read-only sessions are enforced by the server, for every connection of the pool.
+    const connectionString = options.readOnly ? withPgOption(databaseUrl, "-c default_transaction_read_only=on") : databaseUrl;
+    const adapter = () => new PrismaPg({ connectionString });
+    if (options.migrate !== false) appliedMigrations = await applyPendingMigrations(adapter(), "postgres");
+    db = new PostgresClient({ adapter: adapter() }) as unknown as Database;
+    location = redactDatabaseUrl(databaseUrl);
+  } else {
+    const file = sqlitePath(databaseUrl);
+    mkdirSync(path.dirname(file), { recursive: true });
+    // busy_timeout makes a writer wait for a concurrent one instead of failing at once.
+    const adapter = () => new PrismaBetterSqlite3({ url: file, timeout: 10_000 });
+    if (options.migrate !== false) appliedMigrations = await applyPendingMigrations(adapter(), "sqlite");
+    db = new PrismaClient({ adapter: adapter() });
+    // WAL lets readers proceed while a write is in progress; a read-only session refuses any write.
+    await db.$queryRawUnsafe(options.readOnly ? "PRAGMA query_only = ON" : "PRAGMA journal_mode = WAL");
+    location = file;
+  }
   // Events written before the audit log was hash-chained are sealed into the chain once.
   if (options.migrate !== false) await sealUnchainedEvents(db);
   return {
     db,
+    provider,
     appliedMigrations,
-    location: file,
+    location,
     async close() {
       await db.$disconnect();
     },

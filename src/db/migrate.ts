@@ -9,7 +9,12 @@ import { openSchemaEngine } from "./schema-engine.js";
 export const prismaDir = fileURLToPath(new URL("../../prisma/", import.meta.url));
 
 /** The supported providers; each has its own migrations folder (one schema cannot serve two). */
-export type DatabaseProvider = "sqlite";
+export type DatabaseProvider = "sqlite" | "postgres";
+
+/** The schema file of a provider: the source (SQLite), or the PostgreSQL schema derived from it. */
+export function schemaFile(provider: DatabaseProvider): string {
+  return path.join(prismaDir, provider === "sqlite" ? "schema.prisma" : "schema.postgres.prisma");
+}
 
 /** Where the migrations for `provider` live. */
 export function migrationsDir(provider: DatabaseProvider): string {
@@ -55,7 +60,7 @@ export async function applyPendingMigrations(
   adapterFactory: SqlMigrationAwareDriverAdapterFactory,
   provider: DatabaseProvider,
 ): Promise<string[]> {
-  const schemaText = await readFile(path.join(prismaDir, "schema.prisma"), "utf8");
+  const schemaText = await readFile(schemaFile(provider), "utf8");
   const session = await openSchemaEngine(adapterFactory, { name: "schema.prisma", text: schemaText });
   try {
     const result = await session.engine.applyMigrations({

@@ -8,6 +8,7 @@ import {
   type SqlMigrationAwareDriverAdapterFactory,
 } from "@prisma/driver-adapter-utils";
 import type { SchemaEngine } from "@prisma/schema-engine-wasm";
+import { splitSqlScript } from "./sql-script.js";
 
 // Prisma's schema engine, compiled to WebAssembly and shipped on npm as @prisma/schema-engine-wasm.
 // The Prisma CLI would download a native engine binary, which these machines (and many locked-down
@@ -72,19 +73,22 @@ export async function openSchemaEngine(
   // The engine never closes the connections it opens (on SQLite it also takes an EXCLUSIVE lock), so
   // the app's own client would see SQLITE_BUSY. Track every adapter it opens and dispose them after.
   const opened: SqlDriverAdapter[] = [];
+  const track = (adapter: SqlDriverAdapter): SqlDriverAdapter => {
+    opened.push(adapter);
+    if (adapter.provider === "postgres") {
+      // The PostgreSQL adapter runs a script by splitting it at every ";", which breaks PL/pgSQL
+      // bodies; run each statement of a properly split script instead.
+      adapter.executeScript = async (script: string) => {
+        for (const sql of splitSqlScript(script)) await adapter.executeRaw({ sql, args: [], argTypes: [] });
+      };
+    }
+    return adapter;
+  };
   const tracking: SqlMigrationAwareDriverAdapterFactory = {
     provider: adapterFactory.provider,
     adapterName: adapterFactory.adapterName,
-    async connect() {
-      const adapter = await adapterFactory.connect();
-      opened.push(adapter);
-      return adapter;
-    },
-    async connectToShadowDb() {
-      const adapter = await adapterFactory.connectToShadowDb();
-      opened.push(adapter);
-      return adapter;
-    },
+    connect: async () => track(await adapterFactory.connect()),
+    connectToShadowDb: async () => track(await adapterFactory.connectToShadowDb()),
   };
 
   const engine = await SchemaEngineClass.new(

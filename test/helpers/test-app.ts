@@ -1,12 +1,10 @@
 import { generateKeyPairSync, randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { Probot, ProbotOctokit } from "probot";
 import { openDatabase, type Database } from "../../src/db/client.js";
 import { countersignApp } from "../../src/index.js";
 import type { Services } from "../../src/services/deps.js";
 import { createServices } from "../../src/services/create-services.js";
+import { createTestDatabase, type TestDatabase } from "./test-database.js";
 
 // A throwaway key per run: the app signs JWTs with it, and the fake GitHub never checks them.
 const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } });
@@ -19,16 +17,18 @@ export interface TestApp {
   db: Database;
   /** The database's `DATABASE_URL`, for tools that open it themselves (the CLI). */
   databaseUrl: string;
+  /** The scratch database under the app (SQLite, or PostgreSQL in `npm run test:postgres`). */
+  database: TestDatabase;
   /** The clock the app sees; tests move it forward. */
   now: { value: Date };
   receive(name: string, payload: Record<string, unknown>, deliveryId?: string): Promise<string>;
   close(): Promise<void>;
 }
 
-/** A real Probot instance running Countersign on a fresh SQLite database (migrations applied). */
+/** A real Probot instance running Countersign on a fresh database (migrations applied). */
 export async function createTestApp(): Promise<TestApp> {
-  const dir = mkdtempSync(path.join(tmpdir(), "countersign-test-"));
-  const databaseUrl = `file:${path.join(dir, "countersign.db")}`;
+  const scratch = await createTestDatabase();
+  const databaseUrl = scratch.url;
   const database = await openDatabase(databaseUrl);
   const now = { value: new Date("2026-11-25T12:00:00Z") };
   const services: Services = createServices(database.db, { peopleTtlMs: 60_000, setupCheckTtlMs: 600_000, appId: APP_ID, clock: () => new Date(now.value) });
@@ -51,6 +51,7 @@ export async function createTestApp(): Promise<TestApp> {
     services,
     db: database.db,
     databaseUrl,
+    database: scratch,
     now,
     async receive(name, payload, deliveryId = randomUUID()) {
       await probot.receive({ id: deliveryId, name, payload } as never);
@@ -58,7 +59,7 @@ export async function createTestApp(): Promise<TestApp> {
     },
     async close() {
       await database.close();
-      rmSync(dir, { recursive: true, force: true });
+      await scratch.dispose();
     },
   };
 }

@@ -1,4 +1,3 @@
-import Database from "better-sqlite3";
 import nock from "nock";
 import { describe, expect, test } from "@jest/globals";
 import type { AuditExportRecord } from "../../src/audit/export.js";
@@ -48,15 +47,15 @@ async function delegatedAndApproved(github: FakeGitHub, app: TestApp): Promise<v
   expect(github.checkRunOn(HEAD)).toMatchObject({ conclusion: "success", title: "Countersigned: delegated by @alice, approved by @bob" });
 }
 
-/** Runs SQL on the database file directly, around the app, after dropping the append-only triggers. */
-function tamper(app: TestApp, ...statements: string[]): void {
-  const sqlite = new Database(app.databaseUrl.replace(/^file:/, ""));
-  try {
-    sqlite.exec('DROP TRIGGER IF EXISTS "AuditEvent_no_update"; DROP TRIGGER IF EXISTS "AuditEvent_no_delete"; DROP TRIGGER IF EXISTS "AuditEvent_insert_sealed";');
-    for (const statement of statements) sqlite.exec(statement);
-  } finally {
-    sqlite.close();
-  }
+/** Runs SQL on the database directly, around the app, after dropping the append-only triggers. */
+async function tamper(app: TestApp, ...statements: string[]): Promise<void> {
+  await app.database.dropAuditGuards();
+  for (const statement of statements) await app.database.rawSql(statement);
+}
+
+/** "Now" as an SQL literal the provider's DateTime column takes. */
+function nowSql(app: TestApp): string {
+  return app.database.provider === "postgres" ? "now()" : String(Date.now());
 }
 
 async function rows(app: TestApp): Promise<Array<{ seq: number; type: string; hash: string | null; prevHash: string | null }>> {
@@ -88,7 +87,7 @@ describe("countersign audit verify", () => {
     const bytes = Buffer.from(payload);
     const index = payload.indexOf("action_required") + 3;
     bytes[index] = (bytes[index] as number) ^ 0x01; // "action_required" → "actinn_required"
-    tamper(app, `UPDATE "AuditEvent" SET "payload" = '${bytes.toString().replace(/'/g, "''")}' WHERE "seq" = 3`);
+    await tamper(app, `UPDATE "AuditEvent" SET "payload" = '${bytes.toString().replace(/'/g, "''")}' WHERE "seq" = 3`);
 
     const result = await cli(app, "audit", "verify");
 
@@ -101,7 +100,7 @@ describe("countersign audit verify", () => {
   test("a deleted event is named by the event after the gap", async () => {
     const app = ctx.app();
     await delegatedAndApproved(ctx.github(), app);
-    tamper(app, 'DELETE FROM "AuditEvent" WHERE "seq" = 3');
+    await tamper(app, 'DELETE FROM "AuditEvent" WHERE "seq" = 3');
 
     const result = await cli(app, "audit", "verify");
 
@@ -113,7 +112,7 @@ describe("countersign audit verify", () => {
   test("two swapped events are named", async () => {
     const app = ctx.app();
     await delegatedAndApproved(ctx.github(), app);
-    tamper(app, 'UPDATE "AuditEvent" SET "seq" = -1 WHERE "seq" = 3', 'UPDATE "AuditEvent" SET "seq" = 3 WHERE "seq" = 4', 'UPDATE "AuditEvent" SET "seq" = 4 WHERE "seq" = -1');
+    await tamper(app, 'UPDATE "AuditEvent" SET "seq" = -1 WHERE "seq" = 3', 'UPDATE "AuditEvent" SET "seq" = 3 WHERE "seq" = 4', 'UPDATE "AuditEvent" SET "seq" = 4 WHERE "seq" = -1');
 
     const result = await cli(app, "audit", "verify");
 
@@ -126,20 +125,16 @@ describe("countersign audit verify", () => {
     const app = ctx.app();
     await delegatedAndApproved(ctx.github(), app);
     // The database refuses an unsealed row outright...
-    const sqlite = new Database(app.databaseUrl.replace(/^file:/, ""));
-    expect(() => sqlite.prepare(`INSERT INTO "AuditEvent" ("seq", "type", "payload", "createdAt") VALUES (?, 'approval.counted', '{}', ?)`).run(6, Date.now())).toThrow(/must be sealed into the hash chain/);
-    sqlite.close();
+    await expect(app.database.rawSql(`INSERT INTO "AuditEvent" ("seq", "type", "payload", "createdAt") VALUES (6, 'approval.counted', '{}', ${nowSql(app)})`)).rejects.toThrow(/must be sealed into the hash chain/);
     // ...so forging one takes dropping the trigger first, and verify still names it.
-    tamper(app, `INSERT INTO "AuditEvent" ("seq", "type", "payload", "createdAt") VALUES (6, 'approval.counted', '{}', ${Date.now()})`);
+    await tamper(app, `INSERT INTO "AuditEvent" ("seq", "type", "payload", "createdAt") VALUES (6, 'approval.counted', '{}', ${nowSql(app)})`);
 
     let result = await cli(app, "audit", "verify");
     expect(result.code).toBe(EXIT.broken);
     expect(result.out).toContain("the first broken event is #6.");
     expect(result.out).toContain("Unsealed rows: 1 row with no hash (#6)");
 
-    const raw = new Database(app.databaseUrl.replace(/^file:/, ""));
-    raw.exec(`DELETE FROM "AuditEvent" WHERE "seq" = 6; INSERT INTO "AuditEvent" ("seq", "type", "payload", "createdAt") VALUES (0, 'approval.counted', '{}', ${Date.now()})`);
-    raw.close();
+    await app.database.rawSql(`DELETE FROM "AuditEvent" WHERE "seq" = 6; INSERT INTO "AuditEvent" ("seq", "type", "payload", "createdAt") VALUES (0, 'approval.counted', '{}', ${nowSql(app)})`);
     result = await cli(app, "audit", "verify");
     expect(result.code).toBe(EXIT.broken);
     expect(result.out).toContain("Audit log BROKEN: 1 row numbered 0 or below (#0) lies outside the chain");
@@ -151,7 +146,7 @@ describe("countersign audit verify", () => {
     const anchor = (await rows(app))[4]?.hash as string;
     expect((await cli(app, "audit", "verify", "--anchor", anchor)).out).toContain("Anchor: found at #5");
     // Cut the last event: the chain that is left is internally consistent.
-    tamper(app, 'DELETE FROM "AuditEvent" WHERE "seq" = 5');
+    await tamper(app, 'DELETE FROM "AuditEvent" WHERE "seq" = 5');
 
     expect((await cli(app, "audit", "verify")).code).toBe(EXIT.pass);
     const result = await cli(app, "audit", "verify", "--anchor", anchor);

@@ -1,4 +1,7 @@
 import nock from "nock";
+
+// Body matchers must tolerate a missing body: nock 15.0.0 runs them against every request it is
+// matching, a GET included, and a matcher that throws makes nock answer that request with a 500.
 import { REPO } from "../fixtures/payloads.js";
 import { connectionNodes, page, pullRequestGraphqlResponse, PAGE, type FakePullRequest } from "./graphql-responses.js";
 
@@ -86,14 +89,14 @@ export class FakeGitHub {
    */
   expectPullRequestRead(number: number): void {
     nock(API)
-      .post("/graphql", (body: { query: string; variables: { number: number } }) => body.query.includes("query CountersignPullRequest(") && body.variables.number === number)
+      .post("/graphql", (body: { query: string; variables: { number: number } } | undefined) => body?.query?.includes("query CountersignPullRequest(") === true && body.variables.number === number)
       .reply(200, () => pullRequestGraphqlResponse(this.mustGet(number)));
     const pr = this.mustGet(number);
     for (const name of ["commits", "reviews", "files"] as const) {
       for (let offset = PAGE; offset < connectionNodes(pr, name).length; offset += PAGE) {
         const cursor = `cursor:${offset}`;
         nock(API)
-          .post("/graphql", (body: { query: string; variables: { number: number; after?: string } }) => body.query.includes(`query CountersignPullRequest_${name}(`) && body.variables.after === cursor)
+          .post("/graphql", (body: { query: string; variables: { number: number; after?: string } } | undefined) => body?.query?.includes(`query CountersignPullRequest_${name}(`) === true && body.variables.after === cursor)
           .reply(200, () => ({ data: { repository: { pullRequest: { [name]: page(this.mustGet(number), name, offset) } } } }));
       }
     }
@@ -177,7 +180,7 @@ export class FakeGitHub {
     } else {
       const id = this.nextCheckRunId++;
       nock(API)
-        .post(`${repoPath}/check-runs`, (body: Record<string, any>) => body.head_sha === headSha)
+        .post(`${repoPath}/check-runs`, (body: Record<string, any> | undefined) => body?.head_sha === headSha)
         .reply(201, replyFromBody((body) => ({ id: record(body, id).id })));
     }
   }
@@ -198,7 +201,7 @@ export class FakeGitHub {
   /** The GraphQL read of the open pull requests that reference an issue. */
   expectIssuePullRequestsRead(issueNumber: number, prNumbers: number[]): void {
     nock(API)
-      .post("/graphql", (body: { query: string; variables: { number: number } }) => body.query.includes("CountersignIssuePullRequests") && body.variables.number === issueNumber)
+      .post("/graphql", (body: { query: string; variables: { number: number } } | undefined) => body?.query?.includes("CountersignIssuePullRequests") === true && body.variables.number === issueNumber)
       .reply(200, {
         data: {
           repository: {

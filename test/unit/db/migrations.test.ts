@@ -2,24 +2,34 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
 import { describe, expect, test } from "@jest/globals";
-import { migrationsDir, prismaDir } from "../../../src/db/migrate.js";
+import { PrismaPg } from "@prisma/adapter-pg";
+import type { SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
+import { migrationsDir, schemaFile, type DatabaseProvider } from "../../../src/db/migrate.js";
 import { openSchemaEngine } from "../../../src/db/schema-engine.js";
 import { sqlitePath } from "../../../src/db/client.js";
 
 // The schema and its migrations must not drift: a change to prisma/schema.prisma without a migration
 // (`npm run migration:create -- <name>`) would deploy code against tables that do not exist.
-describe("SQLite migrations", () => {
-  test("the latest migration was made from the current schema", async () => {
-    const schema = readFileSync(path.join(prismaDir, "schema.prisma"), "utf8");
-    const latest = readdirSync(migrationsDir("sqlite"), { withFileTypes: true })
+const postgresUrl = process.env.COUNTERSIGN_TEST_POSTGRES_URL;
+const providers: Array<[DatabaseProvider, (() => SqlMigrationAwareDriverAdapterFactory) | null]> = [
+  ["sqlite", () => new PrismaBetterSqlite3({ url: ":memory:" })],
+  // A PostgreSQL diff needs a reachable server (nothing is written to it).
+  ["postgres", postgresUrl ? () => new PrismaPg({ connectionString: postgresUrl }) : null],
+];
+
+describe.each(providers)("%s migrations", (provider, adapter) => {
+  const maybe = adapter ? test : test.skip;
+  maybe("the latest migration was made from the current schema", async () => {
+    const schema = readFileSync(schemaFile(provider), "utf8");
+    const latest = readdirSync(migrationsDir(provider), { withFileTypes: true })
       .filter((entry) => entry.isDirectory())
       .map((entry) => entry.name)
       .sort()
       .at(-1);
     expect(latest).toBeDefined();
-    const snapshot = readFileSync(path.join(migrationsDir("sqlite"), latest ?? "", "schema.prisma"), "utf8");
+    const snapshot = readFileSync(path.join(migrationsDir(provider), latest ?? "", "schema.prisma"), "utf8");
 
-    const session = await openSchemaEngine(new PrismaBetterSqlite3({ url: ":memory:" }), { name: "schema.prisma", text: schema });
+    const session = await openSchemaEngine((adapter as () => SqlMigrationAwareDriverAdapterFactory)(), { name: "schema.prisma", text: schema });
     try {
       const result = await session.engine.diff({
         from: { tag: "schemaDatamodel", files: [{ path: "schema.prisma", content: snapshot }] },
@@ -46,7 +56,7 @@ describe("sqlitePath", () => {
   });
 
   test.each([
-    ["postgres://localhost/countersign", /PostgreSQL, which this version does not support yet/],
+    ["postgres://localhost/countersign", /names PostgreSQL, not an SQLite file/],
     ["file::memory:", /would lose every delegation/],
   ])("%s is refused with a reason", (url, message) => {
     expect(() => sqlitePath(url, "/srv/app")).toThrow(message);
