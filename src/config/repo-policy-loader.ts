@@ -4,6 +4,8 @@ import type { z } from "zod";
 import { BUILT_IN_AGENT_IDENTITIES, BUILT_IN_TRAILER_RULES } from "../policy/agent-identities.js";
 import { parseDuration } from "../policy/duration.js";
 import { builtInTiers, compileTier, type RepoPolicy, type TeamRef, type Tier } from "../policy/repo-policy.js";
+import { parse as parseYaml } from "yaml";
+import type { PolicyBlobs } from "../github/pull-request-facts.js";
 import { policySchema, type PolicyConfig } from "./policy.schema.js";
 
 export const CONFIG_PATH = ".github/countersign.yml";
@@ -238,4 +240,67 @@ export async function loadRepoPolicy(octokit: ProbotOctokit, repo: { owner: stri
   // The loader lists the requested file first and what it extends after: compile most general first.
   const ordered = [...files].reverse().map((file) => ({ source: `${file.owner}/${file.repo}:${file.path}${branch && file.repo === repo.name && file.owner === repo.owner ? `@${branch}` : ""}`, content: file.config }));
   return compilePolicyFiles(ordered, repo.owner);
+}
+
+/** Parses a policy file's YAML the way Probot's loader does; a string is the problem. */
+function parsePolicyYaml(text: string): Record<string, unknown> | string {
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(text, { logLevel: "error" });
+  } catch {
+    return "could not be parsed (invalid YAML)";
+  }
+  if (parsed === null || parsed === undefined) return {};
+  if (typeof parsed !== "object" || Array.isArray(parsed)) return "could not be parsed (YAML is not an object)";
+  return parsed as Record<string, unknown>;
+}
+
+/** Whether `_extends` names the organization's own `.github` repository, with the default path. */
+function extendsOrgDotGithub(value: unknown, owner: string): boolean {
+  return typeof value === "string" && (value === ".github" || value.toLowerCase() === `${owner.toLowerCase()}/.github`);
+}
+
+/**
+ * The policy of a pull request from the files read with it in the pull-request query (no further
+ * request), following the same rules as Probot's config loader: the repository's file on the base
+ * branch, else the organization `.github` repository's, and `_extends: .github`. Anything else
+ * (another `_extends` target, an org file that extends further, a file too large to read this way)
+ * returns null: the caller then uses the loader itself.
+ */
+export function policyFromBlobs(repo: { owner: string; name: string }, baseRef: string, blobs: PolicyBlobs): PolicyLoadResult | null {
+  if (!blobs.complete) return null;
+  const repoSource = `${repo.owner}/${repo.name}:${CONFIG_PATH}@${baseRef}`;
+  const orgSource = `${repo.owner}/.github:${CONFIG_PATH}`;
+  const invalid = (source: string, message: string): PolicyLoadResult => ({ ok: false, source, problems: [{ file: source, path: "(file)", message }] });
+
+  const files: PolicyFile[] = [];
+  const organization = () => {
+    if (!blobs.organization) return "absent" as const;
+    const content = parsePolicyYaml(blobs.organization.text);
+    if (typeof content === "string") return invalid(orgSource, content);
+    if (content._extends !== undefined) return null;
+    files.push({ source: orgSource, content });
+    return "read" as const;
+  };
+
+  if (blobs.repository) {
+    const content = parsePolicyYaml(blobs.repository.text);
+    if (typeof content === "string") return invalid(repoSource, content);
+    const { _extends: extendsValue, ...own } = content;
+    if (extendsValue !== undefined) {
+      if (!extendsOrgDotGithub(extendsValue, repo.owner)) return null;
+      const org = organization();
+      if (org === null || typeof org === "object") return org;
+    }
+    files.push({ source: repoSource, content: own });
+  } else if (repo.name !== ".github") {
+    const org = organization();
+    if (org === null || typeof org === "object") return org;
+  }
+  return compilePolicyFiles(files, repo.owner);
+}
+
+/** A pull request's policy: from the files read with it when they suffice, else via the loader. */
+export async function loadPullRequestPolicy(octokit: ProbotOctokit, repo: { owner: string; name: string }, baseRef: string, blobs: PolicyBlobs): Promise<PolicyLoadResult> {
+  return policyFromBlobs(repo, baseRef, blobs) ?? (await loadRepoPolicy(octokit, repo, baseRef));
 }

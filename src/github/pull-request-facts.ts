@@ -25,6 +25,11 @@ const REVIEW_NODES = `nodes { databaseId state submittedAt url commit { oid } au
 
 const PAGE_INFO = "pageInfo { hasNextPage endCursor }";
 
+// The policy file rides along in the same request: the repository's on the PR's base branch, and the
+// organization's `.github` repository's (its fallback and usual `_extends` target), by blob.
+const POLICY_PATH = ".github/countersign.yml";
+const POLICY_BLOB = "oid object { ... on Blob { text isTruncated } }";
+
 const PULL_REQUEST_QUERY = `query CountersignPullRequest($owner: String!, $name: String!, $number: Int!) {
   repository(owner: $owner, name: $name) {
     databaseId nameWithOwner url
@@ -38,7 +43,12 @@ const PULL_REQUEST_QUERY = `query CountersignPullRequest($owner: String!, $name:
       files(first: ${PAGE}) { ${PAGE_INFO} nodes { path } }
       closingIssuesReferences(first: 50) { nodes { number repository { databaseId } } }
       labels(first: 100) { nodes { name } }
+      baseRef { target { ... on Commit { policyFile: file(path: "${POLICY_PATH}") { ${POLICY_BLOB} } } } }
     }
+  }
+  orgPolicyRepository: repository(owner: $owner, name: ".github") {
+    nameWithOwner
+    defaultBranchRef { target { ... on Commit { policyFile: file(path: "${POLICY_PATH}") { ${POLICY_BLOB} } } } }
   }
 }`;
 
@@ -86,7 +96,14 @@ const fileNodeSchema = z.object({ path: z.string() });
 
 const connection = <T extends z.ZodTypeAny>(node: T) => z.object({ pageInfo: pageInfoSchema, nodes: z.array(node.nullable()) });
 
+const policyFileSchema = z
+  .object({ oid: z.string(), object: z.object({ text: z.string().nullish(), isTruncated: z.boolean().nullish() }).nullish() })
+  .nullish();
+
+const commitTargetSchema = z.object({ policyFile: policyFileSchema }).passthrough().nullish();
+
 const pullRequestResponseSchema = z.object({
+  orgPolicyRepository: z.object({ nameWithOwner: z.string(), defaultBranchRef: z.object({ target: commitTargetSchema }).nullish() }).nullish(),
   repository: z.object({
     databaseId: z.number().int(),
     nameWithOwner: z.string(),
@@ -112,6 +129,7 @@ const pullRequestResponseSchema = z.object({
           .object({ nodes: z.array(z.object({ number: z.number().int(), repository: z.object({ databaseId: z.number().int() }) }).nullable()) })
           .nullish(),
         labels: z.object({ nodes: z.array(z.object({ name: z.string() }).nullable()) }).nullish(),
+        baseRef: z.object({ target: commitTargetSchema }).nullish(),
       })
       .nullable(),
   }),
@@ -182,10 +200,63 @@ async function remainingPages<T extends z.ZodTypeAny>(
   return items;
 }
 
+/** A policy file as the pull-request query read it: its blob, or null when there is none. */
+export type PolicyBlob = { oid: string; text: string } | null;
+
+/**
+ * The policy files read with the pull request: `complete` is false when a file could not be read in
+ * full this way (too large, binary, or the base branch is gone), and the config loader must be used.
+ */
+export interface PolicyBlobs {
+  complete: boolean;
+  /** The repository's policy on the PR's base branch. */
+  repository: PolicyBlob;
+  /** The organization `.github` repository's policy on its default branch; null when absent or unreadable. */
+  organization: PolicyBlob;
+}
+
+/** A pull request read in one request, with the policy files that judge it. */
+export interface PullRequestSnapshot {
+  facts: PullRequestFacts;
+  policy: PolicyBlobs;
+}
+
+function blob(file: z.infer<typeof policyFileSchema>): { blob: PolicyBlob; complete: boolean } {
+  if (!file) return { blob: null, complete: true };
+  const text = file.object?.text;
+  if (typeof text !== "string" || file.object?.isTruncated) return { blob: null, complete: false };
+  return { blob: { oid: file.oid, text }, complete: true };
+}
+
+/**
+ * Runs the pull-request query. The organization's `.github` repository may not exist or may not be
+ * readable by this installation: GitHub then answers with data and a NOT_FOUND error for that field
+ * alone, which is an absent org policy, not a failure. Any other error is.
+ */
+async function queryPullRequest(octokit: ProbotOctokit, repo: Repo, number: number): Promise<unknown> {
+  try {
+    return await octokit.graphql(PULL_REQUEST_QUERY, { owner: repo.owner, name: repo.name, number });
+  } catch (error) {
+    const response = error as { errors?: Array<{ path?: Array<string | number>; type?: string }>; data?: unknown };
+    const onlyOrgMissing = Array.isArray(response.errors) && response.errors.length > 0 && response.errors.every((item) => item.path?.[0] === "orgPolicyRepository");
+    if (onlyOrgMissing && response.data) return { ...(response.data as Record<string, unknown>), orgPolicyRepository: null };
+    throw error;
+  }
+}
+
 /** Reads a pull request and everything the policy needs about it. Throws when it does not exist. */
 export async function fetchPullRequestFacts(octokit: ProbotOctokit, repo: Repo, number: number): Promise<PullRequestFacts> {
-  const raw = await octokit.graphql(PULL_REQUEST_QUERY, { owner: repo.owner, name: repo.name, number });
-  const { repository } = pullRequestResponseSchema.parse(raw);
+  return (await fetchPullRequestSnapshot(octokit, repo, number)).facts;
+}
+
+/**
+ * Reads a pull request, everything the policy needs about it, and its policy files, in one GraphQL
+ * request (plus one per further page of commits, reviews or files past 100). Throws when it does not
+ * exist.
+ */
+export async function fetchPullRequestSnapshot(octokit: ProbotOctokit, repo: Repo, number: number): Promise<PullRequestSnapshot> {
+  const raw = await queryPullRequest(octokit, repo, number);
+  const { repository, orgPolicyRepository } = pullRequestResponseSchema.parse(raw);
   const pr = repository.pullRequest;
   if (!pr) throw new Error(`pull request ${repository.nameWithOwner}#${number} not found`);
 
@@ -196,7 +267,14 @@ export async function fetchPullRequestFacts(octokit: ProbotOctokit, repo: Repo, 
     ? [...nonNull(pr.files.nodes), ...(await remainingPages(octokit, repo, number, "files", "nodes { path }", fileNodeSchema, pr.files.pageInfo))]
     : [];
 
-  return {
+  const repositoryPolicy = pr.baseRef ? blob(pr.baseRef.target?.policyFile) : { blob: null, complete: false };
+  const organizationPolicy = blob(orgPolicyRepository?.defaultBranchRef?.target?.policyFile);
+  const policy: PolicyBlobs = {
+    complete: repositoryPolicy.complete && organizationPolicy.complete,
+    repository: repositoryPolicy.blob,
+    organization: organizationPolicy.blob,
+  };
+  const facts: PullRequestFacts = {
     repo: {
       id: repository.databaseId,
       owner: repository.owner.login,
@@ -223,4 +301,5 @@ export async function fetchPullRequestFacts(octokit: ProbotOctokit, repo: Repo, 
       .filter((issue) => issue.repository.databaseId === repository.databaseId)
       .map((issue) => issue.number),
   };
+  return { facts, policy };
 }

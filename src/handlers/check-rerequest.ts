@@ -20,7 +20,8 @@ async function reevaluate(services: Services, context: Context<"check_run.rerequ
     context.log.info({ sha: request.headSha }, "countersign: re-run requested for a commit without a pull request; nothing to re-evaluate");
     return;
   }
-  for (const prNumber of numbers) await evaluateAndReport(services, event, { prNumber, headShaHint: request.headSha });
+  // A re-run always writes the check run, even when the decision is unchanged: someone asked for it.
+  for (const prNumber of numbers) await evaluateAndReport(services, event, { prNumber, headShaHint: request.headSha, forceWrite: true });
 }
 
 /** check_run.rerequested: the Re-run button on Countersign's check. */

@@ -1,6 +1,8 @@
-import { loadRepoPolicy, type PolicyLoadResult } from "../config/repo-policy-loader.js";
+import { loadPullRequestPolicy, type PolicyLoadResult } from "../config/repo-policy-loader.js";
 import { appendAuditEvent } from "../db/audit-log.js";
-import { findCheckRunId, saveCheckRunId } from "../db/check-run-records.js";
+import { createHash } from "node:crypto";
+import { findCheckRun, saveCheckRunId } from "../db/check-run-records.js";
+import { publishInOrder, takeTicket } from "../db/evaluation-order.js";
 import { recordDecision } from "../db/decisions.js";
 import { delegationsForPullRequest } from "../db/delegations.js";
 import { renderInvalidConfig } from "../evidence/blocking-outputs.js";
@@ -11,7 +13,7 @@ import { evaluatePullRequest, type Conclusion, type Decision, type EvaluationInp
 import { referencedIssues } from "../policy/issue-references.js";
 import { teamKey } from "../policy/repo-policy.js";
 import type { Permission, PullRequestFacts } from "../policy/types.js";
-import { fetchPullRequestFacts } from "../github/pull-request-facts.js";
+import { fetchPullRequestSnapshot, type PullRequestSnapshot } from "../github/pull-request-facts.js";
 import { writeCheckRun } from "../github/check-runs.js";
 import type { RequiredCheckStatus } from "../github/required-check.js";
 import { signedEvidenceUrl } from "../evidence/signed-links.js";
@@ -27,6 +29,8 @@ export interface EvaluationRequest {
   preloaded?: { facts: PullRequestFacts; policy: PolicyLoadResult };
   /** The review whose submission, edit or dismissal caused this evaluation: its verdict is logged. */
   reviewId?: number;
+  /** Write the check run even if its decision is unchanged: someone pressed "Re-run" and expects it. */
+  forceWrite?: boolean;
 }
 
 /** Everything read and decided about a pull request, before anything is written. */
@@ -35,6 +39,12 @@ export type Judgement =
   | { kind: "invalid-policy"; facts: PullRequestFacts; policy: Extract<PolicyLoadResult, { ok: false }>; output: CheckRunOutput; evaluatedAt: Date }
   | { kind: "decided"; facts: PullRequestFacts; policy: Extract<PolicyLoadResult, { ok: true }>["policy"]; decision: Decision; setup: RequiredCheckStatus; output: CheckRunOutput; evaluatedAt: Date };
 
+/**
+ * A later-started evaluation of the same pull request published first: this one's view is older, so it
+ * neither writes the check run nor records a decision.
+ */
+const SUPERSEDED = { status: "skipped", reason: "superseded by a newer evaluation of the pull request" } as const;
+
 /** What an evaluation concluded, or why it could not. */
 export type EvaluationResult =
   | { status: "decided"; decision: Decision; conclusion: Conclusion; checkRunId: number }
@@ -42,24 +52,70 @@ export type EvaluationResult =
   | { status: "skipped"; reason: string }
   | { status: "failed"; errorId: string };
 
-/** Writes the check run on `headSha`, updating the one already there, and remembers its id. */
+/**
+ * What a check run says, for "has it changed?": the conclusion, title, details link and summary
+ * without its footer (evaluated-at time and delivery id change on every evaluation, the decision does
+ * not). Re-evaluating an unchanged pull request then costs no write.
+ */
+export function outputFingerprint(conclusion: Conclusion, output: CheckRunOutput, detailsUrl: string | null): string {
+  const footer = output.summary.lastIndexOf("\n---\nHead ");
+  const body = footer === -1 ? output.summary : output.summary.slice(0, footer);
+  return createHash("sha256").update(JSON.stringify([conclusion, output.title, body, detailsUrl])).digest("hex");
+}
+
+/**
+ * Writes the check run on `headSha`, updating the one already there, and remembers its id; skips the
+ * write when the check run already says exactly this.
+ */
 export async function publishCheckRun(
   services: Services,
   event: EventContext,
-  target: { headSha: string; prNumber: number | null; detailsUrl?: string },
+  target: { headSha: string; prNumber: number | null; detailsUrl?: string; forceWrite?: boolean },
   conclusion: Conclusion,
   output: CheckRunOutput,
 ): Promise<number> {
-  const existing = await findCheckRunId(services.db, event.repo.id, target.headSha);
-  const id = await writeCheckRun(event.octokit, event.repo, existing, {
+  const existing = await findCheckRun(services.db, event.repo.id, target.headSha);
+  const fingerprint = outputFingerprint(conclusion, output, target.detailsUrl ?? null);
+  if (existing && existing.outputHash === fingerprint && !target.forceWrite) return existing.checkRunId;
+  const id = await writeCheckRun(event.octokit, event.repo, existing?.checkRunId ?? null, {
     headSha: target.headSha,
     conclusion,
     title: output.title,
     summary: output.summary,
     ...(target.detailsUrl ? { detailsUrl: target.detailsUrl } : {}),
   });
-  if (id !== existing) await saveCheckRunId(services.db, event.repo.id, target.headSha, id, target.prNumber);
+  await saveCheckRunId(services.db, event.repo.id, target.headSha, id, target.prNumber, fingerprint);
   return id;
+}
+
+/**
+ * Publishes an evaluation's check run in evaluation order (see src/db/evaluation-order.ts): false when
+ * a later-started evaluation of the pull request has published already.
+ */
+async function publishNewest(
+  services: Services,
+  event: EventContext,
+  ticket: { prNumber: number; ticket: number },
+  target: { headSha: string; detailsUrl: string; forceWrite?: boolean },
+  conclusion: Conclusion,
+  output: CheckRunOutput,
+): Promise<number | null> {
+  let checkRunId: number | null = null;
+  const published = await publishInOrder(
+    services.db,
+    { repoId: event.repo.id, prNumber: ticket.prNumber, ticket: ticket.ticket },
+    { headSha: target.headSha, conclusion, title: output.title, summary: output.summary, detailsUrl: target.detailsUrl },
+    async (content) => {
+      checkRunId = await publishCheckRun(
+        services,
+        event,
+        { headSha: content.headSha, prNumber: ticket.prNumber, detailsUrl: content.detailsUrl ?? undefined, forceWrite: target.forceWrite },
+        content.conclusion as Conclusion,
+        { title: content.title, summary: content.summary },
+      );
+    },
+  );
+  return published ? checkRunId : null;
 }
 
 /** Looks up what the pending approvals depend on: reviewers' permissions and team memberships. */
@@ -86,11 +142,13 @@ async function lookUpPeople(services: Services, event: EventContext, facts: Pull
  * check is required. Shared by the app and by the read-only `countersign simulate`.
  */
 export async function judgePullRequest(services: Services, event: EventContext, request: EvaluationRequest): Promise<Judgement> {
-  const facts = request.preloaded?.facts ?? (await fetchPullRequestFacts(event.octokit, event.repo, request.prNumber));
+  const snapshot = request.preloaded ? null : await fetchPullRequestSnapshot(event.octokit, event.repo, request.prNumber);
+  const facts = request.preloaded?.facts ?? (snapshot as PullRequestSnapshot).facts;
   if (facts.state !== "OPEN") return { kind: "closed", facts };
   const evaluatedAt = services.clock();
-  // The policy comes from the base branch: a pull request cannot rewrite the rules that judge it.
-  const policy = request.preloaded?.policy ?? (await loadRepoPolicy(event.octokit, event.repo, facts.baseRef));
+  // The policy comes from the base branch: a pull request cannot rewrite the rules that judge it. It
+  // was read with the pull request, in the same request.
+  const policy = request.preloaded?.policy ?? (await loadPullRequestPolicy(event.octokit, event.repo, facts.baseRef, (snapshot as PullRequestSnapshot).policy));
   if (!policy.ok) {
     const output = renderInvalidConfig(policy.problems, policy.source, facts.headSha, { evaluatedAt, deliveryId: event.deliveryId, policySource: policy.source, policyHash: null });
     return { kind: "invalid-policy", facts, policy, output, evaluatedAt };
@@ -141,15 +199,18 @@ async function record(
 }
 
 async function evaluateOnce(services: Services, event: EventContext, request: EvaluationRequest): Promise<EvaluationResult> {
+  // The ticket is taken before anything is read, so a later ticket means a later view of GitHub.
+  const ticket = { prNumber: request.prNumber, ticket: await takeTicket(services.db, event.repo.id, request.prNumber) };
   const judgement = await judgePullRequest(services, event, request);
   const { facts } = judgement;
   if (judgement.kind === "closed") return { status: "skipped", reason: `pull request is ${facts.state.toLowerCase()}` };
   // "Details" on the check run opens the signed evidence page when it is configured, else the PR.
   const detailsUrl = services.evidence ? signedEvidenceUrl(services.evidence, facts.repo.fullName, facts.number, services.clock()) : facts.url;
-  const target = { headSha: facts.headSha, prNumber: facts.number, detailsUrl };
+  const target = { headSha: facts.headSha, prNumber: facts.number, detailsUrl, forceWrite: request.forceWrite ?? false };
 
   if (judgement.kind === "invalid-policy") {
-    const checkRunId = await publishCheckRun(services, event, target, "failure", judgement.output);
+    const checkRunId = await publishNewest(services, event, ticket, target, "failure", judgement.output);
+    if (checkRunId === null) return SUPERSEDED;
     await appendAuditEvent(services.db, {
       type: "config.invalid",
       repo: { id: facts.repo.id, fullName: facts.repo.fullName },
@@ -169,7 +230,8 @@ async function evaluateOnce(services: Services, event: EventContext, request: Ev
   }
 
   const { decision, policy } = judgement;
-  const checkRunId = await publishCheckRun(services, event, target, decision.conclusion, judgement.output);
+  const checkRunId = await publishNewest(services, event, ticket, target, decision.conclusion, judgement.output);
+  if (checkRunId === null) return SUPERSEDED;
   const delegationId = decision.owner?.kind === "delegated" ? decision.owner.delegation.id : null;
   await record(
     services,

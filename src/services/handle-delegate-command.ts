@@ -1,5 +1,5 @@
 import { parseDelegateCommand, usage, type CommandSubject, type DelegateCommand } from "../commands/delegate-command.js";
-import { loadRepoPolicy, type PolicyLoadResult } from "../config/repo-policy-loader.js";
+import { loadPullRequestPolicy, loadRepoPolicy, type PolicyLoadResult } from "../config/repo-policy-loader.js";
 import { appendAuditEvent, type AuditEventType } from "../db/audit-log.js";
 import { pullRequestsDecidedWithDelegation } from "../db/decisions.js";
 import { activeDelegationsOn, createDelegation, delegationsForPullRequest, revokeDelegation } from "../db/delegations.js";
@@ -7,7 +7,7 @@ import { delegationRecordedReply, malformedReply, refusedReply, revokedReply } f
 import { postComment } from "../github/comments.js";
 import { openPullRequestsReferencingIssue } from "../github/issue-pull-requests.js";
 import type { AgentInventory } from "../github/agent-inventory.js";
-import { fetchPullRequestFacts } from "../github/pull-request-facts.js";
+import { fetchPullRequestSnapshot } from "../github/pull-request-facts.js";
 import { matchAgentIdentity } from "../policy/agent-identities.js";
 import { detectAgents } from "../policy/agent-detection.js";
 import { applicableDelegations, resolveNamedAgent } from "../policy/delegation.js";
@@ -178,8 +178,8 @@ async function revoke(services: Services, event: EventContext, request: CommandR
 
 async function loadSubject(event: EventContext, request: CommandRequest): Promise<Subject> {
   if (request.subject === "pull_request") {
-    const facts = await fetchPullRequestFacts(event.octokit, event.repo, request.number);
-    return { facts, policy: await loadRepoPolicy(event.octokit, event.repo, facts.baseRef) };
+    const { facts, policy } = await fetchPullRequestSnapshot(event.octokit, event.repo, request.number);
+    return { facts, policy: await loadPullRequestPolicy(event.octokit, event.repo, facts.baseRef, policy) };
   }
   return { facts: null, policy: await loadRepoPolicy(event.octokit, event.repo) };
 }

@@ -125,7 +125,7 @@ describe("countersign audit verify", () => {
     const app = ctx.app();
     await delegatedAndApproved(ctx.github(), app);
     // The database refuses an unsealed row outright...
-    await expect(app.database.rawSql(`INSERT INTO "AuditEvent" ("seq", "type", "payload", "createdAt") VALUES (6, 'approval.counted', '{}', ${nowSql(app)})`)).rejects.toThrow(/must be sealed into the hash chain/);
+    await expect(app.db.$executeRawUnsafe(`INSERT INTO "AuditEvent" ("seq", "type", "payload", "createdAt") VALUES (6, 'approval.counted', '{}', ${nowSql(app)})`)).rejects.toThrow(/must be sealed into the hash chain/);
     // ...so forging one takes dropping the trigger first, and verify still names it.
     await tamper(app, `INSERT INTO "AuditEvent" ("seq", "type", "payload", "createdAt") VALUES (6, 'approval.counted', '{}', ${nowSql(app)})`);
 

@@ -15,7 +15,6 @@ describe("failing closed on a database error", () => {
     // Simulate a broken database: the delegations table is gone.
     await app.db.$executeRawUnsafe('DROP TABLE "Delegation"');
     github.expectPullRequestRead(7);
-    github.expectPolicyRead("main");
     github.expectCheckRunWrite(HEAD);
 
     await app.receive("pull_request", pullRequestEvent("opened", github.mustGet(7)));

@@ -1,8 +1,8 @@
 import nock from "nock";
 import { describe, expect, test } from "@jest/globals";
-import { commentEvent, pullRequestEvent, pushEvent, reviewEvent, type PayloadUser } from "../fixtures/payloads.js";
+import { commentEvent, pullRequestEvent, pushEvent, REPO, reviewEvent, type PayloadUser } from "../fixtures/payloads.js";
 import { alice, bob, claude, erin } from "../fixtures/people.js";
-import type { FakeGitHub } from "../mocks/github.js";
+import { API, type FakeGitHub } from "../mocks/github.js";
 import { useApp } from "../helpers/use-app.js";
 
 const ctx = useApp();
@@ -15,7 +15,6 @@ function agentPullRequest(github: FakeGitHub, files: string[], extra: { labels?:
 
 async function delegate(github: FakeGitHub, body = "/delegate SEC-20", extra: { memberships?: Array<[string, string]> } = {}): Promise<void> {
   github.expectPullRequestRead(20);
-  github.expectPolicyRead(github.mustGet(20).baseRef ?? "main");
   github.expectPermissionRead("alice");
   for (const [team, login] of extra.memberships ?? []) github.expectMembershipRead(team, login);
   github.expectAppRead("claude[bot]");
@@ -64,6 +63,51 @@ describe("org policy with a repository override", () => {
     const run = github.checkRunOn(HEAD);
     expect(run).toMatchObject({ conclusion: "failure", title: "Invalid .github/countersign.yml: approvals.requird" });
     expect(run?.summary).toContain("| `Codertocat/.github:.github/countersign.yml` | `approvals.requird` | unknown key |");
+  });
+});
+
+describe("how the policy is read", () => {
+  test("with the pull request, in the same GraphQL request: no further request for it", async () => {
+    const github = ctx.github();
+    github.policyYaml = "approvals:\n  required: 2\n";
+    agentPullRequest(github, ["src/a.ts"]);
+    github.expectEvaluation(20); // the PR read, the setup check, the check run: no contents request
+
+    await ctx.app().receive("pull_request", pullRequestEvent("opened", github.mustGet(20)));
+
+    expect(nock.pendingMocks()).toEqual([]);
+    expect(github.checkRunOn(HEAD)?.summary).toContain("2 independent approvals of the head commit (0 counted) _(approvals.required)_");
+  });
+
+  test("an organization without a .github repository is no error: the defaults apply", async () => {
+    const github = ctx.github();
+    github.orgPolicyYaml = "missing"; // GitHub answers with data and a NOT_FOUND error for that field
+    agentPullRequest(github, ["src/a.ts"]);
+    github.expectEvaluation(20);
+
+    await ctx.app().receive("pull_request", pullRequestEvent("opened", github.mustGet(20)));
+
+    expect(nock.pendingMocks()).toEqual([]);
+    expect(github.checkRunOn(HEAD)).toMatchObject({ conclusion: "action_required", title: "Needs a delegation" });
+    expect(github.checkRunOn(HEAD)?.summary).toContain("policy: `built-in defaults (no .github/countersign.yml)`");
+  });
+
+  test("an _extends the query cannot follow falls back to Probot's config loader", async () => {
+    const github = ctx.github();
+    github.policyYaml = "_extends: other-org/policies:countersign.yml\napprovals:\n  required: 2\n";
+    agentPullRequest(github, ["src/a.ts"]);
+    github.expectEvaluation(20);
+    // The loader reads the repository's file again, then the file it extends.
+    nock(API)
+      .get(`/repos/${REPO.owner}/${REPO.name}/contents/.github%2Fcountersign.yml`)
+      .query({ ref: "main" })
+      .reply(200, github.policyYaml, { "content-type": "application/vnd.github.raw; charset=utf-8" });
+    nock(API).get("/repos/other-org/policies/contents/countersign.yml").reply(200, "delegation:\n  implicit_owner: false\n", { "content-type": "application/vnd.github.raw; charset=utf-8" });
+
+    await ctx.app().receive("pull_request", pullRequestEvent("opened", github.mustGet(20)));
+
+    expect(nock.pendingMocks()).toEqual([]);
+    expect(github.checkRunOn(HEAD)?.summary).toContain("policy: `other-org/policies:countersign.yml extended by Codertocat/Hello-World:.github/countersign.yml@main`");
   });
 });
 
@@ -194,7 +238,6 @@ describe("who may delegate, and with what", () => {
     github.teams.set("leads", ["erin"]);
     agentPullRequest(github, ["src/a.ts"]);
     github.expectPullRequestRead(20);
-    github.expectPolicyRead("main");
     github.expectPermissionRead("alice");
     github.expectMembershipRead("leads", "alice");
     github.expectComment(20);

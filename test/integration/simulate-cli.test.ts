@@ -15,7 +15,6 @@ const HEAD = "51".repeat(20);
 function expectSimulationReads(github: FakeGitHub, permissionLookups: string[] = []): void {
   github.expectRepositoryRead();
   github.expectPullRequestRead(30);
-  github.expectPolicyRead("main");
   for (const login of permissionLookups) github.expectPermissionRead(login);
   github.expectSetupCheck("main", { again: true }); // a new process: nothing cached
 }

@@ -54,8 +54,8 @@ export class FakeGitHub {
   readonly comments: RecordedComment[] = [];
   /** The repository's `.github/countersign.yml` on its base branch, or null when it has none. */
   policyYaml: string | null = null;
-  /** The organization's `.github` repository's `.github/countersign.yml`, or null when it has none. */
-  orgPolicyYaml: string | null = null;
+  /** The organization's `.github` repository's `.github/countersign.yml`, null when it has none, or `missing` when there is no such repository. */
+  orgPolicyYaml: string | null | "missing" = null;
   /** How the base branch requires `Countersign`: a ruleset (pinned to the app), branch protection, or not at all. */
   requiredCheck: "ruleset" | "branch-protection" | "none" = "ruleset";
   /** Members of teams, by `slug`. */
@@ -66,6 +66,20 @@ export class FakeGitHub {
     ["claude", { name: "Claude", permissions: { contents: "write", issues: "write", metadata: "read", pull_requests: "write" }, events: ["issue_comment", "pull_request", "pull_request_review"] }],
   ]);
   private readonly appsRead = new Set<string>();
+  /**
+   * Every request the app made with its installation token, in order (`METHOD path`): the API budget
+   * tests count them. The token exchange itself is not an installation request and is not listed.
+   */
+  readonly requestLog: string[] = [];
+
+  /** A nock scope whose requests are logged in `requestLog`. */
+  private api(): nock.Scope {
+    const scope = nock(API);
+    scope.on("request", (_request: unknown, interceptor: { method: string; path: string }) => {
+      this.requestLog.push(`${interceptor.method} ${interceptor.path}`);
+    });
+    return scope;
+  }
   private nextCheckRunId = 5_000_000_001;
   private tokenScope: nock.Scope | null = null;
 
@@ -88,14 +102,14 @@ export class FakeGitHub {
    * connection (commits, reviews, files) longer than 100 items.
    */
   expectPullRequestRead(number: number): void {
-    nock(API)
+    this.api()
       .post("/graphql", (body: { query: string; variables: { number: number } } | undefined) => body?.query?.includes("query CountersignPullRequest(") === true && body.variables.number === number)
-      .reply(200, () => pullRequestGraphqlResponse(this.mustGet(number)));
+      .reply(200, () => pullRequestGraphqlResponse(this.mustGet(number), { repository: this.policyYaml, organization: this.orgPolicyYaml }));
     const pr = this.mustGet(number);
     for (const name of ["commits", "reviews", "files"] as const) {
       for (let offset = PAGE; offset < connectionNodes(pr, name).length; offset += PAGE) {
         const cursor = `cursor:${offset}`;
-        nock(API)
+        this.api()
           .post("/graphql", (body: { query: string; variables: { number: number; after?: string } } | undefined) => body?.query?.includes(`query CountersignPullRequest_${name}(`) === true && body.variables.after === cursor)
           .reply(200, () => ({ data: { repository: { pullRequest: { [name]: page(this.mustGet(number), name, offset) } } } }));
       }
@@ -112,14 +126,14 @@ export class FakeGitHub {
     const path = `${repoPath}/contents/.github%2Fcountersign.yml`;
     const orgPath = `/repos/${REPO.owner}/.github/contents/.github%2Fcountersign.yml`;
     const expectOrg = () => {
-      if (this.orgPolicyYaml === null) nock(API).get(orgPath).reply(404, { message: "Not Found" });
-      else nock(API).get(orgPath).reply(200, this.orgPolicyYaml, raw);
+      if (this.orgPolicyYaml === null || this.orgPolicyYaml === "missing") this.api().get(orgPath).reply(404, { message: "Not Found" });
+      else this.api().get(orgPath).reply(200, this.orgPolicyYaml, raw);
     };
     if (this.policyYaml === null) {
-      nock(API).get(path).query(query).reply(404, { message: "Not Found" });
+      this.api().get(path).query(query).reply(404, { message: "Not Found" });
       expectOrg();
     } else {
-      nock(API).get(path).query(query).reply(200, this.policyYaml, raw);
+      this.api().get(path).query(query).reply(200, this.policyYaml, raw);
       if (/^_extends:\s*\.github\s*$/m.test(this.policyYaml)) expectOrg();
     }
   }
@@ -135,30 +149,30 @@ export class FakeGitHub {
       this.requiredCheck === "ruleset"
         ? [{ type: "required_status_checks", ruleset_source_type: "Organization", ruleset_id: 1, parameters: { strict_required_status_checks_policy: false, required_status_checks: [{ context: "Countersign", integration_id: 123456 }] } }]
         : [{ type: "pull_request", parameters: { required_approving_review_count: 1 } }];
-    nock(API).get(`${repoPath}/rules/branches/${encodeURIComponent(branch)}`).query(true).reply(200, rules);
+    this.api().get(`${repoPath}/rules/branches/${encodeURIComponent(branch)}`).query(true).reply(200, rules);
     const protection =
       this.requiredCheck === "branch-protection"
         ? { enabled: true, required_status_checks: { enforcement_level: "non_admins", contexts: ["Countersign"], checks: [{ context: "Countersign", app_id: 123456 }] } }
         : { enabled: false, required_status_checks: { enforcement_level: "off", contexts: [], checks: [] } };
-    nock(API).get(`${repoPath}/branches/${encodeURIComponent(branch)}`).reply(200, { name: branch, protected: this.requiredCheck === "branch-protection", protection });
+    this.api().get(`${repoPath}/branches/${encodeURIComponent(branch)}`).reply(200, { name: branch, protected: this.requiredCheck === "branch-protection", protection });
   }
 
   /** The repository itself (`GET /repos/{owner}/{repo}`). */
   expectRepositoryRead(): void {
-    nock(API).get(repoPath).reply(200, { ...REPO.payload });
+    this.api().get(repoPath).reply(200, { ...REPO.payload });
   }
 
   /** A team-membership lookup (active member or 404). */
   expectMembershipRead(team: string, login: string): void {
     const members = this.teams.get(team) ?? [];
-    const scope = nock(API).get(`/orgs/${REPO.owner}/teams/${team}/memberships/${encodeURIComponent(login)}`);
+    const scope = this.api().get(`/orgs/${REPO.owner}/teams/${team}/memberships/${encodeURIComponent(login)}`);
     if (members.includes(login)) scope.reply(200, { state: "active", role: "member" });
     else scope.reply(404, { message: "Not Found" });
   }
 
   /** A collaborator-permission lookup for `login`. */
   expectPermissionRead(login: string): void {
-    nock(API)
+    this.api()
       .get(`${repoPath}/collaborators/${encodeURIComponent(login)}/permission`)
       .reply(200, () => ({ permission: this.permissions.get(login) ?? "read", role_name: this.permissions.get(login) ?? "read", user: { login } }));
   }
@@ -174,12 +188,12 @@ export class FakeGitHub {
       return run;
     };
     if (existing) {
-      nock(API)
+      this.api()
         .patch(`${repoPath}/check-runs/${existing.id}`)
         .reply(200, replyFromBody((body) => ({ id: record(body, existing.id).id })));
     } else {
       const id = this.nextCheckRunId++;
-      nock(API)
+      this.api()
         .post(`${repoPath}/check-runs`, (body: Record<string, any> | undefined) => body?.head_sha === headSha)
         .reply(201, replyFromBody((body) => ({ id: record(body, id).id })));
     }
@@ -187,7 +201,7 @@ export class FakeGitHub {
 
   /** A reply comment on an issue or pull request. */
   expectComment(issueNumber: number): void {
-    nock(API)
+    this.api()
       .post(`${repoPath}/issues/${issueNumber}/comments`)
       .reply(
         201,
@@ -200,7 +214,7 @@ export class FakeGitHub {
 
   /** The GraphQL read of the open pull requests that reference an issue. */
   expectIssuePullRequestsRead(issueNumber: number, prNumbers: number[]): void {
-    nock(API)
+    this.api()
       .post("/graphql", (body: { query: string; variables: { number: number } } | undefined) => body?.query?.includes("CountersignIssuePullRequests") === true && body.variables.number === issueNumber)
       .reply(200, {
         data: {
@@ -216,19 +230,16 @@ export class FakeGitHub {
   }
 
   /**
-   * Everything one evaluation of PR `number` reads and writes: the PR, the base branch's policy, the
-   * permission (and `memberships`: team → logins) of reviewers whose approval could count, the setup
-   * check (first time per branch), and the check-run write.
+   * Everything one evaluation of PR `number` reads and writes: the PR with its policy files (one
+   * GraphQL request), the permission (and `memberships`: team → logins) of reviewers whose approval
+   * could count, the setup check (first time per branch), and the check-run write.
    */
   expectEvaluation(
     number: number,
     options: { permissionLookups?: string[]; membershipLookups?: Array<[team: string, login: string]>; preloaded?: boolean; invalidPolicy?: boolean } = {},
   ): void {
     const pr = this.mustGet(number);
-    if (!options.preloaded) {
-      this.expectPullRequestRead(number);
-      this.expectPolicyRead(pr.baseRef ?? "main");
-    }
+    if (!options.preloaded) this.expectPullRequestRead(number);
     for (const login of options.permissionLookups ?? []) this.expectPermissionRead(login);
     for (const [team, login] of options.membershipLookups ?? []) this.expectMembershipRead(team, login);
     // An invalid policy blocks before anything else is looked at.
@@ -242,9 +253,7 @@ export class FakeGitHub {
    * the command changes something (`reevaluates`), the check run is rewritten from the same reads.
    */
   expectPullRequestCommand(number: number, options: { permissionOf?: string; reevaluates: boolean }): void {
-    const pr = this.mustGet(number);
     this.expectPullRequestRead(number);
-    this.expectPolicyRead(pr.baseRef ?? "main");
     if (options.permissionOf) this.expectPermissionRead(options.permissionOf);
     this.expectComment(number);
     if (options.reevaluates) this.expectEvaluation(number, { preloaded: true });
@@ -268,7 +277,7 @@ export class FakeGitHub {
     if (this.appsRead.has(slug)) return;
     this.appsRead.add(slug);
     const app = this.apps.get(slug);
-    const scope = nock(API).get(`/apps/${slug}`);
+    const scope = this.api().get(`/apps/${slug}`);
     if (app) scope.reply(200, { id: 1, slug, ...app });
     else scope.reply(404, { message: "Not Found" });
   }
@@ -280,7 +289,6 @@ export class FakeGitHub {
   expectDelegation(number: number, by: string): void {
     const pr = this.mustGet(number);
     this.expectPullRequestRead(number);
-    this.expectPolicyRead(pr.baseRef ?? "main");
     this.expectPermissionRead(by);
     const bots = [pr.author, ...pr.commits.flatMap((commit) => [commit.author, commit.committer ?? commit.author])].filter((user) => user.type === "Bot");
     for (const bot of new Set(bots.map((user) => user.login))) this.expectAppRead(bot);

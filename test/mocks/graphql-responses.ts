@@ -84,10 +84,31 @@ export function page(pr: FakePullRequest, name: Connection, offset: number): Rec
   return { pageInfo: { hasNextPage, endCursor: hasNextPage ? `cursor:${offset + PAGE}` : null }, nodes };
 }
 
-/** The GraphQL response for Countersign's pull-request query, built from the fake state. */
-export function pullRequestGraphqlResponse(pr: FakePullRequest): Record<string, unknown> {
+/** The policy files the pull-request query reads along with the pull request. */
+export interface FakePolicies {
+  /** The repository's `.github/countersign.yml` on the base branch. */
+  repository: string | null;
+  /** The organization `.github` repository's, or `missing` when that repository does not exist. */
+  organization: string | null | "missing";
+}
+
+function policyFile(text: string | null): Record<string, unknown> | null {
+  return text === null ? null : { oid: `blob-${text.length}`, object: { text, isTruncated: false } };
+}
+
+/**
+ * The GraphQL response for Countersign's pull-request query, built from the fake state. A missing
+ * organization `.github` repository is answered as GitHub does: data with that field null, and a
+ * NOT_FOUND error for it.
+ */
+export function pullRequestGraphqlResponse(pr: FakePullRequest, policies: FakePolicies = { repository: null, organization: null }): Record<string, unknown> {
+  const orgMissing = policies.organization === "missing";
   return {
+    ...(orgMissing ? { errors: [{ type: "NOT_FOUND", path: ["orgPolicyRepository"], message: `Could not resolve to a Repository with the name '${REPO.owner}/.github'.` }] } : {}),
     data: {
+      orgPolicyRepository: orgMissing
+        ? null
+        : { nameWithOwner: `${REPO.owner}/.github`, defaultBranchRef: { target: { policyFile: policyFile(policies.organization as string | null) } } },
       repository: {
         databaseId: REPO.id,
         nameWithOwner: REPO.fullName,
@@ -109,6 +130,7 @@ export function pullRequestGraphqlResponse(pr: FakePullRequest): Record<string, 
           reviews: page(pr, "reviews", 0),
           files: page(pr, "files", 0),
           labels: { nodes: (pr.labels ?? []).map((name) => ({ name })) },
+          baseRef: { target: { policyFile: policyFile(policies.repository) } },
           closingIssuesReferences: { nodes: (pr.closingIssues ?? []).map((number) => ({ number, repository: { databaseId: REPO.id } })) },
         },
       },
