@@ -1,11 +1,15 @@
 import type { ApplicationFunction, ApplicationFunctionOptions, Context, Probot } from "probot";
 import { evidenceRoute } from "./handlers/evidence-route.js";
 import { exactlyOnce } from "./handlers/exactly-once.js";
+import { addHttpHandlers } from "./handlers/http-handlers.js";
 import { onCheckRunRerequested, onCheckSuiteRerequested } from "./handlers/check-rerequest.js";
 import { onIssueComment } from "./handlers/issue-comment.js";
+import { operationsRoutes } from "./handlers/operations-routes.js";
 import { onPullRequest, PULL_REQUEST_ACTIONS } from "./handlers/pull-request.js";
 import { onPullRequestReview, REVIEW_ACTIONS } from "./handlers/pull-request-review.js";
 import { onPush } from "./handlers/push.js";
+import { instrumentGitHubRequests } from "./observability/github-requests.js";
+import type { ReadinessCheck } from "./observability/readiness.js";
 import type { Services } from "./services/deps.js";
 import { sweepExpiredDelegations } from "./services/expire-delegations.js";
 
@@ -16,16 +20,31 @@ export interface AppOptions {
   startup?: Record<string, unknown>;
   /** GitHub's web address (github.com or the Enterprise Server), for links from the evidence page. */
   webUrl?: string;
+  /** What `/readyz` asks (database reachable, migrations applied); without one it answers 503. */
+  readiness?: ReadinessCheck;
 }
 
 /** Countersign as a Probot app: which events reach which handler. No logic lives here. */
 export function countersignApp(services: Services, options: AppOptions): ApplicationFunction {
   return (app: Probot, { addHandler }: Partial<ApplicationFunctionOptions> = {}) => {
     if (options.startup) app.log.info(options.startup, "countersign: ready");
-    // The evidence page, on Probot's own HTTP server (absent when the app runs without one, in tests).
-    if (services.evidence && addHandler) addHandler(evidenceRoute(services, services.evidence, { webUrl: options.webUrl ?? "https://github.com", log: app.log }));
-    // Every delivery is processed once, however often GitHub sends it (see exactly-once.ts).
-    const once = <C extends Context>(handler: (services: Services, context: C) => Promise<void>) => exactlyOnce<C>(services, (context) => handler(services, context));
+    // On Probot's own HTTP server, when there is one: /metrics, /healthz and /readyz always, and the
+    // evidence page when it is configured.
+    addHttpHandlers(
+      addHandler,
+      [
+        operationsRoutes({ metrics: services.metrics, readiness: options.readiness ?? null, log: app.log }),
+        ...(services.evidence ? [evidenceRoute(services, services.evidence, { webUrl: options.webUrl ?? "https://github.com", log: app.log })] : []),
+      ],
+      app.log,
+    );
+    // Every delivery is processed once, however often GitHub sends it (see exactly-once.ts), and the
+    // GitHub requests it makes are counted.
+    const once = <C extends Context>(handler: (services: Services, context: C) => Promise<void>) =>
+      exactlyOnce<C>(services, (context) => {
+        instrumentGitHubRequests(context.octokit, services.metrics);
+        return handler(services, context);
+      });
     app.on(PULL_REQUEST_ACTIONS.map((action) => `pull_request.${action}` as const), once(onPullRequest));
     app.on(REVIEW_ACTIONS.map((action) => `pull_request_review.${action}` as const), once(onPullRequestReview));
     app.on("issue_comment.created", once(onIssueComment));
@@ -35,9 +54,10 @@ export function countersignApp(services: Services, options: AppOptions): Applica
 
     if (options.expirySweepMs > 0) {
       const sweep = () =>
-        sweepExpiredDelegations(services, (installationId) => app.auth(installationId), app.log).catch((error: unknown) =>
-          app.log.error({ err: error }, "countersign: expiry sweep failed; it will run again"),
-        );
+        sweepExpiredDelegations(services, async (installationId) => instrumentGitHubRequests(await app.auth(installationId), services.metrics), app.log).catch((error: unknown) => {
+          services.metrics.recordError("expiry_sweep");
+          app.log.error({ err: error }, "countersign: expiry sweep failed; it will run again");
+        });
       setInterval(sweep, options.expirySweepMs).unref();
     }
   };

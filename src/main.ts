@@ -3,6 +3,8 @@ import { run } from "probot";
 import { evidenceSettings, parseEnv } from "./config/env.schema.js";
 import { openDatabase } from "./db/client.js";
 import { countersignApp } from "./index.js";
+import { createMetrics } from "./observability/metrics.js";
+import { databaseReadiness } from "./observability/readiness.js";
 import { createServices } from "./services/create-services.js";
 
 // `npm start`: validate Countersign's settings, open the database and apply pending migrations, then
@@ -19,6 +21,7 @@ async function main(): Promise<void> {
     setupCheckTtlMs: env.COUNTERSIGN_SETUP_CHECK_TTL_SECONDS * 1000,
     appId: env.APP_ID ?? null,
     evidence: evidenceSettings(env),
+    metrics: createMetrics({ processMetrics: true }),
   });
   const server = await run(
     countersignApp(services, {
@@ -26,6 +29,7 @@ async function main(): Promise<void> {
       startup: { database: database.location, migrationsAppliedNow: database.appliedMigrations, evidencePage: services.evidence ? services.evidence.publicUrl : "off" },
       // The GitHub web address, for links back to pull requests from the evidence page.
       webUrl: process.env.GHE_HOST ? `${process.env.GHE_PROTOCOL ?? "https"}://${process.env.GHE_HOST}` : "https://github.com",
+      readiness: databaseReadiness(database),
     }),
   );
   // Probot stops the server on SIGINT itself; SIGTERM is what process managers and containers send.

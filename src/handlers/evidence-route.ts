@@ -55,6 +55,7 @@ export function evidenceRoute(services: Services, settings: EvidenceLinkSettings
       res.end(req.method === "HEAD" ? undefined : page);
     } catch (error) {
       options.log.error({ err: error, repository, number }, "countersign: could not render an evidence page");
+      services.metrics.recordError("evidence_page");
       res.writeHead(500, { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" });
       res.end("Countersign could not load this evidence; see the app's logs.");
     }

@@ -3,8 +3,10 @@ import { AgentInventoryReader } from "../github/agent-inventory.js";
 import { PermissionReader, TeamMembershipReader } from "../github/permissions.js";
 import { RequiredCheckDoctor } from "../github/required-check.js";
 import type { EvidenceLinkSettings } from "../evidence/signed-links.js";
+import { createMetrics, type Metrics } from "../observability/metrics.js";
 import type { Services } from "./deps.js";
 import { KeyedSerializer } from "./keyed-serializer.js";
+import { RetryScheduler } from "./retry-scheduler.js";
 
 export interface ServiceSettings {
   /** How long permission and team-membership answers are trusted, in milliseconds. */
@@ -13,7 +15,13 @@ export interface ServiceSettings {
   setupCheckTtlMs: number;
   appId: number | null;
   evidence?: EvidenceLinkSettings | null;
+  retries?: RetryScheduler;
   clock?: () => Date;
+  /**
+   * The metrics to record into. Without them, a registry of its own without process metrics: the
+   * process that serves `/metrics` (main.ts) creates them with process metrics and passes them here.
+   */
+  metrics?: Metrics;
 }
 
 /** Wires the services the app (and the simulator) runs on, with their per-process caches. */
@@ -21,6 +29,7 @@ export function createServices(db: Database, settings: ServiceSettings): Service
   const clock = settings.clock ?? (() => new Date());
   const millis = () => clock().getTime();
   const permissions = new PermissionReader(settings.peopleTtlMs, millis);
+  const metrics = settings.metrics ?? createMetrics({ processMetrics: false });
   return {
     db,
     permissions,
@@ -28,8 +37,11 @@ export function createServices(db: Database, settings: ServiceSettings): Service
     memberships: new TeamMembershipReader(settings.peopleTtlMs, millis),
     doctor: new RequiredCheckDoctor(settings.setupCheckTtlMs, millis),
     serializer: new KeyedSerializer(),
+    retries: settings.retries ?? new RetryScheduler(),
     clock,
     appId: settings.appId,
     evidence: settings.evidence ?? null,
+    metrics,
+    onEvaluated: (result, durationMs) => metrics.recordEvaluation(result, durationMs),
   };
 }

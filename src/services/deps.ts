@@ -4,7 +4,10 @@ import type { AgentInventoryReader } from "../github/agent-inventory.js";
 import type { PermissionReader, TeamMembershipReader } from "../github/permissions.js";
 import type { RequiredCheckDoctor } from "../github/required-check.js";
 import type { EvidenceLinkSettings } from "../evidence/signed-links.js";
+import type { Metrics } from "../observability/metrics.js";
+import type { EvaluationResult } from "./evaluate-pull-request.js";
 import type { KeyedSerializer } from "./keyed-serializer.js";
+import type { RetryScheduler } from "./retry-scheduler.js";
 
 /** What the services need from the outside world, passed in so tests can control every piece. */
 export interface Services {
@@ -17,11 +20,20 @@ export interface Services {
   doctor: RequiredCheckDoctor;
   /** Evaluations of the same pull request run one at a time, in arrival order. */
   serializer: KeyedSerializer;
+  /** Evaluations GitHub rate-limited, to be tried again later. */
+  retries: RetryScheduler;
   clock: () => Date;
   /** This GitHub App's id, so that its own comments are never read as commands (null in setup mode). */
   appId: number | null;
   /** Signed links to the evidence page, when it is configured (public URL and secret); else null. */
   evidence: EvidenceLinkSettings | null;
+  /** The app's Prometheus metrics (served at `/metrics`). */
+  metrics: Metrics;
+  /**
+   * Called once an evaluation has finished, with its result and how long it took (not counting the
+   * wait for an earlier evaluation of the same pull request): it feeds the decision and latency metrics.
+   */
+  onEvaluated?: (result: EvaluationResult, durationMs: number) => void;
 }
 
 /** The repository an event concerns. */

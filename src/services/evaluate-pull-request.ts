@@ -1,6 +1,7 @@
 import { loadPullRequestPolicy, type PolicyLoadResult } from "../config/repo-policy-loader.js";
 import { appendAuditEvent } from "../db/audit-log.js";
 import { createHash } from "node:crypto";
+import { performance } from "node:perf_hooks";
 import { findCheckRun, saveCheckRunId } from "../db/check-run-records.js";
 import { publishInOrder, takeTicket } from "../db/evaluation-order.js";
 import { recordDecision } from "../db/decisions.js";
@@ -19,6 +20,7 @@ import type { RequiredCheckStatus } from "../github/required-check.js";
 import { signedEvidenceUrl } from "../evidence/signed-links.js";
 import type { EventContext, Services } from "./deps.js";
 import { failClosed } from "./fail-closed.js";
+import { rateLimitDelayMs } from "./retry-scheduler.js";
 
 /** A request to evaluate one pull request and publish the result. */
 export interface EvaluationRequest {
@@ -31,7 +33,12 @@ export interface EvaluationRequest {
   reviewId?: number;
   /** Write the check run even if its decision is unchanged: someone pressed "Re-run" and expects it. */
   forceWrite?: boolean;
+  /** How many times this evaluation was already tried (after rate limits). */
+  attempt?: number;
 }
+
+/** How many times a rate-limited evaluation is tried again before waiting for the next event. */
+const MAX_RATE_LIMIT_RETRIES = 3;
 
 /** Everything read and decided about a pull request, before anything is written. */
 export type Judgement =
@@ -286,16 +293,28 @@ async function recordReviewVerdict(services: Services, event: EventContext, fact
  */
 export async function evaluateAndReport(services: Services, event: EventContext, request: EvaluationRequest): Promise<EvaluationResult> {
   return services.serializer.run(`${event.repo.id}#${request.prNumber}`, async () => {
+    // Timed inside the serializer: waiting behind an earlier evaluation is not this one's work.
+    const started = performance.now();
     try {
       const result = await evaluateOnce(services, event, request);
+      services.onEvaluated?.(result, performance.now() - started);
       event.log.info(
         { repo: event.repo.fullName, pr: request.prNumber, deliveryId: event.deliveryId, result: result.status, conclusion: "conclusion" in result ? result.conclusion : undefined },
         "countersign: evaluated pull request",
       );
       return result;
     } catch (error) {
-      const errorId = await failClosed(services, event, { prNumber: request.prNumber, headSha: request.preloaded?.facts.headSha ?? request.headShaHint }, error);
-      return { status: "failed", errorId };
+      // Rate-limited: block meanwhile, and try again when GitHub says the limit lifts.
+      const attempt = request.attempt ?? 0;
+      const delay = rateLimitDelayMs(error, services.clock());
+      const retryAt =
+        delay !== null && attempt < MAX_RATE_LIMIT_RETRIES
+          ? services.retries.schedule(`${event.repo.id}#${request.prNumber}`, delay, () => evaluateAndReport(services, event, { ...request, preloaded: undefined, attempt: attempt + 1 }), services.clock())
+          : null;
+      const errorId = await failClosed(services, event, { prNumber: request.prNumber, headSha: request.preloaded?.facts.headSha ?? request.headShaHint }, error, retryAt);
+      const failed: EvaluationResult = { status: "failed", errorId };
+      services.onEvaluated?.(failed, performance.now() - started);
+      return failed;
     }
   });
 }

@@ -57,9 +57,11 @@ export async function failClosed(
   event: EventContext,
   subject: { prNumber: number | null; headSha: string | null },
   error: unknown,
+  retryAt: Date | null = null,
 ): Promise<string> {
   const errorId = newErrorId();
   const cause = describeFailure(error);
+  services.metrics.recordError("evaluation");
   // A failed delivery may be redelivered to try again (see handlers/exactly-once.ts).
   if (event.deliveryId) await failDelivery(services.db, event.deliveryId, services.clock()).catch(() => undefined);
   event.log.error({ err: error, errorId, repo: event.repo.fullName, pr: subject.prNumber, deliveryId: event.deliveryId }, `countersign: evaluation failed (${errorId}): ${cause}`);
@@ -69,7 +71,7 @@ export async function failClosed(
     event.log.error({ errorId }, "countersign: could not find the commit to block; the check run was not updated");
     return errorId;
   }
-  const output = renderEvaluationFailure(errorId, cause, headSha, { evaluatedAt: now, deliveryId: event.deliveryId, policySource: "not loaded", policyHash: null });
+  const output = renderEvaluationFailure(errorId, cause, headSha, { evaluatedAt: now, deliveryId: event.deliveryId, policySource: "not loaded", policyHash: null }, retryAt);
   let checkRunId: number | null = null;
   try {
     const existing = await findCheckRunId(services.db, event.repo.id, headSha).catch(() => null);

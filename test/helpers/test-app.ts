@@ -4,6 +4,7 @@ import { openDatabase, type Database } from "../../src/db/client.js";
 import { countersignApp } from "../../src/index.js";
 import type { Services } from "../../src/services/deps.js";
 import { createServices } from "../../src/services/create-services.js";
+import { RetryScheduler } from "../../src/services/retry-scheduler.js";
 import { createTestDatabase, type TestDatabase } from "./test-database.js";
 
 // A throwaway key per run: the app signs JWTs with it, and the fake GitHub never checks them.
@@ -31,7 +32,15 @@ export async function createTestApp(): Promise<TestApp> {
   const databaseUrl = scratch.url;
   const database = await openDatabase(databaseUrl);
   const now = { value: new Date("2026-11-25T12:00:00Z") };
-  const services: Services = createServices(database.db, { peopleTtlMs: 60_000, setupCheckTtlMs: 600_000, appId: APP_ID, clock: () => new Date(now.value) });
+  const services: Services = createServices(database.db, {
+    peopleTtlMs: 60_000,
+    setupCheckTtlMs: 600_000,
+    appId: APP_ID,
+    clock: () => new Date(now.value),
+    // Rate-limit retries run soon (the tests' GitHub says "now"), but not before the test has had the
+    // moment it needs to declare what the retry will read.
+    retries: new RetryScheduler({ minDelayMs: 100, maxDelayMs: 1_000 }),
+  });
   const probot = new Probot({
     appId: APP_ID,
     privateKey,
@@ -58,6 +67,7 @@ export async function createTestApp(): Promise<TestApp> {
       return deliveryId;
     },
     async close() {
+      services.retries.dispose();
       await database.close();
       await scratch.dispose();
     },

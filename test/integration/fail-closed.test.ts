@@ -62,3 +62,28 @@ describe("failing closed", () => {
     expect(github.checkRunOn(HEAD)).toMatchObject({ conclusion: "failure", title: "Invalid .github/countersign.yml: (file)" });
   });
 });
+
+describe("rate limits", () => {
+  test("a rate-limited evaluation blocks meanwhile and is tried again when GitHub allows", async () => {
+    const github = ctx.github();
+    const app = ctx.app();
+    github.pulls.set(8, { number: 8, author: claude, headSha: HEAD, commits: [{ sha: HEAD, message: "x", author: claude }], reviews: [], files: ["a.ts"] });
+    nock(API).post("/graphql").reply(403, { message: "API rate limit exceeded for installation ID 1001." }, { "x-ratelimit-remaining": "0", "retry-after": "0" });
+    github.expectCheckRunWrite(HEAD);
+    await app.receive("pull_request", pullRequestEvent("opened", github.mustGet(8)));
+
+    const blocked = github.checkRunOn(HEAD);
+    expect(blocked?.conclusion).toBe("failure");
+    expect(blocked?.summary).toContain("GitHub's rate limit was reached: Countersign tries again automatically at");
+    expect(blocked?.summary).toContain("GitHub API refused the request (permission or rate limit): HTTP 403 on POST /graphql");
+
+    // The retry runs on its own, without another webhook.
+    github.expectEvaluation(8);
+    for (let waited = 0; nock.pendingMocks().length > 0 && waited < 3000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+
+    expect(nock.pendingMocks()).toEqual([]);
+    expect(github.checkRunOn(HEAD)).toMatchObject({ conclusion: "action_required", title: "Needs a delegation" });
+    expect(app.services.retries.size).toBe(0);
+  });
+});

@@ -1,0 +1,138 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+
+/** What happened to a webhook delivery: handled, skipped as a redelivery, or its handler threw. */
+export type DeliveryOutcome = "processed" | "duplicate" | "failed";
+
+/**
+ * The failures an operator should be alerted to, each counted under its own `kind`:
+ * - `evaluation`: an event could not be evaluated and its check run was set blocking (the `cs-…` id is logged);
+ * - `handler`: a webhook handler threw, so Probot answered GitHub with an error;
+ * - `delivery_record`: a delivery could not be recorded (the database), so exactly-once is not assured;
+ * - `expiry_sweep`: a sweep for expired delegations failed; it runs again on its interval;
+ * - `evidence_page`: an evidence page could not be rendered.
+ */
+export const ERROR_KINDS = ["evaluation", "handler", "delivery_record", "expiry_sweep", "evidence_page"] as const;
+
+/** One of {@link ERROR_KINDS}. */
+export type ErrorKind = (typeof ERROR_KINDS)[number];
+
+/**
+ * The part of an evaluation's result the metrics read. `EvaluationResult` (services) fits it; the
+ * metrics do not import the services, so that anything can record into them.
+ */
+export type EvaluationOutcome = { status: "decided"; conclusion: string } | { status: "invalid-config" | "skipped" | "failed" };
+
+/** The response facts a GitHub request is counted by. */
+export interface GitHubResponse {
+  method: string;
+  /** The HTTP status, or null when no response arrived (network error, timeout). */
+  status: number | null;
+  headers: Record<string, string | number | undefined>;
+}
+
+/** Countersign's Prometheus metrics, on a registry of their own. */
+export interface Metrics {
+  /** The registry `/metrics` serves. */
+  registry: Registry;
+  /** Counts a webhook delivery by event name (`pull_request`, `push`, …) and outcome. */
+  recordDelivery(event: string, outcome: DeliveryOutcome): void;
+  /** Counts an evaluation's conclusion and observes how long it took. */
+  recordEvaluation(result: EvaluationOutcome, durationMs: number): void;
+  /** Counts a GitHub API request by method and status class, and keeps the rate-limit budget left. */
+  recordGitHubResponse(response: GitHubResponse): void;
+  /** Counts a failure an operator should know about. */
+  recordError(kind: ErrorKind): void;
+}
+
+export interface MetricsOptions {
+  /**
+   * Whether to add Node's process metrics (CPU, memory, event-loop lag, GC, handles). On by default;
+   * each registry that has them installs its own GC observer, so throwaway registries (tests, the
+   * CLI) leave them off.
+   */
+  processMetrics?: boolean;
+}
+
+// From a cache hit answered in milliseconds to an evaluation that reads a large pull request and
+// several reviewers' permissions (seconds); beyond 10 s something is wrong, and +Inf shows it.
+const EVALUATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/** `2xx`…`5xx`, or `error` when there was no HTTP response at all. */
+function statusClass(status: number | null): string {
+  if (status === null || !Number.isInteger(status) || status < 100 || status > 599) return "error";
+  return `${Math.floor(status / 100)}xx`;
+}
+
+// A method label comes from Octokit's request options; anything unusual is folded into one value so a
+// bug can never grow the label set without bound.
+const METHODS = new Set(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]);
+
+/** Creates the app's metrics on a new registry, never prom-client's global one, so many apps can coexist. */
+export function createMetrics(options: MetricsOptions = {}): Metrics {
+  const registry = new Registry();
+  const deliveries = new Counter({
+    name: "countersign_webhook_deliveries_total",
+    help: "Webhook deliveries received, by event and outcome (processed, duplicate, failed).",
+    labelNames: ["event", "outcome"] as const,
+    registers: [registry],
+  });
+  const decisions = new Counter({
+    name: "countersign_decisions_total",
+    help: "Check-run conclusions Countersign reached (an invalid policy or a failed evaluation blocks as failure).",
+    labelNames: ["conclusion"] as const,
+    registers: [registry],
+  });
+  const evaluationSeconds = new Histogram({
+    name: "countersign_evaluation_duration_seconds",
+    help: "Time Countersign spent evaluating a pull request and writing its check run, in seconds.",
+    buckets: EVALUATION_BUCKETS,
+    registers: [registry],
+  });
+  const githubRequests = new Counter({
+    name: "countersign_github_requests_total",
+    help: "GitHub API requests (REST and GraphQL) after retries, by method and status class.",
+    labelNames: ["method", "status_class"] as const,
+    registers: [registry],
+  });
+  const rateLimitRemaining = new Gauge({
+    name: "countersign_github_rate_limit_remaining",
+    help: "Requests left in the GitHub rate-limit window, from the latest response's x-ratelimit-remaining, by resource (core, graphql, …).",
+    labelNames: ["resource"] as const,
+    registers: [registry],
+  });
+  const errors = new Counter({
+    name: "countersign_errors_total",
+    help: `Failures an operator should look into, by kind (${ERROR_KINDS.join(", ")}).`,
+    labelNames: ["kind"] as const,
+    registers: [registry],
+  });
+  // Every error kind is exported from the start at 0, so `increase()` and alerts see its first error.
+  for (const kind of ERROR_KINDS) errors.labels({ kind }).inc(0);
+  if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
+
+  return {
+    registry,
+    recordDelivery(event, outcome) {
+      deliveries.inc({ event, outcome });
+    },
+    recordEvaluation(result, durationMs) {
+      // A skipped evaluation (a closed pull request) decided nothing and wrote nothing: no conclusion.
+      if (result.status === "decided") decisions.inc({ conclusion: result.conclusion });
+      else if (result.status !== "skipped") decisions.inc({ conclusion: "failure" });
+      if (Number.isFinite(durationMs) && durationMs >= 0) evaluationSeconds.observe(durationMs / 1000);
+    },
+    recordGitHubResponse(response) {
+      const method = response.method.toUpperCase();
+      githubRequests.inc({ method: METHODS.has(method) ? method : "OTHER", status_class: statusClass(response.status) });
+      const remaining = Number(response.headers["x-ratelimit-remaining"]);
+      // GitHub Enterprise Server with rate limiting off sends no header: leave the gauge unset.
+      if (response.headers["x-ratelimit-remaining"] !== undefined && Number.isFinite(remaining)) {
+        const resource = String(response.headers["x-ratelimit-resource"] ?? "core");
+        rateLimitRemaining.set({ resource: /^[a-z_]{1,40}$/.test(resource) ? resource : "other" }, remaining);
+      }
+    },
+    recordError(kind) {
+      errors.inc({ kind });
+    },
+  };
+}

@@ -1,0 +1,55 @@
+/**
+ * Re-runs work later, once per key: when GitHub rate-limits an evaluation, the check stays blocking
+ * ("could not evaluate") and the evaluation is tried again after the delay GitHub asks for. Timers do
+ * not keep the process alive, and a newer retry for the same key replaces an older one.
+ */
+export class RetryScheduler {
+  private readonly pending = new Map<string, NodeJS.Timeout>();
+
+  constructor(private readonly limits: { minDelayMs: number; maxDelayMs: number } = { minDelayMs: 5_000, maxDelayMs: 15 * 60_000 }) {}
+
+  /** Schedules `task` for `key` after `delayMs` (clamped to the limits); returns when it will run. */
+  schedule(key: string, delayMs: number, task: () => Promise<unknown>, now: Date = new Date()): Date {
+    const delay = Math.min(this.limits.maxDelayMs, Math.max(this.limits.minDelayMs, delayMs));
+    const existing = this.pending.get(key);
+    if (existing) clearTimeout(existing);
+    const timer = setTimeout(() => {
+      this.pending.delete(key);
+      void task().catch(() => undefined);
+    }, delay);
+    timer.unref();
+    this.pending.set(key, timer);
+    return new Date(now.getTime() + delay);
+  }
+
+  /** How many retries are waiting. */
+  get size(): number {
+    return this.pending.size;
+  }
+
+  /** Cancels every waiting retry (shutdown, tests). */
+  dispose(): void {
+    for (const timer of this.pending.values()) clearTimeout(timer);
+    this.pending.clear();
+  }
+}
+
+/**
+ * How long GitHub asks to wait before trying again, when an error is a (primary or secondary) rate
+ * limit: `retry-after` seconds, or until `x-ratelimit-reset` when no requests remain. Null when the
+ * error is not a rate limit.
+ */
+export function rateLimitDelayMs(error: unknown, now: Date): number | null {
+  const err = error as { status?: number; response?: { headers?: Record<string, string | number | undefined>; data?: { message?: string } }; message?: string };
+  if (err.status !== 403 && err.status !== 429) return null;
+  const headers = err.response?.headers ?? {};
+  const retryAfter = Number(headers["retry-after"]);
+  if (Number.isFinite(retryAfter) && headers["retry-after"] !== undefined) return retryAfter * 1000;
+  if (String(headers["x-ratelimit-remaining"]) === "0") {
+    const reset = Number(headers["x-ratelimit-reset"]) * 1000;
+    return Number.isFinite(reset) ? Math.max(0, reset - now.getTime()) : 60_000;
+  }
+  const message = `${err.response?.data?.message ?? ""} ${err.message ?? ""}`;
+  if (err.status === 429 || /rate limit/i.test(message)) return 60_000;
+  return null;
+}
