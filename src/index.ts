@@ -1,6 +1,6 @@
 import type { ApplicationFunction, ApplicationFunctionOptions, Context, Probot } from "probot";
 import { evidenceRoute } from "./handlers/evidence-route.js";
-import { exactlyOnce } from "./handlers/exactly-once.js";
+import { exactlyOnce, resumeAbandonedDeliveries } from "./handlers/exactly-once.js";
 import { addHttpHandlers } from "./handlers/http-handlers.js";
 import { onCheckRunRerequested, onCheckSuiteRerequested } from "./handlers/check-rerequest.js";
 import { onIssueComment } from "./handlers/issue-comment.js";
@@ -22,7 +22,15 @@ export interface AppOptions {
   webUrl?: string;
   /** What `/readyz` asks (database reachable, migrations applied); without one it answers 503. */
   readiness?: ReadinessCheck;
+  /**
+   * How often to look for deliveries accepted but never finished (their process stopped), in
+   * milliseconds; 0 turns it off. The first look is right after start-up.
+   */
+  resumeSweepMs?: number;
 }
+
+/** A delivery still unfinished this long after it was accepted was abandoned by a process that stopped. */
+const ABANDONED_DELIVERY_MS = 5 * 60_000;
 
 /** Countersign as a Probot app: which events reach which handler. No logic lives here. */
 export function countersignApp(services: Services, options: AppOptions): ApplicationFunction {
@@ -59,6 +67,16 @@ export function countersignApp(services: Services, options: AppOptions): Applica
           app.log.error({ err: error }, "countersign: expiry sweep failed; it will run again");
         });
       setInterval(sweep, options.expirySweepMs).unref();
+    }
+
+    if (options.resumeSweepMs && options.resumeSweepMs > 0) {
+      const resume = () =>
+        resumeAbandonedDeliveries(services, (event) => app.receive(event as never), app.log, ABANDONED_DELIVERY_MS).catch((error: unknown) => {
+          services.metrics.recordError("resume");
+          app.log.error({ err: error }, "countersign: could not resume abandoned deliveries; will try again");
+        });
+      setTimeout(resume, 1_000).unref();
+      setInterval(resume, options.resumeSweepMs).unref();
     }
   };
 }

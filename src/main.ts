@@ -26,6 +26,7 @@ async function main(): Promise<void> {
   const server = await run(
     countersignApp(services, {
       expirySweepMs: env.COUNTERSIGN_EXPIRY_SWEEP_SECONDS * 1000,
+      resumeSweepMs: 60_000,
       startup: { database: database.location, migrationsAppliedNow: database.appliedMigrations, evidencePage: services.evidence ? services.evidence.publicUrl : "off" },
       // The GitHub web address, for links back to pull requests from the evidence page.
       webUrl: process.env.GHE_HOST ? `${process.env.GHE_PROTOCOL ?? "https"}://${process.env.GHE_HOST}` : "https://github.com",

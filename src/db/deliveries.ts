@@ -18,23 +18,50 @@ function isUniqueViolation(error: unknown): boolean {
  * does nothing. A delivery that failed (and left the check blocking) or was abandoned may be claimed
  * again, so "Redeliver" is the way to retry it.
  */
-export async function claimDelivery(db: Database, id: string, event: string, now: Date): Promise<DeliveryClaim> {
+export async function claimDelivery(db: Database, id: string, event: string, now: Date, payload: unknown = null): Promise<DeliveryClaim> {
+  const stored = payload === null ? null : JSON.stringify(payload);
   try {
-    await db.delivery.create({ data: { id, event, status: "processing", receivedAt: now } });
+    await db.delivery.create({ data: { id, event, status: "processing", receivedAt: now, payload: stored } });
     return "process";
   } catch (error) {
     if (!isUniqueViolation(error)) throw error;
   }
   const retry = await db.delivery.updateMany({
     where: { id, OR: [{ status: "failed" }, { status: "processing", receivedAt: { lt: new Date(now.getTime() - ABANDONED_AFTER_MS) } }] },
-    data: { status: "processing", receivedAt: now, finishedAt: null, attempts: { increment: 1 } },
+    data: { status: "processing", receivedAt: now, finishedAt: null, attempts: { increment: 1 }, ...(stored ? { payload: stored } : {}) },
   });
   return retry.count === 1 ? "process" : "duplicate";
 }
 
-/** Marks a claimed delivery done, unless something already marked it failed. */
+/** Marks a claimed delivery done (its payload is no longer needed), unless something marked it failed. */
 export async function finishDelivery(db: Database, id: string, now: Date): Promise<void> {
-  await db.delivery.updateMany({ where: { id, status: "processing" }, data: { status: "done", finishedAt: now } });
+  await db.delivery.updateMany({ where: { id, status: "processing" }, data: { status: "done", finishedAt: now, payload: null } });
+}
+
+/** A delivery accepted but never finished: its process stopped while working on it. */
+export interface AbandonedDelivery {
+  id: string;
+  event: string;
+  payload: unknown;
+}
+
+/**
+ * Deliveries accepted more than `olderThanMs` ago and still processing (the process that accepted
+ * them stopped), oldest first: each is released (marked failed, so it can be claimed again) for the
+ * caller to process. Another replica releasing the same one first is harmless: only one claim wins.
+ */
+export async function releaseAbandonedDeliveries(db: Database, now: Date, olderThanMs: number, limit = 500): Promise<AbandonedDelivery[]> {
+  const rows = await db.delivery.findMany({
+    where: { status: "processing", receivedAt: { lt: new Date(now.getTime() - olderThanMs) }, payload: { not: null } },
+    orderBy: { receivedAt: "asc" },
+    take: limit,
+  });
+  const released: AbandonedDelivery[] = [];
+  for (const row of rows) {
+    const update = await db.delivery.updateMany({ where: { id: row.id, status: "processing", receivedAt: row.receivedAt }, data: { status: "failed" } });
+    if (update.count === 1 && row.payload) released.push({ id: row.id, event: row.event, payload: JSON.parse(row.payload) as unknown });
+  }
+  return released;
 }
 
 /** Marks a delivery failed: its work did not complete, and a redelivery will process it again. */

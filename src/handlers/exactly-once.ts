@@ -1,20 +1,24 @@
 import type { Context } from "probot";
-import { claimDelivery, failDelivery, finishDelivery } from "../db/deliveries.js";
+import { claimDelivery, failDelivery, finishDelivery, releaseAbandonedDeliveries } from "../db/deliveries.js";
 import type { Services } from "../services/deps.js";
 
 /**
  * Wraps a handler so that each webhook delivery is processed once: GitHub's "Redeliver" and retries
  * reuse the `X-GitHub-Delivery` id, and a duplicate produces no events, comments or check-run writes.
- * If claiming fails (the database is down), the delivery is processed anyway: the evaluation itself
- * then fails closed, which is safer than dropping it. Each delivery is counted in the metrics by event
- * and outcome (processed, duplicate, failed).
+ *
+ * The delivery (with its payload) is stored first, and GitHub is answered as soon as it is: the work
+ * runs afterwards on the delivery queue, because GitHub gives up on a delivery after 10 seconds. A
+ * delivery whose process stops before finishing is resumed from the stored payload (see
+ * `resumeAbandonedDeliveries`). If storing fails (the database is down), the delivery is processed
+ * anyway: the evaluation itself then fails closed, which is safer than dropping it. Each delivery is
+ * counted in the metrics by event and outcome (processed, duplicate, failed).
  */
 export function exactlyOnce<C extends Context>(services: Services, handler: (context: C) => Promise<void>): (context: C) => Promise<void> {
   return async (context) => {
     const id = context.id;
     let claimed = false;
     try {
-      const claim = await claimDelivery(services.db, id, context.name, services.clock());
+      const claim = await claimDelivery(services.db, id, context.name, services.clock(), context.payload);
       if (claim === "duplicate") {
         context.log.info({ deliveryId: id, event: context.name }, "countersign: duplicate delivery ignored");
         services.metrics.recordDelivery(context.name, "duplicate");
@@ -25,15 +29,31 @@ export function exactlyOnce<C extends Context>(services: Services, handler: (con
       context.log.error({ err: error, deliveryId: id }, "countersign: could not record the delivery; processing it anyway");
       services.metrics.recordError("delivery_record");
     }
-    try {
-      await handler(context);
-    } catch (error) {
-      services.metrics.recordDelivery(context.name, "failed");
-      services.metrics.recordError("handler");
-      if (claimed) await failDelivery(services.db, id, services.clock()).catch(() => undefined);
-      throw error;
-    }
-    services.metrics.recordDelivery(context.name, "processed");
-    if (claimed) await finishDelivery(services.db, id, services.clock()).catch(() => undefined);
+    services.queue.enqueue(async () => {
+      try {
+        await handler(context);
+      } catch (error) {
+        services.metrics.recordDelivery(context.name, "failed");
+        services.metrics.recordError("handler");
+        context.log.error({ err: error, deliveryId: id, event: context.name }, "countersign: delivery failed; redeliver it to try again");
+        if (claimed) await failDelivery(services.db, id, services.clock()).catch(() => undefined);
+        return;
+      }
+      services.metrics.recordDelivery(context.name, "processed");
+      if (claimed) await finishDelivery(services.db, id, services.clock()).catch(() => undefined);
+    });
   };
+}
+
+/**
+ * Processes deliveries that were accepted but never finished (their process stopped), by receiving
+ * them again: they were released as failed, so the exactly-once claim lets them through once.
+ */
+export async function resumeAbandonedDeliveries(services: Services, receive: (event: { id: string; name: string; payload: unknown }) => Promise<unknown>, log: Pick<Context["log"], "info" | "error">, olderThanMs: number): Promise<number> {
+  const abandoned = await releaseAbandonedDeliveries(services.db, services.clock(), olderThanMs);
+  for (const delivery of abandoned) {
+    log.info({ deliveryId: delivery.id, event: delivery.event }, "countersign: resuming a delivery accepted before a stop");
+    await receive({ id: delivery.id, name: delivery.event, payload: delivery.payload }).catch((error: unknown) => log.error({ err: error, deliveryId: delivery.id }, "countersign: could not resume a delivery"));
+  }
+  return abandoned.length;
 }

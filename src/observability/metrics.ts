@@ -6,12 +6,13 @@ export type DeliveryOutcome = "processed" | "duplicate" | "failed";
 /**
  * The failures an operator should be alerted to, each counted under its own `kind`:
  * - `evaluation`: an event could not be evaluated and its check run was set blocking (the `cs-…` id is logged);
- * - `handler`: a webhook handler threw, so Probot answered GitHub with an error;
+ * - `handler`: a webhook handler threw (after GitHub was answered): the delivery is marked failed for redelivery;
  * - `delivery_record`: a delivery could not be recorded (the database), so exactly-once is not assured;
  * - `expiry_sweep`: a sweep for expired delegations failed; it runs again on its interval;
- * - `evidence_page`: an evidence page could not be rendered.
+ * - `evidence_page`: an evidence page could not be rendered;
+ * - `resume`: deliveries left unfinished by a stopped process could not be resumed; tried again later.
  */
-export const ERROR_KINDS = ["evaluation", "handler", "delivery_record", "expiry_sweep", "evidence_page"] as const;
+export const ERROR_KINDS = ["evaluation", "handler", "delivery_record", "expiry_sweep", "evidence_page", "resume"] as const;
 
 /** One of {@link ERROR_KINDS}. */
 export type ErrorKind = (typeof ERROR_KINDS)[number];

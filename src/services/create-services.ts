@@ -7,6 +7,7 @@ import { createMetrics, type Metrics } from "../observability/metrics.js";
 import type { Services } from "./deps.js";
 import { KeyedSerializer } from "./keyed-serializer.js";
 import { RetryScheduler } from "./retry-scheduler.js";
+import { DeliveryQueue } from "./delivery-queue.js";
 
 export interface ServiceSettings {
   /** How long permission and team-membership answers are trusted, in milliseconds. */
@@ -16,6 +17,8 @@ export interface ServiceSettings {
   appId: number | null;
   evidence?: EvidenceLinkSettings | null;
   retries?: RetryScheduler;
+  /** How many deliveries are processed at once (default 32). */
+  concurrency?: number;
   clock?: () => Date;
   /**
    * The metrics to record into. Without them, a registry of its own without process metrics: the
@@ -38,6 +41,7 @@ export function createServices(db: Database, settings: ServiceSettings): Service
     doctor: new RequiredCheckDoctor(settings.setupCheckTtlMs, millis),
     serializer: new KeyedSerializer(),
     retries: settings.retries ?? new RetryScheduler(),
+    queue: new DeliveryQueue(settings.concurrency ?? 32),
     clock,
     appId: settings.appId,
     evidence: settings.evidence ?? null,

@@ -8,6 +8,7 @@ import type { Metrics } from "../observability/metrics.js";
 import type { EvaluationResult } from "./evaluate-pull-request.js";
 import type { KeyedSerializer } from "./keyed-serializer.js";
 import type { RetryScheduler } from "./retry-scheduler.js";
+import type { DeliveryQueue } from "./delivery-queue.js";
 
 /** What the services need from the outside world, passed in so tests can control every piece. */
 export interface Services {
@@ -22,6 +23,8 @@ export interface Services {
   serializer: KeyedSerializer;
   /** Evaluations GitHub rate-limited, to be tried again later. */
   retries: RetryScheduler;
+  /** Deliveries accepted (GitHub answered) and processed afterwards. */
+  queue: DeliveryQueue;
   clock: () => Date;
   /** This GitHub App's id, so that its own comments are never read as commands (null in setup mode). */
   appId: number | null;

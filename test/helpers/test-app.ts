@@ -63,7 +63,9 @@ export async function createTestApp(): Promise<TestApp> {
     database: scratch,
     now,
     async receive(name, payload, deliveryId = randomUUID()) {
+      // GitHub is answered once the delivery is stored; the work follows on the delivery queue.
       await probot.receive({ id: deliveryId, name, payload } as never);
+      await services.queue.idle();
       return deliveryId;
     },
     async close() {

@@ -208,6 +208,7 @@ describe("GET /metrics", () => {
       'countersign_errors_total{kind="delivery_record"} 0',
       'countersign_errors_total{kind="expiry_sweep"} 0',
       'countersign_errors_total{kind="evidence_page"} 0',
+      'countersign_errors_total{kind="resume"} 0',
     ]);
   });
 

@@ -1,0 +1,36 @@
+import nock from "nock";
+import { describe, expect, test } from "@jest/globals";
+import { resumeAbandonedDeliveries } from "../../src/handlers/exactly-once.js";
+import { pullRequestEvent } from "../fixtures/payloads.js";
+import { claude } from "../fixtures/people.js";
+import { useApp } from "../helpers/use-app.js";
+
+const ctx = useApp();
+const HEAD = "ad".repeat(20);
+
+describe("deliveries accepted by a process that stopped", () => {
+  test("are resumed from their stored payload, once, and finished", async () => {
+    const github = ctx.github();
+    const app = ctx.app();
+    github.pulls.set(50, { number: 50, author: claude, headSha: HEAD, commits: [{ sha: HEAD, message: "x", author: claude }], reviews: [], files: ["a.ts"] });
+    // A delivery accepted (GitHub answered 200) twenty minutes ago by a process that then died.
+    const payload = pullRequestEvent("opened", github.mustGet(50));
+    await app.db.delivery.create({
+      data: { id: "lost-delivery", event: "pull_request", status: "processing", receivedAt: new Date(app.now.value.getTime() - 20 * 60_000), payload: JSON.stringify(payload) },
+    });
+    // A delivery being processed right now (by another replica) is left alone.
+    await app.db.delivery.create({ data: { id: "busy-delivery", event: "pull_request", status: "processing", receivedAt: app.now.value, payload: JSON.stringify(payload) } });
+    github.expectEvaluation(50);
+
+    const resumed = await resumeAbandonedDeliveries(app.services, (event) => app.probot.receive(event as never), app.probot.log, 5 * 60_000);
+    await app.services.queue.idle();
+
+    expect(resumed).toBe(1);
+    expect(nock.pendingMocks()).toEqual([]);
+    expect(github.checkRunOn(HEAD)).toMatchObject({ conclusion: "action_required", title: "Needs a delegation" });
+    expect(await app.db.delivery.findUniqueOrThrow({ where: { id: "lost-delivery" } })).toMatchObject({ status: "done", attempts: 2, payload: null });
+    expect(await app.db.delivery.findUniqueOrThrow({ where: { id: "busy-delivery" } })).toMatchObject({ status: "processing" });
+    // Nothing left to resume.
+    expect(await resumeAbandonedDeliveries(app.services, (event) => app.probot.receive(event as never), app.probot.log, 5 * 60_000)).toBe(0);
+  });
+});
