@@ -98,7 +98,7 @@ export async function waitFor(condition: () => boolean, ms = 10_000): Promise<vo
  * Probot's standard environment for an app process pointed at a loopback GitHub Enterprise Server,
  * plus Countersign's own settings in `extra`.
  */
-export function enterpriseEnv(options: { ghesPort: number; port: number; databaseFile: string; webhookSecret: string; extra?: NodeJS.ProcessEnv }): NodeJS.ProcessEnv {
+export function enterpriseEnv(options: { ghesPort: number; port: number; databaseUrl: string; webhookSecret: string; extra?: NodeJS.ProcessEnv }): NodeJS.ProcessEnv {
   return {
     APP_ID: "4242",
     PRIVATE_KEY: appPrivateKey(),
@@ -107,7 +107,7 @@ export function enterpriseEnv(options: { ghesPort: number; port: number; databas
     GHE_PROTOCOL: "http",
     HOST: "127.0.0.1",
     PORT: String(options.port),
-    DATABASE_URL: `file:${options.databaseFile}`,
+    DATABASE_URL: options.databaseUrl,
     NODE_ENV: "production",
     // Probot logs "Listening on", which startApp waits for, at info level.
     LOG_LEVEL: "info",

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
 import { chromium } from "playwright-core";
 import { commentEvent, pullRequestEvent, reviewEvent } from "../fixtures/payloads.js";
 import { alice, bob, claude } from "../fixtures/people.js";
+import { createTestDatabase, type TestDatabase } from "../helpers/test-database.js";
 import { deliverWebhook, enterpriseEnv, freePort, httpRequest, listen, startApp, stopApp, waitFor } from "./app-process.js";
 import { fakeGhes, fakeGhesState } from "./fake-ghes.js";
 
@@ -26,6 +27,7 @@ if (!CHROMIUM) console.warn("countersign e2e: Chromium not found (apt-get instal
 describe("the evidence page", () => {
   const state = fakeGhesState();
   const dir = mkdtempSync(path.join(tmpdir(), "countersign-evidence-"));
+  let database: TestDatabase;
   let ghes: Server;
   let app: ChildProcess | undefined;
   let appUrl = "";
@@ -49,8 +51,9 @@ describe("the evidence page", () => {
     const ghesPort = await listen(ghes);
     const port = await freePort();
     appUrl = `http://127.0.0.1:${port}`;
+    database = await createTestDatabase();
     app = await startApp(
-      enterpriseEnv({ ghesPort, port, databaseFile: path.join(dir, "countersign.db"), webhookSecret: SECRET, extra: { COUNTERSIGN_PUBLIC_URL: appUrl, COUNTERSIGN_EVIDENCE_SECRET: EVIDENCE_SECRET } }),
+      enterpriseEnv({ ghesPort, port, databaseUrl: database.url, webhookSecret: SECRET, extra: { COUNTERSIGN_PUBLIC_URL: appUrl, COUNTERSIGN_EVIDENCE_SECRET: EVIDENCE_SECRET } }),
       [],
     );
 
@@ -64,12 +67,17 @@ describe("the evidence page", () => {
     pr.reviews.push({ id: 71, reviewer: bob, state: "APPROVED", commitSha: HEAD, submittedAt: "2026-11-25T12:00:00Z" });
     await deliver("pull_request_review", reviewEvent("submitted", pr, { id: 71, reviewer: bob, state: "approved", commitSha: HEAD }), () => latestRun()?.conclusion === "success");
     evidenceUrl = latestRun()?.details_url ?? "";
+    // The check run is written before the decision and its audit events are recorded (a moment later,
+    // in the same evaluation): wait for the page to show the last decision.
+    const deadline = Date.now() + 10_000;
+    while (!(await httpRequest(evidenceUrl)).body.includes(">success<") && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
   }, 60_000);
 
   afterAll(async () => {
     await stopApp(app);
     await new Promise((resolve) => ghes.close(resolve));
     rmSync(dir, { recursive: true, force: true });
+    await database?.dispose();
   });
 
   test("the check run's Details link is a signed link to the page", () => {

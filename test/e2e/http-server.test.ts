@@ -3,10 +3,10 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
 import { pullRequestEvent } from "../fixtures/payloads.js";
 import { claude } from "../fixtures/people.js";
+import { createTestDatabase, type TestDatabase } from "../helpers/test-database.js";
 import { deliverWebhook, enterpriseEnv, freePort, httpRequest, listen, root, startApp, stopApp, waitFor } from "./app-process.js";
 import { fakeGhes, fakeGhesState } from "./fake-ghes.js";
 
@@ -20,8 +20,7 @@ const HEAD = "9a".repeat(20);
 describe("npm start, as deployed against GitHub Enterprise Server", () => {
   const state = fakeGhesState();
   const output: string[] = [];
-  const dir = mkdtempSync(path.join(tmpdir(), "countersign-e2e-"));
-  const databaseFile = path.join(dir, "countersign.db");
+  let database: TestDatabase;
   let ghes: Server;
   let app: ChildProcess | undefined;
   let appUrl = "";
@@ -31,21 +30,20 @@ describe("npm start, as deployed against GitHub Enterprise Server", () => {
     ghes = fakeGhes(state);
     const ghesPort = await listen(ghes);
     const port = await freePort();
-    app = await startApp(enterpriseEnv({ ghesPort, port, databaseFile, webhookSecret: SECRET }), output);
+    database = await createTestDatabase();
+    app = await startApp(enterpriseEnv({ ghesPort, port, databaseUrl: database.url, webhookSecret: SECRET }), output);
     appUrl = `http://127.0.0.1:${port}`;
   }, 30_000);
 
   afterAll(async () => {
     await stopApp(app);
     await new Promise((resolve) => ghes.close(resolve));
-    rmSync(dir, { recursive: true, force: true });
+    await database.dispose();
   });
 
-  test("applies its migrations at start-up", () => {
-    const db = new Database(databaseFile, { readonly: true });
-    const migrations = db.prepare("SELECT migration_name, finished_at FROM _prisma_migrations").all() as Array<{ migration_name: string; finished_at: string | null }>;
-    db.close();
-    const onDisk = readdirSync(path.join(root, "prisma/migrations/sqlite"), { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
+  test("applies its migrations at start-up", async () => {
+    const migrations = (await database.rows("SELECT migration_name, finished_at FROM _prisma_migrations")) as Array<{ migration_name: string; finished_at: unknown }>;
+    const onDisk = readdirSync(path.join(root, "prisma/migrations", database.provider), { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
     expect(migrations.map((migration) => migration.migration_name).sort()).toEqual(onDisk);
     expect(migrations.every((migration) => migration.finished_at !== null)).toBe(true);
     expect(output.join("")).toContain("countersign: ready");

@@ -1,11 +1,9 @@
 import type { ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
 import type { Server } from "node:http";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
 import { pullRequestEvent } from "../fixtures/payloads.js";
 import { claude } from "../fixtures/people.js";
+import { createTestDatabase, type TestDatabase } from "../helpers/test-database.js";
 import { deliverWebhook, enterpriseEnv, freePort, httpRequest, listen, startApp, stopApp } from "./app-process.js";
 import { fakeGhes, fakeGhesState } from "./fake-ghes.js";
 
@@ -29,7 +27,7 @@ const HEAD = "7c".repeat(20);
 describe("the built app's /healthz, /readyz and /metrics", () => {
   const state = fakeGhesState();
   const output: string[] = [];
-  const dir = mkdtempSync(path.join(tmpdir(), "countersign-e2e-ops-"));
+  let database: TestDatabase;
   let ghes: Server;
   let app: ChildProcess | undefined;
   let appUrl = "";
@@ -39,14 +37,15 @@ describe("the built app's /healthz, /readyz and /metrics", () => {
     ghes = fakeGhes(state);
     const ghesPort = await listen(ghes);
     const port = await freePort();
-    app = await startApp(enterpriseEnv({ ghesPort, port, databaseFile: path.join(dir, "countersign.db"), webhookSecret: SECRET }), output);
+    database = await createTestDatabase();
+    app = await startApp(enterpriseEnv({ ghesPort, port, databaseUrl: database.url, webhookSecret: SECRET }), output);
     appUrl = `http://127.0.0.1:${port}`;
   }, 30_000);
 
   afterAll(async () => {
     await stopApp(app);
     await new Promise((resolve) => ghes.close(resolve));
-    rmSync(dir, { recursive: true, force: true });
+    await database.dispose();
   });
 
   test("/healthz and /readyz answer 200 once the app has migrated its database", async () => {

@@ -21,6 +21,8 @@ export interface TestDatabase {
    * access would): for tests that tamper with the audit log.
    */
   rawSql(sql: string): Promise<void>;
+  /** Reads rows on its own connection: what an operator would see with psql or sqlite3. */
+  rows(sql: string): Promise<Array<Record<string, unknown>>>;
   /** Drops the audit log's guards (triggers), as a deliberate attacker would first. */
   dropAuditGuards(): Promise<void>;
   dispose(): Promise<void>;
@@ -40,19 +42,21 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     await admin.query(`CREATE DATABASE "${name}"`);
     await admin.end();
     const url = withDatabase(TEST_POSTGRES_URL, name);
-    const run = async (sql: string) => {
+    const query = async (sql: string) => {
       const client = new pg.Client({ connectionString: url });
       await client.connect();
       try {
-        await client.query(sql);
+        return (await client.query(sql)).rows as Array<Record<string, unknown>>;
       } finally {
         await client.end();
       }
     };
+    const run = async (sql: string) => void (await query(sql));
     return {
       provider: "postgres",
       url,
       rawSql: run,
+      rows: query,
       dropAuditGuards: () =>
         run(['"AuditEvent_no_update"', '"AuditEvent_no_delete"', '"AuditEvent_insert_sealed"', '"AuditEvent_no_truncate"'].map((trigger) => `DROP TRIGGER IF EXISTS ${trigger} ON "AuditEvent"`).join("; ")),
       async dispose() {
@@ -77,6 +81,14 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     provider: "sqlite",
     url: `file:${file}`,
     rawSql: run,
+    async rows(sql) {
+      const sqlite = new Sqlite(file, { readonly: true, timeout: 10_000 });
+      try {
+        return sqlite.prepare(sql).all() as Array<Record<string, unknown>>;
+      } finally {
+        sqlite.close();
+      }
+    },
     dropAuditGuards: () => run(['"AuditEvent_no_update"', '"AuditEvent_no_delete"', '"AuditEvent_insert_sealed"'].map((trigger) => `DROP TRIGGER IF EXISTS ${trigger}`).join("; ")),
     async dispose() {
       rmSync(dir, { recursive: true, force: true });
