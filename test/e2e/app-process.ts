@@ -3,6 +3,8 @@ import { createHmac, generateKeyPairSync } from "node:crypto";
 import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
+import { createTestDatabase, type TestDatabase } from "../helpers/test-database.js";
+import { fakeGhes, type FakeGhesState } from "./fake-ghes.js";
 
 // Running Countersign as users run it: `node lib/main.js` (what `npm start` runs after building) in
 // its own process, configured only through the environment, talking HTTP.
@@ -113,4 +115,41 @@ export function enterpriseEnv(options: { ghesPort: number; port: number; databas
     LOG_LEVEL: "info",
     ...options.extra,
   };
+}
+
+/** The built app running against a fake GitHub Enterprise Server, on a fresh test database. */
+export interface EnterpriseApp {
+  url: string;
+  database: TestDatabase;
+  /** Everything the app has written to stdout and stderr. */
+  output: string[];
+  /** Stops the app and the fake server, and drops the database. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a fake GHES serving `state` and the built app pointed at it, on a fresh database (SQLite, or
+ * PostgreSQL under `npm run test:postgres`). `extra` adds Countersign settings that may need the
+ * app's own URL.
+ */
+export async function launchEnterpriseApp(state: FakeGhesState, options: { webhookSecret: string; extra?: (appUrl: string) => NodeJS.ProcessEnv }): Promise<EnterpriseApp> {
+  const ghes = fakeGhes(state);
+  const ghesPort = await listen(ghes);
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const database = await createTestDatabase();
+  const output: string[] = [];
+  let child: ChildProcess | undefined;
+  const stop = async () => {
+    await stopApp(child);
+    await new Promise((resolve) => ghes.close(resolve));
+    await database.dispose();
+  };
+  try {
+    child = await startApp(enterpriseEnv({ ghesPort, port, databaseUrl: database.url, webhookSecret: options.webhookSecret, extra: options.extra?.(url) }), output);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { url, database, output, stop };
 }

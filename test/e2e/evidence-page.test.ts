@@ -1,15 +1,12 @@
-import type { ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
-import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
 import { chromium } from "playwright-core";
 import { commentEvent, pullRequestEvent, reviewEvent } from "../fixtures/payloads.js";
 import { alice, bob, claude } from "../fixtures/people.js";
-import { createTestDatabase, type TestDatabase } from "../helpers/test-database.js";
-import { deliverWebhook, enterpriseEnv, freePort, httpRequest, listen, startApp, stopApp, waitFor } from "./app-process.js";
-import { fakeGhes, fakeGhesState } from "./fake-ghes.js";
+import { deliverWebhook, httpRequest, launchEnterpriseApp, waitFor, type EnterpriseApp } from "./app-process.js";
+import { fakeGhesState } from "./fake-ghes.js";
 
 // The evidence page behind the check run's "Details" link, served by the running app and opened in a
 // real headless browser (Debian's Chromium, driven by playwright-core; nothing is downloaded).
@@ -27,9 +24,7 @@ if (!CHROMIUM) console.warn("countersign e2e: Chromium not found (apt-get instal
 describe("the evidence page", () => {
   const state = fakeGhesState();
   const dir = mkdtempSync(path.join(tmpdir(), "countersign-evidence-"));
-  let database: TestDatabase;
-  let ghes: Server;
-  let app: ChildProcess | undefined;
+  let running: EnterpriseApp | undefined;
   let appUrl = "";
   let evidenceUrl = "";
   let delivery = 0;
@@ -47,15 +42,8 @@ describe("the evidence page", () => {
     state.permissions.set("alice", "write");
     state.permissions.set("bob", "write");
     state.pulls.set(3, { number: 3, author: claude, headSha: HEAD, commits: [{ sha: HEAD, message: "Add the export", author: claude }], reviews: [], files: ["src/export.ts"] });
-    ghes = fakeGhes(state);
-    const ghesPort = await listen(ghes);
-    const port = await freePort();
-    appUrl = `http://127.0.0.1:${port}`;
-    database = await createTestDatabase();
-    app = await startApp(
-      enterpriseEnv({ ghesPort, port, databaseUrl: database.url, webhookSecret: SECRET, extra: { COUNTERSIGN_PUBLIC_URL: appUrl, COUNTERSIGN_EVIDENCE_SECRET: EVIDENCE_SECRET } }),
-      [],
-    );
+    running = await launchEnterpriseApp(state, { webhookSecret: SECRET, extra: (url) => ({ COUNTERSIGN_PUBLIC_URL: url, COUNTERSIGN_EVIDENCE_SECRET: EVIDENCE_SECRET }) });
+    appUrl = running.url;
 
     // The story: opened → delegated → revoked with an agent-looking reason → delegated again → approved.
     const pr = state.pulls.get(3)!;
@@ -74,10 +62,8 @@ describe("the evidence page", () => {
   }, 60_000);
 
   afterAll(async () => {
-    await stopApp(app);
-    await new Promise((resolve) => ghes.close(resolve));
+    await running?.stop();
     rmSync(dir, { recursive: true, force: true });
-    await database?.dispose();
   });
 
   test("the check run's Details link is a signed link to the page", () => {

@@ -1,14 +1,12 @@
 import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
-import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
 import { pullRequestEvent } from "../fixtures/payloads.js";
 import { claude } from "../fixtures/people.js";
-import { createTestDatabase, type TestDatabase } from "../helpers/test-database.js";
-import { deliverWebhook, enterpriseEnv, freePort, httpRequest, listen, root, startApp, stopApp, waitFor } from "./app-process.js";
-import { fakeGhes, fakeGhesState } from "./fake-ghes.js";
+import { deliverWebhook, freePort, httpRequest, launchEnterpriseApp, root, startApp, stopApp, waitFor, type EnterpriseApp } from "./app-process.js";
+import { fakeGhesState } from "./fake-ghes.js";
 
 // Countersign as users run it: the built app (`npm start` runs `node lib/main.js`) in its own process,
 // configured only through Probot's standard environment, pointed at a GitHub Enterprise Server
@@ -19,34 +17,24 @@ const HEAD = "9a".repeat(20);
 
 describe("npm start, as deployed against GitHub Enterprise Server", () => {
   const state = fakeGhesState();
-  const output: string[] = [];
-  let database: TestDatabase;
-  let ghes: Server;
-  let app: ChildProcess | undefined;
+  let running: EnterpriseApp | undefined;
   let appUrl = "";
 
   beforeAll(async () => {
     state.pulls.set(3, { number: 3, author: claude, headSha: HEAD, commits: [{ sha: HEAD, message: "Agent change", author: claude }], reviews: [], files: ["a.ts"] });
-    ghes = fakeGhes(state);
-    const ghesPort = await listen(ghes);
-    const port = await freePort();
-    database = await createTestDatabase();
-    app = await startApp(enterpriseEnv({ ghesPort, port, databaseUrl: database.url, webhookSecret: SECRET }), output);
-    appUrl = `http://127.0.0.1:${port}`;
+    running = await launchEnterpriseApp(state, { webhookSecret: SECRET });
+    appUrl = running.url;
   }, 30_000);
 
-  afterAll(async () => {
-    await stopApp(app);
-    await new Promise((resolve) => ghes.close(resolve));
-    await database.dispose();
-  });
+  afterAll(() => running?.stop());
 
   test("applies its migrations at start-up", async () => {
+    const database = running!.database;
     const migrations = (await database.rows("SELECT migration_name, finished_at FROM _prisma_migrations")) as Array<{ migration_name: string; finished_at: unknown }>;
     const onDisk = readdirSync(path.join(root, "prisma/migrations", database.provider), { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name).sort();
     expect(migrations.map((migration) => migration.migration_name).sort()).toEqual(onDisk);
     expect(migrations.every((migration) => migration.finished_at !== null)).toBe(true);
-    expect(output.join("")).toContain("countersign: ready");
+    expect(running!.output.join("")).toContain("countersign: ready");
   });
 
   test("a webhook with a bad signature is rejected and does nothing", async () => {

@@ -1,11 +1,8 @@
-import type { ChildProcess } from "node:child_process";
-import type { Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
 import { pullRequestEvent } from "../fixtures/payloads.js";
 import { claude } from "../fixtures/people.js";
-import { createTestDatabase, type TestDatabase } from "../helpers/test-database.js";
-import { deliverWebhook, enterpriseEnv, freePort, httpRequest, listen, startApp, stopApp } from "./app-process.js";
-import { fakeGhes, fakeGhesState } from "./fake-ghes.js";
+import { deliverWebhook, httpRequest, launchEnterpriseApp, type EnterpriseApp } from "./app-process.js";
+import { fakeGhesState } from "./fake-ghes.js";
 
 // The operations endpoints as an orchestrator and Prometheus see them: the built app (what the Docker
 // image runs, `node lib/main.js`) in its own process, wired by main.ts to its real database.
@@ -26,27 +23,16 @@ const HEAD = "7c".repeat(20);
 
 describe("the built app's /healthz, /readyz and /metrics", () => {
   const state = fakeGhesState();
-  const output: string[] = [];
-  let database: TestDatabase;
-  let ghes: Server;
-  let app: ChildProcess | undefined;
+  let running: EnterpriseApp | undefined;
   let appUrl = "";
 
   beforeAll(async () => {
     state.pulls.set(5, { number: 5, author: claude, headSha: HEAD, commits: [{ sha: HEAD, message: "Agent change", author: claude }], reviews: [], files: ["a.ts"] });
-    ghes = fakeGhes(state);
-    const ghesPort = await listen(ghes);
-    const port = await freePort();
-    database = await createTestDatabase();
-    app = await startApp(enterpriseEnv({ ghesPort, port, databaseUrl: database.url, webhookSecret: SECRET }), output);
-    appUrl = `http://127.0.0.1:${port}`;
+    running = await launchEnterpriseApp(state, { webhookSecret: SECRET });
+    appUrl = running.url;
   }, 30_000);
 
-  afterAll(async () => {
-    await stopApp(app);
-    await new Promise((resolve) => ghes.close(resolve));
-    await database.dispose();
-  });
+  afterAll(() => running?.stop());
 
   test("/healthz and /readyz answer 200 once the app has migrated its database", async () => {
     const health = await httpRequest(`${appUrl}/healthz`);
