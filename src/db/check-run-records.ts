@@ -8,7 +8,35 @@ export async function findCheckRunId(db: Database, repoId: number, headSha: stri
 /** Countersign's check run on a commit and the hash of the output last written to it. */
 export async function findCheckRun(db: Database, repoId: number, headSha: string): Promise<{ checkRunId: number; outputHash: string | null } | null> {
   const row = await db.checkRunRecord.findUnique({ where: { repoId_headSha: { repoId: BigInt(repoId), headSha } } });
-  return row ? { checkRunId: Number(row.checkRunId), outputHash: row.outputHash } : null;
+  // A placeholder (0) means another process is creating the check run right now: none is known yet.
+  return row && row.checkRunId !== 0n ? { checkRunId: Number(row.checkRunId), outputHash: row.outputHash } : null;
+}
+
+/** How long a claim to create a check run holds: longer than any check-run write takes. */
+export const CHECK_RUN_CLAIM_LAPSE_MS = 10_000;
+
+/**
+ * Claims the right to create the check run on a commit (a placeholder row, unique per commit), so
+ * that two replicas evaluating the same new head do not both create one. Returns false when another
+ * process holds the claim. A claim older than CHECK_RUN_CLAIM_LAPSE_MS (its process died mid-write)
+ * is taken over.
+ */
+export async function claimCheckRunCreation(db: Database, repoId: number, headSha: string, prNumber: number | null, now: Date = new Date()): Promise<boolean> {
+  try {
+    await db.checkRunRecord.create({ data: { repoId: BigInt(repoId), headSha, checkRunId: 0n, prNumber, updatedAt: now } });
+    return true;
+  } catch (error) {
+    const err = error as { code?: string; message?: string };
+    if (!(err.code === "P2002" || /UNIQUE constraint failed/i.test(err.message ?? ""))) throw error;
+  }
+  const lapsed = new Date(now.getTime() - CHECK_RUN_CLAIM_LAPSE_MS);
+  const taken = await db.checkRunRecord.updateMany({ where: { repoId: BigInt(repoId), headSha, checkRunId: 0n, updatedAt: { lt: lapsed } }, data: { updatedAt: now } });
+  return taken.count === 1;
+}
+
+/** Gives up a claim whose check run could not be created, so the next evaluation need not wait. */
+export async function releaseCheckRunClaim(db: Database, repoId: number, headSha: string): Promise<void> {
+  await db.checkRunRecord.deleteMany({ where: { repoId: BigInt(repoId), headSha, checkRunId: 0n } });
 }
 
 /**
@@ -25,7 +53,7 @@ export async function saveCheckRunId(db: Database, repoId: number, headSha: stri
 
 /** The commit a check run was last written on for a PR, and the PR a commit's check run belongs to. */
 export async function latestCheckRunForPullRequest(db: Database, repoId: number, prNumber: number): Promise<{ headSha: string; checkRunId: number } | null> {
-  const row = await db.checkRunRecord.findFirst({ where: { repoId: BigInt(repoId), prNumber }, orderBy: { updatedAt: "desc" } });
+  const row = await db.checkRunRecord.findFirst({ where: { repoId: BigInt(repoId), prNumber, checkRunId: { not: 0n } }, orderBy: { updatedAt: "desc" } });
   return row ? { headSha: row.headSha, checkRunId: Number(row.checkRunId) } : null;
 }
 

@@ -2,7 +2,7 @@ import { loadPullRequestPolicy, type PolicyLoadResult } from "../config/repo-pol
 import { appendAuditEvent } from "../db/audit-log.js";
 import { createHash } from "node:crypto";
 import { performance } from "node:perf_hooks";
-import { findCheckRun, saveCheckRunId } from "../db/check-run-records.js";
+import { CHECK_RUN_CLAIM_LAPSE_MS, claimCheckRunCreation, findCheckRun, releaseCheckRunClaim, saveCheckRunId } from "../db/check-run-records.js";
 import { publishInOrder, takeTicket } from "../db/evaluation-order.js";
 import { recordDecision } from "../db/decisions.js";
 import { delegationsForPullRequest } from "../db/delegations.js";
@@ -81,18 +81,40 @@ export async function publishCheckRun(
   conclusion: Conclusion,
   output: CheckRunOutput,
 ): Promise<number> {
-  const existing = await findCheckRun(services.db, event.repo.id, target.headSha);
+  const existing = (await findCheckRun(services.db, event.repo.id, target.headSha)) ?? (await awaitCheckRunCreation(services, event.repo.id, target.headSha, target.prNumber));
   const fingerprint = outputFingerprint(conclusion, output, target.detailsUrl ?? null);
   if (existing && existing.outputHash === fingerprint && !target.forceWrite) return existing.checkRunId;
-  const id = await writeCheckRun(event.octokit, event.repo, existing?.checkRunId ?? null, {
-    headSha: target.headSha,
-    conclusion,
-    title: output.title,
-    summary: output.summary,
-    ...(target.detailsUrl ? { detailsUrl: target.detailsUrl } : {}),
-  });
+  let id: number;
+  try {
+    id = await writeCheckRun(event.octokit, event.repo, existing?.checkRunId ?? null, {
+      headSha: target.headSha,
+      conclusion,
+      title: output.title,
+      summary: output.summary,
+      ...(target.detailsUrl ? { detailsUrl: target.detailsUrl } : {}),
+    });
+  } catch (error) {
+    if (!existing) await releaseCheckRunClaim(services.db, event.repo.id, target.headSha).catch(() => undefined);
+    throw error;
+  }
   await saveCheckRunId(services.db, event.repo.id, target.headSha, id, target.prNumber, fingerprint);
   return id;
+}
+
+/**
+ * When no check run exists on a commit yet, either claims its creation (returns null: create it) or
+ * waits for the process that claimed it to finish (returns that check run, to update). A claim whose
+ * process died, or whose write failed, lapses and is taken over.
+ */
+async function awaitCheckRunCreation(services: Services, repoId: number, headSha: string, prNumber: number | null): Promise<{ checkRunId: number; outputHash: string | null } | null> {
+  for (let waited = 0; waited <= CHECK_RUN_CLAIM_LAPSE_MS + 1_000; waited += 50) {
+    if (await claimCheckRunCreation(services.db, repoId, headSha, prNumber)) return null;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const created = await findCheckRun(services.db, repoId, headSha);
+    if (created) return created;
+  }
+  // Still claimed after the lapse (clocks apart?): create it rather than leave the commit unchecked.
+  return null;
 }
 
 /**

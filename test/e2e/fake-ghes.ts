@@ -17,11 +17,15 @@ export interface FakeGhesState {
   required: boolean;
   requests: RecordedRequest[];
   checkRuns: Map<number, { id: number; head_sha: string; conclusion: string; output: { title: string; summary: string }; details_url?: string }>;
+  /** Every check-run write, in the order GitHub received them. */
+  checkRunWrites: Array<{ id: number; headSha: string; conclusion: string }>;
   comments: Array<{ issue: number; body: string }>;
+  /** Milliseconds each answer is delayed by (a function, to vary it); none by default. */
+  latencyMs?: () => number;
 }
 
 export function fakeGhesState(): FakeGhesState {
-  return { pulls: new Map(), permissions: new Map(), required: true, requests: [], checkRuns: new Map(), comments: [] };
+  return { pulls: new Map(), permissions: new Map(), required: true, requests: [], checkRuns: new Map(), checkRunWrites: [], comments: [] };
 }
 
 /** Starts answering; the caller listens on a port. */
@@ -35,9 +39,14 @@ export function fakeGhes(state: FakeGhesState): Server {
       const url = req.url ?? "";
       const path = url.replace(/\?.*$/, "");
       state.requests.push({ method: req.method ?? "", url, body });
+      const delay = state.latencyMs?.() ?? 0;
       const send = (status: number, payload: unknown) => {
-        res.writeHead(status, { "content-type": "application/json; charset=utf-8" });
-        res.end(JSON.stringify(payload));
+        const answer = () => {
+          res.writeHead(status, { "content-type": "application/json; charset=utf-8" });
+          res.end(JSON.stringify(payload));
+        };
+        if (delay > 0) setTimeout(answer, delay);
+        else answer();
       };
       if (req.method === "POST" && /^\/api\/v3\/app\/installations\/\d+\/access_tokens$/.test(path)) return send(201, { token: "ghs_e2e", expires_at: "2099-01-01T00:00:00Z", permissions: {} });
       if (req.method === "POST" && path === "/api/graphql") {
@@ -64,6 +73,7 @@ export function fakeGhes(state: FakeGhesState): Server {
       if (req.method === "POST" && /\/check-runs$/.test(path)) {
         const run = { id: nextCheckRun++, head_sha: body.head_sha, conclusion: body.conclusion, output: body.output, details_url: body.details_url };
         state.checkRuns.set(run.id, run);
+        state.checkRunWrites.push({ id: run.id, headSha: run.head_sha, conclusion: run.conclusion });
         return send(201, { id: run.id });
       }
       const update = /\/check-runs\/(\d+)$/.exec(path);
@@ -71,6 +81,7 @@ export function fakeGhes(state: FakeGhesState): Server {
         const run = state.checkRuns.get(Number(update[1]));
         if (!run) return send(404, { message: "Not Found" });
         Object.assign(run, { conclusion: body.conclusion, output: body.output, details_url: body.details_url });
+        state.checkRunWrites.push({ id: run.id, headSha: run.head_sha, conclusion: run.conclusion });
         return send(200, { id: run.id });
       }
       return send(404, { message: `fake GHES has no ${req.method} ${url}` });
