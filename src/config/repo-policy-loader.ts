@@ -269,6 +269,21 @@ function extendsOrgDotGithub(value: unknown, owner: string): boolean {
  */
 export function policyFromBlobs(repo: { owner: string; name: string }, baseRef: string, blobs: PolicyBlobs): PolicyLoadResult | null {
   if (!blobs.complete) return null;
+  // A blob's oid is the hash of its content: the same files on the same branch give the same result,
+  // so YAML parsing, validation and merging happen once per policy version, not once per delivery.
+  const key = JSON.stringify([repo.owner.toLowerCase(), repo.name.toLowerCase(), baseRef, blobs.repository?.oid ?? null, blobs.organization?.oid ?? null]);
+  if (byBlobs.has(key)) return byBlobs.get(key) ?? null;
+  const result = readPolicyBlobs(repo, baseRef, blobs);
+  const shared = result === null ? null : deepFreeze(result);
+  if (byBlobs.size >= MAX_COMPILED) byBlobs.delete(byBlobs.keys().next().value as string);
+  byBlobs.set(key, shared);
+  return shared;
+}
+
+/** Policy results by the oids of the files they were read from (null: the loader must be used). */
+const byBlobs = new Map<string, PolicyLoadResult | null>();
+
+function readPolicyBlobs(repo: { owner: string; name: string }, baseRef: string, blobs: PolicyBlobs): PolicyLoadResult | null {
   const repoSource = `${repo.owner}/${repo.name}:${CONFIG_PATH}@${baseRef}`;
   const orgSource = `${repo.owner}/.github:${CONFIG_PATH}`;
   const invalid = (source: string, message: string): PolicyLoadResult => ({ ok: false, source, problems: [{ file: source, path: "(file)", message }] });

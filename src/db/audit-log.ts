@@ -56,9 +56,12 @@ export function toStoredEvent(row: AuditEventRow): StoredEvent {
 }
 
 // Appends in one process go one at a time (reading the chain's head and writing the next link must not
-// interleave); across processes, the unique `prevHash` makes a second writer on the same head fail
-// and retry on the new head, so the chain never forks.
+// interleave); across processes, the unique `prevHash` (and `seq`) makes a second writer on the same
+// head fail and retry on the new head, so the chain never forks. The link this process appended last
+// is kept: the next append assumes it is still the head and costs one round trip; when another
+// process appended meanwhile, the insert fails on the unique keys and the head is read afresh.
 const appendQueues = new WeakMap<Database, Promise<unknown>>();
+const lastAppended = new WeakMap<Database, { seq: number; hash: string }>();
 const MAX_ATTEMPTS = 8;
 
 function isUniqueViolation(error: unknown): boolean {
@@ -68,12 +71,16 @@ function isUniqueViolation(error: unknown): boolean {
 
 async function appendNow(db: Database, entry: AuditEntry): Promise<ChainLink> {
   for (let attempt = 1; ; attempt += 1) {
-    const top = await db.auditEvent.findFirst({ orderBy: { seq: "desc" }, select: { seq: true } });
-    // Link to the newest sealed event. An unsealed row can only be one written around the app (legacy
-    // rows are sealed at start-up); it is not absorbed into the chain, and `audit verify` reports it.
-    const last = await db.auditEvent.findFirst({ where: { hash: { not: null } }, orderBy: { seq: "desc" }, select: { hash: true } });
+    let head = lastAppended.get(db);
+    if (!head) {
+      const top = await db.auditEvent.findFirst({ orderBy: { seq: "desc" }, select: { seq: true } });
+      // Link to the newest sealed event. An unsealed row can only be one written around the app (legacy
+      // rows are sealed at start-up); it is not absorbed into the chain, and `audit verify` reports it.
+      const last = await db.auditEvent.findFirst({ where: { hash: { not: null } }, orderBy: { seq: "desc" }, select: { hash: true } });
+      head = { seq: top?.seq ?? 0, hash: last?.hash ?? GENESIS };
+    }
     const event: Omit<StoredEvent, "hash"> = {
-      seq: (top?.seq ?? 0) + 1,
+      seq: head.seq + 1,
       type: entry.type,
       repoId: entry.repo?.id ?? null,
       repoFullName: entry.repo?.fullName ?? null,
@@ -84,7 +91,7 @@ async function appendNow(db: Database, entry: AuditEntry): Promise<ChainLink> {
       deliveryId: entry.deliveryId,
       payload: JSON.stringify(entry.payload),
       createdAt: new Date(entry.at.getTime()),
-      prevHash: last?.hash ?? GENESIS,
+      prevHash: head.hash,
     };
     const hash = eventHash(event);
     try {
@@ -105,8 +112,10 @@ async function appendNow(db: Database, entry: AuditEntry): Promise<ChainLink> {
           prevHash: event.prevHash as string,
         },
       });
+      lastAppended.set(db, { seq: event.seq, hash });
       return { seq: event.seq, hash, prevHash: event.prevHash as string };
     } catch (error) {
+      lastAppended.delete(db);
       if (!isUniqueViolation(error) || attempt >= MAX_ATTEMPTS) throw error;
       // Another process appended to the same head first: read the new head and link to it.
     }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "@jest/globals";
-import { compileRepoConfig, describeIssues, type ConfigProblem, type PolicyLoadResult } from "../../../src/config/repo-policy-loader.js";
+import { compileRepoConfig, describeIssues, policyFromBlobs, type ConfigProblem, type PolicyLoadResult } from "../../../src/config/repo-policy-loader.js";
 import { hasNestedQuantifier, policySchema } from "../../../src/config/policy.schema.js";
 import { BUILT_IN_AGENT_IDENTITIES, BUILT_IN_TRAILER_RULES } from "../../../src/policy/agent-identities.js";
 import { defaultPolicy, type RepoPolicy } from "../../../src/policy/repo-policy.js";
@@ -169,5 +169,32 @@ describe("patterns that could backtrack exponentially are refused", () => {
   test("the config error names the pattern's key path", () => {
     const result = compileRepoConfig({ agents: { trailers: [{ name: "x", key: "Assisted-by", pattern: "(a+)+$" }] } }, "repo");
     expect(result).toMatchObject({ ok: false, problems: [{ path: "agents.trailers[0].pattern", message: expect.stringContaining("nested quantifiers") }] });
+  });
+});
+
+describe("policyFromBlobs: the policy read with the pull request", () => {
+  const repo = { owner: "acme", name: "widgets" };
+  const blob = (oid: string, text: string) => ({ oid, text });
+
+  test("is read once per version of the files (by blob oid), and again when a file changes", () => {
+    const first = policyFromBlobs(repo, "main", { complete: true, repository: blob("a1", "approvals:\n  required: 2\n"), organization: null });
+    const again = policyFromBlobs(repo, "main", { complete: true, repository: blob("a1", "approvals:\n  required: 2\n"), organization: null });
+    expect(first?.ok).toBe(true);
+    expect(again).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+
+    const changed = policyFromBlobs(repo, "main", { complete: true, repository: blob("a2", "approvals:\n  required: 3\n"), organization: null });
+    expect(changed).not.toBe(first);
+    expect(changed?.ok && first?.ok && changed.policy.hash !== first.policy.hash).toBe(true);
+    // The same file judging another branch names that branch as its source.
+    const otherBranch = policyFromBlobs(repo, "release", { complete: true, repository: blob("a1", "approvals:\n  required: 2\n"), organization: null });
+    expect(otherBranch?.ok && otherBranch.policy.source).toBe("acme/widgets:.github/countersign.yml@release");
+  });
+
+  test("an invalid file stays invalid from the cache; an unreadable one always goes to the loader", () => {
+    const invalid = { complete: true, repository: blob("bad", "approvals: [\n"), organization: null };
+    expect(policyFromBlobs(repo, "main", invalid)).toMatchObject({ ok: false });
+    expect(policyFromBlobs(repo, "main", invalid)).toMatchObject({ ok: false });
+    expect(policyFromBlobs(repo, "main", { complete: false, repository: null, organization: null })).toBeNull();
   });
 });
