@@ -51,5 +51,5 @@ EXPOSE 3000
 # /healthz answers while the process serves HTTP; readiness (/readyz) is for orchestrators to ask.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["node", "-e", "require('node:http').get({ host: '127.0.0.1', port: process.env.PORT || 3000, path: '/healthz', timeout: 4000 }, (res) => process.exit(res.statusCode === 200 ? 0 : 1)).on('error', () => process.exit(1)).on('timeout', () => process.exit(1))"]
-# Starts Probot after applying pending migrations; SIGTERM stops it cleanly (src/main.ts).
+# Starts Probot after applying pending migrations; SIGTERM stops it cleanly (src/start.ts).
 CMD ["node", "lib/main.js"]

@@ -1,49 +1,7 @@
-import { existsSync } from "node:fs";
-import { run } from "probot";
-import { evidenceSettings, parseEnv } from "./config/env.schema.js";
-import { openDatabase } from "./db/client.js";
-import { countersignApp } from "./index.js";
-import { createMetrics } from "./observability/metrics.js";
-import { databaseReadiness } from "./observability/readiness.js";
-import { createServices } from "./services/create-services.js";
+import { startCountersign } from "./start.js";
 
-// `npm start`: validate Countersign's settings, open the database and apply pending migrations, then
-// hand over to Probot, which reads its own standard environment (APP_ID, PRIVATE_KEY, WEBHOOK_SECRET,
-// GHE_HOST, GHE_PROTOCOL, PORT, ...). Without APP_ID, Probot serves its setup page, which registers
-// the app on GitHub from app.yml.
-async function main(): Promise<void> {
-  // Probot loads .env too, but only inside run(); Countersign's own settings are needed before that.
-  if (existsSync(".env")) process.loadEnvFile(".env");
-  const env = parseEnv(process.env);
-  const database = await openDatabase(env.DATABASE_URL);
-  const services = createServices(database.db, {
-    peopleTtlMs: env.COUNTERSIGN_PERMISSION_TTL_SECONDS * 1000,
-    setupCheckTtlMs: env.COUNTERSIGN_SETUP_CHECK_TTL_SECONDS * 1000,
-    appId: env.APP_ID ?? null,
-    evidence: evidenceSettings(env),
-    metrics: createMetrics({ processMetrics: true }),
-  });
-  const server = await run(
-    countersignApp(services, {
-      expirySweepMs: env.COUNTERSIGN_EXPIRY_SWEEP_SECONDS * 1000,
-      resumeSweepMs: 60_000,
-      startup: { database: database.location, migrationsAppliedNow: database.appliedMigrations, evidencePage: services.evidence ? services.evidence.publicUrl : "off" },
-      // The GitHub web address, for links back to pull requests from the evidence page.
-      webUrl: process.env.GHE_HOST ? `${process.env.GHE_PROTOCOL ?? "https"}://${process.env.GHE_HOST}` : "https://github.com",
-      readiness: databaseReadiness(database),
-    }),
-  );
-  // Probot stops the server on SIGINT itself; SIGTERM is what process managers and containers send.
-  process.once("SIGTERM", () => {
-    void server
-      .stop()
-      .catch(() => undefined)
-      .then(() => database.close())
-      .finally(() => process.exit(0));
-  });
-}
-
-main().catch((error: unknown) => {
+// `npm start` (and the Docker image): Countersign with Probot's defaults, throttling and retries on.
+startCountersign().catch((error: unknown) => {
   console.error(`countersign: failed to start: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });

@@ -39,6 +39,8 @@ export interface Metrics {
   recordDelivery(event: string, outcome: DeliveryOutcome): void;
   /** Counts an evaluation's conclusion and observes how long it took. */
   recordEvaluation(result: EvaluationOutcome, durationMs: number): void;
+  /** Observes the part of an evaluation's time not spent waiting on GitHub (CPU, database, event loop). */
+  recordEvaluationOwnTime(ownMs: number): void;
   /** Counts a GitHub API request by method and status class, and keeps the rate-limit budget left. */
   recordGitHubResponse(response: GitHubResponse): void;
   /** Counts a failure an operator should know about. */
@@ -57,6 +59,10 @@ export interface MetricsOptions {
 // From a cache hit answered in milliseconds to an evaluation that reads a large pull request and
 // several reviewers' permissions (seconds); beyond 10 s something is wrong, and +Inf shows it.
 const EVALUATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+// An evaluation's own time is milliseconds when all is well; the budget is 20 ms at p95 for a large
+// pull request (docs/benchmarks.md), hence the finer buckets around it.
+const OWN_TIME_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
 /** `2xx`…`5xx`, or `error` when there was no HTTP response at all. */
 function statusClass(status: number | null): string {
@@ -87,6 +93,12 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     name: "countersign_evaluation_duration_seconds",
     help: "Time Countersign spent evaluating a pull request and writing its check run, in seconds.",
     buckets: EVALUATION_BUCKETS,
+    registers: [registry],
+  });
+  const evaluationOwnSeconds = new Histogram({
+    name: "countersign_evaluation_own_duration_seconds",
+    help: "Time Countersign spent on an evaluation itself (CPU, database, event loop), not waiting on GitHub, in seconds.",
+    buckets: OWN_TIME_BUCKETS,
     registers: [registry],
   });
   const githubRequests = new Counter({
@@ -121,6 +133,9 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       if (result.status === "decided") decisions.inc({ conclusion: result.conclusion });
       else if (result.status !== "skipped") decisions.inc({ conclusion: "failure" });
       if (Number.isFinite(durationMs) && durationMs >= 0) evaluationSeconds.observe(durationMs / 1000);
+    },
+    recordEvaluationOwnTime(ownMs) {
+      if (Number.isFinite(ownMs) && ownMs >= 0) evaluationOwnSeconds.observe(ownMs / 1000);
     },
     recordGitHubResponse(response) {
       const method = response.method.toUpperCase();

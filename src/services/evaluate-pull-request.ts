@@ -18,6 +18,7 @@ import { fetchPullRequestSnapshot, type PullRequestSnapshot } from "../github/pu
 import { writeCheckRun } from "../github/check-runs.js";
 import type { RequiredCheckStatus } from "../github/required-check.js";
 import { signedEvidenceUrl } from "../evidence/signed-links.js";
+import { GitHubWaitTimer } from "../observability/github-requests.js";
 import type { EventContext, Services } from "./deps.js";
 import { failClosed } from "./fail-closed.js";
 import { rateLimitDelayMs } from "./retry-scheduler.js";
@@ -315,13 +316,34 @@ async function recordReviewVerdict(services: Services, event: EventContext, fact
  */
 export async function evaluateAndReport(services: Services, event: EventContext, request: EvaluationRequest): Promise<EvaluationResult> {
   return services.serializer.run(`${event.repo.id}#${request.prNumber}`, async () => {
-    // Timed inside the serializer: waiting behind an earlier evaluation is not this one's work.
+    // Timed inside the serializer: waiting behind an earlier evaluation is not this one's work. The
+    // time spent waiting on GitHub is measured apart, so what remains is the evaluation's own.
     const started = performance.now();
+    const github = new GitHubWaitTimer();
+    const timing = () => {
+      const durationMs = performance.now() - started;
+      const githubMs = Math.min(github.githubMs, durationMs);
+      return { durationMs, githubMs, networkMs: Math.min(github.networkMs, githubMs), ownMs: durationMs - githubMs };
+    };
+    // Durations in the log line: milliseconds to the microsecond.
+    const milliseconds = (value: number) => Math.round(value * 1000) / 1000;
     try {
-      const result = await evaluateOnce(services, event, request);
-      services.onEvaluated?.(result, performance.now() - started);
+      const result = await github.run(() => evaluateOnce(services, event, request));
+      const time = timing();
+      services.onEvaluated?.(result, time.durationMs);
+      services.metrics.recordEvaluationOwnTime(time.ownMs);
       event.log.info(
-        { repo: event.repo.fullName, pr: request.prNumber, deliveryId: event.deliveryId, result: result.status, conclusion: "conclusion" in result ? result.conclusion : undefined },
+        {
+          repo: event.repo.fullName,
+          pr: request.prNumber,
+          deliveryId: event.deliveryId,
+          result: result.status,
+          conclusion: "conclusion" in result ? result.conclusion : undefined,
+          durationMs: milliseconds(time.durationMs),
+          githubMs: milliseconds(time.githubMs),
+          networkMs: milliseconds(time.networkMs),
+          ownMs: milliseconds(time.ownMs),
+        },
         "countersign: evaluated pull request",
       );
       return result;
@@ -333,9 +355,11 @@ export async function evaluateAndReport(services: Services, event: EventContext,
         delay !== null && attempt < MAX_RATE_LIMIT_RETRIES
           ? services.retries.schedule(`${event.repo.id}#${request.prNumber}`, delay, () => evaluateAndReport(services, event, { ...request, preloaded: undefined, attempt: attempt + 1 }), services.clock())
           : null;
-      const errorId = await failClosed(services, event, { prNumber: request.prNumber, headSha: request.preloaded?.facts.headSha ?? request.headShaHint }, error, retryAt);
+      const errorId = await github.run(() => failClosed(services, event, { prNumber: request.prNumber, headSha: request.preloaded?.facts.headSha ?? request.headShaHint }, error, retryAt));
       const failed: EvaluationResult = { status: "failed", errorId };
-      services.onEvaluated?.(failed, performance.now() - started);
+      const time = timing();
+      services.onEvaluated?.(failed, time.durationMs);
+      services.metrics.recordEvaluationOwnTime(time.ownMs);
       return failed;
     }
   });

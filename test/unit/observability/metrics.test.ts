@@ -65,6 +65,19 @@ describe("createMetrics", () => {
     expect(bounds.at(-1)).toBe("+Inf");
   });
 
+  test("observes an evaluation's own time in seconds, with buckets around the 20 ms budget", async () => {
+    const metrics = createMetrics({ processMetrics: false });
+    metrics.recordEvaluationOwnTime(4);
+    metrics.recordEvaluationOwnTime(30);
+    metrics.recordEvaluationOwnTime(Number.NaN);
+    metrics.recordEvaluationOwnTime(-1);
+    expect(await sample(metrics, "countersign_evaluation_own_duration_seconds_count")).toBe(2);
+    expect(await sample(metrics, "countersign_evaluation_own_duration_seconds_sum")).toBeCloseTo(0.034, 6);
+    expect(await sample(metrics, "countersign_evaluation_own_duration_seconds_bucket", { le: "0.005" })).toBe(1);
+    expect(await sample(metrics, "countersign_evaluation_own_duration_seconds_bucket", { le: "0.02" })).toBe(1);
+    expect(await sample(metrics, "countersign_evaluation_own_duration_seconds_bucket", { le: "0.05" })).toBe(2);
+  });
+
   test("counts GitHub requests by method and status class, and keeps the rate-limit budget by resource", async () => {
     const metrics = createMetrics({ processMetrics: false });
     metrics.recordGitHubResponse({ method: "get", status: 200, headers: { "x-ratelimit-remaining": "4999", "x-ratelimit-resource": "core" } });

@@ -1,0 +1,98 @@
+// GitHub's answers to Countersign's pull-request query, built from a model of the pull request.
+// Copied from test/mocks/graphql-responses.ts (TypeScript, not compiled to lib/) and generalised to
+// many repositories; the shapes must stay those of that file, which the test suites check against
+// the app's query.
+
+/** GitHub's page size for the connections Countersign reads. */
+export const PAGE = 100;
+
+/** A git author or committer: bots commit with their noreply address and no GitHub user. */
+function gitActor(user) {
+  if (user.type === "Bot") return { name: user.login, email: `${user.id}+${user.login}@users.noreply.github.com`, user: null };
+  return { name: user.login, email: `${user.login}@example.com`, user: { login: user.login, databaseId: user.id } };
+}
+
+/** GraphQL spells bot logins without the `[bot]` suffix. */
+function graphqlActor(user) {
+  return { __typename: user.type, login: user.login.replace(/\[bot\]$/, ""), databaseId: user.id };
+}
+
+function commitNode(commit) {
+  return {
+    commit: {
+      oid: commit.sha,
+      message: commit.message,
+      authors: { nodes: [commit.author, ...(commit.coAuthors ?? [])].map(gitActor) },
+      committer: gitActor(commit.committer ?? commit.author),
+    },
+  };
+}
+
+function reviewNode(repo, pr, review) {
+  return {
+    databaseId: review.id,
+    state: review.state,
+    submittedAt: review.submittedAt,
+    url: `${repo.htmlUrl}/pull/${pr.number}#pullrequestreview-${review.id}`,
+    commit: { oid: review.commitSha },
+    author: graphqlActor(review.reviewer),
+  };
+}
+
+/** All nodes of a connection (`commits`, `reviews`, `files`), before paging. */
+function connectionNodes(repo, pr, name) {
+  if (name === "commits") return pr.commits.map(commitNode);
+  if (name === "reviews") return pr.reviews.map((review) => reviewNode(repo, pr, review));
+  return pr.files.map((path) => ({ path }));
+}
+
+/** One page of a connection, GitHub-style: at most 100 nodes, with a cursor when more follow. */
+export function page(repo, pr, name, offset) {
+  const all = connectionNodes(repo, pr, name);
+  const nodes = all.slice(offset, offset + PAGE);
+  const hasNextPage = offset + PAGE < all.length;
+  return { pageInfo: { hasNextPage, endCursor: hasNextPage ? `cursor:${offset + PAGE}` : null }, nodes };
+}
+
+function policyFile(text) {
+  return text === null ? null : { oid: `blob-${text.length}`, object: { text, isTruncated: false } };
+}
+
+/** The answer to `query CountersignPullRequest`: the pull request and both policy files. */
+export function pullRequestGraphqlResponse(repo, pr, policies) {
+  return {
+    data: {
+      orgPolicyRepository: { nameWithOwner: `${repo.owner}/.github`, defaultBranchRef: { target: { policyFile: policyFile(policies.organization) } } },
+      repository: {
+        databaseId: repo.id,
+        nameWithOwner: repo.fullName,
+        url: repo.htmlUrl,
+        owner: { login: repo.owner },
+        name: repo.name,
+        pullRequest: {
+          number: pr.number,
+          url: `${repo.htmlUrl}/pull/${pr.number}`,
+          title: pr.title,
+          body: pr.body ?? "",
+          state: "OPEN",
+          isDraft: false,
+          headRefOid: pr.headSha,
+          headRefName: pr.headRef,
+          baseRefName: "main",
+          author: graphqlActor(pr.author),
+          commits: page(repo, pr, "commits", 0),
+          reviews: page(repo, pr, "reviews", 0),
+          files: page(repo, pr, "files", 0),
+          labels: { nodes: [] },
+          baseRef: { target: { policyFile: policyFile(policies.repository) } },
+          closingIssuesReferences: { nodes: [] },
+        },
+      },
+    },
+  };
+}
+
+/** The answer to a follow-up query for one further page of `name`. */
+export function pageResponse(repo, pr, name, offset) {
+  return { data: { repository: { pullRequest: { [name]: page(repo, pr, name, offset) } } } };
+}

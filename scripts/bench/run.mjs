@@ -1,0 +1,324 @@
+// `npm run bench`: Countersign's throughput and own processing time, measured over real HTTP.
+//
+//   npm run bench                          # builds, then runs everything (about 3 minutes on 2 cores)
+//   BENCH_DATABASES=sqlite npm run bench   # one database only
+//
+// The built app runs as a process of its own; signed webhook deliveries are sent to its server;
+// GitHub is a loopback fake that answers every request after a fixed latency, from a model that the
+// deliveries change (see fake-github.mjs, workloads.mjs). Per database (SQLite, PostgreSQL) and
+// workload (small pull requests, a large one), it reports the deliveries processed per second, the
+// app's own time per evaluation (from its log: the evaluation's time minus the time it waited on
+// GitHub), GitHub requests per evaluation, CPU per delivery and peak RSS; beside them, a bare Probot
+// app that only verifies signatures, fed the same deliveries by the same load generator.
+//
+// Countersign runs twice over: with Octokit's throttling off (countersign-throttle-off.mjs: the
+// app's own capacity), and as deployed (`node lib/main.js`), where Probot's throttling spaces an
+// installation's GraphQL queries and writes a second apart. docs/benchmarks.md explains both.
+// Results go to stdout and to docs/benchmarks.md. Settings (environment):
+//
+//   BENCH_DATABASES       sqlite,postgres            which databases
+//   BENCH_POSTGRES_URL    COUNTERSIGN_TEST_POSTGRES_URL, else postgres://postgres@127.0.0.1:5432/test
+//                         (an admin connection: a scratch database is created and dropped per run)
+//   BENCH_LATENCY_MS      10                         the fake GitHub's latency per request
+//   BENCH_CONCURRENCY     32                         deliveries in flight during the throughput phases
+//   BENCH_SCALE           1                          multiplies the number of measured deliveries
+//   BENCH_AS_DEPLOYED     1                          0 skips the runs with Octokit's throttling on
+//   BENCH_WRITE_DOCS      1                          0 leaves docs/benchmarks.md alone
+//   BENCH_CPU_PROF        (unset)                    a directory: the app runs with --cpu-prof there
+//                                                    (summarise with profile-summary.mjs)
+//   BENCH_OCTOKIT_RETRY   on                         off: Octokit's retry plugin off too, in the
+//                                                    throttling-off runs (a diagnostic)
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { performance } from "node:perf_hooks";
+import { setTimeout as sleep } from "node:timers/promises";
+import { describePostgres, postgresVersion, scratchDatabase } from "./databases.mjs";
+import { addRepository, createWorld, REQUEST_KINDS, startFakeGitHub } from "./fake-github.mjs";
+import { drive, encodeDelivery, keepAliveAgent } from "./load.mjs";
+import { benchRepository } from "./payloads.mjs";
+import { appPrivateKey, cpuMs, databaseServerCpuMs, deliveryOutcomes, evaluated, freePort, peakRssMb, probotEnv, root, startProcess, stopProcess } from "./processes.mjs";
+import { machine, percentile, renderMarkdown, renderText, writeDocs } from "./report.mjs";
+import { grantPermissions, largePullRequestScript, ORG_POLICY, smallPullRequestScript } from "./workloads.mjs";
+
+const settings = {
+  databases: (process.env.BENCH_DATABASES ?? "sqlite,postgres").split(",").map((name) => name.trim()),
+  latencyMs: Number(process.env.BENCH_LATENCY_MS ?? 10),
+  concurrency: Number(process.env.BENCH_CONCURRENCY ?? 32),
+  scale: Number(process.env.BENCH_SCALE ?? 1),
+  asDeployed: process.env.BENCH_AS_DEPLOYED !== "0",
+  // A diagnostic run (retry plugin off) never replaces the published results.
+  writeDocs: process.env.BENCH_WRITE_DOCS !== "0" && process.env.BENCH_OCTOKIT_RETRY !== "off",
+  cpuProfileDir: process.env.BENCH_CPU_PROF ? path.resolve(process.env.BENCH_CPU_PROF) : null,
+  octokitRetry: process.env.BENCH_OCTOKIT_RETRY === "off" ? "off" : "on",
+};
+
+const APP_ID = 4242;
+const SECRET = "bench-webhook-secret";
+const PRIVATE_KEY = appPrivateKey();
+const scaled = (count) => Math.max(1, Math.round(count * settings.scale));
+
+/**
+ * The workloads. Each run has three phases on a fresh app and database: warm-up (JIT, installation
+ * tokens, the permission and setup caches: not measured), one at a time (each delivery sent once the
+ * previous one is processed: own time without queueing), and throughput (`concurrency` deliveries in
+ * flight, i.e. sent and not yet processed). A pull request's deliveries are sent in order, each once
+ * the previous one is processed, as pull requests move at people's pace. Pull requests are spread
+ * over repositories, each in an installation of its own.
+ *
+ * Small PRs are measured over their whole life (opened, /delegate, reviews, a push). The large PRs
+ * are opened and delegated during the warm-up; their reviews and pushes are measured.
+ */
+const WORKLOADS = {
+  small: {
+    repositories: 8,
+    lanes: (repos, count) => scripts(repos, count, (repo, number) => smallPullRequestScript(repo, number)),
+    setupSteps: 0,
+    phases: () => ({ warmup: { count: 8 }, sequential: { count: scaled(24) }, throughput: { count: scaled(96) } }),
+    asDeployed: { repositories: 1, count: 2 },
+    bareRounds: 16,
+  },
+  large: {
+    repositories: 4,
+    lanes: (repos, count, steps) => scripts(repos, count, (repo, number) => largePullRequestScript(repo, number, { timedSteps: steps })),
+    // Opened and delegated (the first two steps) during the warm-up.
+    setupSteps: 2,
+    phases: () => ({ warmup: { count: 2, steps: 5 }, sequential: { count: 4, steps: scaled(25) }, throughput: { count: 32, steps: scaled(6) } }),
+    asDeployed: { repositories: 1, count: 1, steps: 2 },
+    bareRounds: 24,
+  },
+};
+
+/** Pull requests' scripts (one lane each), spread over `repos` round-robin, numbered per repository. */
+function scripts(repos, count, script) {
+  return Array.from({ length: count }, (_, index) => {
+    const repo = repos[index % repos.length];
+    repo.nextNumber = (repo.nextNumber ?? 0) + 1;
+    return script(repo, repo.nextNumber);
+  });
+}
+
+/** Waits until `/metrics` counts `expected` finished deliveries. */
+async function allFinished(appUrl, expected) {
+  const deadline = performance.now() + 30_000;
+  for (;;) {
+    const outcomes = await deliveryOutcomes(appUrl);
+    if (outcomes.processed + outcomes.failed + outcomes.duplicate >= expected) return outcomes;
+    if (performance.now() > deadline) throw new Error(`only ${outcomes.processed + outcomes.failed} of ${expected} deliveries finished: ${JSON.stringify(outcomes)}`);
+    await sleep(50);
+  }
+}
+
+/** Resolves once `deliveryId`'s evaluation is logged; fails after `ms`, with the app's complaints. */
+function evaluatedWithin(app, deliveryId, ms) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`delivery ${deliveryId} was not evaluated within ${ms / 1000} s:\n${app.problems.slice(-10).join("\n")}`)), ms);
+  });
+  return Promise.race([evaluated(app, deliveryId), timeout]).finally(() => clearTimeout(timer));
+}
+
+/** The own, GitHub (network, Octokit's queues) and total times of the evaluations of `ids`, and their conclusions. */
+function timings(app, ids) {
+  const entries = ids.map((id) => app.evaluations.get(id)).filter(Boolean);
+  const stats = (key) => {
+    const values = entries.map((entry) => entry[key]);
+    return { p50: percentile(values, 50), p95: percentile(values, 95), p99: percentile(values, 99), max: Math.max(...values) };
+  };
+  const conclusions = {};
+  for (const entry of entries) conclusions[entry.conclusion ?? entry.result] = (conclusions[entry.conclusion ?? entry.result] ?? 0) + 1;
+  return { count: entries.length, own: stats("ownMs"), github: stats("githubMs"), network: stats("networkMs"), queued: stats("queuedMs"), duration: stats("durationMs"), conclusions };
+}
+
+/** Repositories of the benchmark in a fresh model of GitHub, each in an installation of its own. */
+function benchWorld(repositories) {
+  const world = createWorld({ appId: APP_ID, orgPolicy: ORG_POLICY });
+  grantPermissions(world);
+  const repos = Array.from({ length: repositories }, (_, index) => addRepository(world, benchRepository(index + 1, 5000 + index + 1)));
+  return { world, repos };
+}
+
+/**
+ * One database × workload run of Countersign on a fresh database and process. `throttle-off` runs
+ * the three phases; `as-deployed` runs `node lib/main.js` itself, and measures a few pull requests
+ * in one installation (Octokit's throttling makes each evaluation take seconds).
+ */
+async function runCountersign(kind, workloadName, { mode }) {
+  const workload = WORKLOADS[workloadName];
+  const deployed = mode === "as-deployed";
+  const { world, repos } = benchWorld(deployed ? workload.asDeployed.repositories : workload.repositories);
+  const github = await startFakeGitHub(world, { latencyMs: settings.latencyMs });
+  const database = await scratchDatabase(kind);
+  const port = await freePort();
+  const script = deployed ? "lib/main.js" : "scripts/bench/countersign-throttle-off.mjs";
+  const profileName = settings.cpuProfileDir ? `countersign-${kind}-${workloadName}-${mode}` : null;
+  const nodeArgs = profileName ? ["--cpu-prof", `--cpu-prof-dir=${settings.cpuProfileDir}`, `--cpu-prof-name=${profileName}.cpuprofile`] : [];
+  const env = probotEnv({ appId: APP_ID, privateKey: PRIVATE_KEY, secret: SECRET, ghesPort: github.port, port, databaseUrl: database.url });
+  const app = await startProcess(script, { ...env, ...(deployed ? {} : { BENCH_OCTOKIT_RETRY: settings.octokitRetry }) }, { nodeArgs });
+  const appUrl = `http://127.0.0.1:${port}`;
+  const target = { url: appUrl, secret: SECRET, agent: keepAliveAgent(settings.concurrency) };
+  let finished = 0;
+  // Sends lanes, each delivery done once evaluated, then waits until `/metrics` counts them finished.
+  const send = async (lanes, concurrency) => {
+    const sent = await drive(target, lanes, { concurrency, untilDone: (id) => evaluatedWithin(app, id, deployed ? 600_000 : 120_000) });
+    finished += sent.ids.length;
+    return { sent, outcomes: await allFinished(appUrl, finished) };
+  };
+  try {
+    let sequential = null;
+    let throughput;
+    if (deployed) {
+      const { count, steps } = workload.asDeployed;
+      // Warm-up: one small pull request opened (JIT, the installation token, the setup doctor's cache).
+      await send(WORKLOADS.small.lanes(repos, 1).map((lane) => lane.slice(0, 1)), 1);
+      github.take();
+      const cpuBefore = cpuMs(app.pid);
+      const { sent } = await send(workload.lanes(repos, count, steps), settings.concurrency);
+      throughput = { sent, cpuMs: cpuBefore === null ? null : cpuMs(app.pid) - cpuBefore };
+    } else {
+      const counts = workload.phases();
+      const setup = workload.setupSteps;
+      const warmLanes = workload.lanes(repos, counts.warmup.count, counts.warmup.steps);
+      const sequentialLanes = workload.lanes(repos, counts.sequential.count, counts.sequential.steps);
+      const throughputLanes = workload.lanes(repos, counts.throughput.count, counts.throughput.steps);
+      // Warm-up: its own pull requests, and the measured ones' setup steps.
+      await send([...warmLanes, ...[...sequentialLanes, ...throughputLanes].map((lane) => lane.slice(0, setup))], 8);
+      github.take();
+      sequential = { sent: (await send(sequentialLanes.map((lane) => lane.slice(setup)), 1)).sent, requests: github.take() };
+      const cpuBefore = cpuMs(app.pid);
+      const databaseCpuBefore = databaseServerCpuMs(kind);
+      const windowStart = process.hrtime.bigint() / 1000n;
+      const { sent } = await send(throughputLanes.map((lane) => lane.slice(setup)), settings.concurrency);
+      throughput = { sent, cpuMs: cpuBefore === null ? null : cpuMs(app.pid) - cpuBefore, databaseCpuMs: databaseCpuBefore === null ? null : databaseServerCpuMs(kind) - databaseCpuBefore };
+      // The throughput phase's window on the monotonic clock, which the CPU profile's timestamps use.
+      if (profileName) writeFileSync(path.join(settings.cpuProfileDir, `${profileName}.window.json`), JSON.stringify({ start: Number(windowStart), end: Number(process.hrtime.bigint() / 1000n) }));
+    }
+    const requests = github.take();
+    const { sent } = throughput;
+    // From the first delivery sent to the last one processed (its evaluation logged).
+    const seconds = (Math.max(...sent.ids.map((id) => app.evaluations.get(id).at)) - sent.firstSentAt) / 1000;
+    const underLoad = timings(app, sent.ids);
+    const outcomes = await deliveryOutcomes(appUrl);
+    return {
+      database: kind,
+      workload: workloadName,
+      mode,
+      deliveries: sent.ids.length,
+      seconds,
+      perSecond: sent.ids.length / seconds,
+      refused: sent.refused,
+      underLoad,
+      sequential: sequential ? timings(app, sequential.sent.ids) : null,
+      requestsPerEvaluation: REQUEST_KINDS.reduce((sum, key) => sum + requests[key], 0) / underLoad.count,
+      requests,
+      cpuMsPerDelivery: throughput.cpuMs === null ? null : throughput.cpuMs / sent.ids.length,
+      databaseCpuMsPerDelivery: throughput.databaseCpuMs === null || throughput.databaseCpuMs === undefined ? null : throughput.databaseCpuMs / sent.ids.length,
+      peakRssMb: peakRssMb(app.pid),
+      failed: outcomes.failed,
+      evaluationErrors: outcomes.evaluationErrors,
+      unexpectedRequests: [...github.unexpected],
+      problems: app.problems.slice(0, 5),
+    };
+  } finally {
+    await stopProcess(app);
+    target.agent.destroy();
+    await github.close();
+    await database.dispose();
+  }
+}
+
+/**
+ * The bare Probot app, fed the deliveries of the workload's throughput phase (same events, same
+ * payloads) several times over, with the same load generator and concurrency. It does nothing, so a
+ * delivery answered is a delivery processed.
+ */
+async function runBare(workloadName) {
+  const workload = WORKLOADS[workloadName];
+  const { world, repos } = benchWorld(workload.repositories);
+  const github = await startFakeGitHub(world, { latencyMs: settings.latencyMs });
+  const port = await freePort();
+  const app = await startProcess("scripts/bench/bare-app.mjs", probotEnv({ appId: APP_ID, privateKey: PRIVATE_KEY, secret: SECRET, ghesPort: github.port, port, databaseUrl: "" }));
+  const target = { url: `http://127.0.0.1:${port}`, secret: SECRET, agent: keepAliveAgent(settings.concurrency) };
+  const { count, steps } = workload.phases().throughput;
+  // One round of the throughput phase's deliveries, encoded before the clock starts (so that the load
+  // generator, on the other core, outpaces the app), sent `rounds` times over with fresh delivery ids.
+  const round = workload.lanes(repos, count, steps).map((lane) => lane.map((step) => encodeDelivery(SECRET, step())));
+  const lanes = (rounds) => Array.from({ length: rounds }, () => round.map((lane) => lane.map((delivery) => () => delivery))).flat();
+  try {
+    const warm = await drive(target, lanes(2), { concurrency: settings.concurrency });
+    const measured = lanes(workload.bareRounds);
+    const cpuBefore = cpuMs(app.pid);
+    const generatorBefore = process.cpuUsage();
+    const sent = await drive(target, measured, { concurrency: settings.concurrency });
+    const cpuAfter = cpuMs(app.pid);
+    const generator = process.cpuUsage(generatorBefore);
+    const seconds = (sent.lastAnsweredAt - sent.firstSentAt) / 1000;
+    return {
+      workload: workloadName,
+      deliveries: sent.ids.length,
+      seconds,
+      perSecond: sent.ids.length / seconds,
+      refused: sent.refused + warm.refused,
+      cpuMsPerDelivery: cpuBefore === null ? null : (cpuAfter - cpuBefore) / sent.ids.length,
+      // The load generator's share of a core: near 100% would mean it, not the app, set the pace.
+      generatorCpuPercent: ((generator.user + generator.system) / 1000 / (seconds * 1000)) * 100,
+      peakRssMb: peakRssMb(app.pid),
+    };
+  } finally {
+    await stopProcess(app);
+    target.agent.destroy();
+    await github.close();
+  }
+}
+
+async function main() {
+  const started = performance.now();
+  const log = (line) => process.stderr.write(`bench: ${line}\n`);
+  const databases = [];
+  const skipped = [];
+  for (const kind of settings.databases) {
+    if (kind !== "postgres") {
+      databases.push(kind);
+      continue;
+    }
+    try {
+      log(`PostgreSQL ${await postgresVersion()} at ${describePostgres()}`);
+      databases.push(kind);
+    } catch (error) {
+      const why = `PostgreSQL SKIPPED: ${describePostgres()} is unreachable (${error.message}); set BENCH_POSTGRES_URL=postgres://user@host:5432/db`;
+      log(`*** ${why} ***`);
+      skipped.push(why);
+    }
+  }
+  const bare = {};
+  for (const workload of Object.keys(WORKLOADS)) {
+    log(`bare Probot app, ${workload} deliveries…`);
+    bare[workload] = await runBare(workload);
+  }
+  const results = [];
+  for (const kind of databases) {
+    for (const workload of Object.keys(WORKLOADS)) {
+      log(`Countersign on ${kind}, ${workload}…`);
+      results.push(await runCountersign(kind, workload, { mode: "throttle-off" }));
+    }
+  }
+  const deployed = [];
+  if (settings.asDeployed) {
+    for (const workload of Object.keys(WORKLOADS)) {
+      log(`Countersign as deployed (node lib/main.js, Octokit throttling on), sqlite, ${workload}…`);
+      deployed.push(await runCountersign("sqlite", workload, { mode: "as-deployed" }));
+    }
+  }
+  const report = { settings, machine: await machine(databases.includes("postgres") ? await postgresVersion() : null), bare, results, deployed, skipped, minutes: (performance.now() - started) / 60_000 };
+  process.stdout.write(renderText(report));
+  if (settings.writeDocs) {
+    writeDocs(path.join(root, "docs/benchmarks.md"), renderMarkdown(report));
+    log("results written to docs/benchmarks.md");
+  }
+  const broken = [...results, ...deployed].filter((result) => result.failed > 0 || result.evaluationErrors > 0 || result.refused > 0 || result.unexpectedRequests.length > 0);
+  if (broken.length > 0 || Object.values(bare).some((result) => result.refused > 0)) {
+    log("some deliveries failed or were refused, or the app made requests the fake GitHub does not know: the figures are not valid");
+    process.exitCode = 1;
+  }
+}
+
+await main();
