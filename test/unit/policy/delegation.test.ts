@@ -3,35 +3,9 @@ import type { AgentDetection } from "../../../src/policy/agent-detection.js";
 import { applicableDelegations, isExpired, resolveNamedAgent, resolveOwner } from "../../../src/policy/delegation.js";
 import { defaultPolicy, type RepoPolicy } from "../../../src/policy/repo-policy.js";
 import type { Actor, DelegationRecord } from "../../../src/policy/types.js";
+import { alice, claudeBot, delegation, HOUR, NOW } from "./builders.js";
 
-const NOW = new Date("2025-06-01T12:00:00Z");
-const HOUR = 3_600_000;
-
-const alice: Actor = { id: 1001, login: "alice", kind: "user" };
-const claudeBot: Actor = { id: 209825114, login: "claude[bot]", kind: "bot" };
 const codexConnector: Actor = { id: 199175422, login: "chatgpt-codex-connector[bot]", kind: "bot" };
-
-/** An active delegation on PR #7 by alice, created an hour ago; override any field. */
-function delegation(overrides: Partial<DelegationRecord> = {}): DelegationRecord {
-  return {
-    id: "del_1",
-    subjectType: "pull_request",
-    subjectNumber: 7,
-    owner: { id: 1001, login: "alice" },
-    agent: null,
-    task: { kind: "ticket", ref: "SEC-1", url: null },
-    scopePaths: [],
-    scopeBranches: [],
-    expiresAt: null,
-    commentUrl: "https://github.com/acme/widgets/pull/7#issuecomment-1",
-    status: "active",
-    createdAt: new Date(NOW.getTime() - HOUR),
-    revokedAt: null,
-    revokedByLogin: null,
-    revokeReason: null,
-    ...overrides,
-  };
-}
 
 /** A detection result with the given involvement and agent accounts. */
 function detection(involvement: AgentDetection["involvement"], agents: Actor[] = []): AgentDetection {

@@ -3,28 +3,14 @@ import { actorKey } from "../../../src/policy/agent-identities.js";
 import { evaluatePullRequest, type Decision, type EvaluationInput } from "../../../src/policy/evaluate.js";
 import { defaultPolicy, type RepoPolicy } from "../../../src/policy/repo-policy.js";
 import type { PeopleFacts } from "../../../src/policy/approvals.js";
-import type { Actor, CommitFacts, CommitPerson, DelegationRecord, Permission, PullRequestFacts, ReviewFacts } from "../../../src/policy/types.js";
+import type { Actor, CommitFacts, DelegationRecord, Permission, PullRequestFacts, ReviewFacts } from "../../../src/policy/types.js";
+import { alice, bob, carol, claudeBot, HEAD, HOUR, NOW, OLD, pullRequest, REPO_URL, commit as sharedCommit, delegation as sharedDelegation, writers } from "./builders.js";
 
-const NOW = new Date("2025-06-01T12:00:00Z");
-const HOUR = 3_600_000;
-const HEAD = "1".repeat(40);
-const OLD = "2".repeat(40);
-const REPO_URL = "https://github.com/acme/widgets";
-
-const alice: Actor = { id: 1001, login: "alice", kind: "user" };
-const bob: Actor = { id: 1002, login: "bob", kind: "user" };
-const carol: Actor = { id: 1003, login: "carol", kind: "user" };
-const claudeBot: Actor = { id: 209825114, login: "claude[bot]", kind: "bot" };
 const codexConnector: Actor = { id: 199175422, login: "chatgpt-codex-connector[bot]", kind: "bot" };
-
-/** A commit person backed by an account. */
-function personOf(account: Actor): CommitPerson {
-  return { name: account.login, email: `${account.id ?? 0}+${account.login}@users.noreply.github.com`, account };
-}
 
 /** A commit authored and committed by `author`. */
 function commit(author: Actor, message = "Change the widget", sha = HEAD): CommitFacts {
-  return { sha, message, authors: [personOf(author)], committer: personOf(author) };
+  return sharedCommit(author, { message, sha });
 }
 
 let nextReviewId = 1;
@@ -38,58 +24,16 @@ function review(reviewer: Actor, state: ReviewFacts["state"] = "APPROVED", commi
 }
 
 /** PR #7, opened by claude[bot] with one commit of its own; override any field. */
-function facts(overrides: Partial<PullRequestFacts> = {}): PullRequestFacts {
-  return {
-    repo: { id: 42, owner: "acme", name: "widgets", fullName: "acme/widgets", htmlUrl: REPO_URL },
-    number: 7,
-    url: `${REPO_URL}/pull/7`,
-    title: "Add retry to the client",
-    body: "",
-    author: claudeBot,
-    headSha: HEAD,
-    headRef: "claude/retry",
-    baseRef: "main",
-    isDraft: false,
-    state: "OPEN",
-    commits: [commit(claudeBot)],
-    reviews: [],
-    files: ["src/client.ts"],
-    labels: [],
-    closingIssues: [],
-    ...overrides,
-  };
-}
+const facts = pullRequest;
 
-/** An active delegation of PR #7 by alice with no expiry; override any field. */
+/** An active delegation of PR #7 by alice, naming claude[bot], with no expiry; override any field. */
 function delegation(overrides: Partial<DelegationRecord> = {}): DelegationRecord {
-  return {
-    id: "del_pr",
-    subjectType: "pull_request",
-    subjectNumber: 7,
-    owner: { id: 1001, login: "alice" },
-    agent: { id: 209825114, login: "claude[bot]" },
-    task: { kind: "ticket", ref: "SEC-142", url: null },
-    scopePaths: [],
-    scopeBranches: [],
-    expiresAt: null,
-    commentUrl: `${REPO_URL}/pull/7#issuecomment-1`,
-    status: "active",
-    createdAt: new Date(NOW.getTime() - HOUR),
-    revokedAt: null,
-    revokedByLogin: null,
-    revokeReason: null,
-    ...overrides,
-  };
+  return sharedDelegation({ agent: { id: claudeBot.id as number, login: claudeBot.login }, ...overrides });
 }
 
 /** An active delegation of issue `number` to `agent` by alice. */
 function issueDelegation(number: number, agent: DelegationRecord["agent"], overrides: Partial<DelegationRecord> = {}): DelegationRecord {
   return delegation({ id: `del_issue_${number}`, subjectType: "issue", subjectNumber: number, agent, commentUrl: `${REPO_URL}/issues/${number}#issuecomment-2`, ...overrides });
-}
-
-/** Write permission for every listed reviewer. */
-function writers(...actors: Actor[]): Map<string, Permission> {
-  return new Map(actors.map((actor) => [actorKey(actor), "write" as Permission]));
 }
 
 /** The people facts of a repository where these permissions are known and no team was looked up. */
