@@ -1,5 +1,5 @@
 import { createServer } from "node:http";
-import { pageResponse, pullRequestGraphqlResponse } from "./graphql-responses.mjs";
+import { pagesResponse, pullRequestGraphqlResponse } from "./graphql-responses.mjs";
 
 // GitHub Enterprise Server on loopback for the benchmark: REST under /api/v3, GraphQL at
 // /api/graphql, answering every request after a fixed latency from a model of the repositories that
@@ -54,15 +54,12 @@ export async function startFakeGitHub(world, { latencyMs }) {
     }
     if (method === "POST" && path === "/api/graphql") {
       const body = JSON.parse(raw);
-      const { owner, name, number, after } = body.variables ?? {};
+      const { owner, name, number } = body.variables ?? {};
       const repo = world.repos.get(`${owner}/${name}`);
       const pr = repo?.pulls.get(number);
       if (!repo || !pr) return json("unexpected", 200, { data: { repository: null }, errors: [{ type: "NOT_FOUND", message: "not found" }] });
-      const follow = /query CountersignPullRequest_(commits|reviews|files)\(/.exec(body.query);
-      if (follow) {
-        const connection = follow[1];
-        const offset = Number(String(after).replace(/^cursor:/, ""));
-        return json("graphql-page", 200, cached(pr, `${connection}:${offset}`, () => pageResponse(repo, pr, connection, offset)));
+      if (body.query.includes("query CountersignPullRequest_pages(")) {
+        return json("graphql-page", 200, cached(pr, `pages:${body.query}:${JSON.stringify(body.variables)}`, () => pagesResponse(repo, pr, body.query, body.variables)));
       }
       return json("graphql", 200, cached(pr, "query", () => pullRequestGraphqlResponse(repo, pr, { repository: null, organization: world.orgPolicy })));
     }

@@ -46,12 +46,16 @@ function connectionNodes(repo, pr, name) {
   return pr.files.map((path) => ({ path }));
 }
 
-/** One page of a connection, GitHub-style: at most 100 nodes, with a cursor when more follow. */
+/** A cursor names an item by its position: GitHub's are opaque; Countersign only passes them back. */
+const cursorOf = (index) => `cursor:${index}`;
+const positionOf = (cursor) => Number(String(cursor).replace(/^cursor:/, ""));
+
+/** The first page of a connection, GitHub-style: at most 100 nodes, the total, and a cursor when more follow. */
 export function page(repo, pr, name, offset) {
   const all = connectionNodes(repo, pr, name);
   const nodes = all.slice(offset, offset + PAGE);
   const hasNextPage = offset + PAGE < all.length;
-  return { pageInfo: { hasNextPage, endCursor: hasNextPage ? `cursor:${offset + PAGE}` : null }, nodes };
+  return { totalCount: all.length, pageInfo: { hasNextPage, endCursor: nodes.length > 0 ? cursorOf(offset + nodes.length - 1) : null }, nodes };
 }
 
 function policyFile(text) {
@@ -92,7 +96,25 @@ export function pullRequestGraphqlResponse(repo, pr, policies) {
   };
 }
 
-/** The answer to a follow-up query for one further page of `name`. */
-export function pageResponse(repo, pr, name, offset) {
-  return { data: { repository: { pullRequest: { [name]: page(repo, pr, name, offset) } } } };
+/**
+ * The answer to a follow-up query (`CountersignPullRequest_pages`): every aliased page it asks for,
+ * `<connection>Forward: <connection>(first: n, after: $var)` or `<connection>Backward: <connection>(last:
+ * n[, before: $var])`, read from the query text and its variables as GitHub would.
+ */
+export function pagesResponse(repo, pr, query, variables) {
+  const pullRequest = { headRefOid: pr.headSha };
+  const field = /(\w+): (commits|reviews|files)\((first|last): (\d+)(?:, (?:after|before): \$(\w+))?\)/g;
+  for (const [, alias, name, size, count, variable] of query.matchAll(field)) {
+    const all = connectionNodes(repo, pr, name);
+    if (size === "first") {
+      const start = positionOf(variables[variable]) + 1;
+      const nodes = all.slice(start, start + Number(count));
+      pullRequest[alias] = { pageInfo: { hasNextPage: start + Number(count) < all.length, endCursor: nodes.length > 0 ? cursorOf(start + nodes.length - 1) : null }, nodes };
+    } else {
+      const end = variable === undefined ? all.length : positionOf(variables[variable]);
+      const start = Math.max(0, end - Number(count));
+      pullRequest[alias] = { pageInfo: { hasPreviousPage: start > 0, startCursor: end > start ? cursorOf(start) : null }, nodes: all.slice(start, end) };
+    }
+  }
+  return { data: { repository: { pullRequest } } };
 }

@@ -26,6 +26,7 @@
 //   BENCH_WRITE_DOCS      1                          0 leaves docs/benchmarks.md alone
 //   BENCH_CPU_PROF        (unset)                    a directory: the app runs with --cpu-prof there
 //                                                    (summarise with profile-summary.mjs)
+//   BENCH_WORKLOADS       small,large                which workloads
 //   BENCH_OCTOKIT_RETRY   on                         off: Octokit's retry plugin off too, in the
 //                                                    throttling-off runs (a diagnostic)
 import { writeFileSync } from "node:fs";
@@ -50,6 +51,7 @@ const settings = {
   writeDocs: process.env.BENCH_WRITE_DOCS !== "0" && process.env.BENCH_OCTOKIT_RETRY !== "off",
   cpuProfileDir: process.env.BENCH_CPU_PROF ? path.resolve(process.env.BENCH_CPU_PROF) : null,
   octokitRetry: process.env.BENCH_OCTOKIT_RETRY === "off" ? "off" : "on",
+  workloads: (process.env.BENCH_WORKLOADS ?? "small,large").split(",").map((name) => name.trim()),
 };
 
 const APP_ID = 4242;
@@ -290,20 +292,20 @@ async function main() {
     }
   }
   const bare = {};
-  for (const workload of Object.keys(WORKLOADS)) {
+  for (const workload of settings.workloads) {
     log(`bare Probot app, ${workload} deliveries…`);
     bare[workload] = await runBare(workload);
   }
   const results = [];
   for (const kind of databases) {
-    for (const workload of Object.keys(WORKLOADS)) {
+    for (const workload of settings.workloads) {
       log(`Countersign on ${kind}, ${workload}…`);
       results.push(await runCountersign(kind, workload, { mode: "throttle-off" }));
     }
   }
   const deployed = [];
   if (settings.asDeployed) {
-    for (const workload of Object.keys(WORKLOADS)) {
+    for (const workload of settings.workloads) {
       log(`Countersign as deployed (node lib/main.js, Octokit throttling on), sqlite, ${workload}…`);
       deployed.push(await runCountersign("sqlite", workload, { mode: "as-deployed" }));
     }

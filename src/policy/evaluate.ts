@@ -113,13 +113,31 @@ function matchesAny(patterns: readonly string[], branch: string): boolean {
   return picomatch([...patterns], { dot: true })(branch);
 }
 
-/** Decides whether an agent's pull request may merge. Pure: same input, same decision. */
-export function evaluatePullRequest(input: EvaluationInput): Decision {
+/** What a decision learns from the pull request and the policy alone, before anyone's permissions. */
+export interface Examination {
+  detection: AgentDetection;
+  referencedIssues: number[];
+  tiers: AppliedTier[];
+  changesPolicy: boolean;
+}
+
+/**
+ * Examines the pull request under the policy: agent signals in every commit, referenced issues, the
+ * tiers its files and labels fall in. For a large pull request (250 commits, 1,000 files) this is most
+ * of the engine's work; it does not depend on people, so a caller that decides twice (once to learn
+ * whose permissions matter, once knowing them) examines once.
+ */
+export function examinePullRequest(pr: PullRequestFacts, policy: RepoPolicy): Examination {
+  return { detection: detectAgents(pr, policy), referencedIssues: referencedIssues(pr), tiers: applicableTiers(policy, pr), changesPolicy: pr.files.includes(POLICY_FILE) };
+}
+
+/**
+ * Decides whether an agent's pull request may merge. Pure: same input, same decision. `examined` is
+ * `examinePullRequest(input.pr, input.policy)`, when the caller has it already.
+ */
+export function evaluatePullRequest(input: EvaluationInput, examined: Examination = examinePullRequest(input.pr, input.policy)): Decision {
   const { pr, policy, now, people } = input;
-  const detection = detectAgents(pr, policy);
-  const issues = referencedIssues(pr);
-  const tiers = applicableTiers(policy, pr);
-  const changesPolicy = pr.files.includes(POLICY_FILE);
+  const { detection, referencedIssues: issues, tiers, changesPolicy } = examined;
   const { delegators } = policy.delegation;
   const base = {
     delegators: { minPermission: delegators.minPermission, teams: delegators.teams.map(teamName), users: delegators.users },

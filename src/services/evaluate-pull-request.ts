@@ -10,7 +10,7 @@ import { renderInvalidConfig } from "../evidence/blocking-outputs.js";
 import { decisionTitle, renderDecision, type CheckRunOutput } from "../evidence/check-run-output.js";
 import { actorKey } from "../policy/agent-identities.js";
 import { NO_PEOPLE_FACTS, type PeopleFacts } from "../policy/approvals.js";
-import { evaluatePullRequest, type Conclusion, type Decision, type EvaluationInput } from "../policy/evaluate.js";
+import { evaluatePullRequest, examinePullRequest, type Conclusion, type Decision, type EvaluationInput } from "../policy/evaluate.js";
 import { referencedIssues } from "../policy/issue-references.js";
 import { teamKey } from "../policy/repo-policy.js";
 import type { Permission, PullRequestFacts } from "../policy/types.js";
@@ -187,8 +187,9 @@ export async function judgePullRequest(services: Services, event: EventContext, 
   const delegations = await delegationsForPullRequest(services.db, facts.repo.id, facts.number, referencedIssues(facts));
   const input: Omit<EvaluationInput, "people"> = { pr: facts, policy: policy.policy, delegations, now: evaluatedAt };
   // Decide once knowing nobody, to learn whose permission and memberships matter; look up only those.
-  const provisional = evaluatePullRequest({ ...input, people: NO_PEOPLE_FACTS });
-  const decision = provisional.pendingLookups.reviewers.length > 0 ? evaluatePullRequest({ ...input, people: await lookUpPeople(services, event, facts, provisional.pendingLookups) }) : provisional;
+  const examined = examinePullRequest(facts, policy.policy);
+  const provisional = evaluatePullRequest({ ...input, people: NO_PEOPLE_FACTS }, examined);
+  const decision = provisional.pendingLookups.reviewers.length > 0 ? evaluatePullRequest({ ...input, people: await lookUpPeople(services, event, facts, provisional.pendingLookups) }, examined) : provisional;
   const setup = await services.doctor.check(event.octokit, { ...event.repo, id: facts.repo.id }, facts.baseRef, services.appId);
   const output = renderDecision(decision, facts, { evaluatedAt, deliveryId: event.deliveryId, policySource: policy.policy.source, policyHash: policy.policy.hash, setup });
   return { kind: "decided", facts, policy: policy.policy, decision, setup, output, evaluatedAt };

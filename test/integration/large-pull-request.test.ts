@@ -29,9 +29,13 @@ describe("a pull request larger than one GraphQL page", () => {
     github.pulls.set(30, { number: 30, author: erin, headSha: head, commits, reviews, files: Array.from({ length: 1000 }, (_, index) => `src/file-${index}.ts`) });
     github.expectEvaluation(30, { permissionLookups: ["bob"] });
 
+    const before = github.requestLog.length;
     await ctx.app().receive("pull_request", pullRequestEvent("opened", github.mustGet(30)));
 
     expect(nock.pendingMocks()).toEqual([]);
+    // One query, then five more that read the rest from both ends at once: the commits' last 150 and
+    // the reviews' last 20 ride along with the files' first follow-up (read front to back, a connection at a time: 1 + 12).
+    expect(github.requestLog.slice(before).filter((request) => request === "POST /graphql")).toHaveLength(6);
     const run = github.checkRunOn(head);
     expect(run).toMatchObject({ conclusion: "success", title: "Countersigned: owned by @erin, approved by @bob" });
     expect(run?.summary).toContain(`commit \`${sha(230).slice(0, 7)}\`: trailer \`Co-authored-by: Claude <noreply@anthropic.com>\``);

@@ -3,7 +3,7 @@ import nock from "nock";
 // Body matchers must tolerate a missing body: nock 15.0.0 runs them against every request it is
 // matching, a GET included, and a matcher that throws makes nock answer that request with a 500.
 import { REPO } from "../fixtures/payloads.js";
-import { connectionNodes, page, pullRequestGraphqlResponse, PAGE, type FakePullRequest } from "./graphql-responses.js";
+import { followUpRounds, pagesGraphqlResponse, pullRequestGraphqlResponse, type FakePullRequest } from "./graphql-responses.js";
 
 export type { FakeCommit, FakePullRequest, FakeReview } from "./graphql-responses.js";
 
@@ -98,22 +98,28 @@ export class FakeGitHub {
   }
 
   /**
-   * The GraphQL read of a pull request: one query, plus one follow-up query per further page of any
-   * connection (commits, reviews, files) longer than 100 items.
+   * The GraphQL read of a pull request: one query, plus the follow-up queries that read the rest of
+   * any connection (commits, reviews, files) longer than 100 items, from both ends.
    */
   expectPullRequestRead(number: number): void {
     this.api()
       .post("/graphql", (body: { query: string; variables: { number: number } } | undefined) => body?.query?.includes("query CountersignPullRequest(") === true && body.variables.number === number)
       .reply(200, () => pullRequestGraphqlResponse(this.mustGet(number), { repository: this.policyYaml, organization: this.orgPolicyYaml }));
-    const pr = this.mustGet(number);
-    for (const name of ["commits", "reviews", "files"] as const) {
-      for (let offset = PAGE; offset < connectionNodes(pr, name).length; offset += PAGE) {
-        const cursor = `cursor:${offset}`;
-        this.api()
-          .post("/graphql", (body: { query: string; variables: { number: number; after?: string } } | undefined) => body?.query?.includes(`query CountersignPullRequest_${name}(`) === true && body.variables.after === cursor)
-          .reply(200, () => ({ data: { repository: { pullRequest: { [name]: page(this.mustGet(number), name, offset) } } } }));
-      }
-    }
+    const rounds = followUpRounds(this.mustGet(number));
+    if (rounds === 0) return;
+    // Each answer depends on the query's text and cursors: the matcher keeps the body for the reply.
+    const asked: Array<{ query: string; variables: Record<string, unknown> }> = [];
+    this.api()
+      .post("/graphql", (body: { query: string; variables: { number: number } } | undefined) => {
+        const matches = body?.query?.includes("query CountersignPullRequest_pages(") === true && body.variables.number === number;
+        if (matches) asked.push(body as { query: string; variables: Record<string, unknown> });
+        return matches;
+      })
+      .times(rounds)
+      .reply(200, () => {
+        const request = asked.shift()!;
+        return pagesGraphqlResponse(this.mustGet(number), request.query, request.variables);
+      });
   }
 
   /**

@@ -1,3 +1,4 @@
+import { addRound, nextRequests, startRead, type BackwardPage, type ForwardPage } from "../../src/github/connection-pages.js";
 import { REPO, type PayloadUser, type PullRequestShape } from "../fixtures/payloads.js";
 
 // GraphQL responses built from a small model of a pull request, shared by the nock-based fake GitHub
@@ -76,12 +77,71 @@ export function connectionNodes(pr: FakePullRequest, name: Connection): unknown[
   return pr.files.map((path) => ({ path }));
 }
 
-/** One page of a connection, GitHub-style: at most 100 nodes, with a cursor when more follow. */
+/** A cursor names an item by its position: GitHub's are opaque; Countersign only passes them back. */
+const cursorOf = (index: number) => `cursor:${index}`;
+const positionOf = (cursor: string) => Number(cursor.replace(/^cursor:/, ""));
+
+/** The first page of a connection, GitHub-style: at most 100 nodes, the total, and a cursor when more follow. */
 export function page(pr: FakePullRequest, name: Connection, offset: number): Record<string, unknown> {
   const all = connectionNodes(pr, name);
   const nodes = all.slice(offset, offset + PAGE);
   const hasNextPage = offset + PAGE < all.length;
-  return { pageInfo: { hasNextPage, endCursor: hasNextPage ? `cursor:${offset + PAGE}` : null }, nodes };
+  return { totalCount: all.length, pageInfo: { hasNextPage, endCursor: nodes.length > 0 ? cursorOf(offset + nodes.length - 1) : null }, nodes };
+}
+
+/** `first: count, after: cursor`: the items after the cursor's. */
+function forwardPage(all: unknown[], count: number, after: string): Record<string, unknown> {
+  const start = positionOf(after) + 1;
+  const nodes = all.slice(start, start + count);
+  return { pageInfo: { hasNextPage: start + count < all.length, endCursor: nodes.length > 0 ? cursorOf(start + nodes.length - 1) : null }, nodes };
+}
+
+/** `last: count, before: cursor` (or from the end without one): the items before the cursor's. */
+function backwardPage(all: unknown[], count: number, before: string | undefined): Record<string, unknown> {
+  const end = before === undefined ? all.length : positionOf(before);
+  const start = Math.max(0, end - count);
+  return { pageInfo: { hasPreviousPage: start > 0, startCursor: end > start ? cursorOf(start) : null }, nodes: all.slice(start, end) };
+}
+
+/**
+ * The answer to a follow-up query (`CountersignPullRequest_pages`): every aliased page it asks for,
+ * `<connection>Forward: <connection>(first: n, after: $var)` or `<connection>Backward: <connection>(last:
+ * n[, before: $var])`, read from the query text and its variables as GitHub would.
+ */
+export function pagesGraphqlResponse(pr: FakePullRequest, query: string, variables: Record<string, unknown>): Record<string, unknown> {
+  const pullRequest: Record<string, unknown> = { headRefOid: pr.headSha };
+  const field = /(\w+): (commits|reviews|files)\((first|last): (\d+)(?:, (?:after|before): \$(\w+))?\)/g;
+  for (const match of query.matchAll(field)) {
+    const [, alias, name, size, count, variable] = match;
+    const all = connectionNodes(pr, name as Connection);
+    const cursor = variable === undefined ? undefined : String(variables[variable]);
+    pullRequest[alias!] = size === "first" ? forwardPage(all, Number(count), cursor!) : backwardPage(all, Number(count), cursor);
+  }
+  return { data: { repository: { pullRequest } } };
+}
+
+/**
+ * How many follow-up queries Countersign makes for this pull request: its own page planner, run
+ * against this fake's pages (the request-budget tests assert the resulting totals independently).
+ */
+export function followUpRounds(pr: FakePullRequest): number {
+  const connections = (["commits", "reviews", "files"] as const).map((name) => {
+    const first = page(pr, name, 0) as unknown as ForwardPage<unknown> & { totalCount: number };
+    return { all: connectionNodes(pr, name), read: startRead(first, first.totalCount) };
+  });
+  for (let rounds = 0; ; rounds += 1) {
+    const pending = connections.map((connection) => ({ connection, requests: nextRequests(connection.read) })).filter((item) => item.requests.length > 0);
+    if (pending.length === 0) return rounds;
+    for (const { connection, requests } of pending) {
+      const [front, back] = requests;
+      connection.read = addRound(
+        connection.read,
+        (node) => JSON.stringify(node),
+        forwardPage(connection.all, front!.count, front!.cursor!) as unknown as ForwardPage<unknown>,
+        back ? (backwardPage(connection.all, back.count, back.cursor ?? undefined) as unknown as BackwardPage<unknown>) : null,
+      );
+    }
+  }
 }
 
 /** The policy files the pull-request query reads along with the pull request. */
