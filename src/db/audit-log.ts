@@ -111,6 +111,8 @@ async function appendNow(db: Database, entry: AuditEntry): Promise<ChainLink> {
           hash,
           prevHash: event.prevHash as string,
         },
+        // Nothing is read back: selecting one column spares Prisma mapping the whole row.
+        select: { seq: true },
       });
       lastAppended.set(db, { seq: event.seq, hash });
       return { seq: event.seq, hash, prevHash: event.prevHash as string };

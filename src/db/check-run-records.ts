@@ -23,7 +23,7 @@ export const CHECK_RUN_CLAIM_LAPSE_MS = 10_000;
  */
 export async function claimCheckRunCreation(db: Database, repoId: number, headSha: string, prNumber: number | null, now: Date = new Date()): Promise<boolean> {
   try {
-    await db.checkRunRecord.create({ data: { repoId: BigInt(repoId), headSha, checkRunId: 0n, prNumber, updatedAt: now } });
+    await db.checkRunRecord.create({ data: { repoId: BigInt(repoId), headSha, checkRunId: 0n, prNumber, updatedAt: now }, select: { checkRunId: true } });
     return true;
   } catch (error) {
     const err = error as { code?: string; message?: string };

@@ -40,6 +40,7 @@ export async function recordDecision(db: Database, entry: DecisionEntry): Promis
       policySource: entry.policy?.source ?? null,
       evaluatedAt: entry.evaluatedAt,
     },
+    select: { id: true },
   });
   return id;
 }

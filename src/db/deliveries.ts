@@ -21,7 +21,8 @@ function isUniqueViolation(error: unknown): boolean {
 export async function claimDelivery(db: Database, id: string, event: string, now: Date, payload: unknown = null): Promise<DeliveryClaim> {
   const stored = payload === null ? null : JSON.stringify(payload);
   try {
-    await db.delivery.create({ data: { id, event, status: "processing", receivedAt: now, payload: stored } });
+    // Nothing is read back: selecting one column spares Prisma mapping the row (its payload included).
+    await db.delivery.create({ data: { id, event, status: "processing", receivedAt: now, payload: stored }, select: { id: true } });
     return "process";
   } catch (error) {
     if (!isUniqueViolation(error)) throw error;

@@ -294,12 +294,24 @@ export async function fetchPullRequestFacts(octokit: ProbotOctokit, repo: Repo, 
  * request (plus follow-ups for connections past 100 items: each brings up to 200 more of every long
  * connection). Throws when it does not exist.
  */
-export async function fetchPullRequestSnapshot(octokit: ProbotOctokit, repo: Repo, number: number): Promise<PullRequestSnapshot> {
+/** What the first page tells of a pull request, before the rest of its long connections is read. */
+export type PullRequestHead = Pick<PullRequestFacts, "repo" | "number" | "body" | "closingIssues" | "headSha">;
+
+export interface SnapshotOptions {
+  /**
+   * Called once the first query has answered, while any further pages are still to be read: work that
+   * needs only the head can start then (the evaluation reads the PR's delegations), overlapping the
+   * wait for a long PR's follow-up queries. Called again if the read starts over.
+   */
+  onHead?: (head: PullRequestHead) => void;
+}
+
+export async function fetchPullRequestSnapshot(octokit: ProbotOctokit, repo: Repo, number: number, options: SnapshotOptions = {}): Promise<PullRequestSnapshot> {
   // A push between the first query and the follow-ups would mix two versions of the PR: start over
   // (a push during three reads in a row is an error, and the evaluation fails closed).
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await readSnapshot(octokit, repo, number);
+      return await readSnapshot(octokit, repo, number, options);
     } catch (error) {
       if (!(error instanceof PullRequestMoved)) throw error;
       if (attempt >= 3) throw new Error(`pull request ${repo.owner}/${repo.name}#${number} kept changing while it was read`);
@@ -307,13 +319,24 @@ export async function fetchPullRequestSnapshot(octokit: ProbotOctokit, repo: Rep
   }
 }
 
-async function readSnapshot(octokit: ProbotOctokit, repo: Repo, number: number): Promise<PullRequestSnapshot> {
+async function readSnapshot(octokit: ProbotOctokit, repo: Repo, number: number, options: SnapshotOptions): Promise<PullRequestSnapshot> {
   const raw = await queryPullRequest(octokit, repo, number);
   const { repository, orgPolicyRepository } = pullRequestResponseSchema.parse(raw);
   const pr = repository.pullRequest;
   if (!pr) throw new Error(`pull request ${repository.nameWithOwner}#${number} not found`);
 
   const nonNull = <T>(items: Array<T | null>): T[] => items.filter((item): item is T => item !== null);
+  const repoFacts: PullRequestFacts["repo"] = {
+    id: repository.databaseId,
+    owner: repository.owner.login,
+    name: repository.name,
+    fullName: repository.nameWithOwner,
+    htmlUrl: repository.url,
+  };
+  const closingIssues = nonNull(pr.closingIssuesReferences?.nodes ?? [])
+    .filter((issue) => issue.repository.databaseId === repository.databaseId)
+    .map((issue) => issue.number);
+  options.onHead?.({ repo: repoFacts, number: pr.number, body: pr.body ?? "", closingIssues, headSha: pr.headRefOid });
   const emptyFiles = { totalCount: 0, pageInfo: { hasNextPage: false, endCursor: null }, nodes: [] };
   const reads: Record<ConnectionName, ConnectionRead<unknown>> = {
     commits: startRead<unknown>(pr.commits, pr.commits.totalCount),
@@ -333,13 +356,7 @@ async function readSnapshot(octokit: ProbotOctokit, repo: Repo, number: number):
     organization: organizationPolicy.blob,
   };
   const facts: PullRequestFacts = {
-    repo: {
-      id: repository.databaseId,
-      owner: repository.owner.login,
-      name: repository.name,
-      fullName: repository.nameWithOwner,
-      htmlUrl: repository.url,
-    },
+    repo: repoFacts,
     number: pr.number,
     url: pr.url,
     title: pr.title,
@@ -355,9 +372,7 @@ async function readSnapshot(octokit: ProbotOctokit, repo: Repo, number: number):
     reviews: reviewNodes.map(toReview).filter((review) => review.state !== "PENDING"),
     files: fileNodes.map((file) => file.path),
     labels: nonNull(pr.labels?.nodes ?? []).map((label) => label.name),
-    closingIssues: nonNull(pr.closingIssuesReferences?.nodes ?? [])
-      .filter((issue) => issue.repository.databaseId === repository.databaseId)
-      .map((issue) => issue.number),
+    closingIssues,
   };
   return { facts, policy };
 }

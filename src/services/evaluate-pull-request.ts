@@ -13,8 +13,8 @@ import { NO_PEOPLE_FACTS, type PeopleFacts } from "../policy/approvals.js";
 import { evaluatePullRequest, examinePullRequest, type Conclusion, type Decision, type EvaluationInput } from "../policy/evaluate.js";
 import { referencedIssues } from "../policy/issue-references.js";
 import { teamKey } from "../policy/repo-policy.js";
-import type { Permission, PullRequestFacts } from "../policy/types.js";
-import { fetchPullRequestSnapshot, type PullRequestSnapshot } from "../github/pull-request-facts.js";
+import type { DelegationRecord, Permission, PullRequestFacts } from "../policy/types.js";
+import { fetchPullRequestSnapshot, type PullRequestHead, type PullRequestSnapshot } from "../github/pull-request-facts.js";
 import { writeCheckRun } from "../github/check-runs.js";
 import type { RequiredCheckStatus } from "../github/required-check.js";
 import { signedEvidenceUrl } from "../evidence/signed-links.js";
@@ -172,7 +172,15 @@ async function lookUpPeople(services: Services, event: EventContext, facts: Pull
  * check is required. Shared by the app and by the read-only `countersign simulate`.
  */
 export async function judgePullRequest(services: Services, event: EventContext, request: EvaluationRequest): Promise<Judgement> {
-  const snapshot = request.preloaded ? null : await fetchPullRequestSnapshot(event.octokit, event.repo, request.prNumber);
+  // The delegations depend only on what the first page tells (the PR's number, body, closing issues):
+  // they are read while a long PR's further pages arrive.
+  const early: { issues?: number[]; delegations?: Promise<DelegationRecord[]> } = {};
+  const onHead = (head: PullRequestHead) => {
+    early.issues = referencedIssues(head);
+    early.delegations = delegationsForPullRequest(services.db, head.repo.id, head.number, early.issues);
+    early.delegations.catch(() => undefined);
+  };
+  const snapshot = request.preloaded ? null : await fetchPullRequestSnapshot(event.octokit, event.repo, request.prNumber, { onHead });
   const facts = request.preloaded?.facts ?? (snapshot as PullRequestSnapshot).facts;
   if (facts.state !== "OPEN") return { kind: "closed", facts };
   const evaluatedAt = services.clock();
@@ -184,7 +192,9 @@ export async function judgePullRequest(services: Services, event: EventContext, 
     return { kind: "invalid-policy", facts, policy, output, evaluatedAt };
   }
 
-  const delegations = await delegationsForPullRequest(services.db, facts.repo.id, facts.number, referencedIssues(facts));
+  const issues = referencedIssues(facts);
+  const delegations =
+    early.delegations && early.issues?.join() === issues.join() ? await early.delegations : await delegationsForPullRequest(services.db, facts.repo.id, facts.number, issues);
   const input: Omit<EvaluationInput, "people"> = { pr: facts, policy: policy.policy, delegations, now: evaluatedAt };
   // Decide once knowing nobody, to learn whose permission and memberships matter; look up only those.
   const examined = examinePullRequest(facts, policy.policy);
@@ -203,7 +213,9 @@ async function record(
   at: Date,
   details: Record<string, unknown>,
 ): Promise<void> {
-  await recordDecision(services.db, {
+  // The decision row and its audit event are independent: written at once (two connections on
+  // PostgreSQL), the evaluation waits on the database once.
+  const decisionRow = recordDecision(services.db, {
     repo: { id: facts.repo.id, fullName: facts.repo.fullName },
     prNumber: facts.number,
     headSha: facts.headSha,
@@ -217,7 +229,7 @@ async function record(
     policy: outcome.policy,
     evaluatedAt: at,
   });
-  await appendAuditEvent(services.db, {
+  const auditEvent = appendAuditEvent(services.db, {
     type: "decision",
     repo: { id: facts.repo.id, fullName: facts.repo.fullName },
     subjectNumber: facts.number,
@@ -227,6 +239,9 @@ async function record(
     payload: { conclusion: outcome.conclusion, title: outcome.title, reasons: outcome.reasons, delegationId: outcome.delegationId, policyHash: outcome.policy?.hash ?? null, policySource: outcome.policy?.source ?? null, ...details },
     at,
   });
+  const [decision, audit] = await Promise.allSettled([decisionRow, auditEvent]);
+  if (decision.status === "rejected") throw decision.reason;
+  if (audit.status === "rejected") throw audit.reason;
 }
 
 async function evaluateOnce(services: Services, event: EventContext, request: EvaluationRequest): Promise<EvaluationResult> {
