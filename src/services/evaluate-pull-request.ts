@@ -1,8 +1,6 @@
 import { loadPullRequestPolicy, type PolicyLoadResult } from "../config/repo-policy-loader.js";
 import { appendAuditEvent } from "../db/audit-log.js";
-import { createHash } from "node:crypto";
 import { performance } from "node:perf_hooks";
-import { CHECK_RUN_CLAIM_LAPSE_MS, claimCheckRunCreation, findCheckRun, releaseCheckRunClaim, saveCheckRunId } from "../db/check-run-records.js";
 import { publishInOrder, takeTicket } from "../db/evaluation-order.js";
 import { recordDecision } from "../db/decisions.js";
 import { delegationsForPullRequest } from "../db/delegations.js";
@@ -15,12 +13,12 @@ import { referencedIssues } from "../policy/issue-references.js";
 import { teamKey } from "../policy/repo-policy.js";
 import type { DelegationRecord, Permission, PullRequestFacts } from "../policy/types.js";
 import { fetchPullRequestSnapshot, type PullRequestHead, type PullRequestSnapshot } from "../github/pull-request-facts.js";
-import { writeCheckRun } from "../github/check-runs.js";
 import type { RequiredCheckStatus } from "../github/required-check.js";
 import { signedEvidenceUrl } from "../evidence/signed-links.js";
 import { GitHubWaitTimer } from "../observability/github-requests.js";
 import type { EventContext, Services } from "./deps.js";
 import { failClosed } from "./fail-closed.js";
+import { publishCheckRun } from "./publish-check-run.js";
 import { rateLimitDelayMs } from "./retry-scheduler.js";
 
 /** A request to evaluate one pull request and publish the result. */
@@ -59,64 +57,6 @@ export type EvaluationResult =
   | { status: "invalid-config"; checkRunId: number }
   | { status: "skipped"; reason: string }
   | { status: "failed"; errorId: string };
-
-/**
- * What a check run says, for "has it changed?": the conclusion, title, details link and summary
- * without its footer (evaluated-at time and delivery id change on every evaluation, the decision does
- * not). Re-evaluating an unchanged pull request then costs no write.
- */
-export function outputFingerprint(conclusion: Conclusion, output: CheckRunOutput, detailsUrl: string | null): string {
-  const footer = output.summary.lastIndexOf("\n---\nHead ");
-  const body = footer === -1 ? output.summary : output.summary.slice(0, footer);
-  return createHash("sha256").update(JSON.stringify([conclusion, output.title, body, detailsUrl])).digest("hex");
-}
-
-/**
- * Writes the check run on `headSha`, updating the one already there, and remembers its id; skips the
- * write when the check run already says exactly this.
- */
-export async function publishCheckRun(
-  services: Services,
-  event: EventContext,
-  target: { headSha: string; prNumber: number | null; detailsUrl?: string; forceWrite?: boolean },
-  conclusion: Conclusion,
-  output: CheckRunOutput,
-): Promise<number> {
-  const existing = (await findCheckRun(services.db, event.repo.id, target.headSha)) ?? (await awaitCheckRunCreation(services, event.repo.id, target.headSha, target.prNumber));
-  const fingerprint = outputFingerprint(conclusion, output, target.detailsUrl ?? null);
-  if (existing && existing.outputHash === fingerprint && !target.forceWrite) return existing.checkRunId;
-  let id: number;
-  try {
-    id = await writeCheckRun(event.octokit, event.repo, existing?.checkRunId ?? null, {
-      headSha: target.headSha,
-      conclusion,
-      title: output.title,
-      summary: output.summary,
-      ...(target.detailsUrl ? { detailsUrl: target.detailsUrl } : {}),
-    });
-  } catch (error) {
-    if (!existing) await releaseCheckRunClaim(services.db, event.repo.id, target.headSha).catch(() => undefined);
-    throw error;
-  }
-  await saveCheckRunId(services.db, event.repo.id, target.headSha, id, target.prNumber, fingerprint);
-  return id;
-}
-
-/**
- * When no check run exists on a commit yet, either claims its creation (returns null: create it) or
- * waits for the process that claimed it to finish (returns that check run, to update). A claim whose
- * process died, or whose write failed, lapses and is taken over.
- */
-async function awaitCheckRunCreation(services: Services, repoId: number, headSha: string, prNumber: number | null): Promise<{ checkRunId: number; outputHash: string | null } | null> {
-  for (let waited = 0; waited <= CHECK_RUN_CLAIM_LAPSE_MS + 1_000; waited += 50) {
-    if (await claimCheckRunCreation(services.db, repoId, headSha, prNumber)) return null;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    const created = await findCheckRun(services.db, repoId, headSha);
-    if (created) return created;
-  }
-  // Still claimed after the lapse (clocks apart?): create it rather than leave the commit unchecked.
-  return null;
-}
 
 /**
  * Publishes an evaluation's check run in evaluation order (see src/db/evaluation-order.ts): false when

@@ -1,12 +1,12 @@
 import { randomBytes } from "node:crypto";
 import { ZodError } from "zod";
 import { appendAuditEvent } from "../db/audit-log.js";
-import { findCheckRunId, latestCheckRunForPullRequest, saveCheckRunId } from "../db/check-run-records.js";
+import { latestCheckRunForPullRequest } from "../db/check-run-records.js";
 import { recordDecision } from "../db/decisions.js";
 import { failDelivery } from "../db/deliveries.js";
 import { renderEvaluationFailure } from "../evidence/blocking-outputs.js";
-import { writeCheckRun } from "../github/check-runs.js";
 import type { EventContext, Services } from "./deps.js";
+import { publishFailureCheckRun } from "./publish-check-run.js";
 
 /** A short id that appears both in the blocking check run and in the log line with the full error. */
 export function newErrorId(): string {
@@ -74,9 +74,7 @@ export async function failClosed(
   const output = renderEvaluationFailure(errorId, cause, headSha, { evaluatedAt: now, deliveryId: event.deliveryId, policySource: "not loaded", policyHash: null }, retryAt);
   let checkRunId: number | null = null;
   try {
-    const existing = await findCheckRunId(services.db, event.repo.id, headSha).catch(() => null);
-    checkRunId = await writeCheckRun(event.octokit, event.repo, existing, { headSha, conclusion: "failure", title: output.title, summary: output.summary });
-    if (checkRunId !== existing) await saveCheckRunId(services.db, event.repo.id, headSha, checkRunId, subject.prNumber).catch(() => undefined);
+    checkRunId = await publishFailureCheckRun(services, event, { headSha, prNumber: subject.prNumber }, output);
   } catch (writeError) {
     event.log.error({ err: writeError, errorId }, "countersign: could not write the blocking check run");
   }

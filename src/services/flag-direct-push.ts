@@ -7,7 +7,7 @@ import { matchAgentIdentity } from "../policy/agent-identities.js";
 import { defaultPolicy } from "../policy/repo-policy.js";
 import type { Actor } from "../policy/types.js";
 import type { EventContext, Services } from "./deps.js";
-import { publishCheckRun } from "./evaluate-pull-request.js";
+import { publishCheckRun } from "./publish-check-run.js";
 
 /** A push to a repository, as the webhook reports it. */
 export interface PushRequest {

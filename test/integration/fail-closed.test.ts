@@ -33,6 +33,27 @@ describe("failing closed", () => {
     expect(await app.db.auditEvent.findFirst({ where: { type: "evaluation.failed" } })).toMatchObject({ sha: HEAD, subjectNumber: 5 });
   });
 
+  test("after a failure, the next evaluation that decides as before writes its decision back (the failure is not mistaken for it)", async () => {
+    const github = ctx.github();
+    const app = ctx.app();
+    github.pulls.set(5, { number: 5, author: alice, headSha: HEAD, commits: [{ sha: HEAD, message: "Docs", author: alice }], reviews: [], files: ["docs/a.md"] });
+    github.expectEvaluation(5);
+    await app.receive("pull_request", pullRequestEvent("opened", github.mustGet(5)));
+    nock(API).post("/graphql").reply(502, { message: "Server Error" });
+    github.expectCheckRunWrite(HEAD);
+    await app.receive("pull_request", pullRequestEvent("edited", github.mustGet(5)));
+    expect(github.checkRunOn(HEAD)?.conclusion).toBe("failure");
+
+    // GitHub is back; nothing about the PR changed, so the decision is the first one's: it must be
+    // written again, since the check run now shows the failure.
+    github.expectEvaluation(5);
+    await app.receive("pull_request", pullRequestEvent("edited", github.mustGet(5)));
+
+    expect(nock.pendingMocks()).toEqual([]);
+    expect(github.checkRuns).toHaveLength(1);
+    expect(github.checkRunOn(HEAD)?.conclusion).toBe("success");
+  });
+
   test("14. an invalid .github/countersign.yml blocks, naming each bad key", async () => {
     const github = ctx.github();
     github.policyYaml = "approvals:\n  required: two\nagents:\n  identites: []\n";
