@@ -84,3 +84,32 @@ export async function drive(target, lanes, { concurrency, untilDone = null }) {
   await Promise.all(Array.from({ length: Math.min(concurrency, ready.length) }, worker));
   return { ids, firstSentAt, lastAnsweredAt, refused };
 }
+
+/**
+ * Sends `deliveries` (encoded beforehand, so that the load generator outpaces the app) as fast as
+ * `concurrency` connections allow, each done when answered: how fast the app takes a burst in (GitHub
+ * waits for the answer, and gives up after 10 seconds). Resolves to `{ ids, answerMs, refused,
+ * firstSentAt, lastAnsweredAt }`, with each delivery's time from sending to its answer.
+ */
+export async function burst(target, deliveries, { concurrency }) {
+  const ids = [];
+  const answerMs = [];
+  let refused = 0;
+  let firstSentAt = null;
+  let lastAnsweredAt = 0;
+  let next = 0;
+  async function worker() {
+    while (next < deliveries.length) {
+      const delivery = deliveries[next++];
+      const sentAt = performance.now();
+      firstSentAt ??= sentAt;
+      const answer = await sendDelivery(target, delivery);
+      ids.push(answer.id);
+      answerMs.push(answer.answeredAt - sentAt);
+      if (answer.status < 200 || answer.status > 299) refused += 1;
+      lastAnsweredAt = Math.max(lastAnsweredAt, answer.answeredAt);
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(concurrency, deliveries.length) }, worker));
+  return { ids, answerMs, refused, firstSentAt, lastAnsweredAt };
+}

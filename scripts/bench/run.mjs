@@ -35,7 +35,7 @@ import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describePostgres, postgresVersion, scratchDatabase } from "./databases.mjs";
 import { addRepository, createWorld, REQUEST_KINDS, startFakeGitHub } from "./fake-github.mjs";
-import { drive, encodeDelivery, keepAliveAgent } from "./load.mjs";
+import { burst, drive, encodeDelivery, keepAliveAgent } from "./load.mjs";
 import { benchRepository } from "./payloads.mjs";
 import { appPrivateKey, cpuMs, databaseServerCpuMs, deliveryOutcomes, evaluated, freePort, peakRssMb, probotEnv, root, startProcess, stopProcess } from "./processes.mjs";
 import { machine, percentile, renderMarkdown, renderText, writeDocs } from "./report.mjs";
@@ -78,6 +78,9 @@ const WORKLOADS = {
     phases: () => ({ warmup: { count: 8 }, sequential: { count: scaled(24) }, throughput: { count: scaled(96) } }),
     asDeployed: { repositories: 1, count: 2 },
     bareRounds: 16,
+    // After the throughput phase: a burst of new pull requests opened at once (a rebase of many agent
+    // PRs), sent as fast as the app answers; then the time until all are processed.
+    burst: () => scaled(1000),
   },
   large: {
     repositories: 4,
@@ -168,6 +171,7 @@ async function runCountersign(kind, workloadName, { mode }) {
   try {
     let sequential = null;
     let throughput;
+    let burstResult = null;
     if (deployed) {
       const { count, steps } = workload.asDeployed;
       // Warm-up: one small pull request opened (JIT, the installation token, the setup doctor's cache).
@@ -193,9 +197,13 @@ async function runCountersign(kind, workloadName, { mode }) {
       throughput = { sent, cpuMs: cpuBefore === null ? null : cpuMs(app.pid) - cpuBefore, databaseCpuMs: databaseCpuBefore === null ? null : databaseServerCpuMs(kind) - databaseCpuBefore };
       // The throughput phase's window on the monotonic clock, which the CPU profile's timestamps use.
       if (profileName) writeFileSync(path.join(settings.cpuProfileDir, `${profileName}.window.json`), JSON.stringify({ start: Number(windowStart), end: Number(process.hrtime.bigint() / 1000n) }));
+      // The throughput phase's requests, before the burst adds its own.
+      throughput.requests = github.take();
+      if (workload.burst) burstResult = await runBurst(app, target, repos, workload, () => (finished += workload.burst()));
     }
-    const requests = github.take();
+    const requests = throughput.requests ?? github.take();
     const { sent } = throughput;
+    if (burstResult) await allFinished(appUrl, finished);
     // From the first delivery sent to the last one processed (its evaluation logged).
     const seconds = (Math.max(...sent.ids.map((id) => app.evaluations.get(id).at)) - sent.firstSentAt) / 1000;
     const underLoad = timings(app, sent.ids);
@@ -215,6 +223,7 @@ async function runCountersign(kind, workloadName, { mode }) {
       cpuMsPerDelivery: throughput.cpuMs === null ? null : throughput.cpuMs / sent.ids.length,
       databaseCpuMsPerDelivery: throughput.databaseCpuMs === null || throughput.databaseCpuMs === undefined ? null : throughput.databaseCpuMs / sent.ids.length,
       peakRssMb: peakRssMb(app.pid),
+      burst: burstResult,
       failed: outcomes.failed,
       evaluationErrors: outcomes.evaluationErrors,
       unexpectedRequests: [...github.unexpected],
@@ -226,6 +235,29 @@ async function runCountersign(kind, workloadName, { mode }) {
     await github.close();
     await database.dispose();
   }
+}
+
+/**
+ * A burst: `workload.burst()` new pull requests opened at once, their deliveries encoded beforehand and
+ * sent as fast as the app answers them (GitHub's side of a burst), then waited for until each has been
+ * processed. `count()` adds them to the deliveries expected finished.
+ */
+async function runBurst(app, target, repos, workload, count) {
+  const lanes = workload.lanes(repos, workload.burst(), 1);
+  const deliveries = lanes.map((lane) => encodeDelivery(SECRET, lane[0]()));
+  const sent = await burst(target, deliveries, { concurrency: settings.concurrency });
+  await Promise.all(sent.ids.map((id) => evaluatedWithin(app, id, 300_000)));
+  count();
+  const drainedAt = Math.max(...sent.ids.map((id) => app.evaluations.get(id).at));
+  const answeredSeconds = (sent.lastAnsweredAt - sent.firstSentAt) / 1000;
+  return {
+    deliveries: sent.ids.length,
+    refused: sent.refused,
+    answeredPerSecond: sent.ids.length / answeredSeconds,
+    answerMs: { p50: percentile(sent.answerMs, 50), p99: percentile(sent.answerMs, 99), max: Math.max(...sent.answerMs) },
+    drainedSeconds: (drainedAt - sent.firstSentAt) / 1000,
+    processedPerSecond: sent.ids.length / ((drainedAt - sent.firstSentAt) / 1000),
+  };
 }
 
 /**
@@ -316,7 +348,7 @@ async function main() {
     writeDocs(path.join(root, "docs/benchmarks.md"), renderMarkdown(report));
     log("results written to docs/benchmarks.md");
   }
-  const broken = [...results, ...deployed].filter((result) => result.failed > 0 || result.evaluationErrors > 0 || result.refused > 0 || result.unexpectedRequests.length > 0);
+  const broken = [...results, ...deployed].filter((result) => result.failed > 0 || result.evaluationErrors > 0 || result.refused > 0 || (result.burst?.refused ?? 0) > 0 || result.unexpectedRequests.length > 0);
   if (broken.length > 0 || Object.values(bare).some((result) => result.refused > 0)) {
     log("some deliveries failed or were refused, or the app made requests the fake GitHub does not know: the figures are not valid");
     process.exitCode = 1;
