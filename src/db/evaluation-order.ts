@@ -19,15 +19,19 @@ export interface PublishedOutput {
 
 const outputSchema = z.object({ headSha: z.string(), conclusion: z.string(), title: z.string(), summary: z.string(), detailsUrl: z.string().nullable() });
 
-/** Takes the next evaluation ticket of a pull request (1, 2, 3, ...). */
+const ticketRowsSchema = z.array(z.object({ ticket: z.union([z.number(), z.bigint()]).transform(Number) })).length(1);
+
+/**
+ * Takes the next evaluation ticket of a pull request (1, 2, 3, ...): one atomic statement, the same
+ * SQL on SQLite and PostgreSQL. Every evaluation starts with it, and Prisma's `upsert` costs several
+ * times this statement's JavaScript (0.6 ms against 0.1 on SQLite).
+ */
 export async function takeTicket(db: Database, repoId: number, prNumber: number): Promise<number> {
-  const state = await db.pullRequestState.upsert({
-    where: { repoId_prNumber: { repoId: BigInt(repoId), prNumber } },
-    create: { repoId: BigInt(repoId), prNumber, ticket: 1 },
-    update: { ticket: { increment: 1 } },
-    select: { ticket: true },
-  });
-  return state.ticket;
+  const rows = await db.$queryRaw<unknown[]>`
+    INSERT INTO "PullRequestState" ("repoId", "prNumber", "ticket", "updatedAt") VALUES (${BigInt(repoId)}, ${prNumber}, 1, ${new Date()})
+    ON CONFLICT ("repoId", "prNumber") DO UPDATE SET "ticket" = "PullRequestState"."ticket" + 1, "updatedAt" = excluded."updatedAt"
+    RETURNING "ticket"`;
+  return ticketRowsSchema.parse(rows)[0]!.ticket;
 }
 
 /**

@@ -41,17 +41,36 @@ function rememberUnrecorded(unrecorded: Map<string, number | null>, key: string,
   unrecorded.set(key, checkRunId);
 }
 
+/** Where a check run is written: the commit, its pull request, the details link, and whether to write even when unchanged. */
+export interface CheckRunTarget {
+  headSha: string;
+  prNumber: number | null;
+  detailsUrl?: string;
+  forceWrite?: boolean;
+}
+
 /**
  * Writes the check run on `headSha`, updating the one already there, and remembers its id; skips the
  * write when the check run already says exactly this.
  */
-export async function publishCheckRun(
+export async function publishCheckRun(services: Services, event: EventContext, target: CheckRunTarget, conclusion: Conclusion, output: CheckRunOutput): Promise<number> {
+  const { checkRunId, recorded } = await writeCheckRunThenRecord(services, event, target, conclusion, output);
+  await recorded;
+  return checkRunId;
+}
+
+/**
+ * `publishCheckRun`, answering once the check run is written, with the saving of its record still
+ * under way (`recorded`, which the caller must await): the caller's next statement (the publishing
+ * order's re-read) then runs beside it, one database round trip fewer for the evaluation to wait on.
+ */
+export async function writeCheckRunThenRecord(
   services: Services,
   event: EventContext,
-  target: { headSha: string; prNumber: number | null; detailsUrl?: string; forceWrite?: boolean },
+  target: CheckRunTarget,
   conclusion: Conclusion,
   output: CheckRunOutput,
-): Promise<number> {
+): Promise<{ checkRunId: number; recorded: Promise<void> }> {
   let existing = (await findCheckRun(services.db, event.repo.id, target.headSha)) ?? (await awaitCheckRunCreation(services, event.repo.id, target.headSha, target.prNumber));
   const key = `${event.repo.id}:${target.headSha}`;
   const unrecorded = unrecordedOf(services);
@@ -60,7 +79,7 @@ export async function publishCheckRun(
     existing = id === null ? null : { checkRunId: id, outputHash: null };
   }
   const fingerprint = outputFingerprint(conclusion, output, target.detailsUrl ?? null);
-  if (existing && existing.outputHash === fingerprint && !target.forceWrite) return existing.checkRunId;
+  if (existing && existing.outputHash === fingerprint && !target.forceWrite) return { checkRunId: existing.checkRunId, recorded: Promise.resolve() };
   let id: number;
   try {
     id = await writeCheckRun(event.octokit, event.repo, existing?.checkRunId ?? null, {
@@ -74,14 +93,16 @@ export async function publishCheckRun(
     if (!existing) await releaseCheckRunClaim(services.db, event.repo.id, target.headSha).catch(() => undefined);
     throw error;
   }
-  try {
-    await saveCheckRunId(services.db, event.repo.id, target.headSha, id, target.prNumber, fingerprint);
-    unrecorded.delete(key);
-  } catch (error) {
-    rememberUnrecorded(unrecorded, key, id);
-    throw error;
-  }
-  return id;
+  const recorded = saveCheckRunId(services.db, event.repo.id, target.headSha, id, target.prNumber, fingerprint).then(
+    () => void unrecorded.delete(key),
+    (error: unknown) => {
+      rememberUnrecorded(unrecorded, key, id);
+      throw error;
+    },
+  );
+  // Awaited by the caller; this keeps a failure from counting as unhandled before it is.
+  recorded.catch(() => undefined);
+  return { checkRunId: id, recorded };
 }
 
 /**
