@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { run, type ProbotOctokit } from "probot";
 import { evidenceSettings, parseEnv } from "./config/env.schema.js";
 import { openDatabase } from "./db/client.js";
+import { bottleneckYieldPatched, patchBottleneckYield } from "./github/octokit-scheduling.js";
 import { countersignApp } from "./index.js";
 import { createMetrics } from "./observability/metrics.js";
 import { databaseReadiness } from "./observability/readiness.js";
@@ -25,6 +26,9 @@ export async function startCountersign(options: StartOptions = {}): Promise<void
   // Probot loads .env too, but only inside run(); Countersign's own settings are needed before that.
   if (existsSync(".env")) process.loadEnvFile(".env");
   const env = parseEnv(process.env);
+  // Octokit's retry and throttling stay on; their scheduler stops adding a clamped millisecond per step
+  // (src/github/octokit-scheduling.ts).
+  patchBottleneckYield();
   const database = await openDatabase(env.DATABASE_URL);
   const services = createServices(database.db, {
     peopleTtlMs: env.COUNTERSIGN_PERMISSION_TTL_SECONDS * 1000,
@@ -37,7 +41,13 @@ export async function startCountersign(options: StartOptions = {}): Promise<void
     countersignApp(services, {
       expirySweepMs: env.COUNTERSIGN_EXPIRY_SWEEP_SECONDS * 1000,
       resumeSweepMs: 60_000,
-      startup: { database: database.location, migrationsAppliedNow: database.appliedMigrations, evidencePage: services.evidence ? services.evidence.publicUrl : "off", ...options.startup },
+      startup: {
+        database: database.location,
+        migrationsAppliedNow: database.appliedMigrations,
+        evidencePage: services.evidence ? services.evidence.publicUrl : "off",
+        octokitSchedulerPatched: bottleneckYieldPatched(),
+        ...options.startup,
+      },
       // The GitHub web address, for links back to pull requests from the evidence page.
       webUrl: process.env.GHE_HOST ? `${process.env.GHE_PROTOCOL ?? "https"}://${process.env.GHE_HOST}` : "https://github.com",
       readiness: databaseReadiness(database),
