@@ -39,6 +39,16 @@ export function redactDatabaseUrl(databaseUrl: string): string {
   return databaseUrl.replace(/\/\/([^:/@]+):[^@]*@/, "//$1:***@");
 }
 
+const providers = new WeakMap<Database, DatabaseProvider>();
+
+/**
+ * The database behind a client opened by `openDatabase`: where one statement can do the work of two
+ * (PostgreSQL's data-modifying `WITH`), the repositories use it; other clients get the portable path.
+ */
+export function providerOf(db: Database): DatabaseProvider | null {
+  return providers.get(db) ?? null;
+}
+
 /** An open database whose migrations have been applied. */
 export interface OpenDatabase {
   db: Database;
@@ -78,6 +88,7 @@ export async function openDatabase(databaseUrl: string, options: { migrate?: boo
     await db.$queryRawUnsafe(options.readOnly ? "PRAGMA query_only = ON" : "PRAGMA journal_mode = WAL");
     location = file;
   }
+  providers.set(db, provider);
   // Events written before the audit log was hash-chained are sealed into the chain once.
   if (options.migrate !== false) await sealUnchainedEvents(db);
   return {

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import type { Database } from "./client.js";
+import { checkRunSaved, findCheckRun, markCheckRunUnsaved, saveCheckRunId, trustedCheckRun, type CheckRunSave, type KnownCheckRun } from "./check-run-records.js";
+import { providerOf, type Database } from "./client.js";
 
 // Replicas evaluate the same pull request concurrently (an approval and a push arriving at two
 // processes at once). Each evaluation takes a ticket when it starts. It publishes only if no
@@ -34,32 +35,104 @@ export async function takeTicket(db: Database, repoId: number, prNumber: number)
   return ticketRowsSchema.parse(rows)[0]!.ticket;
 }
 
+/** The order's state after a write: which ticket published last, on which commit, and what. */
+type OrderState = { published: number; publishedSha: string | null; publishedOutput: string | null } | null;
+
+const integer = z.union([z.number(), z.bigint()]).transform(Number);
+const claimRowsSchema = z.array(z.object({ claimed: integer, checkRunId: z.bigint().nullable(), outputHash: z.string().nullable() })).length(1);
+const stateRowsSchema = z.array(z.object({ published: integer, publishedSha: z.string().nullable(), publishedOutput: z.string().nullable() })).max(1);
+
+/**
+ * Claims the newest place for `key.ticket` and reads the commit's check-run record. On PostgreSQL in
+ * one statement: the record is read in the same snapshot as the claim, so no earlier evaluation can
+ * publish between the two unseen (if one claimed before, its own re-read finds this claim and writes
+ * this output again). Elsewhere the claim, then the read.
+ */
+async function claimAndFindCheckRun(db: Database, key: { repoId: number; prNumber: number; ticket: number }, output: PublishedOutput): Promise<{ claimed: boolean; checkRun: KnownCheckRun | null }> {
+  const repoId = BigInt(key.repoId);
+  if (providerOf(db) === "postgres") {
+    const rows = await db.$queryRaw<unknown[]>`
+      WITH claimed AS (
+        UPDATE "PullRequestState"
+        SET "published" = ${key.ticket}, "publishedSha" = ${output.headSha}, "publishedOutput" = ${JSON.stringify(output)}, "updatedAt" = ${new Date()}
+        WHERE "repoId" = ${repoId} AND "prNumber" = ${key.prNumber} AND "published" < ${key.ticket}
+        RETURNING "published"
+      )
+      SELECT (SELECT COUNT(*) FROM claimed) AS "claimed", r."checkRunId", r."outputHash"
+      FROM (SELECT 1) AS one LEFT JOIN "CheckRunRecord" r ON r."repoId" = ${repoId} AND r."headSha" = ${output.headSha}`;
+    const [row] = claimRowsSchema.parse(rows);
+    const record = row!.checkRunId === null ? null : { checkRunId: row!.checkRunId, outputHash: row!.outputHash };
+    return { claimed: row!.claimed === 1, checkRun: trustedCheckRun(db, key.repoId, output.headSha, record) };
+  }
+  const claimed = await db.pullRequestState.updateMany({
+    where: { repoId, prNumber: key.prNumber, published: { lt: key.ticket } },
+    data: { published: key.ticket, publishedSha: output.headSha, publishedOutput: JSON.stringify(output) },
+  });
+  if (claimed.count === 0) return { claimed: false, checkRun: null };
+  return { claimed: true, checkRun: await findCheckRun(db, key.repoId, output.headSha) };
+}
+
+/**
+ * Saves a written check run's record (when there is one to save) and re-reads the order: on
+ * PostgreSQL in one statement, elsewhere both at once. A failed save leaves the check run marked
+ * unsaved (see check-run-records.ts) and throws.
+ */
+async function saveAndReadOrder(db: Database, key: { repoId: number; prNumber: number }, save: CheckRunSave | null): Promise<OrderState> {
+  const repoId = BigInt(key.repoId);
+  if (save && providerOf(db) === "postgres") {
+    let rows: unknown[];
+    try {
+      rows = await db.$queryRaw<unknown[]>`
+        WITH saved AS (
+          INSERT INTO "CheckRunRecord" ("repoId", "headSha", "checkRunId", "prNumber", "outputHash", "updatedAt")
+          VALUES (${BigInt(save.repoId)}, ${save.headSha}, ${BigInt(save.checkRunId)}, ${save.prNumber}, ${save.outputHash}, ${new Date()})
+          ON CONFLICT ("repoId", "headSha") DO UPDATE SET "checkRunId" = excluded."checkRunId", "outputHash" = excluded."outputHash",
+            "prNumber" = COALESCE(excluded."prNumber", "CheckRunRecord"."prNumber"), "updatedAt" = excluded."updatedAt"
+          RETURNING 1
+        )
+        SELECT s."published", s."publishedSha", s."publishedOutput" FROM "PullRequestState" s
+        WHERE s."repoId" = ${repoId} AND s."prNumber" = ${key.prNumber} AND (SELECT COUNT(*) FROM saved) = 1`;
+    } catch (error) {
+      markCheckRunUnsaved(db, save.repoId, save.headSha, save.checkRunId);
+      throw error;
+    }
+    checkRunSaved(db, save.repoId, save.headSha);
+    return stateRowsSchema.parse(rows)[0] ?? null;
+  }
+  const [state] = await Promise.all([
+    db.pullRequestState.findUnique({ where: { repoId_prNumber: { repoId, prNumber: key.prNumber } }, select: { published: true, publishedSha: true, publishedOutput: true } }),
+    save ? saveCheckRunId(db, save.repoId, save.headSha, save.checkRunId, save.prNumber, save.outputHash) : Promise.resolve(),
+  ]);
+  return state;
+}
+
 /**
  * Publishes an evaluation's output in ticket order. Returns false (writing nothing) when a later
- * evaluation has published already. Otherwise claims the newest place, writes, and then checks that
- * nothing newer for the same head was published meanwhile; if something was, its output is written
- * again, so the last write on the check run is always the newest decision. `write` must be idempotent.
+ * evaluation has published already. Otherwise claims the newest place (reading the commit's check-run
+ * record with it), writes, saves the written check run's record and checks that nothing newer for the
+ * same head was published meanwhile; if something was, its output is written again, so the last write
+ * on the check run is always the newest decision. `write` must be idempotent; it is given the check
+ * run read with the claim on its first call (undefined afterwards: it reads the record itself), and
+ * returns what to save (null when it wrote nothing).
  */
 export async function publishInOrder(
   db: Database,
   key: { repoId: number; prNumber: number; ticket: number },
   output: PublishedOutput,
-  write: (output: PublishedOutput) => Promise<void>,
+  write: (output: PublishedOutput, known: KnownCheckRun | null | undefined) => Promise<CheckRunSave | null>,
 ): Promise<boolean> {
-  const where = { repoId: BigInt(key.repoId), prNumber: key.prNumber };
-  const claimed = await db.pullRequestState.updateMany({
-    where: { ...where, published: { lt: key.ticket } },
-    data: { published: key.ticket, publishedSha: output.headSha, publishedOutput: JSON.stringify(output) },
-  });
-  if (claimed.count === 0) return false;
+  const claim = await claimAndFindCheckRun(db, key, output);
+  if (!claim.claimed) return false;
 
   let version = key.ticket;
   let content = output;
+  let known: KnownCheckRun | null | undefined = claim.checkRun;
   // Each round either confirms the newest output is on the check run, or writes a newer one: the
   // number of rounds is bounded by the number of evaluations racing, so a small cap is ample.
   for (let round = 0; round < 10; round += 1) {
-    await write(content);
-    const state = await db.pullRequestState.findUnique({ where: { repoId_prNumber: where }, select: { published: true, publishedSha: true, publishedOutput: true } });
+    const save = await write(content, known);
+    known = undefined;
+    const state = await saveAndReadOrder(db, key, save);
     if (!state || state.published === version || state.publishedSha !== output.headSha || !state.publishedOutput) return true;
     version = state.published;
     content = outputSchema.parse(JSON.parse(state.publishedOutput));

@@ -18,7 +18,7 @@ import { signedEvidenceUrl } from "../evidence/signed-links.js";
 import { GitHubWaitTimer } from "../observability/github-requests.js";
 import type { EventContext, Services } from "./deps.js";
 import { failClosed } from "./fail-closed.js";
-import { writeCheckRunThenRecord } from "./publish-check-run.js";
+import { writeCheckRunUnsaved } from "./publish-check-run.js";
 import { rateLimitDelayMs } from "./retry-scheduler.js";
 
 /** A request to evaluate one pull request and publish the result. */
@@ -71,26 +71,23 @@ async function publishNewest(
   output: CheckRunOutput,
 ): Promise<number | null> {
   let checkRunId: number | null = null;
-  // Each write's record is saved while publishInOrder re-reads the order (different tables): both are
-  // awaited before the evaluation goes on.
-  const records: Array<Promise<void>> = [];
   const published = await publishInOrder(
     services.db,
     { repoId: event.repo.id, prNumber: ticket.prNumber, ticket: ticket.ticket },
     { headSha: target.headSha, conclusion, title: output.title, summary: output.summary, detailsUrl: target.detailsUrl },
-    async (content) => {
-      const written = await writeCheckRunThenRecord(
+    async (content, known) => {
+      const written = await writeCheckRunUnsaved(
         services,
         event,
         { headSha: content.headSha, prNumber: ticket.prNumber, detailsUrl: content.detailsUrl ?? undefined, forceWrite: target.forceWrite },
         content.conclusion as Conclusion,
         { title: content.title, summary: content.summary },
+        known,
       );
       checkRunId = written.checkRunId;
-      records.push(written.recorded);
+      return written.save;
     },
-  ).finally(() => Promise.allSettled(records));
-  await Promise.all(records);
+  );
   return published ? checkRunId : null;
 }
 

@@ -1,5 +1,15 @@
 import { createHash } from "node:crypto";
-import { CHECK_RUN_CLAIM_LAPSE_MS, claimCheckRunCreation, findCheckRun, releaseCheckRunClaim, saveCheckRunId } from "../db/check-run-records.js";
+import {
+  CHECK_RUN_CLAIM_LAPSE_MS,
+  claimCheckRunCreation,
+  findCheckRun,
+  markCheckRunUnsaved,
+  releaseCheckRunClaim,
+  saveCheckRunId,
+  unsavedCheckRun,
+  type CheckRunSave,
+  type KnownCheckRun,
+} from "../db/check-run-records.js";
 import type { CheckRunOutput } from "../evidence/check-run-output.js";
 import { writeCheckRun } from "../github/check-runs.js";
 import type { Conclusion } from "../policy/evaluate.js";
@@ -19,28 +29,6 @@ export function outputFingerprint(conclusion: Conclusion, output: CheckRunOutput
   return createHash("sha256").update(JSON.stringify([conclusion, output.title, body, detailsUrl])).digest("hex");
 }
 
-/**
- * Commits whose check run was written without its record being saved (the database failed just then),
- * with the id written: the record's hash is stale, and after a fallback write its id may be too. Until
- * a write is recorded again, writes on such a commit go to that check run and are never skipped (a
- * skip would leave the failure in place of an unchanged decision). Per process: a replica that did
- * not see the failure trusts the record, which at worst keeps the check blocking until the decision
- * next changes or the check is re-run.
- */
-const unrecordedByDatabase = new WeakMap<Services["db"], Map<string, number | null>>();
-const MAX_UNRECORDED = 10_000;
-
-function unrecordedOf(services: Services): Map<string, number | null> {
-  let map = unrecordedByDatabase.get(services.db);
-  if (!map) unrecordedByDatabase.set(services.db, (map = new Map()));
-  return map;
-}
-
-function rememberUnrecorded(unrecorded: Map<string, number | null>, key: string, checkRunId: number | null): void {
-  if (unrecorded.size >= MAX_UNRECORDED) unrecorded.clear();
-  unrecorded.set(key, checkRunId);
-}
-
 /** Where a check run is written: the commit, its pull request, the details link, and whether to write even when unchanged. */
 export interface CheckRunTarget {
   headSha: string;
@@ -54,32 +42,28 @@ export interface CheckRunTarget {
  * write when the check run already says exactly this.
  */
 export async function publishCheckRun(services: Services, event: EventContext, target: CheckRunTarget, conclusion: Conclusion, output: CheckRunOutput): Promise<number> {
-  const { checkRunId, recorded } = await writeCheckRunThenRecord(services, event, target, conclusion, output);
-  await recorded;
-  return checkRunId;
+  const written = await writeCheckRunUnsaved(services, event, target, conclusion, output);
+  if (written.save) await saveCheckRunId(services.db, written.save.repoId, written.save.headSha, written.save.checkRunId, written.save.prNumber, written.save.outputHash);
+  return written.checkRunId;
 }
 
 /**
- * `publishCheckRun`, answering once the check run is written, with the saving of its record still
- * under way (`recorded`, which the caller must await): the caller's next statement (the publishing
- * order's re-read) then runs beside it, one database round trip fewer for the evaluation to wait on.
+ * `publishCheckRun` without saving the record: returns what to save (null when nothing was written),
+ * so that the caller saves it with its next statement (publishing in order re-reads the order then).
+ * `known` is the commit's record when the caller has just read it; undefined reads it here.
  */
-export async function writeCheckRunThenRecord(
+export async function writeCheckRunUnsaved(
   services: Services,
   event: EventContext,
   target: CheckRunTarget,
   conclusion: Conclusion,
   output: CheckRunOutput,
-): Promise<{ checkRunId: number; recorded: Promise<void> }> {
-  let existing = (await findCheckRun(services.db, event.repo.id, target.headSha)) ?? (await awaitCheckRunCreation(services, event.repo.id, target.headSha, target.prNumber));
-  const key = `${event.repo.id}:${target.headSha}`;
-  const unrecorded = unrecordedOf(services);
-  if (unrecorded.has(key)) {
-    const id = unrecorded.get(key) ?? existing?.checkRunId ?? null;
-    existing = id === null ? null : { checkRunId: id, outputHash: null };
-  }
+  known?: KnownCheckRun | null,
+): Promise<{ checkRunId: number; save: CheckRunSave | null }> {
+  const recorded = known === undefined ? await findCheckRun(services.db, event.repo.id, target.headSha) : known;
+  const existing = recorded ?? (await awaitCheckRunCreation(services, event.repo.id, target.headSha, target.prNumber));
   const fingerprint = outputFingerprint(conclusion, output, target.detailsUrl ?? null);
-  if (existing && existing.outputHash === fingerprint && !target.forceWrite) return { checkRunId: existing.checkRunId, recorded: Promise.resolve() };
+  if (existing && existing.outputHash === fingerprint && !target.forceWrite) return { checkRunId: existing.checkRunId, save: null };
   let id: number;
   try {
     id = await writeCheckRun(event.octokit, event.repo, existing?.checkRunId ?? null, {
@@ -93,16 +77,7 @@ export async function writeCheckRunThenRecord(
     if (!existing) await releaseCheckRunClaim(services.db, event.repo.id, target.headSha).catch(() => undefined);
     throw error;
   }
-  const recorded = saveCheckRunId(services.db, event.repo.id, target.headSha, id, target.prNumber, fingerprint).then(
-    () => void unrecorded.delete(key),
-    (error: unknown) => {
-      rememberUnrecorded(unrecorded, key, id);
-      throw error;
-    },
-  );
-  // Awaited by the caller; this keeps a failure from counting as unhandled before it is.
-  recorded.catch(() => undefined);
-  return { checkRunId: id, recorded };
+  return { checkRunId: id, save: { repoId: event.repo.id, headSha: target.headSha, checkRunId: id, prNumber: target.prNumber, outputHash: fingerprint } };
 }
 
 /**
@@ -133,12 +108,10 @@ export async function publishFailureCheckRun(services: Services, event: EventCon
     return await publishCheckRun(services, event, target, "failure", output);
   } catch (error) {
     if (typeof (error as { status?: unknown }).status === "number") throw error;
-    const key = `${event.repo.id}:${target.headSha}`;
-    const unrecorded = unrecordedOf(services);
-    const known = unrecorded.get(key) ?? (await findCheckRun(services.db, event.repo.id, target.headSha).catch(() => null))?.checkRunId ?? null;
-    rememberUnrecorded(unrecorded, key, known);
+    const known = (await findCheckRun(services.db, event.repo.id, target.headSha).catch(() => null))?.checkRunId ?? unsavedCheckRun(services.db, event.repo.id, target.headSha) ?? null;
+    markCheckRunUnsaved(services.db, event.repo.id, target.headSha, known);
     const id = await writeCheckRun(event.octokit, event.repo, known, { headSha: target.headSha, conclusion: "failure", title: output.title, summary: output.summary });
-    rememberUnrecorded(unrecorded, key, id);
+    markCheckRunUnsaved(services.db, event.repo.id, target.headSha, id);
     return id;
   }
 }

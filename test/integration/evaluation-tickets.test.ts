@@ -30,7 +30,10 @@ describe("evaluation tickets", () => {
 
     const output = { headSha: "ab".repeat(20), conclusion: "success", title: "t", summary: "s", detailsUrl: null };
     const writes: string[] = [];
-    expect(await publishInOrder(db, { repoId: 1, prNumber: 9, ticket }, output, async (content) => void writes.push(content.title))).toBe(true);
+    expect(await publishInOrder(db, { repoId: 1, prNumber: 9, ticket }, output, async (content) => {
+      writes.push(content.title);
+      return null;
+    })).toBe(true);
     expect(writes).toEqual(["t"]);
     expect(await takeTicket(db, 1, 9)).toBe(2);
   });
