@@ -2,8 +2,8 @@ import { describe, expect, test } from "@jest/globals";
 import fc from "fast-check";
 import { decisionTitle } from "../../../src/evidence/check-run-output.js";
 import { actorKey, sameActor } from "../../../src/policy/agent-identities.js";
-import { commitParticipants, type PeopleFacts } from "../../../src/policy/approvals.js";
-import { evaluatePullRequest, type Decision, type Requirement } from "../../../src/policy/evaluate.js";
+import { commitParticipants, NO_PEOPLE_FACTS, type PeopleFacts } from "../../../src/policy/approvals.js";
+import { evaluatePullRequest, examinePullRequest, type Decision, type Requirement } from "../../../src/policy/evaluate.js";
 import type { RepoPolicy } from "../../../src/policy/repo-policy.js";
 import type { Actor, DelegationRecord, Permission, PullRequestFacts, ReviewFacts } from "../../../src/policy/types.js";
 import {
@@ -328,6 +328,22 @@ describe("invariant 3: mode evaluate never blocks, and never passes what enforce
         expect(dryRun.enforcedConclusion).toBe(enforce.conclusion);
         expect(dryRun.outcome).toBe(enforce.outcome);
         expect(decisionTitle(dryRun)).toBe(enforce.conclusion === "success" ? decisionTitle(enforce) : `Would block: ${decisionTitle(enforce)}`);
+      }),
+      RUNS,
+    );
+  });
+});
+
+describe("invariant 4: examining a pull request once and deciding twice is deciding from scratch", () => {
+  test("evaluatePullRequest(input, examinePullRequest(pr, policy)) equals evaluatePullRequest(input), knowing nobody and knowing the people", () => {
+    fc.assert(
+      fc.property(scenarioArb(policyArb({ exclusions: true, mode: true })), (scenario) => {
+        const built = build(scenario);
+        const policy = policyFrom(scenario.policy);
+        const examined = examinePullRequest(built.pr, policy);
+        const input = { pr: built.pr, policy, delegations: built.delegations, now: NOW };
+        expect(evaluatePullRequest({ ...input, people: NO_PEOPLE_FACTS }, examined)).toEqual(evaluatePullRequest({ ...input, people: NO_PEOPLE_FACTS }));
+        expect(evaluatePullRequest({ ...input, people: built.people }, examined)).toEqual(decide(built, policy));
       }),
       RUNS,
     );
