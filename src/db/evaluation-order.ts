@@ -39,37 +39,60 @@ export async function takeTicket(db: Database, repoId: number, prNumber: number)
 type OrderState = { published: number; publishedSha: string | null; publishedOutput: string | null } | null;
 
 const integer = z.union([z.number(), z.bigint()]).transform(Number);
-const claimRowsSchema = z.array(z.object({ claimed: integer, checkRunId: z.bigint().nullable(), outputHash: z.string().nullable() })).length(1);
+const claimRowsSchema = z.array(z.object({ claimed: integer, creating: integer, checkRunId: z.bigint().nullable(), outputHash: z.string().nullable() })).length(1);
+
+/**
+ * The commit's check run as read with the publish claim: its record (null when there is none yet, or
+ * only another process's claim to create it), and whether this claim also took the right to create it
+ * (no record at all: the caller creates the check run, as after `claimCheckRunCreation`).
+ */
+export interface CheckRunAtClaim {
+  checkRun: KnownCheckRun | null;
+  creationClaimed: boolean;
+}
 const stateRowsSchema = z.array(z.object({ published: integer, publishedSha: z.string().nullable(), publishedOutput: z.string().nullable() })).max(1);
 
 /**
  * Claims the newest place for `key.ticket` and reads the commit's check-run record. On PostgreSQL in
- * one statement: the record is read in the same snapshot as the claim, so no earlier evaluation can
+ * one statement, which also claims the creation of the commit's check run when it has no record at all
+ * (a new head): the record is read in the same snapshot as the claim, so no earlier evaluation can
  * publish between the two unseen (if one claimed before, its own re-read finds this claim and writes
- * this output again). Elsewhere the claim, then the read.
+ * this output again), and two replicas claiming a new head's creation at once conflict on its key, so
+ * one of them creates it. Elsewhere the claim, then the read.
  */
-async function claimAndFindCheckRun(db: Database, key: { repoId: number; prNumber: number; ticket: number }, output: PublishedOutput): Promise<{ claimed: boolean; checkRun: KnownCheckRun | null }> {
+async function claimAndFindCheckRun(db: Database, key: { repoId: number; prNumber: number; ticket: number }, output: PublishedOutput): Promise<{ claimed: boolean } & CheckRunAtClaim> {
   const repoId = BigInt(key.repoId);
   if (providerOf(db) === "postgres") {
+    const now = new Date();
     const rows = await db.$queryRaw<unknown[]>`
       WITH claimed AS (
         UPDATE "PullRequestState"
-        SET "published" = ${key.ticket}, "publishedSha" = ${output.headSha}, "publishedOutput" = ${JSON.stringify(output)}, "updatedAt" = ${new Date()}
+        SET "published" = ${key.ticket}, "publishedSha" = ${output.headSha}, "publishedOutput" = ${JSON.stringify(output)}, "updatedAt" = ${now}
         WHERE "repoId" = ${repoId} AND "prNumber" = ${key.prNumber} AND "published" < ${key.ticket}
         RETURNING "published"
+      ),
+      existing AS (
+        SELECT "checkRunId", "outputHash" FROM "CheckRunRecord" WHERE "repoId" = ${repoId} AND "headSha" = ${output.headSha}
+      ),
+      creating AS (
+        INSERT INTO "CheckRunRecord" ("repoId", "headSha", "checkRunId", "prNumber", "updatedAt")
+        SELECT ${repoId}, ${output.headSha}, 0, ${key.prNumber}, ${now}
+        WHERE EXISTS (SELECT 1 FROM claimed) AND NOT EXISTS (SELECT 1 FROM existing)
+        ON CONFLICT ("repoId", "headSha") DO NOTHING
+        RETURNING 1
       )
-      SELECT (SELECT COUNT(*) FROM claimed) AS "claimed", r."checkRunId", r."outputHash"
-      FROM (SELECT 1) AS one LEFT JOIN "CheckRunRecord" r ON r."repoId" = ${repoId} AND r."headSha" = ${output.headSha}`;
+      SELECT (SELECT COUNT(*) FROM claimed) AS "claimed", (SELECT COUNT(*) FROM creating) AS "creating", e."checkRunId", e."outputHash"
+      FROM (SELECT 1) AS one LEFT JOIN existing e ON TRUE`;
     const [row] = claimRowsSchema.parse(rows);
     const record = row!.checkRunId === null ? null : { checkRunId: row!.checkRunId, outputHash: row!.outputHash };
-    return { claimed: row!.claimed === 1, checkRun: trustedCheckRun(db, key.repoId, output.headSha, record) };
+    return { claimed: row!.claimed === 1, checkRun: trustedCheckRun(db, key.repoId, output.headSha, record), creationClaimed: row!.creating === 1 };
   }
   const claimed = await db.pullRequestState.updateMany({
     where: { repoId, prNumber: key.prNumber, published: { lt: key.ticket } },
     data: { published: key.ticket, publishedSha: output.headSha, publishedOutput: JSON.stringify(output) },
   });
-  if (claimed.count === 0) return { claimed: false, checkRun: null };
-  return { claimed: true, checkRun: await findCheckRun(db, key.repoId, output.headSha) };
+  if (claimed.count === 0) return { claimed: false, checkRun: null, creationClaimed: false };
+  return { claimed: true, checkRun: await findCheckRun(db, key.repoId, output.headSha), creationClaimed: false };
 }
 
 /**
@@ -112,21 +135,22 @@ async function saveAndReadOrder(db: Database, key: { repoId: number; prNumber: n
  * record with it), writes, saves the written check run's record and checks that nothing newer for the
  * same head was published meanwhile; if something was, its output is written again, so the last write
  * on the check run is always the newest decision. `write` must be idempotent; it is given the check
- * run read with the claim on its first call (undefined afterwards: it reads the record itself), and
- * returns what to save (null when it wrote nothing).
+ * run read with the claim on its first call (undefined afterwards: it reads the record itself), must
+ * create the check run when the claim took its creation, and returns what to save (null when it wrote
+ * nothing).
  */
 export async function publishInOrder(
   db: Database,
   key: { repoId: number; prNumber: number; ticket: number },
   output: PublishedOutput,
-  write: (output: PublishedOutput, known: KnownCheckRun | null | undefined) => Promise<CheckRunSave | null>,
+  write: (output: PublishedOutput, known: CheckRunAtClaim | undefined) => Promise<CheckRunSave | null>,
 ): Promise<boolean> {
   const claim = await claimAndFindCheckRun(db, key, output);
   if (!claim.claimed) return false;
 
   let version = key.ticket;
   let content = output;
-  let known: KnownCheckRun | null | undefined = claim.checkRun;
+  let known: CheckRunAtClaim | undefined = { checkRun: claim.checkRun, creationClaimed: claim.creationClaimed };
   // Each round either confirms the newest output is on the check run, or writes a newer one: the
   // number of rounds is bounded by the number of evaluations racing, so a small cap is ample.
   for (let round = 0; round < 10; round += 1) {

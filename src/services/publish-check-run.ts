@@ -8,8 +8,8 @@ import {
   saveCheckRunId,
   unsavedCheckRun,
   type CheckRunSave,
-  type KnownCheckRun,
 } from "../db/check-run-records.js";
+import type { CheckRunAtClaim } from "../db/evaluation-order.js";
 import type { CheckRunOutput } from "../evidence/check-run-output.js";
 import { writeCheckRun } from "../github/check-runs.js";
 import type { Conclusion } from "../policy/evaluate.js";
@@ -50,7 +50,8 @@ export async function publishCheckRun(services: Services, event: EventContext, t
 /**
  * `publishCheckRun` without saving the record: returns what to save (null when nothing was written),
  * so that the caller saves it with its next statement (publishing in order re-reads the order then).
- * `known` is the commit's record when the caller has just read it; undefined reads it here.
+ * `known` is the commit's record when the caller has just read it (and whether it claimed the check
+ * run's creation with it); undefined reads it here.
  */
 export async function writeCheckRunUnsaved(
   services: Services,
@@ -58,10 +59,10 @@ export async function writeCheckRunUnsaved(
   target: CheckRunTarget,
   conclusion: Conclusion,
   output: CheckRunOutput,
-  known?: KnownCheckRun | null,
+  known?: CheckRunAtClaim,
 ): Promise<{ checkRunId: number; save: CheckRunSave | null }> {
-  const recorded = known === undefined ? await findCheckRun(services.db, event.repo.id, target.headSha) : known;
-  const existing = recorded ?? (await awaitCheckRunCreation(services, event.repo.id, target.headSha, target.prNumber));
+  const recorded = known === undefined ? await findCheckRun(services.db, event.repo.id, target.headSha) : known.checkRun;
+  const existing = recorded ?? (known?.creationClaimed ? null : await awaitCheckRunCreation(services, event.repo.id, target.headSha, target.prNumber));
   const fingerprint = outputFingerprint(conclusion, output, target.detailsUrl ?? null);
   if (existing && existing.outputHash === fingerprint && !target.forceWrite) return { checkRunId: existing.checkRunId, save: null };
   let id: number;

@@ -37,4 +37,20 @@ describe("evaluation tickets", () => {
     expect(writes).toEqual(["t"]);
     expect(await takeTicket(db, 1, 9)).toBe(2);
   });
+
+  test("two evaluations publishing on a new head at once: at most one of them is told to create its check run", async () => {
+    const db = ctx.app().db;
+    const head = "cd".repeat(20);
+    const tickets = [await takeTicket(db, 1, 11), await takeTicket(db, 1, 11)];
+    const told: boolean[] = [];
+    await Promise.all(
+      tickets.map((ticket) =>
+        publishInOrder(db, { repoId: 1, prNumber: 11, ticket }, { headSha: head, conclusion: "success", title: `t${ticket}`, summary: "s", detailsUrl: null }, async (_content, known) => {
+          told.push(known?.creationClaimed ?? false);
+          return null;
+        }),
+      ),
+    );
+    expect(told.filter(Boolean).length).toBeLessThanOrEqual(1);
+  });
 });
