@@ -45,15 +45,28 @@ function storePrototype(Bottleneck: BottleneckClass): Yielding {
 /** The Octokit plugins whose Bottleneck is patched. */
 const PLUGINS = ["@octokit/plugin-retry", "@octokit/plugin-throttling"];
 
-/** Replaces Bottleneck's step wait for the copies the retry and throttling plugins use. Idempotent. */
+/**
+ * Replaces Bottleneck's step wait for the copies the retry and throttling plugins use. Idempotent.
+ * Never throws: a Bottleneck that is not shaped as expected is left alone (slower, not less safe), and
+ * `bottleneckYieldPatched()` then says false.
+ */
 export function patchBottleneckYield(): void {
   for (const plugin of PLUGINS) {
-    const prototype = storePrototype(bottleneckOf(plugin));
-    if (!(prototype.yieldLoop as unknown as Record<symbol, boolean>)[PATCHED]) prototype.yieldLoop = yieldLoop;
+    try {
+      const prototype = storePrototype(bottleneckOf(plugin));
+      if (typeof prototype.yieldLoop !== "function") continue;
+      if (!(prototype.yieldLoop as unknown as Record<symbol, boolean>)[PATCHED]) prototype.yieldLoop = yieldLoop;
+    } catch {
+      // Not the Bottleneck this was written for: leave it as it is.
+    }
   }
 }
 
 /** Whether every plugin's Bottleneck waits between steps without the clamped millisecond. */
 export function bottleneckYieldPatched(): boolean {
-  return PLUGINS.every((plugin) => (storePrototype(bottleneckOf(plugin)).yieldLoop as unknown as Record<symbol, boolean>)[PATCHED] === true);
+  try {
+    return PLUGINS.every((plugin) => (storePrototype(bottleneckOf(plugin)).yieldLoop as unknown as Record<symbol, boolean>)[PATCHED] === true);
+  } catch {
+    return false;
+  }
 }
