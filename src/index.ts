@@ -1,6 +1,6 @@
 import type { ApplicationFunction, ApplicationFunctionOptions, Context, Probot } from "probot";
 import { evidenceRoute } from "./handlers/evidence-route.js";
-import { exactlyOnce, resumeAbandonedDeliveries } from "./handlers/exactly-once.js";
+import { drainQueuedDeliveries, exactlyOnce, resumeAbandonedDeliveries } from "./handlers/exactly-once.js";
 import { addHttpHandlers } from "./handlers/http-handlers.js";
 import { onCheckRunRerequested, onCheckSuiteRerequested } from "./handlers/check-rerequest.js";
 import { onIssueComment } from "./handlers/issue-comment.js";
@@ -28,6 +28,9 @@ export interface AppOptions {
    */
   resumeSweepMs?: number;
 }
+
+/** How often to look for deliveries stored beyond the in-memory limit. */
+const QUEUED_DELIVERY_SWEEP_MS = 1_000;
 
 /** A delivery still unfinished this long after it was accepted was abandoned by a process that stopped. */
 const ABANDONED_DELIVERY_MS = 5 * 60_000;
@@ -77,6 +80,22 @@ export function countersignApp(services: Services, options: AppOptions): Applica
         });
       setTimeout(resume, 1_000).unref();
       setInterval(resume, options.resumeSweepMs).unref();
+      // Deliveries stored beyond the in-memory limit (here or on another replica): taken up when there
+      // is room, a second at most after it appears. One look at a time.
+      let draining = false;
+      const drain = () => {
+        if (draining) return;
+        draining = true;
+        drainQueuedDeliveries(services, (event) => app.receive(event as never), app.log)
+          .catch((error: unknown) => {
+            services.metrics.recordError("resume");
+            app.log.error({ err: error }, "countersign: could not take up queued deliveries; will try again");
+          })
+          .finally(() => {
+            draining = false;
+          });
+      };
+      setInterval(drain, QUEUED_DELIVERY_SWEEP_MS).unref();
     }
   };
 }

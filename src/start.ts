@@ -36,6 +36,7 @@ export async function startCountersign(options: StartOptions = {}): Promise<void
     appId: env.APP_ID ?? null,
     evidence: evidenceSettings(env),
     metrics: createMetrics({ processMetrics: true }),
+    maxDeliveriesInMemory: env.COUNTERSIGN_MAX_DELIVERIES_IN_MEMORY,
   });
   const server = await run(
     countersignApp(services, {

@@ -20,6 +20,8 @@ export const envSchema = z.object({
   COUNTERSIGN_EVIDENCE_LINK_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   /** How often expired delegations are looked for, so their PRs block again without waiting for an event. */
   COUNTERSIGN_EXPIRY_SWEEP_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
+  /** How many accepted deliveries a process holds in memory; beyond it they wait in the database. */
+  COUNTERSIGN_MAX_DELIVERIES_IN_MEMORY: z.coerce.number().int().min(1).max(100_000).default(1000),
 });
 
 export type CountersignEnv = z.infer<typeof envSchema>;

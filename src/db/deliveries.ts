@@ -1,7 +1,11 @@
 import type { Database } from "./client.js";
 
-/** What to do with a delivery that has arrived. */
-export type DeliveryClaim = "process" | "duplicate";
+/**
+ * What to do with a delivery that has arrived: process it now, leave it queued in the database (the
+ * process has no room for it in memory; whichever replica has room takes it later), or nothing (a
+ * duplicate).
+ */
+export type DeliveryClaim = "process" | "queue" | "duplicate";
 
 // A delivery still "processing" after this long was abandoned (the process died mid-way): it may be
 // taken over, so that a redelivery after a crash is not silently dropped.
@@ -13,25 +17,50 @@ function isUniqueViolation(error: unknown): boolean {
 }
 
 /**
- * Claims a delivery by its `X-GitHub-Delivery` id. The first arrival processes it; a redelivery or a
- * retry of a delivery that was done (or is being processed by another replica) is a duplicate and
- * does nothing. A delivery that failed (and left the check blocking) or was abandoned may be claimed
- * again, so "Redeliver" is the way to retry it.
+ * Claims a delivery by its `X-GitHub-Delivery` id, `into` processing (now) or the queue (later). The
+ * first arrival is processed or queued; a redelivery or a retry of a delivery that was done (or is
+ * being processed by another replica) is a duplicate and does nothing. A delivery that failed (and
+ * left the check blocking) or was abandoned may be claimed again, so "Redeliver" is the way to retry
+ * it; a queued delivery is claimed for processing once, by the first process with room for it.
  */
-export async function claimDelivery(db: Database, id: string, event: string, now: Date, payload: unknown = null): Promise<DeliveryClaim> {
+export async function claimDelivery(db: Database, id: string, event: string, now: Date, payload: unknown = null, into: "processing" | "queued" = "processing"): Promise<DeliveryClaim> {
   const stored = payload === null ? null : JSON.stringify(payload);
+  const claimed: DeliveryClaim = into === "processing" ? "process" : "queue";
   try {
     // Nothing is read back: selecting one column spares Prisma mapping the row (its payload included).
-    await db.delivery.create({ data: { id, event, status: "processing", receivedAt: now, payload: stored }, select: { id: true } });
-    return "process";
+    await db.delivery.create({ data: { id, event, status: into, receivedAt: now, payload: stored }, select: { id: true } });
+    return claimed;
   } catch (error) {
     if (!isUniqueViolation(error)) throw error;
   }
+  if (into === "processing") {
+    // Taken from the queue: not a new attempt. Its processing starts now (what abandonment is timed from).
+    const fromQueue = await db.delivery.updateMany({ where: { id, status: "queued" }, data: { status: "processing", receivedAt: now } });
+    if (fromQueue.count === 1) return "process";
+  }
   const retry = await db.delivery.updateMany({
     where: { id, OR: [{ status: "failed" }, { status: "processing", receivedAt: { lt: new Date(now.getTime() - ABANDONED_AFTER_MS) } }] },
-    data: { status: "processing", receivedAt: now, finishedAt: null, attempts: { increment: 1 }, ...(stored ? { payload: stored } : {}) },
+    data: { status: into, receivedAt: now, finishedAt: null, attempts: { increment: 1 }, ...(stored ? { payload: stored } : {}) },
   });
-  return retry.count === 1 ? "process" : "duplicate";
+  return retry.count === 1 ? claimed : "duplicate";
+}
+
+/** A delivery stored to be processed later, as `claimDelivery` left it. */
+export interface StoredDelivery {
+  id: string;
+  event: string;
+  payload: unknown;
+}
+
+/** Queued deliveries, oldest first: to be claimed for processing (only one process's claim wins). */
+export async function queuedDeliveries(db: Database, limit: number): Promise<StoredDelivery[]> {
+  const rows = await db.delivery.findMany({
+    where: { status: "queued", payload: { not: null } },
+    orderBy: { receivedAt: "asc" },
+    take: limit,
+    select: { id: true, event: true, payload: true },
+  });
+  return rows.map((row) => ({ id: row.id, event: row.event, payload: JSON.parse(row.payload as string) as unknown }));
 }
 
 /** Marks a claimed delivery done (its payload is no longer needed), unless something marked it failed. */
@@ -40,11 +69,7 @@ export async function finishDelivery(db: Database, id: string, now: Date): Promi
 }
 
 /** A delivery accepted but never finished: its process stopped while working on it. */
-export interface AbandonedDelivery {
-  id: string;
-  event: string;
-  payload: unknown;
-}
+export type AbandonedDelivery = StoredDelivery;
 
 /**
  * Deliveries accepted more than `olderThanMs` ago and still processing (the process that accepted

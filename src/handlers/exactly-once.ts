@@ -1,5 +1,5 @@
 import type { Context } from "probot";
-import { claimDelivery, failDelivery, finishDelivery, releaseAbandonedDeliveries } from "../db/deliveries.js";
+import { claimDelivery, failDelivery, finishDelivery, queuedDeliveries, releaseAbandonedDeliveries } from "../db/deliveries.js";
 import type { Services } from "../services/deps.js";
 
 /**
@@ -9,7 +9,9 @@ import type { Services } from "../services/deps.js";
  * The delivery (with its payload) is stored first, and GitHub is answered as soon as it is: the work
  * runs afterwards on the delivery queue, because GitHub gives up on a delivery after 10 seconds. A
  * delivery whose process stops before finishing is resumed from the stored payload (see
- * `resumeAbandonedDeliveries`). If storing fails (the database is down), the delivery is processed
+ * `resumeAbandonedDeliveries`). At most a bounded number of deliveries are held in memory; beyond it a
+ * delivery is stored only and answered, and `drainQueuedDeliveries` takes it when there is room (on
+ * any replica: the claim decides which). If storing fails (the database is down), the delivery is processed
  * anyway: the evaluation itself then fails closed, which is safer than dropping it. Each delivery is
  * counted in the metrics by event and outcome (processed, duplicate, failed).
  */
@@ -18,10 +20,16 @@ export function exactlyOnce<C extends Context>(services: Services, handler: (con
     const id = context.id;
     let claimed = false;
     try {
-      const claim = await claimDelivery(services.db, id, context.name, services.clock(), context.payload);
+      // Beyond the in-memory limit a delivery is stored only, and processed when there is room.
+      const claim = await claimDelivery(services.db, id, context.name, services.clock(), context.payload, services.queue.hasRoom() ? "processing" : "queued");
       if (claim === "duplicate") {
         context.log.info({ deliveryId: id, event: context.name }, "countersign: duplicate delivery ignored");
         services.metrics.recordDelivery(context.name, "duplicate");
+        return;
+      }
+      if (claim === "queue") {
+        context.log.info({ deliveryId: id, event: context.name, inMemory: services.queue.pending }, "countersign: delivery stored, to be processed when there is room");
+        services.metrics.recordDelivery(context.name, "queued");
         return;
       }
       claimed = true;
@@ -56,4 +64,19 @@ export async function resumeAbandonedDeliveries(services: Services, receive: (ev
     await receive({ id: delivery.id, name: delivery.event, payload: delivery.payload }).catch((error: unknown) => log.error({ err: error, deliveryId: delivery.id }, "countersign: could not resume a delivery"));
   }
   return abandoned.length;
+}
+
+/**
+ * Processes queued deliveries (stored while the in-memory queue was full), oldest first, as long as
+ * this process has room: each is received again and claimed for processing, which only one process
+ * wins. Returns how many were taken up.
+ */
+export async function drainQueuedDeliveries(services: Services, receive: (event: { id: string; name: string; payload: unknown }) => Promise<unknown>, log: Pick<Context["log"], "error">): Promise<number> {
+  const room = services.queue.room;
+  if (room === 0) return 0;
+  const queued = await queuedDeliveries(services.db, Math.min(room, 100));
+  for (const delivery of queued) {
+    await receive({ id: delivery.id, name: delivery.event, payload: delivery.payload }).catch((error: unknown) => log.error({ err: error, deliveryId: delivery.id }, "countersign: could not process a queued delivery"));
+  }
+  return queued.length;
 }

@@ -1,7 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 
 /** What happened to a webhook delivery: handled, skipped as a redelivery, or its handler threw. */
-export type DeliveryOutcome = "processed" | "duplicate" | "failed";
+export type DeliveryOutcome = "processed" | "duplicate" | "failed" | "queued";
 
 /**
  * The failures an operator should be alerted to, each counted under its own `kind`:
@@ -79,7 +79,7 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
   const registry = new Registry();
   const deliveries = new Counter({
     name: "countersign_webhook_deliveries_total",
-    help: "Webhook deliveries received, by event and outcome (processed, duplicate, failed).",
+    help: "Webhook deliveries received, by event and outcome (processed, duplicate, failed, queued).",
     labelNames: ["event", "outcome"] as const,
     registers: [registry],
   });

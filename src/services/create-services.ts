@@ -19,6 +19,8 @@ export interface ServiceSettings {
   retries?: RetryScheduler;
   /** How many deliveries are processed at once (default 32). */
   concurrency?: number;
+  /** How many accepted deliveries are held in memory at most (default 1,000); the rest wait in the database. */
+  maxDeliveriesInMemory?: number;
   clock?: () => Date;
   /**
    * The metrics to record into. Without them, a registry of its own without process metrics: the
@@ -41,7 +43,7 @@ export function createServices(db: Database, settings: ServiceSettings): Service
     doctor: new RequiredCheckDoctor(settings.setupCheckTtlMs, millis),
     serializer: new KeyedSerializer(),
     retries: settings.retries ?? new RetryScheduler(),
-    queue: new DeliveryQueue(settings.concurrency ?? 32),
+    queue: new DeliveryQueue(settings.concurrency ?? 32, settings.maxDeliveriesInMemory ?? 1_000),
     clock,
     appId: settings.appId,
     evidence: settings.evidence ?? null,

@@ -9,7 +9,25 @@ export class DeliveryQueue {
   private readonly waiting: Array<() => void> = [];
   private readonly inFlight = new Set<Promise<void>>();
 
-  constructor(private readonly limit: number = 32) {}
+  /**
+   * `limit` deliveries are worked on at once; at most `maxPending` are held in memory (working or
+   * waiting). Beyond that a delivery is stored in the database only, and taken from there when there
+   * is room (see handlers/exactly-once.ts), so a burst costs database rows, not this process's memory.
+   */
+  constructor(
+    private readonly limit: number = 32,
+    private readonly maxPending: number = 1_000,
+  ) {}
+
+  /** Whether another delivery may be held in memory. */
+  hasRoom(): boolean {
+    return this.inFlight.size < this.maxPending;
+  }
+
+  /** How many more deliveries may be held in memory. */
+  get room(): number {
+    return Math.max(0, this.maxPending - this.inFlight.size);
+  }
 
   /** Starts `work` when a slot is free; errors are the work's own to handle and log. */
   enqueue(work: () => Promise<void>): void {

@@ -72,6 +72,40 @@ describe("npm start, as deployed against GitHub Enterprise Server", () => {
   });
 });
 
+describe("npm start, with more deliveries at once than it holds in memory", () => {
+  const state = fakeGhesState();
+  let running: EnterpriseApp | undefined;
+
+  beforeAll(async () => {
+    // GitHub answers slowly, so the first delivery is still being processed when the others arrive.
+    state.latencyMs = () => 150;
+    for (const number of [21, 22, 23, 24]) {
+      const head = `${number}`.repeat(20);
+      state.pulls.set(number, { number, author: claude, headSha: head, commits: [{ sha: head, message: "Agent change", author: claude }], reviews: [], files: ["a.ts"] });
+    }
+    running = await launchEnterpriseApp(state, { webhookSecret: SECRET, extra: () => ({ COUNTERSIGN_MAX_DELIVERIES_IN_MEMORY: "1" }) });
+  }, 30_000);
+
+  afterAll(() => running?.stop());
+
+  test("answers every delivery at once, stores the rest, and processes each exactly once as room appears", async () => {
+    const numbers = [21, 22, 23, 24];
+    const answers = await Promise.all(numbers.map((number) => deliverWebhook(running!.url, SECRET, "pull_request", `e2e-burst-${number}`, pullRequestEvent("opened", state.pulls.get(number)!))));
+    expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200]);
+    const queued = (await running!.database.rows(`SELECT id FROM "Delivery" WHERE status = 'queued'`)) as unknown[];
+    expect(queued.length).toBeGreaterThan(0);
+
+    // Taken up from the database within a second of there being room, one at a time.
+    await waitFor(() => numbers.every((number) => [...state.checkRuns.values()].some((run) => run.head_sha === `${number}`.repeat(20))), 20_000);
+    const deliveries = async () => ((await running!.database.rows(`SELECT id, status, attempts FROM "Delivery" ORDER BY id`)) as Array<{ id: string; status: string; attempts: number | bigint }>).map((row) => [row.id, row.status, Number(row.attempts)]);
+    const expected = numbers.map((number) => [`e2e-burst-${number}`, "done", 1]);
+    for (let tries = 0; tries < 100 && JSON.stringify(await deliveries()) !== JSON.stringify(expected); tries += 1) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await deliveries()).toEqual(expected);
+    expect(state.checkRuns.size).toBe(4);
+    expect(running!.output.join("")).toContain("countersign: delivery stored, to be processed when there is room");
+  }, 30_000);
+});
+
 describe("npm start without credentials", () => {
   let app: ChildProcess | undefined;
   const dir = mkdtempSync(path.join(tmpdir(), "countersign-setup-"));
