@@ -33,11 +33,10 @@ export async function claimDelivery(db: Database, id: string, event: string, now
   } catch (error) {
     if (!isUniqueViolation(error)) throw error;
   }
-  if (into === "processing") {
-    // Taken from the queue: not a new attempt. Its processing starts now (what abandonment is timed from).
-    const fromQueue = await db.delivery.updateMany({ where: { id, status: "queued" }, data: { status: "processing", receivedAt: now } });
-    if (fromQueue.count === 1) return "process";
-  }
+  // A queued delivery: taken for processing (not a new attempt; its processing starts now, which is
+  // what abandonment is timed from), or, with still no room, left queued.
+  const fromQueue = await db.delivery.updateMany({ where: { id, status: "queued" }, data: into === "processing" ? { status: "processing", receivedAt: now } : { status: "queued" } });
+  if (fromQueue.count === 1) return claimed;
   const retry = await db.delivery.updateMany({
     where: { id, OR: [{ status: "failed" }, { status: "processing", receivedAt: { lt: new Date(now.getTime() - ABANDONED_AFTER_MS) } }] },
     data: { status: into, receivedAt: now, finishedAt: null, attempts: { increment: 1 }, ...(stored ? { payload: stored } : {}) },

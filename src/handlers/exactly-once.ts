@@ -72,11 +72,19 @@ export async function resumeAbandonedDeliveries(services: Services, receive: (ev
  * wins. Returns how many were taken up.
  */
 export async function drainQueuedDeliveries(services: Services, receive: (event: { id: string; name: string; payload: unknown }) => Promise<unknown>, log: Pick<Context["log"], "error">): Promise<number> {
-  const room = services.queue.room;
-  if (room === 0) return 0;
-  const queued = await queuedDeliveries(services.db, Math.min(room, 100));
-  for (const delivery of queued) {
-    await receive({ id: delivery.id, name: delivery.event, payload: delivery.payload }).catch((error: unknown) => log.error({ err: error, deliveryId: delivery.id }, "countersign: could not process a queued delivery"));
+  const tried = new Set<string>();
+  // In batches, until the queue in memory is full again or nothing new is left in the database (one
+  // that could not be received stays queued, and is tried again at the next look, not in this one).
+  for (;;) {
+    const wanted = Math.min(services.queue.room, 100);
+    if (wanted === 0) return tried.size;
+    const queued = await queuedDeliveries(services.db, wanted);
+    const fresh = queued.filter((delivery) => !tried.has(delivery.id));
+    if (fresh.length === 0) return tried.size;
+    for (const delivery of fresh) {
+      tried.add(delivery.id);
+      await receive({ id: delivery.id, name: delivery.event, payload: delivery.payload }).catch((error: unknown) => log.error({ err: error, deliveryId: delivery.id }, "countersign: could not process a queued delivery"));
+    }
+    if (queued.length < wanted) return tried.size;
   }
-  return queued.length;
 }

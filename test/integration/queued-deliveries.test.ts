@@ -67,4 +67,14 @@ describe("deliveries beyond the in-memory limit", () => {
     expect(github.checkRuns).toHaveLength(1);
     expect(await app.db.delivery.findUniqueOrThrow({ where: { id: "delivery-62" } })).toMatchObject({ status: "done", attempts: 1 });
   });
+
+  test("a queued delivery that cannot be received is logged and left queued, and the look ends", async () => {
+    const app = ctx.app();
+    await app.db.delivery.create({ data: { id: "stuck", event: "pull_request", status: "queued", receivedAt: app.now.value, payload: JSON.stringify({ action: "opened" }) } });
+    const errors: unknown[] = [];
+    const taken = await drainQueuedDeliveries(app.services, () => Promise.reject(new Error("refused")), { error: (...args: unknown[]) => void errors.push(args) } as never);
+    expect(taken).toBe(1);
+    expect(errors).toHaveLength(1);
+    expect(await app.db.delivery.findUniqueOrThrow({ where: { id: "stuck" } })).toMatchObject({ status: "queued" });
+  });
 });
