@@ -96,6 +96,8 @@ export function countersignApp(services: Services, options: AppOptions): Applica
           });
       };
       setInterval(drain, QUEUED_DELIVERY_SWEEP_MS).unref();
+      // Only now may deliveries wait in the database: something takes them up.
+      services.queue.spillToDatabase();
     }
   };
 }

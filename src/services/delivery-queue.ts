@@ -9,19 +9,32 @@ export class DeliveryQueue {
   private readonly waiting: Array<() => void> = [];
   private readonly inFlight = new Set<Promise<void>>();
 
+  /** Whether deliveries beyond `maxPending` are left in the database: only once something takes them up. */
+  private spilling = false;
+
   /**
    * `limit` deliveries are worked on at once; at most `maxPending` are held in memory (working or
-   * waiting). Beyond that a delivery is stored in the database only, and taken from there when there
-   * is room (see handlers/exactly-once.ts), so a burst costs database rows, not this process's memory.
+   * waiting) once `spillToDatabase()` was called. Beyond that a delivery is stored in the database
+   * only, and taken from there when there is room (see handlers/exactly-once.ts), so a burst costs
+   * database rows, not this process's memory.
    */
   constructor(
     private readonly limit: number = 32,
     private readonly maxPending: number = 1_000,
   ) {}
 
-  /** Whether another delivery may be held in memory. */
+  /**
+   * Lets deliveries beyond the in-memory limit wait in the database. Called by whoever drains them
+   * (the app's queued-delivery sweep): without a drain, a stored delivery would never be processed
+   * and a check run could keep an outdated decision, so every delivery is then held in memory.
+   */
+  spillToDatabase(): void {
+    this.spilling = true;
+  }
+
+  /** Whether another delivery may be held in memory (always, unless spilling to the database). */
   hasRoom(): boolean {
-    return this.inFlight.size < this.maxPending;
+    return !this.spilling || this.inFlight.size < this.maxPending;
   }
 
   /** How many more deliveries may be held in memory. */

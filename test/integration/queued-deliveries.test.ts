@@ -17,6 +17,7 @@ describe("deliveries beyond the in-memory limit", () => {
     const github = ctx.github();
     const app = ctx.app();
     app.services.queue = new DeliveryQueue(32, 1);
+    app.services.queue.spillToDatabase();
     for (const number of [60, 61]) {
       const head = `${number}`.repeat(20);
       github.pulls.set(number, { number, author: claude, headSha: head, commits: [{ sha: head, message: "x", author: claude }], reviews: [], files: ["a.ts"] });
@@ -52,6 +53,7 @@ describe("deliveries beyond the in-memory limit", () => {
     const github = ctx.github();
     const app = ctx.app();
     app.services.queue = new DeliveryQueue(32, 0);
+    app.services.queue.spillToDatabase();
     const head = "62".repeat(20);
     github.pulls.set(62, { number: 62, author: claude, headSha: head, commits: [{ sha: head, message: "x", author: claude }], reviews: [], files: ["a.ts"] });
     await app.receive("pull_request", pullRequestEvent("opened", github.mustGet(62)), "delivery-62");
@@ -76,5 +78,18 @@ describe("deliveries beyond the in-memory limit", () => {
     expect(taken).toBe(1);
     expect(errors).toHaveLength(1);
     expect(await app.db.delivery.findUniqueOrThrow({ where: { id: "stuck" } })).toMatchObject({ status: "queued" });
+  });
+
+  test("without a drain to take them up, deliveries are never left in the database, whatever the limit", async () => {
+    const github = ctx.github();
+    const app = ctx.app();
+    app.services.queue = new DeliveryQueue(32, 0);
+    const head = "63".repeat(20);
+    github.pulls.set(63, { number: 63, author: claude, headSha: head, commits: [{ sha: head, message: "x", author: claude }], reviews: [], files: ["a.ts"] });
+    github.expectEvaluation(63);
+    await app.receive("pull_request", pullRequestEvent("opened", github.mustGet(63)), "delivery-63");
+
+    expect(nock.pendingMocks()).toEqual([]);
+    expect(await app.db.delivery.findUniqueOrThrow({ where: { id: "delivery-63" } })).toMatchObject({ status: "done" });
   });
 });
