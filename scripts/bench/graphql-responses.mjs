@@ -4,7 +4,7 @@
 // the app's query.
 
 /** GitHub's page size for the connections Countersign reads. */
-export const PAGE = 100;
+const PAGE = 100;
 
 /** A git author or committer: bots commit with their noreply address and no GitHub user. */
 function gitActor(user) {
@@ -51,11 +51,10 @@ const cursorOf = (index) => `cursor:${index}`;
 const positionOf = (cursor) => Number(String(cursor).replace(/^cursor:/, ""));
 
 /** The first page of a connection, GitHub-style: at most 100 nodes, the total, and a cursor when more follow. */
-export function page(repo, pr, name, offset) {
+function firstPage(repo, pr, name) {
   const all = connectionNodes(repo, pr, name);
-  const nodes = all.slice(offset, offset + PAGE);
-  const hasNextPage = offset + PAGE < all.length;
-  return { totalCount: all.length, pageInfo: { hasNextPage, endCursor: nodes.length > 0 ? cursorOf(offset + nodes.length - 1) : null }, nodes };
+  const nodes = all.slice(0, PAGE);
+  return { totalCount: all.length, pageInfo: { hasNextPage: PAGE < all.length, endCursor: nodes.length > 0 ? cursorOf(nodes.length - 1) : null }, nodes };
 }
 
 function policyFile(text) {
@@ -84,9 +83,9 @@ export function pullRequestGraphqlResponse(repo, pr, policies) {
           headRefName: pr.headRef,
           baseRefName: "main",
           author: graphqlActor(pr.author),
-          commits: page(repo, pr, "commits", 0),
-          reviews: page(repo, pr, "reviews", 0),
-          files: page(repo, pr, "files", 0),
+          commits: firstPage(repo, pr, "commits"),
+          reviews: firstPage(repo, pr, "reviews"),
+          files: firstPage(repo, pr, "files"),
           labels: { nodes: [] },
           baseRef: { target: { policyFile: policyFile(policies.repository) } },
           closingIssuesReferences: { nodes: [] },

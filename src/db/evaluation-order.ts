@@ -20,7 +20,9 @@ export interface PublishedOutput {
 
 const outputSchema = z.object({ headSha: z.string(), conclusion: z.string(), title: z.string(), summary: z.string(), detailsUrl: z.string().nullable() });
 
-const ticketRowsSchema = z.array(z.object({ ticket: z.union([z.number(), z.bigint()]).transform(Number) })).length(1);
+/** A count or number column: SQLite's driver gives a number, PostgreSQL's a bigint for COUNT(*). */
+const integer = z.union([z.number(), z.bigint()]).transform(Number);
+const ticketRowsSchema = z.array(z.object({ ticket: integer })).length(1);
 
 /**
  * Takes the next evaluation ticket of a pull request (1, 2, 3, ...): one atomic statement, the same
@@ -38,7 +40,6 @@ export async function takeTicket(db: Database, repoId: number, prNumber: number)
 /** The order's state after a write: which ticket published last, on which commit, and what. */
 type OrderState = { published: number; publishedSha: string | null; publishedOutput: string | null } | null;
 
-const integer = z.union([z.number(), z.bigint()]).transform(Number);
 const claimRowsSchema = z.array(z.object({ claimed: integer, creating: integer, checkRunId: z.bigint().nullable(), outputHash: z.string().nullable() })).length(1);
 
 /**

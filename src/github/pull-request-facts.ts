@@ -284,11 +284,6 @@ async function queryPullRequest(octokit: ProbotOctokit, repo: Repo, number: numb
   }
 }
 
-/** Reads a pull request and everything the policy needs about it. Throws when it does not exist. */
-export async function fetchPullRequestFacts(octokit: ProbotOctokit, repo: Repo, number: number): Promise<PullRequestFacts> {
-  return (await fetchPullRequestSnapshot(octokit, repo, number)).facts;
-}
-
 /**
  * Reads a pull request, everything the policy needs about it, and its policy files, in one GraphQL
  * request (plus follow-ups for connections past 100 items: each brings up to 200 more of every long

@@ -44,7 +44,7 @@ function graphqlActor(user: PayloadUser): Record<string, unknown> {
 }
 
 /** GitHub's page size for the connections Countersign reads. */
-export const PAGE = 100;
+const PAGE = 100;
 
 function commitNode(commit: FakeCommit): Record<string, unknown> {
   return {
@@ -71,7 +71,7 @@ function reviewNode(pr: FakePullRequest, review: FakeReview): Record<string, unk
 export type Connection = "commits" | "reviews" | "files";
 
 /** All nodes of a connection, before paging. */
-export function connectionNodes(pr: FakePullRequest, name: Connection): unknown[] {
+function connectionNodes(pr: FakePullRequest, name: Connection): unknown[] {
   if (name === "commits") return pr.commits.map(commitNode);
   if (name === "reviews") return pr.reviews.map((review) => reviewNode(pr, review));
   return pr.files.map((path) => ({ path }));
@@ -82,11 +82,10 @@ const cursorOf = (index: number) => `cursor:${index}`;
 const positionOf = (cursor: string) => Number(cursor.replace(/^cursor:/, ""));
 
 /** The first page of a connection, GitHub-style: at most 100 nodes, the total, and a cursor when more follow. */
-export function page(pr: FakePullRequest, name: Connection, offset: number): Record<string, unknown> {
+function firstPage(pr: FakePullRequest, name: Connection): Record<string, unknown> {
   const all = connectionNodes(pr, name);
-  const nodes = all.slice(offset, offset + PAGE);
-  const hasNextPage = offset + PAGE < all.length;
-  return { totalCount: all.length, pageInfo: { hasNextPage, endCursor: nodes.length > 0 ? cursorOf(offset + nodes.length - 1) : null }, nodes };
+  const nodes = all.slice(0, PAGE);
+  return { totalCount: all.length, pageInfo: { hasNextPage: PAGE < all.length, endCursor: nodes.length > 0 ? cursorOf(nodes.length - 1) : null }, nodes };
 }
 
 /** `first: count, after: cursor`: the items after the cursor's. */
@@ -126,7 +125,7 @@ export function pagesGraphqlResponse(pr: FakePullRequest, query: string, variabl
  */
 export function followUpRounds(pr: FakePullRequest): number {
   const connections = (["commits", "reviews", "files"] as const).map((name) => {
-    const first = page(pr, name, 0) as unknown as ForwardPage<unknown> & { totalCount: number };
+    const first = firstPage(pr, name) as unknown as ForwardPage<unknown> & { totalCount: number };
     return { all: connectionNodes(pr, name), read: startRead(first, first.totalCount) };
   });
   for (let rounds = 0; ; rounds += 1) {
@@ -186,9 +185,9 @@ export function pullRequestGraphqlResponse(pr: FakePullRequest, policies: FakePo
           headRefName: pr.headRef ?? "feature",
           baseRefName: pr.baseRef ?? "main",
           author: graphqlActor(pr.author),
-          commits: page(pr, "commits", 0),
-          reviews: page(pr, "reviews", 0),
-          files: page(pr, "files", 0),
+          commits: firstPage(pr, "commits"),
+          reviews: firstPage(pr, "reviews"),
+          files: firstPage(pr, "files"),
           labels: { nodes: (pr.labels ?? []).map((name) => ({ name })) },
           baseRef: { target: { policyFile: policyFile(policies.repository) } },
           closingIssuesReferences: { nodes: (pr.closingIssues ?? []).map((number) => ({ number, repository: { databaseId: REPO.id } })) },
