@@ -19,12 +19,14 @@ export function exactlyOnce<C extends Context>(services: Services, handler: (con
   return async (context) => {
     const id = context.id;
     let claimed = false;
+    // Beyond the in-memory limit a delivery is stored only, and processed when there is room.
+    const room = services.queue.reserve();
     try {
-      // Beyond the in-memory limit a delivery is stored only, and processed when there is room.
-      const claim = await claimDelivery(services.db, id, context.name, services.clock(), context.payload, services.queue.hasRoom() ? "processing" : "queued");
+      const claim = await claimDelivery(services.db, id, context.name, services.clock(), context.payload, room ? "processing" : "queued");
       if (claim === "duplicate") {
         context.log.info({ deliveryId: id, event: context.name }, "countersign: duplicate delivery ignored");
         services.metrics.recordDelivery(context.name, "duplicate");
+        if (room) services.queue.releaseReservation();
         return;
       }
       if (claim === "queue") {
@@ -37,6 +39,7 @@ export function exactlyOnce<C extends Context>(services: Services, handler: (con
       context.log.error({ err: error, deliveryId: id }, "countersign: could not record the delivery; processing it anyway");
       services.metrics.recordError("delivery_record");
     }
+    if (room) services.queue.releaseReservation();
     services.queue.enqueue(async () => {
       try {
         await handler(context);

@@ -32,14 +32,28 @@ export class DeliveryQueue {
     this.spilling = true;
   }
 
-  /** Whether another delivery may be held in memory (always, unless spilling to the database). */
-  hasRoom(): boolean {
-    return !this.spilling || this.inFlight.size < this.maxPending;
+  /** Places taken by deliveries being claimed, not yet enqueued. */
+  private reserved = 0;
+
+  /**
+   * Takes a place in memory for a delivery about to be claimed (always granted unless spilling to the
+   * database). Synchronous, so deliveries arriving together cannot all take the last place while their
+   * claims are in flight. The place is given back with `releaseReservation`, after `enqueue` or instead of it.
+   */
+  reserve(): boolean {
+    if (this.spilling && this.inFlight.size + this.reserved >= this.maxPending) return false;
+    this.reserved += 1;
+    return true;
+  }
+
+  /** Gives back a place taken by `reserve` (once the delivery is enqueued, or will not be). */
+  releaseReservation(): void {
+    this.reserved = Math.max(0, this.reserved - 1);
   }
 
   /** How many more deliveries may be held in memory. */
   get room(): number {
-    return Math.max(0, this.maxPending - this.inFlight.size);
+    return Math.max(0, this.maxPending - this.inFlight.size - this.reserved);
   }
 
   /** Starts `work` when a slot is free; errors are the work's own to handle and log. */
