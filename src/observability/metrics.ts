@@ -41,6 +41,8 @@ export interface Metrics {
   recordEvaluation(result: EvaluationOutcome, durationMs: number): void;
   /** Observes the part of an evaluation's time not spent waiting on GitHub (CPU, database, event loop). */
   recordEvaluationOwnTime(ownMs: number): void;
+  /** Counts requests for an evaluation that joined one already waiting for the same pull request. */
+  recordCoalescedRequests(count: number): void;
   /** Counts a GitHub API request by method and status class, and keeps the rate-limit budget left. */
   recordGitHubResponse(response: GitHubResponse): void;
   /** Counts a failure an operator should know about. */
@@ -101,6 +103,11 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     buckets: OWN_TIME_BUCKETS,
     registers: [registry],
   });
+  const coalesced = new Counter({
+    name: "countersign_evaluations_coalesced_total",
+    help: "Requests to evaluate a pull request that joined an evaluation of it already waiting for its turn, instead of queueing one more.",
+    registers: [registry],
+  });
   const githubRequests = new Counter({
     name: "countersign_github_requests_total",
     help: "GitHub API requests (REST and GraphQL) after retries, by method and status class.",
@@ -136,6 +143,9 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
     recordEvaluationOwnTime(ownMs) {
       if (Number.isFinite(ownMs) && ownMs >= 0) evaluationOwnSeconds.observe(ownMs / 1000);
+    },
+    recordCoalescedRequests(count) {
+      if (Number.isInteger(count) && count > 0) coalesced.inc(count);
     },
     recordGitHubResponse(response) {
       const method = response.method.toUpperCase();

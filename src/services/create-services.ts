@@ -5,7 +5,7 @@ import { RequiredCheckDoctor } from "../github/required-check.js";
 import type { EvidenceLinkSettings } from "../evidence/signed-links.js";
 import { createMetrics, type Metrics } from "../observability/metrics.js";
 import type { Services } from "./deps.js";
-import { KeyedSerializer } from "./keyed-serializer.js";
+import { CoalescingSerializer } from "./coalescing-serializer.js";
 import { RetryScheduler } from "./retry-scheduler.js";
 import { DeliveryQueue } from "./delivery-queue.js";
 
@@ -41,7 +41,7 @@ export function createServices(db: Database, settings: ServiceSettings): Service
     inventory: new AgentInventoryReader(permissions, 3_600_000, millis),
     memberships: new TeamMembershipReader(settings.peopleTtlMs, millis),
     doctor: new RequiredCheckDoctor(settings.setupCheckTtlMs, millis),
-    serializer: new KeyedSerializer(),
+    serializer: new CoalescingSerializer(),
     retries: settings.retries ?? new RetryScheduler(),
     queue: new DeliveryQueue(settings.concurrency ?? 32, settings.maxDeliveriesInMemory ?? 1_000),
     clock,

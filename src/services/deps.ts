@@ -5,8 +5,8 @@ import type { PermissionReader, TeamMembershipReader } from "../github/permissio
 import type { RequiredCheckDoctor } from "../github/required-check.js";
 import type { EvidenceLinkSettings } from "../evidence/signed-links.js";
 import type { Metrics } from "../observability/metrics.js";
-import type { EvaluationResult } from "./evaluate-pull-request.js";
-import type { KeyedSerializer } from "./keyed-serializer.js";
+import type { CoalescingSerializer } from "./coalescing-serializer.js";
+import type { EvaluationResult, QueuedEvaluation } from "./evaluate-pull-request.js";
 import type { RetryScheduler } from "./retry-scheduler.js";
 import type { DeliveryQueue } from "./delivery-queue.js";
 
@@ -19,8 +19,11 @@ export interface Services {
   inventory: AgentInventoryReader;
   /** Finds out whether `Countersign` is a required check on the base branch. */
   doctor: RequiredCheckDoctor;
-  /** Evaluations of the same pull request run one at a time, in arrival order. */
-  serializer: KeyedSerializer;
+  /**
+   * Evaluations of the same pull request run one at a time, in arrival order; requests arriving while
+   * one waits for its turn join it.
+   */
+  serializer: CoalescingSerializer<QueuedEvaluation, EvaluationResult>;
   /** Evaluations GitHub rate-limited, to be tried again later. */
   retries: RetryScheduler;
   /** Deliveries accepted (GitHub answered) and processed afterwards. */

@@ -28,12 +28,49 @@ export interface EvaluationRequest {
   headShaHint: string | null;
   /** Facts and policy already read for this delivery (by a command), to avoid reading them twice. */
   preloaded?: { facts: PullRequestFacts; policy: PolicyLoadResult };
-  /** The review whose submission, edit or dismissal caused this evaluation: its verdict is logged. */
-  reviewId?: number;
+  /**
+   * The reviews whose submission, edit or dismissal caused this evaluation, each with the delivery that
+   * told of it: their verdicts are logged.
+   */
+  reviews?: ReadonlyArray<{ id: number; deliveryId: string | null }>;
   /** Write the check run even if its decision is unchanged: someone pressed "Re-run" and expects it. */
   forceWrite?: boolean;
   /** How many times this evaluation was already tried (after rate limits). */
   attempt?: number;
+  /** Other deliveries this evaluation answers as well (their requests joined it while it waited). */
+  alsoFor?: readonly string[];
+}
+
+/** A request for an evaluation, with the event it came with: what waits to be coalesced. */
+export interface QueuedEvaluation {
+  event: EventContext;
+  request: EvaluationRequest;
+}
+
+/**
+ * Requests for one pull request gathered while it waited (see coalescing-serializer.ts), as one
+ * evaluation: it stands for the newest delivery (its event, its logger), and names the others; every
+ * review's verdict is logged under its own delivery; a Re-run among them forces the write; facts a
+ * command read beforehand are not used (they may be older than another request's change), so the
+ * pull request is read afresh. A single request is run as it is.
+ */
+export function coalesceRequests(queued: readonly QueuedEvaluation[]): QueuedEvaluation {
+  if (queued.length === 1) return queued[0]!;
+  const newestFirst = [...queued].reverse();
+  // A scheduled request (the expiry sweep) has no delivery: the newest delivery's event stands for all.
+  const lead = newestFirst.find((item) => item.event.deliveryId !== null) ?? newestFirst[0]!;
+  const deliveryIds = [...new Set(queued.map((item) => item.event.deliveryId).filter((id): id is string => id !== null))];
+  return {
+    event: lead.event,
+    request: {
+      prNumber: lead.request.prNumber,
+      headShaHint: newestFirst.find((item) => item.request.headShaHint !== null)?.request.headShaHint ?? null,
+      reviews: queued.flatMap((item) => item.request.reviews ?? []),
+      forceWrite: queued.some((item) => item.request.forceWrite === true),
+      attempt: Math.max(...queued.map((item) => item.request.attempt ?? 0)),
+      alsoFor: deliveryIds.filter((id) => id !== lead.event.deliveryId),
+    },
+  };
 }
 
 /** How many times a rate-limited evaluation is tried again before waiting for the next event. */
@@ -214,6 +251,7 @@ async function evaluateOnce(services: Services, event: EventContext, request: Ev
     await record(services, event, facts, { conclusion: "failure", title: judgement.output.title, reasons, delegationId: null, checkRunId, policy: null }, judgement.evaluatedAt, {
       problems: judgement.policy.problems,
       source: judgement.policy.source,
+      ...(request.alsoFor && request.alsoFor.length > 0 ? { alsoFor: request.alsoFor } : {}),
     });
     return { status: "invalid-config", checkRunId };
   }
@@ -246,14 +284,16 @@ async function evaluateOnce(services: Services, event: EventContext, request: Ev
         waived: verdict.waived,
       })),
       requiredCheck: judgement.setup.state,
+      ...(request.alsoFor && request.alsoFor.length > 0 ? { alsoFor: request.alsoFor } : {}),
     },
   );
-  if (request.reviewId !== undefined) await recordReviewVerdict(services, event, facts, decision, request.reviewId, judgement.evaluatedAt);
+  for (const review of request.reviews ?? []) await recordReviewVerdict(services, event, facts, decision, review, judgement.evaluatedAt);
   return { status: "decided", decision, conclusion: decision.conclusion, checkRunId };
 }
 
 /** Logs whether the review that caused this evaluation counts, and why not. */
-async function recordReviewVerdict(services: Services, event: EventContext, facts: PullRequestFacts, decision: Decision, reviewId: number, at: Date): Promise<void> {
+async function recordReviewVerdict(services: Services, event: EventContext, facts: PullRequestFacts, decision: Decision, review: { id: number; deliveryId: string | null }, at: Date): Promise<void> {
+  const reviewId = review.id;
   const verdict = decision.approvals.find((candidate) => candidate.review.id === reviewId);
   // A comment-only review, or one superseded by the reviewer's later review, is not an opinion to log.
   if (!verdict || verdict.review.state !== "APPROVED") return;
@@ -263,7 +303,7 @@ async function recordReviewVerdict(services: Services, event: EventContext, fact
     subjectNumber: facts.number,
     sha: verdict.review.commitSha,
     actor: { id: verdict.reviewer.id, login: verdict.reviewer.login },
-    deliveryId: event.deliveryId,
+    deliveryId: review.deliveryId ?? event.deliveryId,
     payload: { reviewId, headSha: facts.headSha, objections: verdict.objections, waived: verdict.waived, url: verdict.review.url },
     at,
   });
@@ -272,54 +312,65 @@ async function recordReviewVerdict(services: Services, event: EventContext, fact
 /**
  * Evaluates a pull request and publishes the decision as the `Countersign` check run. Never throws:
  * any failure leaves the check blocking ("could not evaluate") with an error id that is in the logs.
+ * Evaluations of one pull request run one at a time; requests that arrive while one waits for its turn
+ * join it (see coalescing-serializer.ts), and all of them get its result.
  */
 export async function evaluateAndReport(services: Services, event: EventContext, request: EvaluationRequest): Promise<EvaluationResult> {
-  return services.serializer.run(`${event.repo.id}#${request.prNumber}`, async () => {
-    // Timed inside the serializer: waiting behind an earlier evaluation is not this one's work. The
-    // time spent waiting on GitHub is measured apart, so what remains is the evaluation's own.
-    const started = performance.now();
-    const github = new GitHubWaitTimer();
-    const timing = () => {
-      const durationMs = performance.now() - started;
-      const githubMs = Math.min(github.githubMs, durationMs);
-      return { durationMs, githubMs, networkMs: Math.min(github.networkMs, githubMs), ownMs: durationMs - githubMs };
-    };
-    // Durations in the log line: milliseconds to the microsecond.
-    const milliseconds = (value: number) => Math.round(value * 1000) / 1000;
-    try {
-      const result = await github.run(() => evaluateOnce(services, event, request));
-      const time = timing();
-      services.onEvaluated?.(result, time.durationMs);
-      services.metrics.recordEvaluationOwnTime(time.ownMs);
-      event.log.info(
-        {
-          repo: event.repo.fullName,
-          pr: request.prNumber,
-          deliveryId: event.deliveryId,
-          result: result.status,
-          conclusion: "conclusion" in result ? result.conclusion : undefined,
-          durationMs: milliseconds(time.durationMs),
-          githubMs: milliseconds(time.githubMs),
-          networkMs: milliseconds(time.networkMs),
-          ownMs: milliseconds(time.ownMs),
-        },
-        "countersign: evaluated pull request",
-      );
-      return result;
-    } catch (error) {
-      // Rate-limited: block meanwhile, and try again when GitHub says the limit lifts.
-      const attempt = request.attempt ?? 0;
-      const delay = rateLimitDelayMs(error, services.clock());
-      const retryAt =
-        delay !== null && attempt < MAX_RATE_LIMIT_RETRIES
-          ? services.retries.schedule(`${event.repo.id}#${request.prNumber}`, delay, () => evaluateAndReport(services, event, { ...request, preloaded: undefined, attempt: attempt + 1 }), services.clock())
-          : null;
-      const errorId = await github.run(() => failClosed(services, event, { prNumber: request.prNumber, headSha: request.preloaded?.facts.headSha ?? request.headShaHint }, error, retryAt));
-      const failed: EvaluationResult = { status: "failed", errorId };
-      const time = timing();
-      services.onEvaluated?.(failed, time.durationMs);
-      services.metrics.recordEvaluationOwnTime(time.ownMs);
-      return failed;
-    }
+  return services.serializer.run(`${event.repo.id}#${request.prNumber}`, { event, request }, (queued) => {
+    if (queued.length > 1) services.metrics.recordCoalescedRequests(queued.length - 1);
+    const merged = coalesceRequests(queued);
+    return evaluateTimed(services, merged.event, merged.request);
   });
+}
+
+/** One evaluation, timed and logged; rate limits are retried later, any other failure fails closed. */
+async function evaluateTimed(services: Services, event: EventContext, request: EvaluationRequest): Promise<EvaluationResult> {
+  // Timed inside the serializer: waiting behind an earlier evaluation is not this one's work. The
+  // time spent waiting on GitHub is measured apart, so what remains is the evaluation's own.
+  const started = performance.now();
+  const github = new GitHubWaitTimer();
+  const timing = () => {
+    const durationMs = performance.now() - started;
+    const githubMs = Math.min(github.githubMs, durationMs);
+    return { durationMs, githubMs, networkMs: Math.min(github.networkMs, githubMs), ownMs: durationMs - githubMs };
+  };
+  // Durations in the log line: milliseconds to the microsecond.
+  const milliseconds = (value: number) => Math.round(value * 1000) / 1000;
+  try {
+    const result = await github.run(() => evaluateOnce(services, event, request));
+    const time = timing();
+    services.onEvaluated?.(result, time.durationMs);
+    services.metrics.recordEvaluationOwnTime(time.ownMs);
+    event.log.info(
+      {
+        repo: event.repo.fullName,
+        pr: request.prNumber,
+        deliveryId: event.deliveryId,
+        // The deliveries whose requests joined this evaluation: it answers them too.
+        alsoFor: request.alsoFor && request.alsoFor.length > 0 ? request.alsoFor : undefined,
+        result: result.status,
+        conclusion: "conclusion" in result ? result.conclusion : undefined,
+        durationMs: milliseconds(time.durationMs),
+        githubMs: milliseconds(time.githubMs),
+        networkMs: milliseconds(time.networkMs),
+        ownMs: milliseconds(time.ownMs),
+      },
+      "countersign: evaluated pull request",
+    );
+    return result;
+  } catch (error) {
+    // Rate-limited: block meanwhile, and try again when GitHub says the limit lifts.
+    const attempt = request.attempt ?? 0;
+    const delay = rateLimitDelayMs(error, services.clock());
+    const retryAt =
+      delay !== null && attempt < MAX_RATE_LIMIT_RETRIES
+        ? services.retries.schedule(`${event.repo.id}#${request.prNumber}`, delay, () => evaluateAndReport(services, event, { ...request, preloaded: undefined, alsoFor: undefined, attempt: attempt + 1 }), services.clock())
+        : null;
+    const errorId = await github.run(() => failClosed(services, event, { prNumber: request.prNumber, headSha: request.preloaded?.facts.headSha ?? request.headShaHint }, error, retryAt));
+    const failed: EvaluationResult = { status: "failed", errorId };
+    const time = timing();
+    services.onEvaluated?.(failed, time.durationMs);
+    services.metrics.recordEvaluationOwnTime(time.ownMs);
+    return failed;
+  }
 }

@@ -101,10 +101,17 @@ export class FakeGitHub {
    * The GraphQL read of a pull request: one query, plus the follow-up queries that read the rest of
    * any connection (commits, reviews, files) longer than 100 items, from both ends.
    */
-  expectPullRequestRead(number: number): void {
-    this.api()
-      .post("/graphql", (body: { query: string; variables: { number: number } } | undefined) => body?.query?.includes("query CountersignPullRequest(") === true && body.variables.number === number)
-      .reply(200, () => pullRequestGraphqlResponse(this.mustGet(number), { repository: this.policyYaml, organization: this.orgPolicyYaml }));
+  expectPullRequestRead(number: number, options: { delayMs?: number } = {}): void {
+    const matches = (body: { query: string; variables: { number: number } } | undefined) => body?.query?.includes("query CountersignPullRequest(") === true && body.variables.number === number;
+    const answer = () => pullRequestGraphqlResponse(this.mustGet(number), { repository: this.policyYaml, organization: this.orgPolicyYaml });
+    if (options.delayMs !== undefined) {
+      // A slow answer, as GitHub had the pull request when the read was sent (the caller sends it
+      // before changing the model): taken now, delivered after `delayMs`.
+      const now = answer();
+      this.api().post("/graphql", matches).delay(options.delayMs).reply(200, now);
+    } else {
+      this.api().post("/graphql", matches).reply(200, answer);
+    }
     const rounds = followUpRounds(this.mustGet(number));
     if (rounds === 0) return;
     // Each answer depends on the query's text and cursors: the matcher keeps the body for the reply.

@@ -78,6 +78,17 @@ describe("createMetrics", () => {
     expect(await sample(metrics, "countersign_evaluation_own_duration_seconds_bucket", { le: "0.05" })).toBe(2);
   });
 
+  test("counts evaluation requests that joined a waiting evaluation, ignoring nonsense counts", async () => {
+    const metrics = createMetrics({ processMetrics: false });
+    expect(await sample(metrics, "countersign_evaluations_coalesced_total")).toBe(0);
+    metrics.recordCoalescedRequests(3);
+    metrics.recordCoalescedRequests(1);
+    metrics.recordCoalescedRequests(0);
+    metrics.recordCoalescedRequests(-2);
+    metrics.recordCoalescedRequests(Number.NaN);
+    expect(await sample(metrics, "countersign_evaluations_coalesced_total")).toBe(4);
+  });
+
   test("counts GitHub requests by method and status class, and keeps the rate-limit budget by resource", async () => {
     const metrics = createMetrics({ processMetrics: false });
     metrics.recordGitHubResponse({ method: "get", status: 200, headers: { "x-ratelimit-remaining": "4999", "x-ratelimit-resource": "core" } });
