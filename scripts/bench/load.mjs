@@ -24,14 +24,22 @@ export function sendDelivery({ url, secret, agent }, delivery) {
     "x-github-hook-installation-target-type": "integration",
     "x-hub-signature-256": signature,
   };
-  return new Promise((resolve, reject) => {
-    const req = request(`${url}/api/github/webhooks`, { method: "POST", headers, agent }, (res) => {
-      res.resume();
-      res.on("end", () => resolve({ id, status: res.statusCode, answeredAt: performance.now() }));
+  const attempt = (retried) =>
+    new Promise((resolve, reject) => {
+      const req = request(`${url}/api/github/webhooks`, { method: "POST", headers, agent }, (res) => {
+        res.resume();
+        res.on("end", () => resolve({ id, status: res.statusCode, answeredAt: performance.now() }));
+      });
+      req.on("error", (error) => {
+        // A kept-alive connection the server closed as it was reused (its idle timeout, between phases)
+        // fails before anything was sent back: send again once, on a fresh connection, with the same
+        // delivery id (a duplicate is ignored), as Node's documentation advises.
+        if (!retried && req.reusedSocket && error.code === "ECONNRESET") resolve(attempt(true));
+        else reject(error);
+      });
+      req.end(body);
     });
-    req.on("error", reject);
-    req.end(body);
-  });
+  return attempt(false);
 }
 
 /** A keep-alive connection pool for `concurrency` requests at a time. */
@@ -112,4 +120,32 @@ export async function burst(target, deliveries, { concurrency }) {
   }
   await Promise.all(Array.from({ length: Math.min(concurrency, deliveries.length) }, worker));
   return { ids, answerMs, refused, firstSentAt, lastAnsweredAt };
+}
+
+/**
+ * Sends `steps` (each changes the model, then returns `{ event, payload }`) one every `intervalMs`,
+ * whatever the app is doing: GitHub sends a delivery when something happens, not when the app is
+ * ready for it. Each delivery is done when answered. Resolves to `{ ids, firstSentAt, lastAnsweredAt,
+ * refused }`.
+ */
+export async function paced(target, steps, { intervalMs }) {
+  const ids = [];
+  let refused = 0;
+  let firstSentAt = null;
+  let lastAnsweredAt = 0;
+  const answers = [];
+  for (const step of steps) {
+    const delivery = step();
+    firstSentAt ??= performance.now();
+    answers.push(
+      sendDelivery(target, delivery).then((answer) => {
+        if (answer.status < 200 || answer.status > 299) refused += 1;
+        lastAnsweredAt = Math.max(lastAnsweredAt, answer.answeredAt);
+        return answer.id;
+      }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+  ids.push(...(await Promise.all(answers)));
+  return { ids, firstSentAt, lastAnsweredAt, refused };
 }

@@ -54,6 +54,10 @@ export function startProcess(script, env, { nodeArgs = [] } = {}) {
       pid: child.pid,
       /** Evaluations by delivery id: `{ ownMs, githubMs, networkMs, queuedMs, durationMs, result, conclusion, at }`. */
       evaluations: new Map(),
+      /** Deliveries answered by an evaluation they joined (logged under another delivery's id), by id. */
+      answeredBy: new Map(),
+      /** Evaluations logged. */
+      evaluationCount: 0,
       /** Log lines at warn level or above, and anything on stderr. */
       problems: [],
       waiters: new Map(),
@@ -101,7 +105,8 @@ export function startProcess(script, env, { nodeArgs = [] } = {}) {
         }
       }
       if (entry.msg === "countersign: evaluated pull request") {
-        handle.evaluations.set(entry.deliveryId, {
+        handle.evaluationCount += 1;
+        const evaluation = {
           ownMs: entry.ownMs,
           githubMs: entry.githubMs,
           networkMs: entry.networkMs,
@@ -110,11 +115,17 @@ export function startProcess(script, env, { nodeArgs = [] } = {}) {
           result: entry.result,
           conclusion: entry.conclusion,
           at: performance.now(),
-        });
-        const waiter = handle.waiters.get(entry.deliveryId);
-        if (waiter) {
-          handle.waiters.delete(entry.deliveryId);
-          waiter();
+        };
+        handle.evaluations.set(entry.deliveryId, evaluation);
+        // Deliveries that joined this evaluation while it waited for its turn are answered by it too;
+        // they are not evaluations of their own (timings() counts the evaluations' delivery ids only).
+        for (const id of entry.alsoFor ?? []) handle.answeredBy.set(id, evaluation);
+        for (const id of [entry.deliveryId, ...(entry.alsoFor ?? [])]) {
+          const waiter = handle.waiters.get(id);
+          if (waiter) {
+            handle.waiters.delete(id);
+            waiter();
+          }
         }
       } else if (entry.level >= 40 && handle.problems.length < 50) {
         handle.problems.push(line.slice(0, 2000));
@@ -123,9 +134,9 @@ export function startProcess(script, env, { nodeArgs = [] } = {}) {
   });
 }
 
-/** Resolves once the evaluation of `deliveryId` has been logged. */
+/** Resolves once the evaluation of `deliveryId` (its own, or one it joined) has been logged. */
 export function evaluated(handle, deliveryId) {
-  if (handle.evaluations.has(deliveryId)) return Promise.resolve();
+  if (handle.evaluations.has(deliveryId) || handle.answeredBy.has(deliveryId)) return Promise.resolve();
   return new Promise((resolve) => handle.waiters.set(deliveryId, resolve));
 }
 

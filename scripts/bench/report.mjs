@@ -114,6 +114,15 @@ const BURST_HEADER = ["Database", "Workload", "Deliveries", "Answered/s", "× ba
 
 const DEPLOYED_HEADER = ["Workload", "Deliveries", "Deliveries/s", "× bare", "Own ms p50 / p95 / p99", "Waiting on GitHub s, p50", "GitHub requests / evaluation", "Peak RSS MB"];
 
+const BUSY_HEADER = ["Pull requests", "Deliveries", "Arrived over s", "All processed after s", "Processed/s", "Evaluations", "Deliveries / evaluation", "Joined a waiting evaluation", "GitHub requests", "Check runs end as one at a time"];
+
+/** The busy installation: deliveries arriving faster than the throttle lets evaluations through. */
+function busyRows(report) {
+  const b = report.busy;
+  if (!b) return [];
+  return [[String(b.pullRequests), String(b.deliveries), fixed(b.arrivalSeconds), fixed(b.seconds), fixed(b.perSecond, 2), String(b.evaluations), fixed(b.deliveries / b.evaluations, 2), String(b.coalesced), String(b.requests), b.correct ? `yes (${b.checks.length} of ${b.checks.length})` : `**no**: ${b.checks.filter((check) => check.actual !== check.expected).map((check) => `#${check.number} ${check.actual} (expected ${check.expected})`).join(", ")}`]];
+}
+
 const BREAKDOWN_HEADER = ["Run", "Evaluations", "Evaluation ms", "Network ms", "Octokit queue ms", "Own ms"];
 
 /** Where an evaluation's time goes (medians): one at a time, or all of an as-deployed run. */
@@ -160,6 +169,7 @@ export function renderText(report) {
   ];
   if (burstRows(report).length > 0) lines.push("A burst of new pull requests (throttling off), answered as fast as the app takes them in, then processed:", table(BURST_HEADER, burstRows(report)), "");
   if (report.deployed.length > 0) lines.push("Countersign as deployed (node lib/main.js, Octokit throttling on, one installation, SQLite):", table(DEPLOYED_HEADER, deployedRows(report), 1), "");
+  if (report.busy) lines.push(`A busy installation, as deployed (one installation, a delivery every ${report.busy.intervalMs} ms, SQLite):`, table(BUSY_HEADER, busyRows(report), 0), "");
   lines.push("Where an evaluation's time goes (medians; the queue is Octokit's throttling and retry scheduling before sending):", table(BREAKDOWN_HEADER, breakdownRows(report), 1), "");
   lines.push("Targets:", ...targets(report).map((entry) => `  ${entry.met ? "MET   " : "MISSED"} ${entry.target}: ${entry.measured}`), "");
   for (const result of [...report.results, ...report.deployed]) {
@@ -202,6 +212,14 @@ export function renderMarkdown(report) {
   }
   if (report.deployed.length > 0) {
     parts.push("**Countersign as deployed** (`node lib/main.js`, Octokit's throttling on), all deliveries in one installation, SQLite:", "", table(DEPLOYED_HEADER, deployedRows(report), 1), "");
+  }
+  if (report.busy) {
+    parts.push(
+      `**A busy installation**, as deployed (\`node lib/main.js\`, SQLite): ${report.busy.pullRequests} small pull requests in one installation go through their lives at once, a delivery arriving every ${report.busy.intervalMs} ms whatever the app is doing, faster than Probot's throttling lets evaluations reach GitHub. Deliveries for a pull request that arrive while an evaluation of it waits for its turn join that evaluation. *Check runs end as one at a time*: each pull request's check run on its final head has the conclusion that evaluating every delivery on its own reaches:`,
+      "",
+      table(BUSY_HEADER, busyRows(report), 0),
+      "",
+    );
   }
   parts.push(
     "**Where an evaluation's time goes** (medians, in ms): on the network with GitHub, in Octokit's queues before sending (throttling, retry scheduling), and the app's own time:",

@@ -26,7 +26,9 @@
 //   BENCH_WRITE_DOCS      1                          0 leaves docs/benchmarks.md alone
 //   BENCH_CPU_PROF        (unset)                    a directory: the app runs with --cpu-prof there
 //                                                    (summarise with profile-summary.mjs)
-//   BENCH_WORKLOADS       small,large                which workloads
+//   BENCH_WORKLOADS       small,large                which workloads (empty: none, e.g. the busy
+//                                                    installation only)
+//   BENCH_BUSY            1                          0 skips the busy installation (as deployed)
 //   BENCH_OCTOKIT_RETRY   on                         off: Octokit's retry plugin off too, in the
 //                                                    throttling-off runs (a diagnostic)
 import { writeFileSync } from "node:fs";
@@ -35,7 +37,7 @@ import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describePostgres, postgresVersion, scratchDatabase } from "./databases.mjs";
 import { addRepository, createWorld, REQUEST_KINDS, startFakeGitHub } from "./fake-github.mjs";
-import { burst, drive, encodeDelivery, keepAliveAgent } from "./load.mjs";
+import { burst, drive, encodeDelivery, keepAliveAgent, paced } from "./load.mjs";
 import { benchRepository } from "./payloads.mjs";
 import { appPrivateKey, cpuMs, databaseServerCpuMs, deliveryOutcomes, evaluated, freePort, peakRssMb, probotEnv, root, startProcess, stopProcess } from "./processes.mjs";
 import { machine, percentile, renderMarkdown, renderText, writeDocs } from "./report.mjs";
@@ -47,11 +49,15 @@ const settings = {
   concurrency: Number(process.env.BENCH_CONCURRENCY ?? 32),
   scale: Number(process.env.BENCH_SCALE ?? 1),
   asDeployed: process.env.BENCH_AS_DEPLOYED !== "0",
+  busy: process.env.BENCH_BUSY !== "0",
   // A diagnostic run (retry plugin off) never replaces the published results.
   writeDocs: process.env.BENCH_WRITE_DOCS !== "0" && process.env.BENCH_OCTOKIT_RETRY !== "off",
   cpuProfileDir: process.env.BENCH_CPU_PROF ? path.resolve(process.env.BENCH_CPU_PROF) : null,
   octokitRetry: process.env.BENCH_OCTOKIT_RETRY === "off" ? "off" : "on",
-  workloads: (process.env.BENCH_WORKLOADS ?? "small,large").split(",").map((name) => name.trim()),
+  workloads: (process.env.BENCH_WORKLOADS ?? "small,large")
+    .split(",")
+    .map((name) => name.trim())
+    .filter((name) => name !== ""),
 };
 
 const APP_ID = 4242;
@@ -93,6 +99,13 @@ const WORKLOADS = {
   },
 };
 
+/**
+ * A busy installation, as deployed: small pull requests of one installation, their deliveries arriving
+ * at a steady pace (GitHub sends them as things happen, not when the app is ready) faster than Probot's
+ * throttling lets an installation's evaluations reach GitHub (about one every two seconds).
+ */
+const BUSY = { pullRequests: 6, intervalMs: 250 };
+
 /** Pull requests' scripts (one lane each), spread over `repos` round-robin, numbered per repository. */
 function scripts(repos, count, script) {
   return Array.from({ length: count }, (_, index) => {
@@ -120,6 +133,11 @@ function evaluatedWithin(app, deliveryId, ms) {
     timer = setTimeout(() => reject(new Error(`delivery ${deliveryId} was not evaluated within ${ms / 1000} s:\n${app.problems.slice(-10).join("\n")}`)), ms);
   });
   return Promise.race([evaluated(app, deliveryId), timeout]).finally(() => clearTimeout(timer));
+}
+
+/** When `id` was processed: its evaluation, or the one it joined, was logged. */
+function processedAt(app, id) {
+  return (app.evaluations.get(id) ?? app.answeredBy.get(id)).at;
 }
 
 /** The own, GitHub (network, Octokit's queues) and total times of the evaluations of `ids`, and their conclusions. */
@@ -205,7 +223,7 @@ async function runCountersign(kind, workloadName, { mode }) {
     const { sent } = throughput;
     if (burstResult) await allFinished(appUrl, finished);
     // From the first delivery sent to the last one processed (its evaluation logged).
-    const seconds = (Math.max(...sent.ids.map((id) => app.evaluations.get(id).at)) - sent.firstSentAt) / 1000;
+    const seconds = (Math.max(...sent.ids.map((id) => processedAt(app, id))) - sent.firstSentAt) / 1000;
     const underLoad = timings(app, sent.ids);
     const outcomes = await deliveryOutcomes(appUrl);
     return {
@@ -248,7 +266,7 @@ async function runBurst(app, target, repos, workload, count) {
   const sent = await burst(target, deliveries, { concurrency: settings.concurrency });
   await Promise.all(sent.ids.map((id) => evaluatedWithin(app, id, 300_000)));
   count();
-  const drainedAt = Math.max(...sent.ids.map((id) => app.evaluations.get(id).at));
+  const drainedAt = Math.max(...sent.ids.map((id) => processedAt(app, id)));
   const answeredSeconds = (sent.lastAnsweredAt - sent.firstSentAt) / 1000;
   return {
     deliveries: sent.ids.length,
@@ -258,6 +276,87 @@ async function runBurst(app, target, repos, workload, count) {
     drainedSeconds: (drainedAt - sent.firstSentAt) / 1000,
     processedPerSecond: sent.ids.length / ((drainedAt - sent.firstSentAt) / 1000),
   };
+}
+
+/** Steps of several lanes in one sequence, taking turns: each lane's steps stay in order. */
+function interleave(lanes) {
+  const out = [];
+  for (let index = 0; out.length < lanes.reduce((sum, lane) => sum + lane.length, 0); index += 1) {
+    for (const lane of lanes) if (index < lane.length) out.push(lane[index]);
+  }
+  return out;
+}
+
+/** A counter from the app's `/metrics`, summed over its labels. */
+async function metricTotal(appUrl, name) {
+  const text = await (await fetch(`${appUrl}/metrics`)).text();
+  return [...text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "gm"))].reduce((sum, match) => sum + Number(match[1]), 0);
+}
+
+/**
+ * The busy installation (see BUSY), as deployed (`node lib/main.js`, SQLite): every pull request's
+ * life (opened, /delegate, reviews, a push) sent at a fixed pace, all pull requests taking turns. Reports
+ * how long until every delivery was processed, how many evaluations that took, and whether each pull
+ * request's check run ended where evaluating every delivery one at a time ends: countersigned, or still
+ * blocked for the one that changes a workflow (two approvals, one of them stale).
+ */
+async function runBusyInstallation() {
+  const { world, repos } = benchWorld(1);
+  const github = await startFakeGitHub(world, { latencyMs: settings.latencyMs });
+  const database = await scratchDatabase("sqlite");
+  const port = await freePort();
+  const app = await startProcess("lib/main.js", probotEnv({ appId: APP_ID, privateKey: PRIVATE_KEY, secret: SECRET, ghesPort: github.port, port, databaseUrl: database.url }));
+  const appUrl = `http://127.0.0.1:${port}`;
+  const target = { url: appUrl, secret: SECRET, agent: keepAliveAgent(settings.concurrency) };
+  try {
+    // Warm-up: one pull request opened (JIT, the installation token, the setup doctor's cache).
+    const warm = await drive(target, WORKLOADS.small.lanes(repos, 1).map((lane) => lane.slice(0, 1)), { concurrency: 1, untilDone: (id) => evaluatedWithin(app, id, 600_000) });
+    await allFinished(appUrl, warm.ids.length);
+    github.take();
+    const evaluationsBefore = app.evaluationCount;
+    const coalescedBefore = await metricTotal(appUrl, "countersign_evaluations_coalesced_total");
+    const warmed = new Set(repos[0].pulls.keys());
+    const lanes = WORKLOADS.small.lanes(repos, BUSY.pullRequests);
+    const sent = await paced(target, interleave(lanes), { intervalMs: BUSY.intervalMs });
+    // The measured pull requests (a lane creates its pull request when its first delivery is sent).
+    const numbers = [...repos[0].pulls.keys()].filter((number) => !warmed.has(number));
+    await Promise.all(sent.ids.map((id) => evaluatedWithin(app, id, 900_000)));
+    const outcomes = await allFinished(appUrl, warm.ids.length + sent.ids.length);
+    const lastProcessed = Math.max(...sent.ids.map((id) => processedAt(app, id)));
+    const requests = github.take();
+    const evaluations = app.evaluationCount - evaluationsBefore;
+    // Each pull request's check run on its final head, against where one-at-a-time evaluation ends.
+    const checks = numbers.map((number) => {
+      const pr = repos[0].pulls.get(number);
+      const expected = pr.files.includes(".github/workflows/ci.yml") ? "action_required" : "success";
+      const runs = [...world.checkRuns.values()].filter((run) => run.headSha === pr.headSha);
+      return { number, expected, actual: runs.at(-1)?.conclusion ?? null };
+    });
+    const seconds = (lastProcessed - sent.firstSentAt) / 1000;
+    return {
+      pullRequests: BUSY.pullRequests,
+      intervalMs: BUSY.intervalMs,
+      deliveries: sent.ids.length,
+      arrivalSeconds: (sent.lastAnsweredAt - sent.firstSentAt) / 1000,
+      seconds,
+      perSecond: sent.ids.length / seconds,
+      evaluations,
+      coalesced: (await metricTotal(appUrl, "countersign_evaluations_coalesced_total")) - coalescedBefore,
+      requests: REQUEST_KINDS.reduce((sum, key) => sum + requests[key], 0),
+      checks,
+      correct: checks.every((check) => check.actual === check.expected),
+      failed: outcomes.failed,
+      evaluationErrors: outcomes.evaluationErrors,
+      refused: sent.refused,
+      unexpectedRequests: [...github.unexpected],
+      problems: app.problems.slice(0, 5),
+    };
+  } finally {
+    await stopProcess(app);
+    target.agent.destroy();
+    await github.close();
+    await database.dispose();
+  }
 }
 
 /**
@@ -342,13 +441,22 @@ async function main() {
       deployed.push(await runCountersign("sqlite", workload, { mode: "as-deployed" }));
     }
   }
-  const report = { settings, machine: await machine(databases.includes("postgres") ? await postgresVersion() : null), bare, results, deployed, skipped, minutes: (performance.now() - started) / 60_000 };
+  let busy = null;
+  if (settings.busy) {
+    log(`Countersign as deployed, a busy installation: ${BUSY.pullRequests} small pull requests, a delivery every ${BUSY.intervalMs} ms, sqlite…`);
+    busy = await runBusyInstallation();
+  }
+  const report = { settings, machine: await machine(databases.includes("postgres") ? await postgresVersion() : null), bare, results, deployed, busy, skipped, minutes: (performance.now() - started) / 60_000 };
   process.stdout.write(renderText(report));
   if (settings.writeDocs) {
     writeDocs(path.join(root, "docs/benchmarks.md"), renderMarkdown(report));
     log("results written to docs/benchmarks.md");
   }
-  const broken = [...results, ...deployed].filter((result) => result.failed > 0 || result.evaluationErrors > 0 || result.refused > 0 || (result.burst?.refused ?? 0) > 0 || result.unexpectedRequests.length > 0);
+  const broken = [...results, ...deployed, ...(busy ? [busy] : [])].filter((result) => result.failed > 0 || result.evaluationErrors > 0 || result.refused > 0 || (result.burst?.refused ?? 0) > 0 || result.unexpectedRequests.length > 0);
+  if (busy && !busy.correct) {
+    log(`the busy installation's check runs did not all end where evaluating one delivery at a time ends: ${JSON.stringify(busy.checks)}`);
+    process.exitCode = 1;
+  }
   if (broken.length > 0 || Object.values(bare).some((result) => result.refused > 0)) {
     log("some deliveries failed or were refused, or the app made requests the fake GitHub does not know: the figures are not valid");
     process.exitCode = 1;
