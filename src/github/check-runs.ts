@@ -1,5 +1,7 @@
 import type { ProbotOctokit } from "probot";
+import { z } from "zod";
 import type { Conclusion } from "../policy/evaluate.js";
+import { sendJson } from "./json-requests.js";
 
 /** The one check run Countersign owns on a commit. Rulesets can pin it to this app as its source. */
 export const CHECK_NAME = "Countersign";
@@ -16,6 +18,9 @@ export interface CheckRunContent {
   detailsUrl?: string;
   externalId?: string;
 }
+
+/** The part of GitHub's answer to a check-run write that Countersign keeps. */
+const checkRunSchema = z.object({ id: z.number().int().positive() });
 
 function clip(text: string, limit: number): string {
   if (text.length <= limit) return text;
@@ -35,8 +40,6 @@ export async function writeCheckRun(
   content: CheckRunContent,
 ): Promise<number> {
   const body = {
-    owner: repo.owner,
-    repo: repo.name,
     name: CHECK_NAME,
     status: "completed" as const,
     conclusion: content.conclusion,
@@ -45,14 +48,16 @@ export async function writeCheckRun(
     ...(content.externalId ? { external_id: content.externalId } : {}),
     output: { title: clip(content.title, MAX_TITLE), summary: clip(content.summary, MAX_MARKDOWN) },
   };
+  // Sent and read with Node's JSON (see json-requests.ts): the output, up to 64 kB, goes out and comes back.
+  const params = { owner: repo.owner, repo: repo.name };
   if (existingId !== null) {
     try {
-      const updated = await octokit.rest.checks.update({ ...body, check_run_id: existingId });
-      return updated.data.id;
+      const updated = await sendJson(octokit, { method: "PATCH", url: "/repos/{owner}/{repo}/check-runs/{check_run_id}" }, { ...params, check_run_id: existingId }, body);
+      return checkRunSchema.parse(updated.data).id;
     } catch (error) {
       if ((error as { status?: number }).status !== 404) throw error;
     }
   }
-  const created = await octokit.rest.checks.create({ ...body, head_sha: content.headSha });
-  return created.data.id;
+  const created = await sendJson(octokit, { method: "POST", url: "/repos/{owner}/{repo}/check-runs" }, params, { ...body, head_sha: content.headSha });
+  return checkRunSchema.parse(created.data).id;
 }

@@ -1,5 +1,6 @@
 import type { ProbotOctokit } from "probot";
 import { z } from "zod";
+import { queryGraphql } from "./json-requests.js";
 
 const QUERY = `query CountersignIssuePullRequests($owner: String!, $name: String!, $number: Int!) {
   repository(owner: $owner, name: $name) {
@@ -48,7 +49,7 @@ export async function openPullRequestsReferencingIssue(
   repo: { owner: string; name: string },
   issueNumber: number,
 ): Promise<number[]> {
-  const raw = await octokit.graphql(QUERY, { owner: repo.owner, name: repo.name, number: issueNumber });
+  const raw = await queryGraphql(octokit, QUERY, { owner: repo.owner, name: repo.name, number: issueNumber });
   const { repository } = responseSchema.parse(raw);
   if (!repository.issue) return [];
   const refs = [
