@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
 import { sealUnchainedEvents } from "./audit-log.js";
 import { PrismaClient as PostgresClient } from "./generated/postgres/client.js";
 import { PrismaClient } from "./generated/sqlite/client.js";
@@ -40,6 +41,7 @@ export function redactDatabaseUrl(databaseUrl: string): string {
 }
 
 const providers = new WeakMap<Database, DatabaseProvider>();
+const driverPools = new WeakMap<Database, pg.Pool>();
 
 /**
  * The database behind a client opened by `openDatabase`: where one statement can do the work of two
@@ -47,6 +49,14 @@ const providers = new WeakMap<Database, DatabaseProvider>();
  */
 export function providerOf(db: Database): DatabaseProvider | null {
   return providers.get(db) ?? null;
+}
+
+/**
+ * The PostgreSQL connection pool under a client opened by `openDatabase` (Prisma's adapter runs on it):
+ * the few statements every evaluation makes are sent on it directly (see driver-sql.ts).
+ */
+export function driverPoolOf(db: Database): pg.Pool | null {
+  return driverPools.get(db) ?? null;
 }
 
 /** An open database whose migrations have been applied. */
@@ -73,9 +83,11 @@ export async function openDatabase(databaseUrl: string, options: { migrate?: boo
   if (provider === "postgres") {
     // Read-only sessions are enforced by the server, for every connection of the pool.
     const connectionString = options.readOnly ? withPgOption(databaseUrl, "-c default_transaction_read_only=on") : databaseUrl;
-    const adapter = () => new PrismaPg({ connectionString });
-    if (options.migrate !== false) appliedMigrations = await applyPendingMigrations(adapter(), "postgres");
-    db = new PostgresClient({ adapter: adapter() }) as unknown as Database;
+    if (options.migrate !== false) appliedMigrations = await applyPendingMigrations(new PrismaPg({ connectionString }), "postgres");
+    // One pool for Prisma and for the statements sent to the driver directly; Prisma ends it on disconnect.
+    const pool = new pg.Pool({ connectionString });
+    db = new PostgresClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) }) as unknown as Database;
+    driverPools.set(db, pool);
     location = redactDatabaseUrl(databaseUrl);
   } else {
     const file = sqlitePath(databaseUrl);

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { Conclusion } from "../policy/evaluate.js";
-import type { Database } from "./client.js";
+import { providerOf, type Database } from "./client.js";
+import { postgresRows } from "./driver-sql.js";
 
 /** A decision as stored: what was concluded about which commit, and why. */
 export interface DecisionEntry {
@@ -22,6 +23,32 @@ export interface DecisionEntry {
 /** Stores one decision and returns its id (`dec_...`). */
 export async function recordDecision(db: Database, entry: DecisionEntry): Promise<string> {
   const id = `dec_${randomBytes(8).toString("hex")}`;
+  if (providerOf(db) === "postgres") {
+    // Every evaluation records one: sent to the driver (see driver-sql.ts).
+    await postgresRows(
+      db,
+      `INSERT INTO "Decision" ("id", "repoId", "repoFullName", "prNumber", "headSha", "conclusion", "title", "reasons", "deliveryId", "delegationId", "checkRunId", "errorId", "policyHash", "policySource", "evaluatedAt")
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+      [
+        id,
+        BigInt(entry.repo.id),
+        entry.repo.fullName,
+        entry.prNumber,
+        entry.headSha,
+        entry.conclusion,
+        entry.title,
+        JSON.stringify(entry.reasons),
+        entry.deliveryId,
+        entry.delegationId,
+        entry.checkRunId === null ? null : BigInt(entry.checkRunId),
+        entry.errorId,
+        entry.policy?.hash ?? null,
+        entry.policy?.source ?? null,
+        entry.evaluatedAt.toISOString(),
+      ],
+    );
+    return id;
+  }
   await db.decision.create({
     data: {
       id,

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { checkRunSaved, findCheckRun, markCheckRunUnsaved, saveCheckRunId, trustedCheckRun, type CheckRunSave, type KnownCheckRun } from "./check-run-records.js";
 import { providerOf, type Database } from "./client.js";
+import { postgresRows } from "./driver-sql.js";
 
 // Replicas evaluate the same pull request concurrently (an approval and a push arriving at two
 // processes at once). Each evaluation takes a ticket when it starts. It publishes only if no
@@ -20,8 +21,13 @@ export interface PublishedOutput {
 
 const outputSchema = z.object({ headSha: z.string(), conclusion: z.string(), title: z.string(), summary: z.string(), detailsUrl: z.string().nullable() });
 
-/** A count or number column: SQLite's driver gives a number, PostgreSQL's a bigint for COUNT(*). */
-const integer = z.union([z.number(), z.bigint()]).transform(Number);
+/**
+ * A count or number column: SQLite's driver gives a number; PostgreSQL's a number for an int4 column
+ * and a string for int8 (COUNT(*)) when sent to the driver, a bigint through Prisma.
+ */
+const integer = z.union([z.number(), z.bigint(), z.string().regex(/^-?\d+$/)]).transform(Number);
+/** A BIGINT column (a check-run id): a string from PostgreSQL's driver, a bigint through Prisma. */
+const bigInteger = z.union([z.bigint(), z.string().regex(/^\d+$/).transform(BigInt), z.number().int().transform(BigInt)]);
 const ticketRowsSchema = z.array(z.object({ ticket: integer })).length(1);
 
 /**
@@ -30,6 +36,16 @@ const ticketRowsSchema = z.array(z.object({ ticket: integer })).length(1);
  * times this statement's JavaScript (0.6 ms against 0.1 on SQLite).
  */
 export async function takeTicket(db: Database, repoId: number, prNumber: number): Promise<number> {
+  if (providerOf(db) === "postgres") {
+    const rows = await postgresRows(
+      db,
+      `INSERT INTO "PullRequestState" ("repoId", "prNumber", "ticket", "updatedAt") VALUES ($1, $2, 1, $3)
+      ON CONFLICT ("repoId", "prNumber") DO UPDATE SET "ticket" = "PullRequestState"."ticket" + 1, "updatedAt" = excluded."updatedAt"
+      RETURNING "ticket"`,
+      [BigInt(repoId), prNumber, new Date().toISOString()],
+    );
+    return ticketRowsSchema.parse(rows)[0]!.ticket;
+  }
   const rows = await db.$queryRaw<unknown[]>`
     INSERT INTO "PullRequestState" ("repoId", "prNumber", "ticket", "updatedAt") VALUES (${BigInt(repoId)}, ${prNumber}, 1, ${new Date()})
     ON CONFLICT ("repoId", "prNumber") DO UPDATE SET "ticket" = "PullRequestState"."ticket" + 1, "updatedAt" = excluded."updatedAt"
@@ -40,7 +56,7 @@ export async function takeTicket(db: Database, repoId: number, prNumber: number)
 /** The order's state after a write: which ticket published last, on which commit, and what. */
 type OrderState = { published: number; publishedSha: string | null; publishedOutput: string | null } | null;
 
-const claimRowsSchema = z.array(z.object({ claimed: integer, creating: integer, checkRunId: z.bigint().nullable(), outputHash: z.string().nullable() })).length(1);
+const claimRowsSchema = z.array(z.object({ claimed: integer, creating: integer, checkRunId: bigInteger.nullable(), outputHash: z.string().nullable() })).length(1);
 
 /**
  * The commit's check run as read with the publish claim: its record (null when there is none yet, or
@@ -64,26 +80,29 @@ const stateRowsSchema = z.array(z.object({ published: integer, publishedSha: z.s
 async function claimAndFindCheckRun(db: Database, key: { repoId: number; prNumber: number; ticket: number }, output: PublishedOutput): Promise<{ claimed: boolean } & CheckRunAtClaim> {
   const repoId = BigInt(key.repoId);
   if (providerOf(db) === "postgres") {
-    const now = new Date();
-    const rows = await db.$queryRaw<unknown[]>`
-      WITH claimed AS (
+    const now = new Date().toISOString();
+    const rows = await postgresRows(
+      db,
+      `WITH claimed AS (
         UPDATE "PullRequestState"
-        SET "published" = ${key.ticket}, "publishedSha" = ${output.headSha}, "publishedOutput" = ${JSON.stringify(output)}, "updatedAt" = ${now}
-        WHERE "repoId" = ${repoId} AND "prNumber" = ${key.prNumber} AND "published" < ${key.ticket}
+        SET "published" = $3, "publishedSha" = $4, "publishedOutput" = $5, "updatedAt" = $6
+        WHERE "repoId" = $1 AND "prNumber" = $2 AND "published" < $3
         RETURNING "published"
       ),
       existing AS (
-        SELECT "checkRunId", "outputHash" FROM "CheckRunRecord" WHERE "repoId" = ${repoId} AND "headSha" = ${output.headSha}
+        SELECT "checkRunId", "outputHash" FROM "CheckRunRecord" WHERE "repoId" = $1 AND "headSha" = $4
       ),
       creating AS (
         INSERT INTO "CheckRunRecord" ("repoId", "headSha", "checkRunId", "prNumber", "updatedAt")
-        SELECT ${repoId}, ${output.headSha}, 0, ${key.prNumber}, ${now}
+        SELECT $1, $4, 0, $2, $6
         WHERE EXISTS (SELECT 1 FROM claimed) AND NOT EXISTS (SELECT 1 FROM existing)
         ON CONFLICT ("repoId", "headSha") DO NOTHING
         RETURNING 1
       )
       SELECT (SELECT COUNT(*) FROM claimed) AS "claimed", (SELECT COUNT(*) FROM creating) AS "creating", e."checkRunId", e."outputHash"
-      FROM (SELECT 1) AS one LEFT JOIN existing e ON TRUE`;
+      FROM (SELECT 1) AS one LEFT JOIN existing e ON TRUE`,
+      [repoId, key.prNumber, key.ticket, output.headSha, JSON.stringify(output), now],
+    );
     const [row] = claimRowsSchema.parse(rows);
     const record = row!.checkRunId === null ? null : { checkRunId: row!.checkRunId, outputHash: row!.outputHash };
     return { claimed: row!.claimed === 1, checkRun: trustedCheckRun(db, key.repoId, output.headSha, record), creationClaimed: row!.creating === 1 };
@@ -106,16 +125,19 @@ async function saveAndReadOrder(db: Database, key: { repoId: number; prNumber: n
   if (save && providerOf(db) === "postgres") {
     let rows: unknown[];
     try {
-      rows = await db.$queryRaw<unknown[]>`
-        WITH saved AS (
+      rows = await postgresRows(
+        db,
+        `WITH saved AS (
           INSERT INTO "CheckRunRecord" ("repoId", "headSha", "checkRunId", "prNumber", "outputHash", "updatedAt")
-          VALUES (${BigInt(save.repoId)}, ${save.headSha}, ${BigInt(save.checkRunId)}, ${save.prNumber}, ${save.outputHash}, ${new Date()})
+          VALUES ($3, $4, $5, $6, $7, $8)
           ON CONFLICT ("repoId", "headSha") DO UPDATE SET "checkRunId" = excluded."checkRunId", "outputHash" = excluded."outputHash",
             "prNumber" = COALESCE(excluded."prNumber", "CheckRunRecord"."prNumber"), "updatedAt" = excluded."updatedAt"
           RETURNING 1
         )
         SELECT s."published", s."publishedSha", s."publishedOutput" FROM "PullRequestState" s
-        WHERE s."repoId" = ${repoId} AND s."prNumber" = ${key.prNumber} AND (SELECT COUNT(*) FROM saved) = 1`;
+        WHERE s."repoId" = $1 AND s."prNumber" = $2 AND (SELECT COUNT(*) FROM saved) = 1`,
+        [repoId, key.prNumber, BigInt(save.repoId), save.headSha, BigInt(save.checkRunId), save.prNumber, save.outputHash, new Date().toISOString()],
+      );
     } catch (error) {
       markCheckRunUnsaved(db, save.repoId, save.headSha, save.checkRunId);
       throw error;
