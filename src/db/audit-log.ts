@@ -1,6 +1,6 @@
 import { eventHash, GENESIS, type StoredEvent } from "../audit/chain.js";
-import { providerOf, type Database } from "./client.js";
-import { isPostgresUniqueViolation, postgresRows } from "./driver-sql.js";
+import type { Database } from "./client.js";
+import { isPostgresUniqueViolation, Prisma, statementRows } from "./driver-sql.js";
 import type { AuditEvent as AuditEventRow } from "./generated/sqlite/client.js";
 
 /** What the audit log records. */
@@ -70,50 +70,14 @@ function isUniqueViolation(error: unknown): boolean {
   return isPostgresUniqueViolation(error) || /UNIQUE constraint failed/i.test(err.message ?? "");
 }
 
-/** Inserts a sealed event: on PostgreSQL through the driver (every evaluation appends one; see driver-sql.ts). */
+/** Inserts a sealed event, written by hand: every evaluation appends one (see driver-sql.ts). */
 async function insertEvent(db: Database, event: Omit<StoredEvent, "hash">, hash: string): Promise<void> {
-  if (providerOf(db) === "postgres") {
-    await postgresRows(
-      db,
-      `INSERT INTO "AuditEvent" ("seq", "type", "repoId", "repoFullName", "subjectNumber", "sha", "actorId", "actorLogin", "deliveryId", "payload", "createdAt", "hash", "prevHash")
-      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
-      [
-        event.seq,
-        event.type,
-        event.repoId === null ? null : BigInt(event.repoId),
-        event.repoFullName,
-        event.subjectNumber,
-        event.sha,
-        event.actorId === null ? null : BigInt(event.actorId),
-        event.actorLogin,
-        event.deliveryId,
-        event.payload,
-        event.createdAt.toISOString(),
-        hash,
-        event.prevHash as string,
-      ],
-    );
-    return;
-  }
-  await db.auditEvent.create({
-    data: {
-      seq: event.seq,
-      type: event.type,
-      repoId: event.repoId === null ? null : BigInt(event.repoId),
-      repoFullName: event.repoFullName,
-      subjectNumber: event.subjectNumber,
-      sha: event.sha,
-      actorId: event.actorId === null ? null : BigInt(event.actorId),
-      actorLogin: event.actorLogin,
-      deliveryId: event.deliveryId,
-      payload: event.payload,
-      createdAt: event.createdAt,
-      hash,
-      prevHash: event.prevHash as string,
-    },
-    // Nothing is read back: selecting one column spares Prisma mapping the whole row.
-    select: { seq: true },
-  });
+  await statementRows(
+    db,
+    Prisma.sql`INSERT INTO "AuditEvent" ("seq", "type", "repoId", "repoFullName", "subjectNumber", "sha", "actorId", "actorLogin", "deliveryId", "payload", "createdAt", "hash", "prevHash")
+    VALUES (${event.seq}, ${event.type}, ${event.repoId === null ? null : BigInt(event.repoId)}, ${event.repoFullName}, ${event.subjectNumber}, ${event.sha},
+      ${event.actorId === null ? null : BigInt(event.actorId)}, ${event.actorLogin}, ${event.deliveryId}, ${event.payload}, ${event.createdAt}, ${hash}, ${event.prevHash as string})`,
+  );
 }
 
 async function appendNow(db: Database, entry: AuditEntry): Promise<ChainLink> {

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { checkRunSaved, findCheckRun, markCheckRunUnsaved, saveCheckRunId, trustedCheckRun, type CheckRunSave, type KnownCheckRun } from "./check-run-records.js";
 import { providerOf, type Database } from "./client.js";
-import { postgresRows } from "./driver-sql.js";
+import { postgresRows, Prisma, statementRows } from "./driver-sql.js";
 
 // Replicas evaluate the same pull request concurrently (an approval and a push arriving at two
 // processes at once). Each evaluation takes a ticket when it starts. It publishes only if no
@@ -36,20 +36,12 @@ const ticketRowsSchema = z.array(z.object({ ticket: integer })).length(1);
  * times this statement's JavaScript (0.6 ms against 0.1 on SQLite).
  */
 export async function takeTicket(db: Database, repoId: number, prNumber: number): Promise<number> {
-  if (providerOf(db) === "postgres") {
-    const rows = await postgresRows(
-      db,
-      `INSERT INTO "PullRequestState" ("repoId", "prNumber", "ticket", "updatedAt") VALUES ($1, $2, 1, $3)
-      ON CONFLICT ("repoId", "prNumber") DO UPDATE SET "ticket" = "PullRequestState"."ticket" + 1, "updatedAt" = excluded."updatedAt"
-      RETURNING "ticket"`,
-      [BigInt(repoId), prNumber, new Date().toISOString()],
-    );
-    return ticketRowsSchema.parse(rows)[0]!.ticket;
-  }
-  const rows = await db.$queryRaw<unknown[]>`
-    INSERT INTO "PullRequestState" ("repoId", "prNumber", "ticket", "updatedAt") VALUES (${BigInt(repoId)}, ${prNumber}, 1, ${new Date()})
+  const rows = await statementRows(
+    db,
+    Prisma.sql`INSERT INTO "PullRequestState" ("repoId", "prNumber", "ticket", "updatedAt") VALUES (${BigInt(repoId)}, ${prNumber}, 1, ${new Date()})
     ON CONFLICT ("repoId", "prNumber") DO UPDATE SET "ticket" = "PullRequestState"."ticket" + 1, "updatedAt" = excluded."updatedAt"
-    RETURNING "ticket"`;
+    RETURNING "ticket"`,
+  );
   return ticketRowsSchema.parse(rows)[0]!.ticket;
 }
 
