@@ -106,25 +106,41 @@ async function publishNewest(
   target: { headSha: string; detailsUrl: string; forceWrite?: boolean },
   conclusion: Conclusion,
   output: CheckRunOutput,
+  recordDecision?: (checkRunId: number) => Promise<void>,
 ): Promise<number | null> {
   let checkRunId: number | null = null;
-  const published = await publishInOrder(
-    services.db,
-    { repoId: event.repo.id, prNumber: ticket.prNumber, ticket: ticket.ticket },
-    { headSha: target.headSha, conclusion, title: output.title, summary: output.summary, detailsUrl: target.detailsUrl },
-    async (content, known) => {
-      const written = await writeCheckRunUnsaved(
-        services,
-        event,
-        { headSha: content.headSha, prNumber: ticket.prNumber, detailsUrl: content.detailsUrl ?? undefined, forceWrite: target.forceWrite },
-        content.conclusion as Conclusion,
-        { title: content.title, summary: content.summary },
-        known,
-      );
-      checkRunId = written.checkRunId;
-      return written.save;
-    },
-  );
+  let recording: Promise<void> | null = null;
+  let published: boolean;
+  try {
+    published = await publishInOrder(
+      services.db,
+      { repoId: event.repo.id, prNumber: ticket.prNumber, ticket: ticket.ticket },
+      { headSha: target.headSha, conclusion, title: output.title, summary: output.summary, detailsUrl: target.detailsUrl },
+      async (content, known) => {
+        const written = await writeCheckRunUnsaved(
+          services,
+          event,
+          { headSha: content.headSha, prNumber: ticket.prNumber, detailsUrl: content.detailsUrl ?? undefined, forceWrite: target.forceWrite },
+          content.conclusion as Conclusion,
+          { title: content.title, summary: content.summary },
+          known,
+        );
+        checkRunId = written.checkRunId;
+        // Once this evaluation's decision is on the check run, recording it needs only the check run's
+        // id: it goes alongside saving the check run's record (one wait on the database, not two). A
+        // later round rewrites a newer evaluation's output on the same check run, and records nothing.
+        if (recordDecision && !recording) {
+          recording = recordDecision(written.checkRunId);
+          recording.catch(() => undefined);
+        }
+        return written.save;
+      },
+    );
+  } catch (error) {
+    if (recording) await Promise.allSettled([recording]);
+    throw error;
+  }
+  if (recording) await recording;
   return published ? checkRunId : null;
 }
 
@@ -257,36 +273,38 @@ async function evaluateOnce(services: Services, event: EventContext, request: Ev
   }
 
   const { decision, policy } = judgement;
-  const checkRunId = await publishNewest(services, event, ticket, target, decision.conclusion, judgement.output);
-  if (checkRunId === null) return SUPERSEDED;
   const delegationId = decision.owner?.kind === "delegated" ? decision.owner.delegation.id : null;
-  await record(
-    services,
-    event,
-    facts,
-    { conclusion: decision.conclusion, title: decisionTitle(decision), reasons: decision.reasons, delegationId, checkRunId, policy: { hash: policy.hash, source: policy.source } },
-    judgement.evaluatedAt,
-    {
-      involvement: decision.detection.involvement,
-      agents: decision.detection.agents.map((agent) => ({ login: agent.login, id: agent.id, kind: agent.kind })),
-      signals: decision.detection.signals.map((signal) => ({ kind: signal.kind, ...("sha" in signal ? { sha: signal.sha } : {}), ...("trailer" in signal ? { trailer: signal.trailer } : {}) })),
-      enforcedConclusion: decision.enforcedConclusion,
-      tiers: decision.tiers.map((tier) => tier.name),
-      requirements: decision.requirements.map((requirement) => ({ kind: requirement.kind, met: requirement.met, sources: requirement.sources })),
-      owner: decision.owner && decision.owner.kind !== "missing" ? { kind: decision.owner.kind, login: decision.owner.owner.login, id: decision.owner.owner.id } : null,
-      approvals: decision.approvals.map((verdict) => ({
-        reviewer: verdict.reviewer.login,
-        reviewerId: verdict.reviewer.id,
-        reviewId: verdict.review.id,
-        commit: verdict.review.commitSha,
-        counted: verdict.counted,
-        objections: verdict.objections.map((objection) => objection.code),
-        waived: verdict.waived,
-      })),
-      requiredCheck: judgement.setup.state,
-      ...(request.alsoFor && request.alsoFor.length > 0 ? { alsoFor: request.alsoFor } : {}),
-    },
-  );
+  // Recorded once the decision is on the check run, alongside saving the check run's record.
+  const recordWith = (checkRunId: number) =>
+    record(
+      services,
+      event,
+      facts,
+      { conclusion: decision.conclusion, title: decisionTitle(decision), reasons: decision.reasons, delegationId, checkRunId, policy: { hash: policy.hash, source: policy.source } },
+      judgement.evaluatedAt,
+      {
+        involvement: decision.detection.involvement,
+        agents: decision.detection.agents.map((agent) => ({ login: agent.login, id: agent.id, kind: agent.kind })),
+        signals: decision.detection.signals.map((signal) => ({ kind: signal.kind, ...("sha" in signal ? { sha: signal.sha } : {}), ...("trailer" in signal ? { trailer: signal.trailer } : {}) })),
+        enforcedConclusion: decision.enforcedConclusion,
+        tiers: decision.tiers.map((tier) => tier.name),
+        requirements: decision.requirements.map((requirement) => ({ kind: requirement.kind, met: requirement.met, sources: requirement.sources })),
+        owner: decision.owner && decision.owner.kind !== "missing" ? { kind: decision.owner.kind, login: decision.owner.owner.login, id: decision.owner.owner.id } : null,
+        approvals: decision.approvals.map((verdict) => ({
+          reviewer: verdict.reviewer.login,
+          reviewerId: verdict.reviewer.id,
+          reviewId: verdict.review.id,
+          commit: verdict.review.commitSha,
+          counted: verdict.counted,
+          objections: verdict.objections.map((objection) => objection.code),
+          waived: verdict.waived,
+        })),
+        requiredCheck: judgement.setup.state,
+        ...(request.alsoFor && request.alsoFor.length > 0 ? { alsoFor: request.alsoFor } : {}),
+      },
+    );
+  const checkRunId = await publishNewest(services, event, ticket, target, decision.conclusion, judgement.output, recordWith);
+  if (checkRunId === null) return SUPERSEDED;
   for (const review of request.reviews ?? []) await recordReviewVerdict(services, event, facts, decision, review, judgement.evaluatedAt);
   return { status: "decided", decision, conclusion: decision.conclusion, checkRunId };
 }
