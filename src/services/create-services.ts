@@ -6,6 +6,7 @@ import type { EvidenceLinkSettings } from "../evidence/signed-links.js";
 import { createMetrics, type Metrics } from "../observability/metrics.js";
 import type { Services } from "./deps.js";
 import { CoalescingSerializer } from "./coalescing-serializer.js";
+import { Slots } from "./slots.js";
 import { RetryScheduler } from "./retry-scheduler.js";
 import { DeliveryQueue } from "./delivery-queue.js";
 
@@ -17,7 +18,10 @@ export interface ServiceSettings {
   appId: number | null;
   evidence?: EvidenceLinkSettings | null;
   retries?: RetryScheduler;
-  /** How many deliveries are processed at once (default 32). */
+  /**
+   * How many pull requests are read and evaluated at once (default 32): a large one's read holds its
+   * pages in memory. Deliveries waiting for a place still join an evaluation of their pull request.
+   */
   concurrency?: number;
   /** How many accepted deliveries are held in memory at most (default 1,000); the rest wait in the database. */
   maxDeliveriesInMemory?: number;
@@ -35,15 +39,21 @@ export function createServices(db: Database, settings: ServiceSettings): Service
   const millis = () => clock().getTime();
   const permissions = new PermissionReader(settings.peopleTtlMs, millis);
   const metrics = settings.metrics ?? createMetrics({ processMetrics: false });
+  const slots = new Slots(settings.concurrency ?? 32);
+  const inMemory = settings.maxDeliveriesInMemory ?? 1_000;
   return {
     db,
     permissions,
     inventory: new AgentInventoryReader(permissions, 3_600_000, millis),
     memberships: new TeamMembershipReader(settings.peopleTtlMs, millis),
     doctor: new RequiredCheckDoctor(settings.setupCheckTtlMs, millis),
-    serializer: new CoalescingSerializer(),
+    serializer: new CoalescingSerializer(slots),
+    evaluationSlots: slots,
     retries: settings.retries ?? new RetryScheduler(),
-    queue: new DeliveryQueue(settings.concurrency ?? 32, settings.maxDeliveriesInMemory ?? 1_000),
+    // Every delivery held in memory is worked on at once: what it waits for is GitHub, Octokit's
+    // throttling and a place to read its pull request (the slots above), not the queue, so that a
+    // delivery for a pull request whose evaluation is waiting can join it (see coalescing-serializer.ts).
+    queue: new DeliveryQueue(Math.max(1, inMemory), inMemory),
     clock,
     appId: settings.appId,
     evidence: settings.evidence ?? null,

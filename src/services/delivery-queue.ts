@@ -1,3 +1,5 @@
+import { Slots } from "./slots.js";
+
 /**
  * Work accepted from webhooks, processed after GitHub has been answered. GitHub treats a delivery that
  * takes more than 10 seconds as failed, and evaluations wait on GitHub's own API; so the app answers
@@ -5,8 +7,6 @@
  * deliveries at a time (evaluations of one pull request are serialised further down).
  */
 export class DeliveryQueue {
-  private running = 0;
-  private readonly waiting: Array<() => void> = [];
   private readonly inFlight = new Set<Promise<void>>();
 
   /** Whether deliveries beyond `maxPending` are left in the database: only once something takes them up. */
@@ -18,10 +18,14 @@ export class DeliveryQueue {
    * only, and taken from there when there is room (see handlers/exactly-once.ts), so a burst costs
    * database rows, not this process's memory.
    */
+  private readonly slots: Slots;
+
   constructor(
-    private readonly limit: number = 32,
+    limit: number = 32,
     private readonly maxPending: number = 1_000,
-  ) {}
+  ) {
+    this.slots = new Slots(Math.max(1, limit));
+  }
 
   /**
    * Lets deliveries beyond the in-memory limit wait in the database. Called by whoever drains them
@@ -58,11 +62,10 @@ export class DeliveryQueue {
 
   /** Starts `work` when a slot is free; errors are the work's own to handle and log. */
   enqueue(work: () => Promise<void>): void {
-    const task = this.acquire()
-      .then(work)
+    const task = this.slots
+      .run(work)
       .catch(() => undefined)
       .finally(() => {
-        this.release();
         this.inFlight.delete(task);
       });
     this.inFlight.add(task);
@@ -76,19 +79,5 @@ export class DeliveryQueue {
   /** Deliveries accepted and not yet processed. */
   get pending(): number {
     return this.inFlight.size;
-  }
-
-  private acquire(): Promise<void> {
-    if (this.running < this.limit) {
-      this.running += 1;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => this.waiting.push(resolve));
-  }
-
-  private release(): void {
-    const next = this.waiting.shift();
-    if (next) next();
-    else this.running -= 1;
   }
 }

@@ -8,6 +8,7 @@ import type { Metrics } from "../observability/metrics.js";
 import type { CoalescingSerializer } from "./coalescing-serializer.js";
 import type { EvaluationResult, QueuedEvaluation } from "./evaluate-pull-request.js";
 import type { RetryScheduler } from "./retry-scheduler.js";
+import type { Slots } from "./slots.js";
 import type { DeliveryQueue } from "./delivery-queue.js";
 
 /** What the services need from the outside world, passed in so tests can control every piece. */
@@ -24,6 +25,8 @@ export interface Services {
    * one waits for its turn join it.
    */
   serializer: CoalescingSerializer<QueuedEvaluation, EvaluationResult>;
+  /** Places for reading and evaluating pull requests: evaluations take one (via the serializer), and so do commands' reads. */
+  evaluationSlots: Slots;
   /** Evaluations GitHub rate-limited, to be tried again later. */
   retries: RetryScheduler;
   /** Deliveries accepted (GitHub answered) and processed afterwards. */

@@ -176,9 +176,10 @@ async function revoke(services: Services, event: EventContext, request: CommandR
   return { kind: "revoked", revoked, notAllowed, reason };
 }
 
-async function loadSubject(event: EventContext, request: CommandRequest): Promise<Subject> {
+async function loadSubject(services: Services, event: EventContext, request: CommandRequest): Promise<Subject> {
   if (request.subject === "pull_request") {
-    const { facts, policy } = await fetchPullRequestSnapshot(event.octokit, event.repo, request.number);
+    // A read like an evaluation's: it takes one of the places evaluations share.
+    const { facts, policy } = await services.evaluationSlots.run(() => fetchPullRequestSnapshot(event.octokit, event.repo, request.number));
     return { facts, policy: await loadPullRequestPolicy(event.octokit, event.repo, facts.baseRef, policy) };
   }
   return { facts: null, policy: await loadRepoPolicy(event.octokit, event.repo) };
@@ -250,7 +251,7 @@ export async function handleDelegateCommand(services: Services, event: EventCont
 async function decide(services: Services, event: EventContext, request: CommandRequest, command: DelegateCommand): Promise<Outcome & { subject?: Subject }> {
   const nonPerson = refuseNonPerson(request);
   if (nonPerson) return { kind: "refused", why: nonPerson };
-  const subject = await loadSubject(event, request);
+  const subject = await loadSubject(services, event, request);
   const agent = refuseAgent(request, subject);
   if (agent) return { kind: "refused", why: agent, subject };
   const outcome = command.kind === "revoke" ? await revoke(services, event, request, command.reason, subject) : await delegate(services, event, request, command, subject);

@@ -5,6 +5,8 @@ import { alice, bob, claude, erin } from "../fixtures/people.js";
 import type { FakeGitHub } from "../mocks/github.js";
 import { useApp } from "../helpers/use-app.js";
 import type { TestApp } from "../helpers/test-app.js";
+import { CoalescingSerializer } from "../../src/services/coalescing-serializer.js";
+import { Slots } from "../../src/services/slots.js";
 
 // In a busy installation, Probot's throttling lets evaluations reach GitHub about one every two
 // seconds, so deliveries for a pull request pile up behind its running evaluation. Those that arrive
@@ -15,13 +17,13 @@ const ctx = useApp();
 const H1 = "c1".repeat(20);
 const H2 = "c2".repeat(20);
 
-async function delegated(github: FakeGitHub, app: TestApp): Promise<void> {
+async function delegated(github: FakeGitHub, app: TestApp, number = 40, head = H1): Promise<void> {
   github.policyYaml = "approvals:\n  required: 1\n";
-  github.pulls.set(40, { number: 40, author: claude, headSha: H1, commits: [{ sha: H1, message: "Change", author: claude }], reviews: [], files: ["src/a.ts"] });
-  github.expectEvaluation(40);
-  await app.receive("pull_request", pullRequestEvent("opened", github.mustGet(40)));
-  github.expectDelegation(40, "alice");
-  await app.receive("issue_comment", commentEvent({ number: 40, onPullRequest: true, body: "/delegate SEC-40", author: alice }));
+  github.pulls.set(number, { number, author: claude, headSha: head, commits: [{ sha: head, message: "Change", author: claude }], reviews: [], files: ["src/a.ts"] });
+  github.expectEvaluation(number);
+  await app.receive("pull_request", pullRequestEvent("opened", github.mustGet(number)));
+  github.expectDelegation(number, "alice");
+  await app.receive("issue_comment", commentEvent({ number, onPullRequest: true, body: `/delegate SEC-${number}`, author: alice, commentId: number }));
   expect(nock.pendingMocks()).toEqual([]);
 }
 
@@ -92,6 +94,40 @@ describe("deliveries that arrive while an evaluation of their pull request waits
       ["approval.counted", "d4-erin"],
     ]);
     expect(JSON.parse(events[0]!.payload)).toMatchObject({ conclusion: "success", alsoFor: ["d2-push", "d3-bob", "d4-erin"] });
+  });
+
+  test("with every place to evaluate taken, deliveries for a waiting pull request join its evaluation too", async () => {
+    const github = ctx.github();
+    const app = ctx.app();
+    await delegated(github, app, 40, H1);
+    await delegated(github, app, 41, "d1".repeat(20));
+    // One place to read and evaluate pull requests (the default is 32), taken by a slow evaluation of #41.
+    app.services.evaluationSlots = new Slots(1);
+    app.services.serializer = new CoalescingSerializer(app.services.evaluationSlots);
+    github.expectPullRequestRead(41, { delayMs: 300 });
+    await send(app, "f1-other", "pull_request", pullRequestEvent("edited", github.mustGet(41)));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+
+    // #40 is pushed to and approved meanwhile: its evaluation waits for the place, and has not begun.
+    const pr = github.mustGet(40);
+    pr.headSha = H2;
+    pr.commits.push({ sha: H2, message: "More", author: claude });
+    pr.reviews.push({ id: 2, reviewer: bob, state: "APPROVED", commitSha: H2, submittedAt: "2026-11-25T12:30:00Z" });
+    github.expectEvaluation(40, { permissionLookups: ["bob"] });
+    const before = github.requestLog.length;
+    await send(app, "f2-push", "pull_request", pullRequestEvent("synchronize", pr));
+    await send(app, "f3-bob", "pull_request_review", reviewEvent("submitted", pr, { id: 2, reviewer: bob, state: "approved", commitSha: H2 }));
+    await send(app, "f4-edited", "pull_request", pullRequestEvent("edited", pr));
+    await app.services.queue.idle();
+
+    expect(nock.pendingMocks()).toEqual([]);
+    // One read of #40 for its three deliveries, made once #41's evaluation gave the place back.
+    expect(github.requestLog.slice(before).filter((request) => request === "POST /graphql")).toHaveLength(1);
+    expect(github.checkRunOn(H2)).toMatchObject({ conclusion: "success", writes: 1 });
+    expect(await coalescedCount(app)).toBe(2);
+    const deliveries = await app.db.delivery.findMany({ where: { id: { in: ["f1-other", "f2-push", "f3-bob", "f4-edited"] } } });
+    expect(deliveries.every((delivery) => delivery.status === "done" && delivery.attempts === 1)).toBe(true);
+    expect(deliveries).toHaveLength(4);
   });
 
   test("a delivery arriving once its pull request's evaluation has begun is not answered by it", async () => {

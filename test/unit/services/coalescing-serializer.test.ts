@@ -1,4 +1,5 @@
 import { CoalescingSerializer } from "../../../src/services/coalescing-serializer.js";
+import { Slots } from "../../../src/services/slots.js";
 
 /** A promise with its resolve function, to hold a run until the test lets it go. */
 function gate(): { promise: Promise<void>; open: () => void } {
@@ -117,5 +118,33 @@ describe("CoalescingSerializer", () => {
     expect(maxConcurrent).toBe(1);
     expect(sizes.reduce((sum, size) => sum + size, 0)).toBe(50);
     expect(sizes.length).toBeLessThanOrEqual(6);
+  });
+
+  test("with places shared by all keys, a run waiting for a place still takes requests; runs never exceed the places", async () => {
+    const slots = new Slots(1);
+    const serializer = new CoalescingSerializer<string, string>(slots);
+    const held = gate();
+    const runs: string[][] = [];
+    let working = 0;
+    let most = 0;
+    const work = async (requests: readonly string[]) => {
+      working += 1;
+      most = Math.max(most, working);
+      runs.push([...requests]);
+      if (requests[0] === "x1") await held.promise;
+      working -= 1;
+      return requests.join("+");
+    };
+    const x = serializer.run("x", "x1", work);
+    await Promise.resolve();
+    // "y" waits for the place "x" holds: it has not begun, so y2 and y3 join it.
+    const y = [serializer.run("y", "y1", work), serializer.run("y", "y2", work)];
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    y.push(serializer.run("y", "y3", work));
+    held.open();
+    expect(await x).toBe("x1");
+    expect(await Promise.all(y)).toEqual(["y1+y2+y3", "y1+y2+y3", "y1+y2+y3"]);
+    expect(runs).toEqual([["x1"], ["y1", "y2", "y3"]]);
+    expect(most).toBe(1);
   });
 });
