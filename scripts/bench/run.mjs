@@ -29,6 +29,8 @@
 //   BENCH_WORKLOADS       small,large                which workloads (empty: none, e.g. the busy
 //                                                    installation only)
 //   BENCH_BUSY            1                          0 skips the busy installation (as deployed)
+//   BENCH_BUSY_PULLS      6                          its pull requests
+//   BENCH_BUSY_INTERVAL_MS 250                       the time between its deliveries
 //   BENCH_OCTOKIT_RETRY   on                         off: Octokit's retry plugin off too, in the
 //                                                    throttling-off runs (a diagnostic)
 import { writeFileSync } from "node:fs";
@@ -104,7 +106,7 @@ const WORKLOADS = {
  * at a steady pace (GitHub sends them as things happen, not when the app is ready) faster than Probot's
  * throttling lets an installation's evaluations reach GitHub (about one every two seconds).
  */
-const BUSY = { pullRequests: 6, intervalMs: 250 };
+const BUSY = { pullRequests: Number(process.env.BENCH_BUSY_PULLS ?? 6), intervalMs: Number(process.env.BENCH_BUSY_INTERVAL_MS ?? 250) };
 
 /** Pull requests' scripts (one lane each), spread over `repos` round-robin, numbered per repository. */
 function scripts(repos, count, script) {
