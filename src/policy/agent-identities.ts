@@ -58,15 +58,29 @@ export function loginKey(login: string, kind: "bot" | "user"): string {
   return `${kind}:${bare}`;
 }
 
+/**
+ * A pure function of a string, remembered: the engine asks the same questions about the same few
+ * logins and addresses for every commit of a pull request (a large one has hundreds), and each answer
+ * is a regular expression's work. At most `limit` answers are kept; then the memory starts over.
+ */
+function remembered<T>(compute: (input: string) => T, limit = 10_000): (input: string) => T {
+  const answers = new Map<string, T>();
+  return (input) => {
+    if (answers.has(input)) return answers.get(input) as T;
+    const answer = compute(input);
+    if (answers.size >= limit) answers.clear();
+    answers.set(input, answer);
+    return answer;
+  };
+}
+
 /** The key of an actor: bots by their bot key, everyone else as a user. */
 export function actorKey(actor: Pick<Actor, "login" | "kind">): string {
-  return loginKey(actor.login, actor.kind === "bot" || /\[bot\]$/i.test(actor.login) ? "bot" : "user");
+  return actor.kind === "bot" ? loginKey(actor.login, "bot") : configuredLoginKey(actor.login);
 }
 
 /** The key of a configured login: `[bot]` suffix means a bot, otherwise a machine user. */
-export function configuredLoginKey(login: string): string {
-  return loginKey(login, /\[bot\]$/i.test(login) ? "bot" : "user");
-}
+export const configuredLoginKey: (login: string) => string = remembered((login) => loginKey(login, /\[bot\]$/i.test(login) ? "bot" : "user"));
 
 /** How an actor was recognised as an agent. */
 export interface IdentityMatch {
@@ -98,9 +112,10 @@ export function sameActor(a: Pick<Actor, "id" | "login" | "kind">, b: Pick<Actor
  * The GitHub account behind a `<id>+<login>@users.noreply.github.com` address, which GitHub assigns
  * per account and which apps commit with. Returns null for any other address.
  */
-export function accountFromNoreplyEmail(email: string): Actor | null {
+export const accountFromNoreplyEmail: (email: string) => Actor | null = remembered((email) => {
   const match = /^(\d+)\+([A-Za-z0-9-]+(?:\[bot\])?)@users\.noreply\.github\.com$/i.exec(email.trim());
   if (!match) return null;
   const login = match[2] as string;
-  return { id: Number(match[1]), login, kind: /\[bot\]$/i.test(login) ? "bot" : "user" };
-}
+  // One object answers every asker: frozen, so no caller can change it for the others.
+  return Object.freeze({ id: Number(match[1]), login, kind: /\[bot\]$/i.test(login) ? ("bot" as const) : ("user" as const) });
+});
