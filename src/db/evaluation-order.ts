@@ -137,9 +137,17 @@ async function saveAndReadOrder(db: Database, key: { repoId: number; prNumber: n
     checkRunSaved(db, save.repoId, save.headSha);
     return stateRowsSchema.parse(rows)[0] ?? null;
   }
+  if (!save) {
+    // Nothing was written (the check run already said this): the order is re-read, written by hand.
+    const rows = await statementRows(
+      db,
+      Prisma.sql`SELECT "published", "publishedSha", "publishedOutput" FROM "PullRequestState" WHERE "repoId" = ${repoId} AND "prNumber" = ${key.prNumber}`,
+    );
+    return stateRowsSchema.parse(rows)[0] ?? null;
+  }
   const [state] = await Promise.all([
     db.pullRequestState.findUnique({ where: { repoId_prNumber: { repoId, prNumber: key.prNumber } }, select: { published: true, publishedSha: true, publishedOutput: true } }),
-    save ? saveCheckRunId(db, save.repoId, save.headSha, save.checkRunId, save.prNumber, save.outputHash) : Promise.resolve(),
+    saveCheckRunId(db, save.repoId, save.headSha, save.checkRunId, save.prNumber, save.outputHash),
   ]);
   return state;
 }
