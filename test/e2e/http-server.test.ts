@@ -106,6 +106,45 @@ describe("npm start, with more deliveries at once than it holds in memory", () =
   }, 30_000);
 });
 
+describe("npm start, with deliveries for one pull request arriving while it is evaluated", () => {
+  const state = fakeGhesState();
+  let running: EnterpriseApp | undefined;
+  const FIRST = "3a".repeat(20);
+  const PUSHED = "3b".repeat(20);
+
+  beforeAll(async () => {
+    // GitHub answers slowly, so the first evaluation is still running when the others arrive.
+    state.latencyMs = () => 200;
+    state.pulls.set(31, { number: 31, author: claude, headSha: FIRST, commits: [{ sha: FIRST, message: "Agent change", author: claude }], reviews: [], files: ["a.ts"] });
+    running = await launchEnterpriseApp(state, { webhookSecret: SECRET });
+  }, 30_000);
+
+  afterAll(() => running?.stop());
+
+  test("those that arrive while an evaluation waits join it: one read after the last of them, each delivery processed once", async () => {
+    const pr = state.pulls.get(31)!;
+    expect((await deliverWebhook(running!.url, SECRET, "pull_request", "e2e-join-1", pullRequestEvent("opened", pr))).status).toBe(200);
+    await waitFor(() => state.requests.some((request) => request.url === "/api/graphql"));
+    // The agent pushes, and edits the description twice, while the first evaluation waits on GitHub.
+    pr.headSha = PUSHED;
+    pr.commits.push({ sha: PUSHED, message: "More", author: claude });
+    for (const [id, action] of [["e2e-join-2", "synchronize"], ["e2e-join-3", "edited"], ["e2e-join-4", "edited"]] as const) {
+      expect((await deliverWebhook(running!.url, SECRET, "pull_request", id, pullRequestEvent(action, pr))).status).toBe(200);
+    }
+
+    const done = async () => ((await running!.database.rows(`SELECT id, status, attempts FROM "Delivery" ORDER BY id`)) as Array<{ id: string; status: string; attempts: number | bigint }>).map((row) => [row.id, row.status, Number(row.attempts)]);
+    const expected = ["e2e-join-1", "e2e-join-2", "e2e-join-3", "e2e-join-4"].map((id) => [id, "done", 1]);
+    for (let tries = 0; tries < 400 && JSON.stringify(await done()) !== JSON.stringify(expected); tries += 1) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await done()).toEqual(expected);
+    // Two reads for four deliveries: the first evaluation's, and one for the three that waited for it.
+    expect(state.requests.filter((request) => request.url === "/api/graphql")).toHaveLength(2);
+    expect([...state.checkRuns.values()].find((run) => run.head_sha === PUSHED)).toMatchObject({ conclusion: "action_required" });
+    const evaluated = running!.output.join("").split("\n").filter((line) => line.includes("countersign: evaluated pull request"));
+    expect(evaluated).toHaveLength(2);
+    expect(evaluated[1]).toContain('"alsoFor":["e2e-join-2","e2e-join-3"]');
+  }, 30_000);
+});
+
 describe("npm start without credentials", () => {
   let app: ChildProcess | undefined;
   const dir = mkdtempSync(path.join(tmpdir(), "countersign-setup-"));
