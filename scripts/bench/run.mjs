@@ -163,6 +163,31 @@ function benchWorld(repositories) {
 }
 
 /**
+ * Countersign as its own process (`script`: `lib/main.js`, or the throttling-off wrapper) on a fresh
+ * model of GitHub with `repositories`, faked on loopback, and a fresh `kind` database; `run` gets
+ * `{ world, repos, github, app, appUrl, target }`, and everything is stopped and removed afterwards.
+ */
+async function withCountersign({ kind, repositories, script, env = {}, nodeArgs = [] }, run) {
+  const { world, repos } = benchWorld(repositories);
+  const github = await startFakeGitHub(world, { latencyMs: settings.latencyMs });
+  const database = await scratchDatabase(kind);
+  const port = await freePort();
+  const probot = probotEnv({ appId: APP_ID, privateKey: PRIVATE_KEY, secret: SECRET, ghesPort: github.port, port, databaseUrl: database.url });
+  let app = null;
+  const agent = keepAliveAgent(settings.concurrency);
+  try {
+    app = await startProcess(script, { ...probot, ...env }, { nodeArgs });
+    const appUrl = `http://127.0.0.1:${port}`;
+    return await run({ world, repos, github, app, appUrl, target: { url: appUrl, secret: SECRET, agent } });
+  } finally {
+    if (app) await stopProcess(app);
+    agent.destroy();
+    await github.close();
+    await database.dispose();
+  }
+}
+
+/**
  * One database × workload run of Countersign on a fresh database and process. `throttle-off` runs
  * the three phases; `as-deployed` runs `node lib/main.js` itself, and measures a few pull requests
  * in one installation (Octokit's throttling makes each evaluation take seconds).
@@ -170,25 +195,22 @@ function benchWorld(repositories) {
 async function runCountersign(kind, workloadName, { mode }) {
   const workload = WORKLOADS[workloadName];
   const deployed = mode === "as-deployed";
-  const { world, repos } = benchWorld(deployed ? workload.asDeployed.repositories : workload.repositories);
-  const github = await startFakeGitHub(world, { latencyMs: settings.latencyMs });
-  const database = await scratchDatabase(kind);
-  const port = await freePort();
-  const script = deployed ? "lib/main.js" : "scripts/bench/countersign-throttle-off.mjs";
   const profileName = settings.cpuProfileDir ? `countersign-${kind}-${workloadName}-${mode}` : null;
-  const nodeArgs = profileName ? ["--cpu-prof", `--cpu-prof-dir=${settings.cpuProfileDir}`, `--cpu-prof-name=${profileName}.cpuprofile`] : [];
-  const env = probotEnv({ appId: APP_ID, privateKey: PRIVATE_KEY, secret: SECRET, ghesPort: github.port, port, databaseUrl: database.url });
-  const app = await startProcess(script, { ...env, ...(deployed ? {} : { BENCH_OCTOKIT_RETRY: settings.octokitRetry }) }, { nodeArgs });
-  const appUrl = `http://127.0.0.1:${port}`;
-  const target = { url: appUrl, secret: SECRET, agent: keepAliveAgent(settings.concurrency) };
-  let finished = 0;
-  // Sends lanes, each delivery done once evaluated, then waits until `/metrics` counts them finished.
-  const send = async (lanes, concurrency) => {
-    const sent = await drive(target, lanes, { concurrency, untilDone: (id) => evaluatedWithin(app, id, deployed ? 600_000 : 120_000) });
-    finished += sent.ids.length;
-    return { sent, outcomes: await allFinished(appUrl, finished) };
+  const launch = {
+    kind,
+    repositories: deployed ? workload.asDeployed.repositories : workload.repositories,
+    script: deployed ? "lib/main.js" : "scripts/bench/countersign-throttle-off.mjs",
+    env: deployed ? {} : { BENCH_OCTOKIT_RETRY: settings.octokitRetry },
+    nodeArgs: profileName ? ["--cpu-prof", `--cpu-prof-dir=${settings.cpuProfileDir}`, `--cpu-prof-name=${profileName}.cpuprofile`] : [],
   };
-  try {
+  return withCountersign(launch, async ({ repos, github, app, appUrl, target }) => {
+    let finished = 0;
+    // Sends lanes, each delivery done once evaluated, then waits until `/metrics` counts them finished.
+    const send = async (lanes, concurrency) => {
+      const sent = await drive(target, lanes, { concurrency, untilDone: (id) => evaluatedWithin(app, id, deployed ? 600_000 : 120_000) });
+      finished += sent.ids.length;
+      return { sent, outcomes: await allFinished(appUrl, finished) };
+    };
     let sequential = null;
     let throughput;
     let burstResult = null;
@@ -249,12 +271,7 @@ async function runCountersign(kind, workloadName, { mode }) {
       unexpectedRequests: [...github.unexpected],
       problems: app.problems.slice(0, 5),
     };
-  } finally {
-    await stopProcess(app);
-    target.agent.destroy();
-    await github.close();
-    await database.dispose();
-  }
+  });
 }
 
 /**
@@ -303,14 +320,7 @@ async function metricTotal(appUrl, name) {
  * blocked for the one that changes a workflow (two approvals, one of them stale).
  */
 async function runBusyInstallation() {
-  const { world, repos } = benchWorld(1);
-  const github = await startFakeGitHub(world, { latencyMs: settings.latencyMs });
-  const database = await scratchDatabase("sqlite");
-  const port = await freePort();
-  const app = await startProcess("lib/main.js", probotEnv({ appId: APP_ID, privateKey: PRIVATE_KEY, secret: SECRET, ghesPort: github.port, port, databaseUrl: database.url }));
-  const appUrl = `http://127.0.0.1:${port}`;
-  const target = { url: appUrl, secret: SECRET, agent: keepAliveAgent(settings.concurrency) };
-  try {
+  return withCountersign({ kind: "sqlite", repositories: 1, script: "lib/main.js" }, async ({ world, repos, github, app, appUrl, target }) => {
     // Warm-up: one pull request opened (JIT, the installation token, the setup doctor's cache).
     const warm = await drive(target, WORKLOADS.small.lanes(repos, 1).map((lane) => lane.slice(0, 1)), { concurrency: 1, untilDone: (id) => evaluatedWithin(app, id, 600_000) });
     await allFinished(appUrl, warm.ids.length);
@@ -353,12 +363,7 @@ async function runBusyInstallation() {
       unexpectedRequests: [...github.unexpected],
       problems: app.problems.slice(0, 5),
     };
-  } finally {
-    await stopProcess(app);
-    target.agent.destroy();
-    await github.close();
-    await database.dispose();
-  }
+  });
 }
 
 /**
