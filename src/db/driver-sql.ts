@@ -12,19 +12,7 @@ import { Prisma } from "./generated/sqlite/client.js";
 /** A row as the driver returns it: int8 and numeric columns come back as strings, int4 as numbers. */
 export type DriverRow = Record<string, unknown>;
 
-/**
- * Runs one PostgreSQL statement (`$1`, `$2`, … placeholders) on the pool under `db`, or through Prisma
- * for a client not opened by `openDatabase`. Dates must be passed as ISO strings (the columns are UTC
- * `TIMESTAMP(3)`, as Prisma writes them), big integers as bigint or string.
- */
-export async function postgresRows(db: Database, text: string, values: ReadonlyArray<string | number | bigint | boolean | null>): Promise<DriverRow[]> {
-  const pool = driverPoolOf(db);
-  if (!pool) return db.$queryRawUnsafe<DriverRow[]>(text, ...values);
-  const result = await pool.query(text, values.map((value) => (typeof value === "bigint" ? value.toString() : value)));
-  return result.rows as DriverRow[];
-}
-
-/** A value for the driver: dates as UTC ISO strings (see `postgresRows`), big integers as strings. */
+/** A value for the driver: dates as UTC ISO strings (the columns are UTC `TIMESTAMP(3)`, as Prisma writes them), big integers as strings. */
 function driverValue(value: unknown): unknown {
   if (value instanceof Date) return value.toISOString();
   if (typeof value === "bigint") return value.toString();
@@ -32,15 +20,23 @@ function driverValue(value: unknown): unknown {
 }
 
 /**
+ * Runs one PostgreSQL-only statement (`$1`, `$2`, … placeholders, each usable more than once, which
+ * `Prisma.sql` cannot do) on the driver under `db`, a PostgreSQL database opened by `openDatabase`.
+ */
+export async function postgresRows(db: Database, text: string, values: readonly unknown[]): Promise<DriverRow[]> {
+  const pool = driverPoolOf(db);
+  if (!pool) throw new Error("a PostgreSQL statement needs a database opened by openDatabase");
+  return (await pool.query(text, values.map(driverValue))).rows as DriverRow[];
+}
+
+/**
  * Runs one statement written with `Prisma.sql` (portable SQL, each value a parameter): on PostgreSQL
- * on the driver, elsewhere through Prisma's `$queryRaw`. Rows as `postgresRows` describes (SQLite's
+ * on the driver, elsewhere through Prisma's `$queryRaw`. Rows as `DriverRow` describes (SQLite's
  * driver gives numbers, and bigints for BIGINT columns).
  */
 export async function statementRows(db: Database, statement: Prisma.Sql): Promise<DriverRow[]> {
-  const pool = driverPoolOf(db);
-  if (!pool) return db.$queryRaw<DriverRow[]>(statement);
-  const result = await pool.query(statement.text, statement.values.map(driverValue));
-  return result.rows as DriverRow[];
+  if (!driverPoolOf(db)) return db.$queryRaw<DriverRow[]>(statement);
+  return postgresRows(db, statement.text, statement.values);
 }
 
 export { Prisma };

@@ -72,7 +72,7 @@ const stateRowsSchema = z.array(z.object({ published: integer, publishedSha: z.s
 async function claimAndFindCheckRun(db: Database, key: { repoId: number; prNumber: number; ticket: number }, output: PublishedOutput): Promise<{ claimed: boolean } & CheckRunAtClaim> {
   const repoId = BigInt(key.repoId);
   if (providerOf(db) === "postgres") {
-    const now = new Date().toISOString();
+    const now = new Date();
     const rows = await postgresRows(
       db,
       `WITH claimed AS (
@@ -128,7 +128,7 @@ async function saveAndReadOrder(db: Database, key: { repoId: number; prNumber: n
         )
         SELECT s."published", s."publishedSha", s."publishedOutput" FROM "PullRequestState" s
         WHERE s."repoId" = $1 AND s."prNumber" = $2 AND (SELECT COUNT(*) FROM saved) = 1`,
-        [repoId, key.prNumber, BigInt(save.repoId), save.headSha, BigInt(save.checkRunId), save.prNumber, save.outputHash, new Date().toISOString()],
+        [repoId, key.prNumber, BigInt(save.repoId), save.headSha, BigInt(save.checkRunId), save.prNumber, save.outputHash, new Date()],
       );
     } catch (error) {
       markCheckRunUnsaved(db, save.repoId, save.headSha, save.checkRunId);
