@@ -4,7 +4,8 @@ import { Slots } from "./slots.js";
  * Work accepted from webhooks, processed after GitHub has been answered. GitHub treats a delivery that
  * takes more than 10 seconds as failed, and evaluations wait on GitHub's own API; so the app answers
  * once the delivery is stored (see handlers/exactly-once.ts) and does the work here, at most `limit`
- * deliveries at a time (evaluations of one pull request are serialised further down).
+ * deliveries at a time. The app sets `limit` to the in-memory bound: what bounds the heavy work is
+ * the places to read and evaluate pull requests (Services.evaluationSlots), further down.
  */
 export class DeliveryQueue {
   private readonly inFlight = new Set<Promise<void>>();
@@ -12,14 +13,14 @@ export class DeliveryQueue {
   /** Whether deliveries beyond `maxPending` are left in the database: only once something takes them up. */
   private spilling = false;
 
+  private readonly slots: Slots;
+
   /**
    * `limit` deliveries are worked on at once; at most `maxPending` are held in memory (working or
    * waiting) once `spillToDatabase()` was called. Beyond that a delivery is stored in the database
    * only, and taken from there when there is room (see handlers/exactly-once.ts), so a burst costs
    * database rows, not this process's memory.
    */
-  private readonly slots: Slots;
-
   constructor(
     limit: number = 32,
     private readonly maxPending: number = 1_000,
