@@ -10,12 +10,24 @@
 // PRISMA_SCHEMA_ENGINE_BINARY at any existing executable (this Node binary) satisfies that check; the
 // real schema engine used for migrations is @prisma/schema-engine-wasm (see src/db/schema-engine.ts).
 import { spawnSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 
 const require = createRequire(import.meta.url);
-const prismaCli = path.join(path.dirname(require.resolve("prisma/package.json")), "build", "index.js");
+let prismaCli;
+try {
+  prismaCli = path.join(path.dirname(require.resolve("prisma/package.json")), "build", "index.js");
+} catch {
+  // The Prisma CLI is a development dependency: an install without them (`npm ci --omit=dev`) cannot
+  // generate, and needs clients generated (and compiled into lib/) by a full install beforehand.
+  if (existsSync("src/db/generated/sqlite") && existsSync("src/db/generated/postgres")) {
+    console.log("generate-prisma: the Prisma CLI is not installed (a production install); using the clients already generated");
+    process.exit(0);
+  }
+  console.error("generate-prisma: the Prisma CLI is not installed, so the Prisma clients cannot be generated. Run `npm install` with development dependencies (the Docker image builds that way, then prunes them).");
+  process.exit(1);
+}
 
 const source = readFileSync("prisma/schema.prisma", "utf8");
 const derived = source
