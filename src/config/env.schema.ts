@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { databaseUrlProblem } from "./database-url.js";
 
 // Countersign's own settings. Probot reads its standard variables itself (APP_ID, PRIVATE_KEY,
 // WEBHOOK_SECRET, GHE_HOST, GHE_PROTOCOL, PORT, HOST, LOG_LEVEL, ...); these are validated at start-up
@@ -6,8 +7,15 @@ import { z } from "zod";
 export const envSchema = z.object({
   /** Probot's own variable, read here too so the app can recognise its own comments. */
   APP_ID: z.preprocess((value) => (value === "" ? undefined : value), z.coerce.number().int().positive().optional()),
-  /** `file:./data/countersign.db` (SQLite, the default). */
-  DATABASE_URL: z.string().min(1).default("file:./data/countersign.db"),
+  /** `file:./data/countersign.db` (SQLite, the default) or `postgres://…`; any other scheme is refused. */
+  DATABASE_URL: z
+    .string()
+    .min(1)
+    .default("file:./data/countersign.db")
+    .superRefine((url, ctx) => {
+      const problem = databaseUrlProblem(url);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    }),
   /** How long a reviewer's repository permission and team memberships are trusted before they are read again. */
   COUNTERSIGN_PERMISSION_TTL_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
   /** How long the setup doctor's finding (is the check required on a branch?) is trusted. */

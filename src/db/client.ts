@@ -7,6 +7,10 @@ import { sealUnchainedEvents } from "./audit-log.js";
 import { PrismaClient as PostgresClient } from "./generated/postgres/client.js";
 import { PrismaClient } from "./generated/sqlite/client.js";
 import { applyPendingMigrations, type DatabaseProvider } from "./migrate.js";
+import { checkPostgresReachable } from "./postgres-preflight.js";
+import { databaseUrlProblem, redactDatabaseUrl } from "../config/database-url.js";
+
+export { redactDatabaseUrl };
 
 /**
  * The Prisma client Countersign stores its records with. The SQLite and PostgreSQL clients are
@@ -15,8 +19,10 @@ import { applyPendingMigrations, type DatabaseProvider } from "./migrate.js";
  */
 export type Database = InstanceType<typeof PrismaClient>;
 
-/** Which provider a `DATABASE_URL` names. */
+/** Which provider a `DATABASE_URL` names; an unsupported one is an error that names the supported forms. */
 export function databaseProvider(databaseUrl: string): DatabaseProvider {
+  const problem = databaseUrlProblem(databaseUrl);
+  if (problem) throw new Error(`DATABASE_URL: ${problem}`);
   return /^postgres(ql)?:\/\//i.test(databaseUrl) ? "postgres" : "sqlite";
 }
 
@@ -35,10 +41,6 @@ function withPgOption(url: string, option: string): string {
   return parsed.toString();
 }
 
-/** A PostgreSQL URL with any password hidden, for logs. */
-export function redactDatabaseUrl(databaseUrl: string): string {
-  return databaseUrl.replace(/\/\/([^:/@]+):[^@]*@/, "//$1:***@");
-}
 
 const providers = new WeakMap<Database, DatabaseProvider>();
 const driverPools = new WeakMap<Database, pg.Pool>();
@@ -83,6 +85,7 @@ export async function openDatabase(databaseUrl: string, options: { migrate?: boo
   if (provider === "postgres") {
     // Read-only sessions are enforced by the server, for every connection of the pool.
     const connectionString = options.readOnly ? withPgOption(databaseUrl, "-c default_transaction_read_only=on") : databaseUrl;
+    await checkPostgresReachable(databaseUrl);
     if (options.migrate !== false) appliedMigrations = await applyPendingMigrations(new PrismaPg({ connectionString }), "postgres");
     // One pool for Prisma and for the statements sent to the driver directly; Prisma ends it on disconnect.
     const pool = new pg.Pool({ connectionString });
