@@ -1,12 +1,16 @@
 import { existsSync } from "node:fs";
+import { getPrivateKey } from "@probot/get-private-key";
 import { run, type ProbotOctokit } from "probot";
 import { evidenceSettings, parseEnv } from "./config/env.schema.js";
+import { githubWebUrl, isProduction, parseProbotEnv } from "./config/probot-env.schema.js";
 import { openDatabase } from "./db/client.js";
 import { bottleneckYieldPatched, patchBottleneckYield } from "./github/octokit-scheduling.js";
 import { countersignApp } from "./index.js";
+import { createLog } from "./observability/log.js";
 import { createMetrics } from "./observability/metrics.js";
 import { databaseReadiness } from "./observability/readiness.js";
 import { createServices } from "./services/create-services.js";
+import { startSetupMode } from "./setup/setup-mode.js";
 
 /** What a caller other than `npm start` may change: only the benchmark does, to measure without throttling. */
 export interface StartOptions {
@@ -17,25 +21,54 @@ export interface StartOptions {
 }
 
 /**
- * Validates Countersign's settings, opens the database and applies pending migrations, then hands
- * over to Probot, which reads its own standard environment (APP_ID, PRIVATE_KEY, WEBHOOK_SECRET,
- * GHE_HOST, GHE_PROTOCOL, PORT, ...). Without APP_ID, Probot serves its setup page, which registers
- * the app on GitHub from app.yml.
+ * Whether the environment names a registered app. APP_ID without a readable private key is an error,
+ * not setup mode: falling back to the setup page would invite registering a second app.
+ */
+function appIsConfigured(env: NodeJS.ProcessEnv): boolean {
+  let key: string | null;
+  try {
+    key = getPrivateKey({ env });
+  } catch (error) {
+    throw new Error(`the app's private key cannot be read: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (!env.APP_ID) return false;
+  if (!key) throw new Error("APP_ID is set, but no private key is: set PRIVATE_KEY (the PEM) or PRIVATE_KEY_PATH (a file holding it)");
+  return true;
+}
+
+/**
+ * Validates the settings, opens the database and applies pending migrations, then hands over to
+ * Probot, which reads its own standard environment (APP_ID, PRIVATE_KEY, WEBHOOK_SECRET, GHE_HOST,
+ * GHE_PROTOCOL, PORT, WEBHOOK_PROXY_URL, ...). Without APP_ID, the setup page registers the app on
+ * GitHub from app.yml first (src/setup/), then the app runs with the credentials it was given.
  */
 export async function startCountersign(options: StartOptions = {}): Promise<void> {
   // Probot loads .env too, but only inside run(); Countersign's own settings are needed before that.
   if (existsSync(".env")) process.loadEnvFile(".env");
   const env = parseEnv(process.env);
+  const probotEnv = parseProbotEnv(process.env);
+  const log = await createLog(probotEnv);
+  const evidence = evidenceSettings(env);
+  const metrics = createMetrics({ processMetrics: true });
   // Octokit's retry and throttling stay on; their scheduler stops adding a clamped millisecond per step
   // (src/github/octokit-scheduling.ts).
   patchBottleneckYield();
   const database = await openDatabase(env.DATABASE_URL);
+
+  // In production Probot itself refuses to start without credentials, with its own message.
+  if (!isProduction(probotEnv) && !appIsConfigured(process.env)) {
+    const setup = await startSetupMode({ env: probotEnv, publicUrl: evidence?.publicUrl ?? env.COUNTERSIGN_PUBLIC_URL ?? null, log, metrics });
+    await setup.registered;
+    await setup.stop();
+  }
+
   const services = createServices(database.db, {
     peopleTtlMs: env.COUNTERSIGN_PERMISSION_TTL_SECONDS * 1000,
     setupCheckTtlMs: env.COUNTERSIGN_SETUP_CHECK_TTL_SECONDS * 1000,
-    appId: env.APP_ID ?? null,
-    evidence: evidenceSettings(env),
-    metrics: createMetrics({ processMetrics: true }),
+    // Read again: the setup page may have just registered the app.
+    appId: parseEnv(process.env).APP_ID ?? null,
+    evidence,
+    metrics,
     maxDeliveriesInMemory: env.COUNTERSIGN_MAX_DELIVERIES_IN_MEMORY,
   });
   const server = await run(
@@ -46,14 +79,15 @@ export async function startCountersign(options: StartOptions = {}): Promise<void
         database: database.location,
         migrationsAppliedNow: database.appliedMigrations,
         evidencePage: services.evidence ? services.evidence.publicUrl : "off",
+        webhookProxy: process.env.WEBHOOK_PROXY_URL ? "on" : "off",
         octokitSchedulerPatched: bottleneckYieldPatched(),
         ...options.startup,
       },
       // The GitHub web address, for links back to pull requests from the evidence page.
-      webUrl: process.env.GHE_HOST ? `${process.env.GHE_PROTOCOL ?? "https"}://${process.env.GHE_HOST}` : "https://github.com",
+      webUrl: githubWebUrl(probotEnv),
       readiness: databaseReadiness(database),
     }),
-    options.Octokit ? { Octokit: options.Octokit } : undefined,
+    { log, ...(options.Octokit ? { Octokit: options.Octokit } : {}) },
   );
   // Probot stops the server on SIGINT itself; SIGTERM is what process managers and containers send.
   process.once("SIGTERM", () => {

@@ -29,10 +29,13 @@ export function appPrivateKey(): string {
   return generateKeyPairSync("rsa", { modulusLength: 2048, privateKeyEncoding: { type: "pkcs8", format: "pem" }, publicKeyEncoding: { type: "spki", format: "pem" } }).privateKey;
 }
 
-/** Starts the built app with `env` and resolves once Probot says it is listening. */
-export function startApp(env: NodeJS.ProcessEnv, output: string[]): Promise<ChildProcess> {
+/**
+ * Starts the built app with `env` and resolves once Probot says it is listening. `cwd` is where it
+ * runs (its `.env`, and a relative SQLite path, are there); the repository root by default.
+ */
+export function startApp(env: NodeJS.ProcessEnv, output: string[], options: { cwd?: string } = {}): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["lib/main.js"], { cwd: root, env: { PATH: process.env.PATH, ...env } });
+    const child = spawn(process.execPath, [path.join(root, "lib/main.js")], { cwd: options.cwd ?? root, env: { PATH: process.env.PATH, ...env } });
     // Probot logs "Listening on" at info level: the wait needs LOG_LEVEL info or lower.
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
@@ -47,7 +50,10 @@ export function startApp(env: NodeJS.ProcessEnv, output: string[]): Promise<Chil
     };
     child.stdout?.on("data", onData);
     child.stderr?.on("data", onData);
-    child.on("exit", (code) => reject(new Error(`app exited with ${code}:\n${output.join("")}`)));
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`app exited with ${code}:\n${output.join("")}`));
+    });
   });
 }
 

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { pullRequestGraphqlResponse, type FakePullRequest } from "../mocks/graphql-responses.js";
 
 // A GitHub Enterprise Server on loopback, for the end-to-end tests: REST under /api/v3, GraphQL at
@@ -22,6 +22,11 @@ export interface FakeGhesState {
   comments: Array<{ issue: number; body: string }>;
   /** Milliseconds each answer is delayed by (a function, to vary it); none by default. */
   latencyMs?: () => number;
+  /**
+   * Routes a test adds (GitHub's web pages, say): called first with the raw body; answering the
+   * request and returning true takes it over.
+   */
+  routes?: (req: IncomingMessage, raw: string, res: ServerResponse) => boolean;
 }
 
 export function fakeGhesState(): FakeGhesState {
@@ -35,6 +40,7 @@ export function fakeGhes(state: FakeGhesState): Server {
     let raw = "";
     req.on("data", (chunk) => (raw += chunk));
     req.on("end", () => {
+      if (state.routes?.(req, raw, res)) return;
       const body = raw ? JSON.parse(raw) : null;
       const url = req.url ?? "";
       const path = url.replace(/\?.*$/, "");

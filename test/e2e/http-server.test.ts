@@ -1,11 +1,9 @@
-import type { ChildProcess } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
 import { pullRequestEvent } from "../fixtures/payloads.js";
 import { claude } from "../fixtures/people.js";
-import { deliverWebhook, freePort, httpRequest, launchEnterpriseApp, root, startApp, stopApp, waitFor, type EnterpriseApp } from "./app-process.js";
+import { deliverWebhook, launchEnterpriseApp, root, waitFor, type EnterpriseApp } from "./app-process.js";
 import { fakeGhesState } from "./fake-ghes.js";
 
 // Countersign as users run it: the built app (`npm start` runs `node lib/main.js`) in its own process,
@@ -142,27 +140,5 @@ describe("npm start, with deliveries for one pull request arriving while it is e
     const evaluated = running!.output.join("").split("\n").filter((line) => line.includes("countersign: evaluated pull request"));
     expect(evaluated).toHaveLength(2);
     expect(evaluated[1]).toContain('"alsoFor":["e2e-join-2","e2e-join-3"]');
-  }, 30_000);
-});
-
-describe("npm start without credentials", () => {
-  let app: ChildProcess | undefined;
-  const dir = mkdtempSync(path.join(tmpdir(), "countersign-setup-"));
-
-  afterAll(async () => {
-    await stopApp(app);
-    rmSync(dir, { recursive: true, force: true });
-  });
-
-  test("serves Probot's setup page, which registers the app from app.yml", async () => {
-    const port = await freePort();
-    app = await startApp({ HOST: "127.0.0.1", PORT: String(port), NO_SMEE_SETUP: "true", DATABASE_URL: `file:${path.join(dir, "c.db")}` }, []);
-
-    const home = await httpRequest(`http://127.0.0.1:${port}/`);
-    expect(home.status).toBe(302);
-    expect(String(home.headers.location)).toMatch(/\/probot$/);
-    const page = await httpRequest(`http://127.0.0.1:${port}/probot`);
-    expect(page.body).toContain("Register GitHub App");
-    expect(page.body).toContain("Countersign");
   }, 30_000);
 });
