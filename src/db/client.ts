@@ -85,7 +85,9 @@ export async function openDatabase(databaseUrl: string, options: { migrate?: boo
   if (provider === "postgres") {
     // Read-only sessions are enforced by the server, for every connection of the pool.
     const connectionString = options.readOnly ? withPgOption(databaseUrl, "-c default_transaction_read_only=on") : databaseUrl;
-    await checkPostgresReachable(databaseUrl);
+    // Migrating, or reading for the operator tools, needs the database now: say plainly if it cannot be
+    // had. A plain `migrate: false` open stays lazy (the readiness probe reports a database that is down).
+    if (options.migrate !== false || options.readOnly) await checkPostgresReachable(databaseUrl);
     if (options.migrate !== false) appliedMigrations = await applyPendingMigrations(new PrismaPg({ connectionString }), "postgres");
     // One pool for Prisma and for the statements sent to the driver directly; Prisma ends it on disconnect.
     const pool = new pg.Pool({ connectionString });
