@@ -160,8 +160,9 @@ describe("countersign audit verify", () => {
     expect(err()).toContain("no database at /nonexistent/countersign.db: pass --database-url, or set DATABASE_URL");
     const app = ctx.app();
     expect(await cli(app, "audit", "verify", "--anchor", "abc")).toMatchObject({ code: EXIT.error, err: expect.stringContaining("--anchor must be an event hash") });
-    expect(await cli(app, "audit", "verify", "--repo", "a/b")).toMatchObject({ code: EXIT.error, err: expect.stringContaining("audit verify does not take --repo") });
-    expect(await cli(app, "audit", "frobnicate")).toMatchObject({ code: EXIT.error, err: expect.stringContaining("unknown audit command: frobnicate") });
+    expect(await cli(app, "audit", "verify", "--repo", "a/b")).toMatchObject({ code: EXIT.error, err: expect.stringContaining("countersign audit verify: unknown option --repo (it takes --anchor, --database-url)") });
+    expect(await cli(app, "audit", "verify", "--database-url")).toMatchObject({ code: EXIT.error, err: expect.stringContaining("--database-url needs a value: the app's database") });
+    expect(await cli(app, "audit", "frobnicate")).toMatchObject({ code: EXIT.error, err: expect.stringContaining("unknown audit command: frobnicate (audit takes verify or export)") });
   });
 });
 
@@ -327,6 +328,7 @@ describe("countersign evidence", () => {
     const none = await cli(app, "evidence", "--repo", REPO.fullName, "--pr", "99");
     expect(none.code).toBe(EXIT.error);
     expect(none.err).toContain(`no audit events for ${REPO.fullName}#99`);
-    expect(await cli(app, "evidence", "--repo", REPO.fullName)).toMatchObject({ code: EXIT.error, err: expect.stringContaining("--pr must be a pull request number") });
+    expect(await cli(app, "evidence", "--repo", REPO.fullName)).toMatchObject({ code: EXIT.error, err: expect.stringContaining("countersign evidence: --pr is required: the pull request's number, e.g. --pr 42") });
+    expect(await cli(app, "evidence", `--repo=${REPO.fullName}`, "--pr=2", "--format=json")).toMatchObject({ code: EXIT.pass, out: json.out });
   });
 });

@@ -60,14 +60,103 @@ describe("countersign simulate", () => {
     expect(result).toMatchObject({ conclusion: "action_required", outcome: "needs-delegation", title: "Needs a delegation", headSha: HEAD, policy: { mode: "enforce" } });
   });
 
+  test("--flag=value works as --flag value does", async () => {
+    const github = ctx.github();
+    github.pulls.set(30, { number: 30, author: claude, headSha: HEAD, commits: [{ sha: HEAD, message: "x", author: claude }], reviews: [], files: ["src/a.ts"] });
+    expectSimulationReads(github);
+    const { io, out } = captureIo();
+
+    const code = await runCli(["simulate", `--repo=${REPO.fullName}`, "--pr=30", "--format=json"], { GITHUB_TOKEN: "ghp_test", DATABASE_URL: "file:/nonexistent/countersign.db" }, io);
+
+    expect(nock.pendingMocks()).toEqual([]);
+    expect(code).toBe(EXIT.blocked);
+    expect(JSON.parse(out())).toMatchObject({ repository: REPO.fullName, pullRequest: 30, outcome: "needs-delegation" });
+  });
+
   test.each([
-    [["simulate", "--repo", "nope", "--pr", "1"], "--repo must be owner/name"],
-    [["simulate", "--repo", "a/b"], "--pr must be a pull request number"],
-    [["frobnicate"], "unknown command: frobnicate"],
+    [["simulate", "--repo", "nope", "--pr", "1"], "countersign simulate: --repo must be owner/name, e.g. --repo acme/widgets (got \"nope\")"],
+    [["simulate", "--repo", "a/b"], "countersign simulate: --pr is required: the pull request's number, e.g. --pr 42"],
+    [["frobnicate"], "countersign: unknown command: frobnicate"],
   ])("bad arguments %j are explained", async (argv, message) => {
     const { io, err } = captureIo();
     expect(await runCli(argv, { GITHUB_TOKEN: "x" }, io)).toBe(EXIT.error);
     expect(err()).toContain(message);
-    expect(err()).toContain("usage: countersign simulate");
+    expect(err()).toContain("usage: countersign simulate --repo <owner/name> --pr <number>");
+  });
+
+  test("without GITHUB_TOKEN it says which variable to set, and asks GitHub nothing", async () => {
+    const { io, out, err } = captureIo();
+    expect(await runCli(["simulate", "--repo", REPO.fullName, "--pr", "30"], {}, io)).toBe(EXIT.error);
+    expect(out()).toBe("");
+    expect(err()).toBe(`countersign simulate: GITHUB_TOKEN is not set: simulate reads the pull request with a token that can read the repository, e.g. GITHUB_TOKEN=$(gh auth token) countersign simulate --repo ${REPO.fullName} --pr 30\n`);
+  });
+});
+
+describe("countersign simulate when GitHub cannot be reached", () => {
+  // Octokit reports a request that got no answer as a RequestError with status 500 and the network
+  // error as its cause; the operator is told which host, why, and which setting points there.
+  const TOKEN = "ghp_do_not_print_me_0123456789";
+
+  /** A network error as Node reports it. (nock 15 under fetch mishandles a plain object given to replyWithError.) */
+  function networkError(code: string, message: string): Error {
+    return Object.assign(new Error(message), { code });
+  }
+
+  async function simulateFailing(env: NodeJS.ProcessEnv): Promise<{ code: number; out: string; err: string }> {
+    const { io, out, err } = captureIo();
+    const code = await runCli(["simulate", "--repo", REPO.fullName, "--pr", "30"], { GITHUB_TOKEN: TOKEN, DATABASE_URL: "file:/nonexistent/countersign.db", ...env }, io);
+    return { code, out: out(), err: err() };
+  }
+
+  test("no such host on github.com: names api.github.com and the default, and how to point it elsewhere", async () => {
+    nock("https://api.github.com").get(`/repos/${REPO.fullName}`).replyWithError(networkError("ENOTFOUND", "getaddrinfo ENOTFOUND api.github.com"));
+
+    const result = await simulateFailing({});
+
+    expect(nock.pendingMocks()).toEqual([]);
+    expect(result.code).toBe(EXIT.error);
+    expect(result.out).toBe("");
+    expect(result.err).toBe(
+      "countersign simulate: could not reach api.github.com (getaddrinfo ENOTFOUND api.github.com: no such host). simulate talks to https://api.github.com (the default); set GHE_HOST (and GHE_PROTOCOL) for GitHub Enterprise Server\n",
+    );
+    expect(result.err).not.toContain("500");
+    expect(result.err).not.toContain(TOKEN);
+  });
+
+  test("connection refused by a GitHub Enterprise Server: names its host and GHE_HOST", async () => {
+    nock("https://github.example.com").get(`/api/v3/repos/${REPO.fullName}`).replyWithError(networkError("ECONNREFUSED", "connect ECONNREFUSED 10.0.0.5:443"));
+
+    const result = await simulateFailing({ GHE_HOST: "github.example.com" });
+
+    expect(nock.pendingMocks()).toEqual([]);
+    expect(result.code).toBe(EXIT.error);
+    expect(result.err).toBe(
+      "countersign simulate: could not reach github.example.com (connect ECONNREFUSED 10.0.0.5:443: connection refused: nothing listens there). simulate talks to https://github.example.com/api/v3: GHE_HOST=github.example.com points there\n",
+    );
+    expect(result.err).not.toContain("HTTP 500");
+    expect(result.err).not.toContain(TOKEN);
+  });
+
+  test("a certificate this machine does not trust: says so, and names GHE_HOST and GHE_PROTOCOL", async () => {
+    nock("https://ghe.internal:8443").get(`/api/v3/repos/${REPO.fullName}`).replyWithError(networkError("SELF_SIGNED_CERT_IN_CHAIN", "self-signed certificate in certificate chain"));
+
+    const result = await simulateFailing({ GHE_HOST: "ghe.internal:8443", GHE_PROTOCOL: "https" });
+
+    expect(result.code).toBe(EXIT.error);
+    expect(result.err).toContain("could not connect securely to ghe.internal:8443 (self-signed certificate in certificate chain: its TLS certificate is not trusted here; for a private certificate authority, set NODE_EXTRA_CA_CERTS");
+    expect(result.err).toContain("simulate talks to https://ghe.internal:8443/api/v3: GHE_HOST=ghe.internal:8443 and GHE_PROTOCOL=https point there");
+    expect(result.err).not.toContain("HTTP 500");
+  });
+
+  test("an HTTP error GitHub did answer with keeps its status", async () => {
+    nock("https://api.github.com").get(`/repos/${REPO.fullName}`).reply(404, { message: "Not Found", documentation_url: "https://docs.github.com/rest/repos/repos#get-a-repository" });
+
+    const result = await simulateFailing({});
+
+    expect(nock.pendingMocks()).toEqual([]);
+    expect(result.code).toBe(EXIT.error);
+    expect(result.err).toContain("countersign simulate: GitHub API error (HTTP 404) Not Found");
+    expect(result.err).toContain("the repository or pull request does not exist, or GITHUB_TOKEN cannot read it");
+    expect(result.err).not.toContain(TOKEN);
   });
 });

@@ -1,0 +1,45 @@
+import { z } from "zod";
+import { auditDatabaseUrl } from "../../audit/audit-reads.js";
+import { isIntact, renderVerification, verifyAuditLog } from "../../audit/verify-log.js";
+import { defineCommand, EXIT } from "../command.js";
+import { auditEnvironment, databaseUrlOption, withAuditDatabase } from "./audit-database.js";
+
+/** `countersign audit verify`: every link of the audit log's hash chain, and any row outside it. */
+export const auditVerifyCommand = defineCommand({
+  name: "audit verify",
+  summary: "checks every link of the audit log's hash chain, and reports rows outside it",
+  description: `Recomputes every event's hash and its link to the one before, from the first event to the chain
+head, and names the first broken event: altered, removed, reordered, or a row outside the chain. With
+--anchor, a head recorded earlier (by an export, or a previous verify) must still be in the chain:
+that also proves nothing was cut from the end or rewritten since.`,
+  options: {
+    anchor: {
+      placeholder: "<hash>",
+      meaning: "a chain head's hash recorded earlier, which must still be in the chain",
+      example: '<the hash after "Chain head:" in an earlier verify>',
+      mustBe: "an event hash (64 hex digits) recorded earlier",
+      schema: z
+        .string()
+        .regex(/^[0-9a-f]{64}$/)
+        .optional(),
+    },
+    "database-url": databaseUrlOption,
+  },
+  examples: [
+    { command: "countersign audit verify --database-url file:./data/countersign.db", says: "checks the whole chain of the app's SQLite database" },
+    { command: `DATABASE_URL=postgres://reader@db/countersign countersign audit verify --anchor ${"ab12".repeat(16)}`, says: "checks a PostgreSQL database, and that a head recorded earlier is still in its chain" },
+  ],
+  exits: [
+    [EXIT.pass, "the chain is intact"],
+    [EXIT.error, "the command failed: a wrong argument, no database there"],
+    [EXIT.broken, "the audit log is broken: the first broken event is named"],
+  ],
+  environment: auditEnvironment,
+  async run(args, env, io) {
+    return withAuditDatabase(auditDatabaseUrl(args["database-url"], env), async ({ db, location }) => {
+      const verification = await verifyAuditLog(db, args.anchor ? { anchor: args.anchor } : {});
+      io.out(renderVerification(verification, location));
+      return isIntact(verification) ? EXIT.pass : EXIT.broken;
+    });
+  },
+});
