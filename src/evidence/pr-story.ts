@@ -241,6 +241,9 @@ export function buildStory(repository: string, number: number, events: readonly 
       approvals.push({ ...decisionRef, reviewer: verdict.reviewer, reviewerId: verdict.reviewerId, reviewId: verdict.reviewId, commit: verdict.commit, counted: verdict.counted, objections: verdict.objections });
     }
   }
+  // Those sit at the latest decision's place in the chain, which is before the review events that
+  // decision's evaluation recorded after it: the list stays in chain order (a stable sort).
+  approvals.sort((a, b) => a.seq - b.seq);
 
   return {
     repository,
