@@ -274,9 +274,12 @@ async function evaluateOnce(services: Services, event: EventContext, request: Ev
 
   const { decision, policy } = judgement;
   const delegationId = decision.owner?.kind === "delegated" ? decision.owner.delegation.id : null;
-  // Recorded once the decision is on the check run, alongside saving the check run's record.
-  const recordWith = (checkRunId: number) =>
-    record(
+  // Recorded once the decision is on the check run, alongside saving the check run's record. The
+  // verdicts on the reviews that caused this evaluation go into the chain first: the evidence then
+  // reads in the order things happened, the approval before the decision it brought about.
+  const recordWith = async (checkRunId: number) => {
+    for (const review of request.reviews ?? []) await recordReviewVerdict(services, event, facts, decision, review, judgement.evaluatedAt);
+    await record(
       services,
       event,
       facts,
@@ -303,9 +306,9 @@ async function evaluateOnce(services: Services, event: EventContext, request: Ev
         ...(request.alsoFor && request.alsoFor.length > 0 ? { alsoFor: request.alsoFor } : {}),
       },
     );
+  };
   const checkRunId = await publishNewest(services, event, ticket, target, decision.conclusion, judgement.output, recordWith);
   if (checkRunId === null) return SUPERSEDED;
-  for (const review of request.reviews ?? []) await recordReviewVerdict(services, event, facts, decision, review, judgement.evaluatedAt);
   return { status: "decided", decision, conclusion: decision.conclusion, checkRunId };
 }
 

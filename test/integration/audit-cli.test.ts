@@ -67,7 +67,8 @@ describe("countersign audit verify", () => {
     const app = ctx.app();
     await delegatedAndApproved(ctx.github(), app);
     const events = await rows(app);
-    expect(events.map((event) => event.type)).toEqual(["decision", "delegation.created", "decision", "decision", "approval.counted"]);
+    // The approval is chained before the decision it brought about.
+    expect(events.map((event) => event.type)).toEqual(["decision", "delegation.created", "decision", "approval.counted", "decision"]);
 
     const result = await cli(app, "audit", "verify");
 
@@ -254,12 +255,12 @@ describe("countersign audit export", () => {
       expect.objectContaining({ delegationId: delegation.id, task: { kind: "ticket", ref: "SEC-1", url: null }, requestedBy: { login: "alice", id: 1001 }, commandUrl: delegation.commentUrl, recorded: expect.objectContaining({ seq: 2 }) }),
     ]);
     // (b) the delegating owner
-    expect(record.owner).toEqual({ kind: "delegated", account: { login: "alice", id: 1001 }, delegationId: delegation.id, recorded: expect.objectContaining({ seq: 4 }) });
+    expect(record.owner).toEqual({ kind: "delegated", account: { login: "alice", id: 1001 }, delegationId: delegation.id, recorded: expect.objectContaining({ seq: 5 }) });
     // (c) the agent and its tool inventory
     expect(record.agent).toMatchObject({ involvement: "authored", identities: [{ login: "claude[bot]", id: claude.id }], toolInventory: [{ delegationId: delegation.id, entries: [expect.objectContaining({ kind: "app", slug: "claude", permissions: expect.objectContaining({ contents: "write" }) })] }] });
     expect(record.agent.signals.length).toBeGreaterThan(0);
     // (d) the approval, on the head commit, counted
-    expect(record.approvals).toEqual([{ reviewer: { login: "bob", id: 1002 }, reviewId: 502, commit: HEAD, counted: true, objections: [], source: "approval-event", recorded: expect.objectContaining({ seq: 5 }) }]);
+    expect(record.approvals).toEqual([{ reviewer: { login: "bob", id: 1002 }, reviewId: 502, commit: HEAD, counted: true, objections: [], source: "approval-event", recorded: expect.objectContaining({ seq: 4 }) }]);
     // (e) the decisions, with the policy hash and source
     expect(record.decisions.map((entry) => entry.conclusion)).toEqual(["action_required", "action_required", "success"]);
     expect(record.decisions.at(-1)?.policy).toEqual({ hash: decision.policyHash, source: decision.policySource });

@@ -89,11 +89,11 @@ describe("deliveries that arrive while an evaluation of their pull request waits
     ]);
     const events = await app.db.auditEvent.findMany({ where: { deliveryId: { in: ["d2-push", "d3-bob", "d4-erin", "d5-edited"] } }, orderBy: { seq: "asc" } });
     expect(events.map((event) => [event.type, event.deliveryId])).toEqual([
-      ["decision", "d5-edited"],
       ["approval.counted", "d3-bob"],
       ["approval.counted", "d4-erin"],
+      ["decision", "d5-edited"],
     ]);
-    expect(JSON.parse(events[0]!.payload)).toMatchObject({ conclusion: "success", alsoFor: ["d2-push", "d3-bob", "d4-erin"] });
+    expect(JSON.parse(events[2]!.payload)).toMatchObject({ conclusion: "success", alsoFor: ["d2-push", "d3-bob", "d4-erin"] });
   });
 
   test("with every place to evaluate taken, deliveries for a waiting pull request join its evaluation too", async () => {
