@@ -43,12 +43,17 @@ export function evidenceSettings(env: CountersignEnv): { publicUrl: string; secr
   return { publicUrl: env.COUNTERSIGN_PUBLIC_URL, secret: env.COUNTERSIGN_EVIDENCE_SECRET, ttlMs: env.COUNTERSIGN_EVIDENCE_LINK_DAYS * 86_400_000 };
 }
 
-/** Parses the environment; the error names each bad variable. */
-export function parseEnv(env: NodeJS.ProcessEnv): CountersignEnv {
-  const parsed = envSchema.safeParse(env);
+/** Parses `env` with `schema`; the error says whose variables they are (`what`) and names each bad one. */
+export function parseEnvironment<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv, what: string): z.infer<T> {
+  const parsed = schema.safeParse(env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ");
-    throw new Error(`Invalid Countersign environment: ${problems}`);
+    throw new Error(`Invalid ${what} environment: ${problems}`);
   }
   return parsed.data;
+}
+
+/** Parses Countersign's own variables; the error names each bad one. */
+export function parseEnv(env: NodeJS.ProcessEnv): CountersignEnv {
+  return parseEnvironment(envSchema, env, "Countersign");
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseEnvironment } from "./env.schema.js";
 
 // Probot's standard environment, as Countersign reads it itself: for its own logger (which redacts
 // secrets, see observability/log.ts), to decide between setup mode and running, and for the setup
@@ -32,12 +33,7 @@ export type ProbotEnv = z.infer<typeof probotEnvSchema>;
 
 /** Parses Probot's variables; the error names each bad one. */
 export function parseProbotEnv(env: NodeJS.ProcessEnv): ProbotEnv {
-  const parsed = probotEnvSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ");
-    throw new Error(`Invalid Probot environment: ${problems}`);
-  }
-  return parsed.data;
+  return parseEnvironment(probotEnvSchema, env, "Probot");
 }
 
 /** Whether Probot runs in production mode (JSON logs, no setup page). */

@@ -158,7 +158,7 @@ describe("the setup page's manifest survives any text in app.yml", () => {
   }, 30_000);
 });
 
-describe("npm start with a DATABASE_URL it cannot use", () => {
+describe("npm start with settings it cannot use", () => {
   const dir = mkdtempSync(path.join(tmpdir(), "countersign-bad-url-"));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -170,5 +170,19 @@ describe("npm start with a DATABASE_URL it cannot use", () => {
     expect(log).toContain("DATABASE_URL: the scheme mysql: is not supported; use file:<path> (SQLite");
     expect(log).toContain("postgres://");
     expect(existsSync(path.join(dir, "mysql:"))).toBe(false);
+  });
+
+  test("APP_ID without a private key stops the app, naming what is missing, instead of offering to register another app", async () => {
+    const output: string[] = [];
+    const started = startApp({ HOST: "127.0.0.1", PORT: String(await freePort()), NO_SMEE_SETUP: "true", APP_ID: "4242", DATABASE_URL: "file:./c.db" }, output, { cwd: dir });
+    await expect(started).rejects.toThrow(/exited with 1/);
+    expect(output.join("")).toContain("APP_ID is set, but no private key is: set PRIVATE_KEY (the PEM) or PRIVATE_KEY_PATH");
+  });
+
+  test("a bad Probot setting is named at start", async () => {
+    const output: string[] = [];
+    const started = startApp({ HOST: "127.0.0.1", PORT: String(await freePort()), LOG_LEVEL: "verbose", DATABASE_URL: "file:./c.db" }, output, { cwd: dir });
+    await expect(started).rejects.toThrow(/exited with 1/);
+    expect(output.join("")).toContain("Invalid Probot environment: LOG_LEVEL");
   });
 });
