@@ -3,32 +3,44 @@
 # PostgreSQL, replicas and secrets. Nothing secret is built in: the GitHub App's key, the webhook
 # secret and the database password are given to the container when it runs.
 
-# Pin the base image by digest (node:20-bookworm-slim@sha256:…) in your own builds for reproducibility.
-ARG NODE_IMAGE=node:20-bookworm-slim
+# Pin the base image by digest (node:24-bookworm-slim@sha256:…) in your own builds for reproducibility.
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 # ---- build: install every dependency, compile TypeScript, then drop the development ones ----
+# Everything the runtime stage copies from here must be brought in by a COPY line below or made by a RUN
+# step (test/unit/deployment.test.ts checks it; scripts/rehearse-docker-build.mjs runs these steps).
 FROM ${NODE_IMAGE} AS build
 # better-sqlite3 downloads a prebuilt binary when one matches; otherwise it compiles, which needs these.
 RUN apt-get update \
   && apt-get install -y --no-install-recommends python3 make g++ \
   && rm -rf /var/lib/apt/lists/*
-# The npm the lockfile is tested with: it honours package.json's `allowScripts`, so only better-sqlite3's
-# install script runs (Prisma's would download engines that Countersign does not use).
+# The npm the lockfile is tested with, not whichever npm the base image's Node release bundles: it
+# honours package.json's `allowScripts`, so only better-sqlite3's install script runs (Prisma's would
+# download engines that Countersign does not use).
 RUN npm install -g npm@11.19.1 --no-audit --no-fund
 WORKDIR /app
-# The install runs `postinstall` (scripts/generate-prisma.mjs), which generates the Prisma clients
-# from prisma/schema.prisma into src/db/generated; tsc then compiles them into lib/db/generated.
+# The install runs `postinstall`: scripts/generate-prisma.mjs generates the Prisma clients from
+# prisma/schema.prisma into src/db/generated; scripts/build.mjs finds no sources yet and compiles
+# nothing. The sources come after, so that this layer is reused while only they change.
 COPY package.json package-lock.json ./
 COPY scripts/ scripts/
 COPY prisma/ prisma/
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
+# app.yml: the GitHub App's manifest, which the setup page registers the app from.
+COPY app.yml tsconfig.json tsconfig.build.json ./
 COPY src/ src/
+# Then the whole of src/ is compiled and checked, and the build tools are removed: the Prisma CLI,
+# TypeScript and their trees (@prisma/studio-core, @prisma/dev, @electric-sql/pglite, …). @prisma/client
+# declares both as optional peers, so npm marks them "devOptional" and `--omit=dev` alone keeps them;
+# `--omit=optional` drops them, and otherwise only pg-cloudflare, which pg loads on Cloudflare Workers
+# alone. The prune runs no install scripts, so it needs neither tool.
 RUN npm run build \
   && test -f lib/main.js \
   && test -d lib/db/generated/sqlite \
   && test -d lib/db/generated/postgres \
-  && npm prune --omit=dev --no-audit --no-fund
+  && npm prune --omit=dev --omit=optional --no-audit --no-fund \
+  && test ! -e node_modules/prisma \
+  && test ! -e node_modules/typescript
 
 # ---- runtime: the compiled app, its production dependencies and its migrations, run as non-root ----
 FROM ${NODE_IMAGE} AS runtime

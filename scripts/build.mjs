@@ -54,10 +54,11 @@ function compilerPath() {
   }
 }
 
-if (!existsSync(path.join(root, "src"))) {
-  // An install into a directory without the sources (the Docker build stage's first `npm ci`, before
-  // src/ is copied in): there is nothing to compile yet.
-  console.log("countersign build: no src/ here yet; skipped");
+if (!existsSync(path.join(root, "src", "main.ts"))) {
+  // An install into a directory without the sources (the Docker build stage's `npm ci`, before src/ is
+  // copied in: src/ then holds only the Prisma clients postinstall has just generated): nothing to
+  // compile yet.
+  console.log("countersign build: the sources are not here yet; skipped");
   process.exit(0);
 }
 
