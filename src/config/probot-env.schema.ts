@@ -10,7 +10,7 @@ import { parseEnvironment } from "./env.schema.js";
 const optionalText = z.preprocess((value) => (value === "" ? undefined : value), z.string().optional());
 
 export const probotEnvSchema = z.object({
-  LOG_LEVEL: z.preprocess((value) => (value === "" ? undefined : value), z.enum(["trace", "debug", "info", "warn", "error", "fatal"]).default("info")),
+  LOG_LEVEL: z.preprocess((value) => (value === "" ? undefined : value), z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info")),
   /** `pretty` or `json`; unset: JSON when NODE_ENV=production, pretty otherwise (as Probot). */
   LOG_FORMAT: z.preprocess((value) => (value === "" ? undefined : value), z.enum(["pretty", "json"]).optional()),
   LOG_LEVEL_IN_STRING: optionalText,

@@ -181,7 +181,8 @@ describe("npm start with settings it cannot use", () => {
 
   test("a bad Probot setting is named at start", async () => {
     const output: string[] = [];
-    const started = startApp({ HOST: "127.0.0.1", PORT: String(await freePort()), LOG_LEVEL: "verbose", DATABASE_URL: "file:./c.db" }, output, { cwd: dir });
+    const env: Record<string, string> = { HOST: "127.0.0.1", PORT: String(await freePort()), LOG_LEVEL: "verbose", DATABASE_URL: "file:./c.db" };
+    const started = startApp(env, output, { cwd: dir });
     await expect(started).rejects.toThrow(/exited with 1/);
     expect(output.join("")).toContain("Invalid Probot environment: LOG_LEVEL");
   });

@@ -6,7 +6,8 @@ describe("Probot's environment, as Countersign reads it", () => {
     expect(parseProbotEnv({})).toMatchObject({ LOG_LEVEL: "info", PORT: 3000, WEBHOOK_PATH: "/api/github/webhooks", GHE_PROTOCOL: "https" });
   });
 
-  test.each([
+  // Plain records: Probot's own typings narrow process.env's LOG_LEVEL, and these values are wrong on purpose.
+  test.each<[Record<string, string>, string]>([
     [{ LOG_LEVEL: "verbose" }, "LOG_LEVEL"],
     [{ PORT: "eighty" }, "PORT"],
     [{ WEBHOOK_PROXY_URL: "smee.io/abc" }, "WEBHOOK_PROXY_URL"],
