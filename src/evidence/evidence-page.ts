@@ -1,3 +1,4 @@
+import { html, htmlDocument } from "./html.js";
 import { appliedControls } from "./applied-controls.js";
 import { CONTROLS } from "./controls.js";
 import type { PullRequestStory, StoryApproval, StoryDecision, StoryDelegation, StoryEntry } from "./pr-story.js";
@@ -10,15 +11,6 @@ import type { PullRequestStory, StoryApproval, StoryDecision, StoryDelegation, S
 // and only then the controls. Times, hashes and event names are tokens: they never break across lines
 // (a phone gets stacked cards instead of wide tables, and the chain's full hashes scroll in their box).
 
-/** Escapes text for HTML element content and quoted attribute values. */
-export function html(text: unknown): string {
-  return String(text ?? "")
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;")
-    .replace(/'/g, "&#39;");
-}
 
 /** A link, only to http(s) targets; anything else is shown as text. */
 function anchor(label: string, url: string | null | undefined): string {
@@ -313,17 +305,10 @@ export function renderEvidencePage(story: PullRequestStory, meta: { generatedAt:
       : "<p><em>No control is shown by an event of this story.</em></p>"
   }<details><summary>All ${count(CONTROLS.length, "control")} and how they map to OWASP, CSA MAESTRO and NIST AI RMF</summary>${mapping}</details>`;
 
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>Countersign evidence: ${html(title)}</title>
-<style>${STYLE}</style>
-</head>
-<body>
-<main>
+  return htmlDocument({
+    title: `Countersign evidence: ${title}`,
+    style: STYLE,
+    body: `<main>
 <header>
 <h1>Countersign evidence: ${prUrl ? anchor(title, prUrl) : html(title)}</h1>
 <p class="verdict">${latest ? `Decision now: ${badge(latest.conclusion, "decision")} ${html(latest.title)}` : "No decision recorded yet."}</p>
@@ -334,7 +319,6 @@ ${facts(story, latest, meta)}
 <section id="approvals"><h2>Approvals</h2>${approvals}</section>
 <section id="chain"><h2>Hash chain</h2><p class="muted">Every fact above is an event in Countersign's append-only audit log. Each hash covers the event and the previous hash; <code>countersign audit verify</code> recomputes them.</p><div class="scroll">${chain}</div></section>
 <section id="controls"><h2>Controls</h2><p class="muted">The controls this story shows at work, each with the first event that shows it (Countersign's reading of each framework; the same table is in <code>docs/controls-mapping.md</code>).</p>${controls}</section>
-</main>
-</body>
-</html>`;
+</main>`,
+  });
 }

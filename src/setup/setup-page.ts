@@ -1,4 +1,4 @@
-import { html } from "../evidence/evidence-page.js";
+import { html, htmlDocument } from "../evidence/html.js";
 import type { AppManifest } from "./app-manifest.js";
 
 // The page a new organisation sees first (`npm start` without credentials): what will be registered on
@@ -44,17 +44,10 @@ export function renderSetupPage(input: SetupPageInput): string {
   const webhooks = input.webhookProxyUrl
     ? `GitHub will send webhooks to the proxy channel <code>${html(input.webhookProxyUrl)}</code>, which forwards each delivery to this process's <code>${html(input.webhookPath)}</code> while <code>npm start</code> runs.`
     : `GitHub will send webhooks to <code>${html(manifest.hook_attributes.url)}</code>.`;
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="robots" content="noindex">
-<title>Register ${html(manifest.name)} on GitHub</title>
-<style>${STYLE}</style>
-</head>
-<body>
-<main>
+  return htmlDocument({
+    title: `Register ${manifest.name} on GitHub`,
+    style: STYLE,
+    body: `<main>
 <section>
 <h1>Register ${html(manifest.name)} on GitHub</h1>
 <p>${html(manifest.description)}</p>
@@ -79,16 +72,11 @@ ${input.unreachableWebhook ? `<p><strong>GitHub cannot reach this address.</stro
 <h2>Already registered?</h2>
 <p>To run with an app you registered before, put its <code>APP_ID</code>, <code>PRIVATE_KEY</code> (or <code>PRIVATE_KEY_PATH</code>) and <code>WEBHOOK_SECRET</code> in <code>.env</code> or the environment and restart <code>npm start</code>.</p>
 </section>
-</main>
-</body>
-</html>`;
+</main>`,
+  });
 }
 
 /** A short page for the end of the flow, or for what went wrong in it. */
 export function renderSetupMessage(title: string, paragraphs: string[]): string {
-  return `<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="robots" content="noindex"><title>${html(title)}</title><style>${STYLE}</style></head>
-<body><main><section><h1>${html(title)}</h1>${paragraphs.map((paragraph) => `<p>${html(paragraph)}</p>`).join("")}</section></main></body>
-</html>`;
+  return htmlDocument({ title, style: STYLE, body: `<main><section><h1>${html(title)}</h1>${paragraphs.map((paragraph) => `<p>${html(paragraph)}</p>`).join("")}</section></main>` });
 }

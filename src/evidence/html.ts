@@ -1,0 +1,30 @@
+// HTML the app serves itself (the evidence page, the setup page): every value escaped, and one
+// document shell: no scripts, no external resources, its style inline (the pages' Content-Security-
+// Policy allows nothing else), kept out of search engines.
+
+/** Escapes text for HTML element content and quoted attribute values. */
+export function html(text: unknown): string {
+  return String(text ?? "")
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;")
+    .replace(/'/g, "&#39;");
+}
+
+/** A whole page: `title` is text (escaped here), `style` CSS and `body` HTML, both the caller's own. */
+export function htmlDocument(page: { title: string; style: string; body: string }): string {
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>${html(page.title)}</title>
+<style>${page.style}</style>
+</head>
+<body>
+${page.body}
+</body>
+</html>`;
+}
