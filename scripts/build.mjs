@@ -14,7 +14,7 @@
 // already built is used as it is, and a missing one is an error that says how to build it.
 import { createHash } from "node:crypto";
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 
@@ -62,9 +62,21 @@ if (!existsSync(path.join(root, "src", "main.ts"))) {
   process.exit(0);
 }
 
+/**
+ * `npx countersign` in the project runs package.json's `bin` file itself, which npm makes executable
+ * only when it installs the package as someone's dependency: tsc writes it 0644.
+ */
+function makeCommandExecutable() {
+  const bin = path.join(root, "lib", "bin.js");
+  if (existsSync(bin)) chmodSync(bin, 0o755);
+}
+
 const hash = sourceHash();
 const built = existsSync(path.join(root, "lib", "main.js")) && existsSync(stampFile) && readFileSync(stampFile, "utf8").trim() === hash;
-if (ifStale && built) process.exit(0);
+if (ifStale && built) {
+  makeCommandExecutable();
+  process.exit(0);
+}
 
 const tsc = compilerPath();
 if (!tsc) {
@@ -79,5 +91,6 @@ if (!tsc) {
 const started = Date.now();
 const result = spawnSync(process.execPath, [tsc, "-p", path.join(root, "tsconfig.build.json")], { stdio: "inherit", cwd: root });
 if (result.status !== 0) process.exit(result.status ?? 1);
+makeCommandExecutable();
 writeFileSync(stampFile, `${hash}\n`);
 console.log(`countersign build: compiled src/ into lib/ in ${((Date.now() - started) / 1000).toFixed(1)} s`);
