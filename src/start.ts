@@ -57,7 +57,7 @@ export async function startCountersign(options: StartOptions = {}): Promise<void
 
   // In production Probot itself refuses to start without credentials, with its own message.
   if (!isProduction(probotEnv) && !appIsConfigured(process.env)) {
-    const setup = await startSetupMode({ env: probotEnv, publicUrl: evidence?.publicUrl ?? env.COUNTERSIGN_PUBLIC_URL ?? null, log, metrics });
+    const setup = await startSetupMode({ env: probotEnv, publicUrl: env.COUNTERSIGN_PUBLIC_URL ?? null, log, metrics });
     await setup.registered;
     await setup.stop();
   }

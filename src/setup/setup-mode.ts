@@ -125,13 +125,13 @@ export async function startSetupMode(options: SetupModeOptions): Promise<SetupMo
   return {
     registered,
     async stop() {
-      const closed = server.stop().catch((error: unknown) => log.warn({ err: error }, "countersign: setup: the setup server did not close cleanly"));
-      // The port is free once the listener closes; a kept-alive browser connection would hold the old
-      // server for seconds, so idle ones end now and the last (the redirect to GitHub) soon after.
+      // The port is free once the listener closes, without waiting for its connections: a kept-alive
+      // browser connection would hold the old server for seconds, so idle ones end now and the last
+      // (the redirect to GitHub) soon after.
+      server.stop().catch((error: unknown) => log.warn({ err: error }, "countersign: setup: the setup server did not close cleanly"));
       http.closeIdleConnections();
       setTimeout(() => http.closeAllConnections(), 1_000).unref();
       await new Promise((resolve) => setImmediate(resolve));
-      void closed;
     },
   };
 }
