@@ -48,8 +48,8 @@ export interface ExportTaskRequest {
   scope: { paths: string[]; branches: string[] };
   /** When it lapses (ISO 8601), or null for no expiry. */
   expiresAt: string | null;
-  /** How it ended before the export, if it did: revoked (by whom, why) or expired. */
-  ended: { how: "revoked" | "expired"; by: string | null; reason: string | null; recorded: ExportEventRef } | null;
+  /** How it ended before the export, if it did: revoked (by whom, why), expired, or ended with its pull request. */
+  ended: { how: "revoked" | "expired" | "ended"; by: string | null; reason: string | null; recorded: ExportEventRef } | null;
   /** The `delegation.created` event. */
   recorded: ExportEventRef;
 }
@@ -179,8 +179,41 @@ export interface AuditExportRecord {
   decisions: ExportDecision[];
   /** (f) Credentials issued to the agent (none until Countersign issues credentials). */
   credentials: ExportCredential[];
+  /** Pushes GitHub says an agent identity made to the pull request's branch, whatever the commits claim. */
+  agentPushes: ExportAgentPush[];
+  /** The merge, if the pull request was merged: `verified` is false for a merge without a countersign. */
+  merge: ExportMerge | null;
   /** (g) The chain proof. */
   chain: ExportChainProof;
+}
+
+/** A push to the pull request's branch by an agent identity. */
+export interface ExportAgentPush {
+  pusher: ExportAccount;
+  branch: string;
+  before: string;
+  after: string;
+  forced: boolean;
+  /** The commits the push added, when the event listed them. */
+  commits: string[];
+  /** How Countersign learned of it: `push`, `pull_request.synchronize` or `activity`. */
+  source: string;
+  recorded: ExportEventRef;
+}
+
+/** How the pull request was merged, against Countersign's decision on its head. */
+export interface ExportMerge {
+  mergedBy: string | null;
+  headSha: string | null;
+  /** Countersign's latest decision on the merged head at merge time; null when it had made none. */
+  decision: { conclusion: string; title: string } | null;
+  /** Whether `Countersign` was a required check on the base branch (`required`, `not-required`, `unknown`). */
+  requiredCheck: string | null;
+  /** True when the check was required and an unverified merge went in anyway. */
+  bypassed: boolean;
+  /** False for `merge.unverified`: an agent-touched change merged without a success on its head. */
+  verified: boolean;
+  recorded: ExportEventRef;
 }
 
 function recorded(ref: { seq: number; hash: string | null; at: string }): ExportEventRef {
@@ -246,6 +279,20 @@ export function buildExportRecord(story: PullRequestStory, context: { head: Chai
       recorded: recorded(decision),
     })),
     credentials: story.credentials.map((credential) => ({ type: credential.type, details: credential.payload, recorded: recorded(credential) })),
+    agentPushes: story.agentPushes.map((push) => ({
+      pusher: { login: push.pusher, id: push.pusherId },
+      branch: push.branch,
+      before: push.before,
+      after: push.after,
+      forced: push.forced,
+      commits: push.commits,
+      source: push.source,
+      recorded: recorded(push),
+    })),
+    merge: (() => {
+      const merge = story.merges.at(-1);
+      return merge ? { mergedBy: merge.mergedBy, headSha: merge.headSha, decision: merge.decision, requiredCheck: merge.requiredCheck, bypassed: merge.bypassed, verified: merge.verified, recorded: recorded(merge) } : null;
+    })(),
     chain: { head: context.head, events: story.chain.map((event) => ({ seq: event.seq, type: event.type, hash: event.hash, prevHash: event.prevHash, at: event.at })) },
   };
 }

@@ -16,6 +16,10 @@ export type AuditEventType =
   | "config.invalid"
   | "evaluation.failed"
   | "push.flagged"
+  | "push.agent"
+  | "merge.recorded"
+  | "merge.unverified"
+  | "delegation.ended"
   | "credential.issued"
   | "credential.revoked";
 

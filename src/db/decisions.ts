@@ -42,3 +42,18 @@ export async function pullRequestsDecidedWithDelegation(db: Database, delegation
   });
   return rows.map((row) => row.prNumber).filter((number): number is number => number !== null);
 }
+
+/** The latest decision on one commit of a pull request, and whether any decision on it saw an agent. */
+export async function decisionsAtMerge(db: Database, repoId: number, prNumber: number, headSha: string): Promise<{ onHead: { conclusion: string; title: string; reasons: string[] } | null; anyDecision: boolean; agentSeen: boolean }> {
+  const [onHead, any, agent] = await Promise.all([
+    db.decision.findFirst({ where: { repoId: BigInt(repoId), prNumber, headSha }, orderBy: { evaluatedAt: "desc" }, select: { conclusion: true, title: true, reasons: true } }),
+    db.decision.findFirst({ where: { repoId: BigInt(repoId), prNumber }, select: { id: true } }),
+    // Reasons start with `agent-authored` or `agent-assisted` when an agent was seen (src/policy/evaluate.ts).
+    db.decision.findFirst({ where: { repoId: BigInt(repoId), prNumber, OR: [{ reasons: { contains: '"agent-authored"' } }, { reasons: { contains: '"agent-assisted"' } }] }, select: { id: true } }),
+  ]);
+  return {
+    onHead: onHead ? { conclusion: onHead.conclusion, title: onHead.title, reasons: JSON.parse(onHead.reasons) as string[] } : null,
+    anyDecision: any !== null,
+    agentSeen: agent !== null,
+  };
+}

@@ -144,3 +144,21 @@ export async function markDelegationExpired(db: Database, id: string): Promise<b
   const result = await db.delegation.updateMany({ where: { id, status: "active" }, data: { status: "expired" } });
   return result.count === 1;
 }
+
+/**
+ * Ends every active delegation given on a pull request that was merged or closed: the task it
+ * authorised is over, and a reopened pull request needs a new `/delegate`. Stored as a revocation by
+ * whoever merged or closed it, with the reason. Returns the delegations ended.
+ */
+export async function endPullRequestDelegations(db: Database, repoId: number, prNumber: number, by: { id: number | null; login: string }, reason: string, now: Date): Promise<DelegationRecord[]> {
+  const active = await activeDelegationsOn(db, repoId, "pull_request", prNumber);
+  const ended: DelegationRecord[] = [];
+  for (const delegation of active) {
+    const result = await db.delegation.updateMany({
+      where: { id: delegation.id, status: "active" },
+      data: { status: "revoked", revokedAt: now, revokedById: by.id === null ? null : BigInt(by.id), revokedByLogin: by.login, revokeReason: reason },
+    });
+    if (result.count === 1) ended.push(delegation);
+  }
+  return ended;
+}

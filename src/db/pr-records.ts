@@ -9,13 +9,23 @@ import type { Database } from "./client.js";
 export async function pullRequestEvents(db: Database, repository: string, number: number): Promise<StoredEvent[]> {
   const own = (await db.auditEvent.findMany({ where: { repoFullName: repository, subjectNumber: number }, orderBy: { seq: "asc" } })).map(toStoredEvent);
   const ids = new Set<string>();
+  // Agent pushes to the branch before the pull request existed (or before an event tied them to it)
+  // are recorded without its number; its decisions name them.
+  const pushIds = new Set<string>();
   for (const event of own) {
     const match = /"delegationId":"(dlg_[0-9a-f]+)"/.exec(event.payload);
     if (match) ids.add(match[1] as string);
+    for (const push of event.payload.matchAll(/"id":"(push_[0-9a-f]{16})"/g)) pushIds.add(push[1] as string);
   }
-  if (ids.size === 0) return own;
+  if (ids.size === 0 && pushIds.size === 0) return own;
   const linked = await db.auditEvent.findMany({
-    where: { repoFullName: repository, type: { startsWith: "delegation." }, OR: [...ids].map((id) => ({ payload: { contains: `"delegationId":"${id}"` } })) },
+    where: {
+      repoFullName: repository,
+      OR: [
+        ...(ids.size > 0 ? [{ type: { startsWith: "delegation." }, OR: [...ids].map((id) => ({ payload: { contains: `"delegationId":"${id}"` } })) }] : []),
+        ...(pushIds.size > 0 ? [{ type: "push.agent", OR: [...pushIds].map((id) => ({ payload: { contains: `"pushId":"${id}"` } })) }] : []),
+      ],
+    },
     orderBy: { seq: "asc" },
   });
   const bySeq = new Map(own.map((event) => [event.seq, event]));
@@ -27,15 +37,27 @@ export async function pullRequestEvents(db: Database, repository: string, number
 export async function agentPullRequests(db: Database, filter: { repository?: string; since?: Date } = {}): Promise<Array<{ repository: string; number: number }>> {
   const rows = await db.auditEvent.findMany({
     where: {
-      type: "decision",
       subjectNumber: { not: null },
       ...(filter.repository ? { repoFullName: filter.repository } : {}),
       ...(filter.since ? { createdAt: { gte: filter.since } } : {}),
-      OR: [{ payload: { contains: '"involvement":"authored"' } }, { payload: { contains: '"involvement":"assisted"' } }],
+      OR: [
+        { type: "decision", OR: [{ payload: { contains: '"involvement":"authored"' } }, { payload: { contains: '"involvement":"assisted"' } }] },
+        // A merge found agent-touched when it was merged (never evaluated before), and agents' pushes.
+        { type: "merge.unverified" },
+        { type: "push.agent" },
+      ],
     },
     select: { repoFullName: true, subjectNumber: true },
     distinct: ["repoFullName", "subjectNumber"],
     orderBy: { seq: "asc" },
   });
   return rows.filter((row) => row.repoFullName !== null && row.subjectNumber !== null).map((row) => ({ repository: row.repoFullName as string, number: row.subjectNumber as number }));
+}
+
+/** The agents the latest decision on a pull request named (from its audit event), oldest first. */
+export async function latestDecisionAgents(db: Database, repoId: number, number: number): Promise<string[]> {
+  const row = await db.auditEvent.findFirst({ where: { repoId: BigInt(repoId), subjectNumber: number, type: "decision" }, orderBy: { seq: "desc" }, select: { payload: true } });
+  if (!row) return [];
+  const agents = (JSON.parse(row.payload) as { agents?: Array<{ login?: unknown }> }).agents ?? [];
+  return agents.map((agent) => agent.login).filter((login): login is string => typeof login === "string");
 }

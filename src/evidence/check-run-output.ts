@@ -99,6 +99,12 @@ function describeSignal(signal: AgentSignal): string {
       const where = signal.role === "pr-author" ? "PR author" : `commit ${shortSha(signal.sha)}: ${signal.role === "commit-author" ? "author" : "committer"}`;
       return `${where} ${login(signal.actor.login)} is a GitHub App bot, counted as an agent because \`agents.all_apps_are_agents\` is on`;
     }
+    case "agent-push": {
+      const { push } = signal;
+      const added = push.commits.length > 0 ? `, adding ${push.commits.slice(0, 5).map(shortSha).join(", ")}${push.commits.length > 5 ? ` and ${push.commits.length - 5} more` : ""}` : "";
+      const how = push.source === "activity" ? "GitHub's activity log names the pusher" : "GitHub named the pusher";
+      return `${push.forced ? "force-pushed" : "pushed"} to this branch by ${login(signal.actor.login)} (id ${signal.actor.id ?? "unknown"}), **${escapeText(signal.identity)}**: ${shortSha(push.beforeSha)} → ${shortSha(push.afterSha)}${added} (${how}; the commits' authors are not taken at their word)`;
+    }
   }
 }
 
@@ -106,7 +112,9 @@ function agentSection(decision: Decision): string[] {
   const kind =
     decision.detection.involvement === "authored"
       ? "**Agent-authored**: the pull request was opened by an agent identity (or by an account that cannot be identified)."
-      : "**Agent-assisted**: a person opened the pull request, and an agent wrote or co-wrote commits.";
+      : decision.detection.signals.some((signal) => signal.kind === "agent-push")
+        ? "**Agent-assisted**: a person opened the pull request, and an agent pushed to its branch or wrote or co-wrote commits."
+        : "**Agent-assisted**: a person opened the pull request, and an agent wrote or co-wrote commits.";
   const shown = decision.detection.signals.slice(0, MAX_SIGNALS_SHOWN).map((signal) => `- ${describeSignal(signal)}`);
   const more = decision.detection.signals.length - shown.length;
   return ["### Agent", kind, "", "Signals that identified it:", ...shown, ...(more > 0 ? [`- … and ${more} more`] : [])];

@@ -116,11 +116,26 @@ function facts(story: PullRequestStory, latest: StoryDecision | undefined, meta:
     ["Head commit", `${latest?.headSha ? short(latest.headSha, 7) : "<em>unknown</em>"} · ${count(story.pushes.length, "head commit")} evaluated`],
     ["Owner", ownerText],
     ["Agent", agent],
+    ...(story.agentPushes.length > 0
+      ? [["Agent pushes", story.agentPushes.map((push) => `${person(push.pusher)} ${push.forced ? "force-pushed" : "pushed"} ${short(push.after, 7)} to <code>${html(push.branch)}</code>`).join("; ")] as [string, string]]
+      : []),
+    ...mergeFact(story),
     ["Task", delegation ? `${task(delegation)}, delegated by ${person(delegation.owner.login)} (${status(delegation)})` : "<em>no delegation</em>"],
     ...(latest ? [["Policy", `${short(latest.policyHash)}${latest.policySource ? ` from ${html(latest.policySource)}` : ""}`] as [string, string]] : []),
     ["Evidence", `${count(story.chain.length, "event")} of the audit log${first && last ? ` (${eventLink(first.seq)} to ${eventLink(last.seq)})` : ""}; chain head ${short(meta.chainHead)}; generated ${time(meta.generatedAt.toISOString())}`],
   ];
   return `<dl class="facts">${rows.map(([term, value]) => `<div><dt>${html(term)}</dt><dd>${value}</dd></div>`).join("")}</dl>`;
+}
+
+/** The merge, when there was one: who merged, and whether Countersign had countersigned the merged head. */
+function mergeFact(story: PullRequestStory): Array<[string, string]> {
+  const merge = story.merges.at(-1);
+  if (!merge) return [];
+  const by = merge.mergedBy ? person(merge.mergedBy) : "<em>an unknown account</em>";
+  const standing = merge.verified
+    ? '<span class="pass-text">countersigned</span> (or no agent was involved)'
+    : `<span class="block-text">merged without a countersign</span>: ${merge.decision ? `the decision on the merged head was ${html(merge.decision.conclusion)}` : "no decision on the merged head"}${merge.bypassed ? ", and the required check was bypassed" : ""}`;
+  return [["Merge", `${by} merged ${short(merge.headSha, 7)}: ${standing} (${eventLink(merge.seq)})`]];
 }
 
 function delegationCard(delegation: StoryDelegation): string {
@@ -160,6 +175,7 @@ function whatHappened(entry: StoryEntry, story: PullRequestStory): string {
       return `${person(delegation.owner.login)} delegated ${delegation.task && delegation.task.kind !== "none" ? `task ${task(delegation)}` : "the change (no task given)"}${delegation.agent ? ` to ${person(delegation.agent.login)}` : ""}${detail([`record <code>${html(delegation.id)}</code>`, scope(delegation)])}`;
     }
     case "delegation.revoked":
+    case "delegation.ended":
     case "delegation.expired": {
       const delegation = story.delegations.find((candidate) => candidate.ended?.seq === entry.seq);
       if (!delegation?.ended) break;
@@ -312,6 +328,7 @@ export function renderEvidencePage(story: PullRequestStory, meta: { generatedAt:
 <header>
 <h1>Countersign evidence: ${prUrl ? anchor(title, prUrl) : html(title)}</h1>
 <p class="verdict">${latest ? `Decision now: ${badge(latest.conclusion, "decision")} ${html(latest.title)}` : "No decision recorded yet."}</p>
+${story.merges.some((merge) => !merge.verified) ? `<p class="verdict block-text"><strong>Merged without a countersign</strong>: an agent's change reached the base branch without Countersign's success on its head (see the Merge row below).</p>` : ""}
 ${facts(story, latest, meta)}
 </header>
 <section id="task"><h2>Task and delegation</h2>${story.delegations.length > 0 ? story.delegations.map(delegationCard).join("") : "<p><em>No delegation recorded.</em></p>"}</section>

@@ -25,7 +25,7 @@ export interface StoryDelegation extends ChainRef {
   agentInventory: unknown[];
   commandUrl: string | null;
   /** Later events that ended it: revocation (with who and why) or expiry. */
-  ended: (ChainRef & { how: "revoked" | "expired"; by: string | null; reason: string | null }) | null;
+  ended: (ChainRef & { how: "revoked" | "expired" | "ended"; by: string | null; reason: string | null }) | null;
 }
 
 export interface StoryApproval extends ChainRef {
@@ -68,6 +68,10 @@ export interface PullRequestStory {
   /** Head commits the PR was evaluated on, in order: each new one is a push. */
   pushes: Array<ChainRef & { sha: string }>;
   credentials: Array<ChainRef & { type: string; payload: unknown }>;
+  /** Pushes GitHub says an agent identity made to the pull request's branch (whatever the commits claim). */
+  agentPushes: Array<ChainRef & { pusher: string; pusherId: number | null; branch: string; before: string; after: string; forced: boolean; commits: string[]; source: string }>;
+  /** The merge, if it was merged: who merged, what Countersign had concluded, and whether it was verified. */
+  merges: Array<ChainRef & { verified: boolean; mergedBy: string | null; headSha: string | null; decision: { conclusion: string; title: string } | null; requiredCheck: string | null; bypassed: boolean }>;
   timeline: StoryEntry[];
   chain: Array<{ seq: number; type: string; hash: string | null; prevHash: string | null; at: string }>;
 }
@@ -107,6 +111,21 @@ const decisionSchema = z.object({
     .default([]),
 });
 
+const agentPushSchema = z.object({
+  branch: z.string(),
+  before: z.string(),
+  after: z.string(),
+  forced: z.boolean().default(false),
+  commits: z.array(z.string()).default([]),
+  source: z.string().default("push"),
+});
+
+const mergeSchema = z.object({
+  decision: z.object({ conclusion: z.string(), title: z.string() }).nullable().optional(),
+  requiredCheck: z.string().nullable().optional(),
+  bypassed: z.boolean().default(false),
+});
+
 const approvalSchema = z.object({ reviewId: z.number(), objections: z.array(z.object({ code: z.string() })).default([]) });
 
 function ref(event: StoredEvent): ChainRef {
@@ -133,6 +152,8 @@ export function buildStory(repository: string, number: number, events: readonly 
   const decisions: StoryDecision[] = [];
   const pushes: PullRequestStory["pushes"] = [];
   const credentials: PullRequestStory["credentials"] = [];
+  const agentPushes: PullRequestStory["agentPushes"] = [];
+  const merges: PullRequestStory["merges"] = [];
   const timeline: StoryEntry[] = [];
   let agent: PullRequestStory["agent"] = null;
   let owner: PullRequestStory["owner"] = null;
@@ -164,10 +185,11 @@ export function buildStory(repository: string, number: number, events: readonly 
         break;
       }
       case "delegation.revoked":
+      case "delegation.ended":
       case "delegation.expired": {
         const data = parse(delegationEndedSchema, event);
         const delegation = data ? delegations.get(data.delegationId) : undefined;
-        const how = event.type === "delegation.revoked" ? "revoked" : "expired";
+        const how = event.type === "delegation.expired" ? "expired" : event.type === "delegation.ended" ? "ended" : "revoked";
         if (delegation) delegation.ended = { ...at, how, by: event.actorLogin, reason: data?.reason ?? null };
         timeline.push({ ...at, type: event.type, text: `delegation ${data?.delegationId ?? "?"} ${how}${event.actorLogin ? ` by @${event.actorLogin}` : ""}${data?.reason ? `: ${data.reason}` : ""}` });
         break;
@@ -227,6 +249,29 @@ export function buildStory(repository: string, number: number, events: readonly 
         credentials.push({ ...at, type: event.type, payload: JSON.parse(event.payload) as unknown });
         timeline.push({ ...at, type: event.type, text: event.type === "credential.issued" ? "a credential was issued to the agent" : "a credential was revoked" });
         break;
+      case "push.agent": {
+        const data = parse(agentPushSchema, event);
+        if (!data) break;
+        agentPushes.push({ ...at, pusher: event.actorLogin ?? "unknown", pusherId: event.actorId, ...data });
+        timeline.push({ ...at, type: event.type, text: `@${event.actorLogin ?? "unknown"} (an agent identity) ${data.forced ? "force-pushed" : "pushed"} ${data.before.slice(0, 7)} → ${data.after.slice(0, 7)} to branch ${data.branch}` });
+        break;
+      }
+      case "merge.recorded":
+      case "merge.unverified": {
+        const data = parse(mergeSchema, event);
+        if (!data) break;
+        const verified = event.type === "merge.recorded";
+        // Every merge has a merge.recorded event; an unverified one has a merge.unverified right after it.
+        const known = merges.find((merge) => merge.headSha === event.sha);
+        if (known) known.verified = known.verified && verified;
+        else merges.push({ ...at, verified, mergedBy: event.actorLogin, headSha: event.sha, decision: data.decision ?? null, requiredCheck: data.requiredCheck ?? null, bypassed: data.bypassed });
+        timeline.push({
+          ...at,
+          type: event.type,
+          text: verified ? `merged by @${event.actorLogin ?? "unknown"} at ${event.sha?.slice(0, 7) ?? "?"}` : `MERGED WITHOUT A COUNTERSIGN: @${event.actorLogin ?? "unknown"} merged ${event.sha?.slice(0, 7) ?? "?"} with ${data.decision ? `decision ${data.decision.conclusion}` : "no decision"} on it${data.bypassed ? " (the required check was bypassed)" : ""}`,
+        });
+        break;
+      }
       default:
         timeline.push({ ...at, type: event.type, text: event.type });
     }
@@ -255,6 +300,8 @@ export function buildStory(repository: string, number: number, events: readonly 
     decisions,
     pushes,
     credentials,
+    agentPushes,
+    merges,
     timeline,
     chain: ordered.map((event) => ({ seq: event.seq, type: event.type, hash: event.hash, prevHash: event.prevHash, at: event.createdAt.toISOString() })),
   };

@@ -41,7 +41,7 @@ const PULL_REQUEST_QUERY = `query CountersignPullRequest($owner: String!, $name:
     owner { login }
     name
     pullRequest(number: $number) {
-      number url title body state isDraft headRefOid headRefName baseRefName
+      number url title body state isDraft headRefOid headRefName baseRefName isCrossRepository
       author { ${ACTOR_FIELDS} }
       commits(first: ${PAGE}) { totalCount ${PAGE_INFO} ${COMMIT_NODES} }
       reviews(first: ${PAGE}) { totalCount ${PAGE_INFO} ${REVIEW_NODES} }
@@ -121,6 +121,7 @@ const pullRequestResponseSchema = z.object({
         headRefOid: z.string(),
         headRefName: z.string(),
         baseRefName: z.string(),
+        isCrossRepository: z.boolean().nullish(),
         author: actorSchema.nullish(),
         commits: connection(commitNodeSchema),
         reviews: connection(reviewNodeSchema),
@@ -361,6 +362,7 @@ async function readSnapshot(octokit: ProbotOctokit, repo: Repo, number: number, 
     headSha: pr.headRefOid,
     headRef: pr.headRefName,
     baseRef: pr.baseRefName,
+    crossRepository: pr.isCrossRepository ?? false,
     isDraft: pr.isDraft,
     state: pr.state,
     commits: commitNodes.map(toCommit),

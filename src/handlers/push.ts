@@ -1,10 +1,11 @@
 import type { Context } from "probot";
 import type { Services } from "../services/deps.js";
 import { failClosed } from "../services/fail-closed.js";
-import { flagDirectPush } from "../services/flag-direct-push.js";
+import { handlePush } from "../services/flag-direct-push.js";
+import { toWebhookActor } from "../github/webhook-actor.js";
 import { eventContext } from "./event-context.js";
 
-/** push: flag agents pushing straight to a protected branch. Other pushes are judged via their PRs. */
+/** push: record agents' pushes to any branch, and flag those straight to a protected branch. */
 export async function onPush(services: Services, context: Context<"push">): Promise<void> {
   const { payload } = context;
   // Tags and branch deletions are not changes to review; which branches are protected is policy.
@@ -12,12 +13,15 @@ export async function onPush(services: Services, context: Context<"push">): Prom
   const event = eventContext(context, payload);
   const sender = payload.sender;
   try {
-    await flagDirectPush(services, event, {
+    await handlePush(services, event, {
       ref: payload.ref,
       defaultBranch: payload.repository.default_branch,
       headSha: payload.after,
       deleted: payload.deleted,
-      sender: sender ? { id: sender.id, login: sender.login, kind: sender.type === "Bot" ? "bot" : sender.type === "User" ? "user" : "unknown" } : { id: null, login: "unknown", kind: "unknown" },
+      // The account GitHub authenticated for the push; `pusher` is only git's name and email.
+      sender: toWebhookActor(sender),
+      beforeSha: payload.before,
+      forced: payload.forced,
       commits: payload.commits.map((commit) => ({ sha: commit.id, message: commit.message })),
       compareUrl: payload.compare ?? null,
     });

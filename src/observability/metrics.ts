@@ -47,7 +47,18 @@ export interface Metrics {
   recordGitHubResponse(response: GitHubResponse): void;
   /** Counts a failure an operator should know about. */
   recordError(kind: ErrorKind): void;
+  /**
+   * Counts a merged pull request by what Countersign had concluded on its merged head: `countersigned`,
+   * `unverified` (agent-touched, merged without a success: an exception to act on) or `no-agent`.
+   */
+  recordMerge(outcome: MergeOutcome): void;
 }
+
+/** How a merge stood against the gate, for the merge counter. */
+export const MERGE_OUTCOMES = ["countersigned", "unverified", "no-agent"] as const;
+
+/** One of {@link MERGE_OUTCOMES}. */
+export type MergeOutcome = (typeof MERGE_OUTCOMES)[number];
 
 export interface MetricsOptions {
   /**
@@ -126,6 +137,13 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     labelNames: ["kind"] as const,
     registers: [registry],
   });
+  const merges = new Counter({
+    name: "countersign_merges_total",
+    help: "Merged pull requests, by how they stood against the gate (countersigned; unverified: an agent's change merged without a success on its head; no-agent).",
+    labelNames: ["outcome"] as const,
+    registers: [registry],
+  });
+  for (const outcome of MERGE_OUTCOMES) merges.labels({ outcome }).inc(0);
   // Every error kind is exported from the start at 0, so `increase()` and alerts see its first error.
   for (const kind of ERROR_KINDS) errors.labels({ kind }).inc(0);
   if (options.processMetrics ?? true) collectDefaultMetrics({ register: registry });
@@ -159,6 +177,9 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
     },
     recordError(kind) {
       errors.inc({ kind });
+    },
+    recordMerge(outcome) {
+      merges.inc({ outcome });
     },
   };
 }

@@ -13,6 +13,11 @@ export type AgentSignal =
       matchedBy: IdentityMatch["matchedBy"];
     }
   | { kind: "trailer"; sha: string; trailer: string; rule: string }
+  /**
+   * An agent identity pushed to the pull request's branch, as GitHub reported the pusher: the commits
+   * it brought may carry any author, so the pull request is agent-touched whatever they say.
+   */
+  | { kind: "agent-push"; actor: Actor; identity: string; push: { id: string; beforeSha: string; afterSha: string; forced: boolean; commits: string[]; source: string } }
   /** The PR's author is not a known kind of account (a deleted "ghost", a mannequin): fail closed. */
   | { kind: "unidentified-author"; actor: Actor }
   /** A GitHub App bot that no identity names, counted because `agents.all_apps_are_agents` is on. */
@@ -99,7 +104,7 @@ function commitSignals(commit: CommitFacts, policy: RepoPolicy): AgentSignal[] {
 }
 
 /** Finds every sign of agent involvement in a pull request and classifies it. */
-export function detectAgents(pr: Pick<PullRequestFacts, "author" | "commits">, policy: RepoPolicy): AgentDetection {
+export function detectAgents(pr: Pick<PullRequestFacts, "author" | "commits" | "agentPushes">, policy: RepoPolicy): AgentDetection {
   const signals: AgentSignal[] = [];
   const authorMatch = matchAgentIdentity(pr.author, policy.identities);
   if (authorMatch) {
@@ -111,6 +116,15 @@ export function detectAgents(pr: Pick<PullRequestFacts, "author" | "commits">, p
     signals.push({ kind: "unidentified-author", actor: pr.author });
   }
   for (const commit of pr.commits) signals.push(...commitSignals(commit, policy));
+  // Recorded when the pusher matched an agent identity; a later policy cannot unmake the push.
+  for (const push of pr.agentPushes ?? []) {
+    signals.push({
+      kind: "agent-push",
+      actor: push.pusher,
+      identity: push.identity,
+      push: { id: push.id, beforeSha: push.beforeSha, afterSha: push.afterSha, forced: push.forced, commits: push.commits, source: push.source },
+    });
+  }
 
   const agents: Actor[] = [];
   for (const signal of signals) {

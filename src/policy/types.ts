@@ -59,6 +59,8 @@ export interface PullRequestFacts {
   headSha: string;
   headRef: string;
   baseRef: string;
+  /** Whether the head branch lives in another repository (a fork); absent when unknown. */
+  crossRepository?: boolean;
   isDraft: boolean;
   state: "OPEN" | "CLOSED" | "MERGED";
   commits: CommitFacts[];
@@ -68,6 +70,27 @@ export interface PullRequestFacts {
   labels: string[];
   /** Issue numbers in the same repository that GitHub links as closed by this PR. */
   closingIssues: number[];
+  /**
+   * Pushes to this pull request's head branch by agent identities, as GitHub named the pusher (never
+   * from commit metadata, which the agent writes). Absent or empty: none recorded.
+   */
+  agentPushes?: readonly AgentPush[];
+}
+
+/** A push by an agent identity to a branch, from the webhook's sender or GitHub's activity API. */
+export interface AgentPush {
+  id: string;
+  branch: string;
+  beforeSha: string;
+  afterSha: string;
+  forced: boolean;
+  pusher: Actor;
+  /** The agent identity the pusher matched when the push was recorded. */
+  identity: string;
+  /** The commits the push added, when the event listed them (a push event lists at most 20). */
+  commits: string[];
+  source: "push" | "pull_request.synchronize" | "activity";
+  pushedAt: Date;
 }
 
 /** Repository permission levels, lowest first, as GitHub's collaborator-permission API reports them. */

@@ -11,7 +11,9 @@ import { NO_PEOPLE_FACTS, type PeopleFacts } from "../policy/approvals.js";
 import { evaluatePullRequest, examinePullRequest, type Conclusion, type Decision, type EvaluationInput } from "../policy/evaluate.js";
 import { referencedIssues } from "../policy/issue-references.js";
 import { teamKey } from "../policy/repo-policy.js";
-import type { DelegationRecord, Permission, PullRequestFacts } from "../policy/types.js";
+import type { Actor, DelegationRecord, Permission, PullRequestFacts } from "../policy/types.js";
+import { defaultPolicy } from "../policy/repo-policy.js";
+import { agentPushesForPullRequest, recordPushIfAgent } from "./record-agent-push.js";
 import { fetchPullRequestSnapshot, type PullRequestHead, type PullRequestSnapshot } from "../github/pull-request-facts.js";
 import type { RequiredCheckStatus } from "../github/required-check.js";
 import { signedEvidenceUrl } from "../evidence/signed-links.js";
@@ -39,6 +41,13 @@ export interface EvaluationRequest {
   attempt?: number;
   /** Other deliveries this evaluation answers as well (their requests joined it while it waited). */
   alsoFor?: readonly string[];
+  /**
+   * Pushes to the pull request's branch that caused this evaluation (`synchronize`), with the account
+   * GitHub says pushed: an agent's push makes the pull request agent-touched, whatever its commits say.
+   */
+  pushes?: ReadonlyArray<{ pusher: Actor; beforeSha: string; afterSha: string; forced: boolean; deliveryId: string | null }>;
+  /** The pull request was just opened or reopened: read who pushed its branch from GitHub's activity log. */
+  readActivity?: boolean;
 }
 
 /** A request for an evaluation, with the event it came with: what waits to be coalesced. */
@@ -69,6 +78,8 @@ export function coalesceRequests(queued: readonly QueuedEvaluation[]): QueuedEva
       forceWrite: queued.some((item) => item.request.forceWrite === true),
       attempt: Math.max(...queued.map((item) => item.request.attempt ?? 0)),
       alsoFor: deliveryIds.filter((id) => id !== lead.event.deliveryId),
+      ...(queued.some((item) => item.request.pushes) ? { pushes: queued.flatMap((item) => item.request.pushes ?? []) } : {}),
+      ...(queued.some((item) => item.request.readActivity === true) ? { readActivity: true } : {}),
     },
   };
 }
@@ -177,12 +188,29 @@ export async function judgePullRequest(services: Services, event: EventContext, 
     early.delegations.catch(() => undefined);
   };
   const snapshot = request.preloaded ? null : await fetchPullRequestSnapshot(event.octokit, event.repo, request.prNumber, { onHead });
-  const facts = request.preloaded?.facts ?? (snapshot as PullRequestSnapshot).facts;
-  if (facts.state !== "OPEN") return { kind: "closed", facts };
+  const read = request.preloaded?.facts ?? (snapshot as PullRequestSnapshot).facts;
+  if (read.state !== "OPEN") return { kind: "closed", facts: read };
   const evaluatedAt = services.clock();
   // The policy comes from the base branch: a pull request cannot rewrite the rules that judge it. It
   // was read with the pull request, in the same request.
-  const policy = request.preloaded?.policy ?? (await loadPullRequestPolicy(event.octokit, event.repo, facts.baseRef, (snapshot as PullRequestSnapshot).policy));
+  const policy = request.preloaded?.policy ?? (await loadPullRequestPolicy(event.octokit, event.repo, read.baseRef, (snapshot as PullRequestSnapshot).policy));
+  // Who pushed is recorded before anything is decided, and under a broken policy too (with the
+  // built-in identities): the record outlives this evaluation, and the next one must not forget it.
+  const identities = policy.ok ? policy.policy : defaultPolicy();
+  for (const push of request.pushes ?? []) {
+    await recordPushIfAgent(services, { repo: event.repo, deliveryId: push.deliveryId ?? event.deliveryId }, identities, {
+      branch: read.headRef,
+      beforeSha: push.beforeSha,
+      afterSha: push.afterSha,
+      forced: push.forced,
+      pusher: push.pusher,
+      commits: [],
+      source: "pull_request.synchronize",
+      prNumber: read.number,
+      at: evaluatedAt,
+    });
+  }
+  const facts: PullRequestFacts = { ...read, agentPushes: await agentPushesForPullRequest(services, event, read, identities, { readActivity: request.readActivity === true }) };
   if (!policy.ok) {
     const output = renderInvalidConfig(policy.problems, policy.source, facts.headSha, { evaluatedAt, deliveryId: event.deliveryId, policySource: policy.source, policyHash: null });
     return { kind: "invalid-policy", facts, policy, output, evaluatedAt };
@@ -288,7 +316,12 @@ async function evaluateOnce(services: Services, event: EventContext, request: Ev
       {
         involvement: decision.detection.involvement,
         agents: decision.detection.agents.map((agent) => ({ login: agent.login, id: agent.id, kind: agent.kind })),
-        signals: decision.detection.signals.map((signal) => ({ kind: signal.kind, ...("sha" in signal ? { sha: signal.sha } : {}), ...("trailer" in signal ? { trailer: signal.trailer } : {}) })),
+        signals: decision.detection.signals.map((signal) => ({
+          kind: signal.kind,
+          ...("sha" in signal ? { sha: signal.sha } : {}),
+          ...("trailer" in signal ? { trailer: signal.trailer } : {}),
+          ...(signal.kind === "agent-push" ? { pusher: { login: signal.actor.login, id: signal.actor.id }, push: signal.push } : {}),
+        })),
         enforcedConclusion: decision.enforcedConclusion,
         tiers: decision.tiers.map((tier) => tier.name),
         requirements: decision.requirements.map((requirement) => ({ kind: requirement.kind, met: requirement.met, sources: requirement.sources })),

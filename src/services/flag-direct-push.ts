@@ -8,6 +8,7 @@ import { defaultPolicy } from "../policy/repo-policy.js";
 import type { Actor } from "../policy/types.js";
 import type { EventContext, Services } from "./deps.js";
 import { publishCheckRun } from "./publish-check-run.js";
+import { recordPushIfAgent } from "./record-agent-push.js";
 
 /** A push to a repository, as the webhook reports it. */
 export interface PushRequest {
@@ -18,11 +19,50 @@ export interface PushRequest {
   sender: Actor;
   commits: Array<{ sha: string; message: string }>;
   compareUrl: string | null;
+  /** The branch's commit before the push (all zeros when the push created it). */
+  beforeSha: string;
+  /** Whether the push rewrote the branch's history. */
+  forced: boolean;
 }
 
 /** Whether a branch is protected: listed by `protected_branches`, or the default branch when unset. */
 export function isProtectedBranch(branch: string, defaultBranch: string, patterns: readonly string[] | null): boolean {
   return patterns ? picomatch([...patterns], { dot: true })(branch) : branch === defaultBranch;
+}
+
+/** The repository's policy for a push (its default branch's), or why it could not be read. */
+async function loadPushPolicy(event: EventContext): Promise<PolicyLoadResult> {
+  return loadRepoPolicy(event.octokit, event.repo).catch((error: unknown) => {
+    event.log.warn({ err: error, repo: event.repo.fullName }, "countersign: could not read the policy; checking the push against built-in agent identities");
+    return { ok: false, source: "unreadable", problems: [] };
+  });
+}
+
+/**
+ * A push to a branch: recorded when an agent identity made it (GitHub names the pusher; the commits'
+ * authors are the agent's to write), so that the branch's pull request, now or opened later, is
+ * agent-touched; and flagged when it went straight to a protected branch.
+ */
+export async function handlePush(services: Services, event: EventContext, push: PushRequest): Promise<boolean> {
+  if (push.deleted || !push.ref.startsWith("refs/heads/")) return false;
+  const loaded = await loadPushPolicy(event);
+  if (!loaded.ok) {
+    // A broken policy still leaves the built-in agents recognisable: flag what can be flagged.
+    event.log.warn({ repo: event.repo.fullName, problems: loaded.problems }, "countersign: invalid policy; checking the push against built-in agent identities");
+  }
+  const policy = loaded.ok ? loaded.policy : defaultPolicy();
+  await recordPushIfAgent(services, event, policy, {
+    branch: push.ref.slice("refs/heads/".length),
+    beforeSha: push.beforeSha,
+    afterSha: push.headSha,
+    forced: push.forced,
+    pusher: push.sender,
+    commits: push.commits.map((commit) => commit.sha),
+    source: "push",
+    prNumber: null,
+    at: services.clock(),
+  });
+  return flagDirectPush(services, event, push, loaded);
 }
 
 /**
@@ -31,18 +71,9 @@ export function isProtectedBranch(branch: string, defaultBranch: string, pattern
  * audit event. Pushes to other branches are judged through their pull requests. Returns whether the
  * push was flagged.
  */
-export async function flagDirectPush(services: Services, event: EventContext, push: PushRequest): Promise<boolean> {
-  if (push.deleted || !push.ref.startsWith("refs/heads/")) return false;
+async function flagDirectPush(services: Services, event: EventContext, push: PushRequest, loaded: PolicyLoadResult): Promise<boolean> {
   const branch = push.ref.slice("refs/heads/".length);
   // The sender is the authenticated account that pushed; commit authors are only git metadata.
-  const loaded: PolicyLoadResult = await loadRepoPolicy(event.octokit, event.repo).catch((error: unknown) => {
-    event.log.warn({ err: error, repo: event.repo.fullName }, "countersign: could not read the policy; checking the push against built-in agent identities");
-    return { ok: false, source: "unreadable", problems: [] };
-  });
-  if (!loaded.ok) {
-    // A broken policy still leaves the built-in agents recognisable: flag what can be flagged.
-    event.log.warn({ repo: event.repo.fullName, problems: loaded.problems }, "countersign: invalid policy; checking the push against built-in agent identities");
-  }
   const policy = loaded.ok ? loaded.policy : defaultPolicy();
   if (!isProtectedBranch(branch, push.defaultBranch, policy.protectedBranches)) return false;
   const match = matchAgentIdentity(push.sender, policy.identities);

@@ -134,7 +134,7 @@ describe("an agent's pull request, delegated and independently approved", () => 
     expect(decisions.map((decision) => decision.conclusion)).toEqual(["action_required", "action_required", "action_required", "success", "action_required"]);
     expect(decisions.at(-2)?.delegationId).toBe(delegation.id);
     const events = await app.db.auditEvent.findMany({ orderBy: { seq: "asc" } });
-    expect(events.map((event) => event.type)).toEqual(["decision", "delegation.created", "decision", "approval.rejected", "decision", "approval.counted", "decision", "decision"]);
+    expect(events.map((event) => event.type)).toEqual(["decision", "delegation.created", "decision", "approval.rejected", "decision", "approval.counted", "decision", "push.agent", "decision"]);
     expect(events.find((event) => event.type === "approval.rejected")).toMatchObject({ actorLogin: "alice", sha: HEAD_1 });
     expect(JSON.parse(events.find((event) => event.type === "approval.rejected")?.payload ?? "{}")).toMatchObject({ reviewId: 501, objections: [{ code: "delegator" }] });
   });

@@ -89,11 +89,13 @@ describe("deliveries that arrive while an evaluation of their pull request waits
     ]);
     const events = await app.db.auditEvent.findMany({ where: { deliveryId: { in: ["d2-push", "d3-bob", "d4-erin", "d5-edited"] } }, orderBy: { seq: "asc" } });
     expect(events.map((event) => [event.type, event.deliveryId])).toEqual([
+      // The agent's push (GitHub named it as the synchronize's sender), under its own delivery.
+      ["push.agent", "d2-push"],
       ["approval.counted", "d3-bob"],
       ["approval.counted", "d4-erin"],
       ["decision", "d5-edited"],
     ]);
-    expect(JSON.parse(events[2]!.payload)).toMatchObject({ conclusion: "success", alsoFor: ["d2-push", "d3-bob", "d4-erin"] });
+    expect(JSON.parse(events[3]!.payload)).toMatchObject({ conclusion: "success", alsoFor: ["d2-push", "d3-bob", "d4-erin"] });
   });
 
   test("with every place to evaluate taken, deliveries for a waiting pull request join its evaluation too", async () => {

@@ -80,6 +80,11 @@ export class FakeGitHub {
     });
     return scope;
   }
+  /**
+   * GitHub's repository activity log (`GET /repos/{o}/{r}/activity`), newest first, as the app reads it
+   * when a pull request is opened or reopened: who pushed to its branch before Countersign saw it.
+   */
+  readonly activity: Array<{ before: string; after: string; ref: string; timestamp: string; activity_type: string; actor: { id: number; login: string; type: string } }> = [];
   private nextCheckRunId = 5_000_000_001;
   private tokenScope: nock.Scope | null = null;
 
@@ -90,6 +95,15 @@ export class FakeGitHub {
       .post(/\/app\/installations\/\d+\/access_tokens/)
       .optionally()
       .reply(201, { token: "ghs_test", expires_at: "2099-01-01T00:00:00Z", permissions: {}, repository_selection: "all" });
+    // Read on every opened or reopened pull request; answered from `activity`, filtered by `ref`.
+    this.api()
+      .persist()
+      .get(/\/repos\/[^/]+\/[^/]+\/activity/)
+      .optionally()
+      .reply(200, (uri: string) => {
+        const ref = new URL(uri, API).searchParams.get("ref");
+        return this.activity.filter((entry) => ref === null || entry.ref === ref);
+      });
   }
 
   /** The latest check run Countersign wrote on a commit. */

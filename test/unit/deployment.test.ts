@@ -231,7 +231,7 @@ describe("docs/deployment.md", () => {
 
   test("documents every Countersign metric /metrics serves", async () => {
     const names = (await createMetrics({ processMetrics: false }).registry.getMetricsAsJSON()).map((metric) => metric.name);
-    expect(names).toHaveLength(8);
+    expect(names).toHaveLength(9);
     expect(names.filter((name) => !doc.includes(`| \`${name}\` |`))).toEqual([]);
   });
 

@@ -45,6 +45,8 @@ const story: PullRequestStory = {
   ],
   pushes: [{ ...ref(1), sha: HEAD }],
   credentials: [],
+  agentPushes: [],
+  merges: [],
   timeline: [],
   chain: [1, 2, 3, 4, 5, 7, 8].map((seq) => ({ seq, type: "decision", hash: hash(seq), prevHash: hash(seq - 1), at: ref(seq).at })),
 };

@@ -43,6 +43,8 @@ const story: PullRequestStory = {
   ],
   pushes: [{ ...ref(7), sha: HEAD }],
   credentials: [],
+  agentPushes: [],
+  merges: [],
   timeline: [
     { ...ref(2), type: "delegation.created", text: "raw" },
     { ...ref(3), type: "delegation.revoked", text: "raw" },

@@ -1,0 +1,101 @@
+import { agentPushesFor, recordAgentPush } from "../db/agent-pushes.js";
+import { appendAuditEvent } from "../db/audit-log.js";
+import { recentPushesToBranch } from "../github/branch-activity.js";
+import { matchAgentIdentity } from "../policy/agent-identities.js";
+import type { RepoPolicy } from "../policy/repo-policy.js";
+import type { Actor, AgentPush, PullRequestFacts } from "../policy/types.js";
+import type { EventContext } from "./deps.js";
+import type { Database } from "../db/client.js";
+
+/** A push as an event reported it: the branch, the commits before and after, and who GitHub says pushed. */
+export interface ReportedPush {
+  branch: string;
+  beforeSha: string;
+  afterSha: string;
+  forced: boolean;
+  pusher: Actor;
+  commits: string[];
+  source: AgentPush["source"];
+  prNumber: number | null;
+  at: Date;
+}
+
+/**
+ * Records `push` if GitHub says an agent identity made it, and appends a `push.agent` audit event the
+ * first time it is seen. Returns the record, or null when the pusher is not an agent.
+ */
+export async function recordPushIfAgent(services: { db: Database }, event: Pick<EventContext, "repo" | "deliveryId">, policy: Pick<RepoPolicy, "identities">, push: ReportedPush): Promise<AgentPush | null> {
+  const match = matchAgentIdentity(push.pusher, policy.identities);
+  if (!match) return null;
+  const { push: recorded, created } = await recordAgentPush(services.db, {
+    repo: { id: event.repo.id, fullName: event.repo.fullName },
+    prNumber: push.prNumber,
+    deliveryId: event.deliveryId,
+    branch: push.branch,
+    beforeSha: push.beforeSha,
+    afterSha: push.afterSha,
+    forced: push.forced,
+    pusher: push.pusher,
+    identity: match.identity.name,
+    commits: push.commits,
+    source: push.source,
+    pushedAt: push.at,
+  });
+  if (created) {
+    await appendAuditEvent(services.db, {
+      type: "push.agent",
+      repo: { id: event.repo.id, fullName: event.repo.fullName },
+      subjectNumber: push.prNumber,
+      sha: push.afterSha,
+      actor: { id: push.pusher.id, login: push.pusher.login },
+      deliveryId: event.deliveryId,
+      payload: {
+        pushId: recorded.id,
+        branch: push.branch,
+        before: push.beforeSha,
+        after: push.afterSha,
+        forced: push.forced,
+        identity: match.identity.name,
+        matchedBy: match.matchedBy,
+        commits: push.commits,
+        source: push.source,
+      },
+      at: push.at,
+    });
+  }
+  return recorded;
+}
+
+/** Whether an activity-log failure means "not offered here" (older GitHub Enterprise Server, no access). */
+function activityUnavailable(error: unknown): boolean {
+  const status = (error as { status?: number }).status;
+  return status === 404 || status === 403 || status === 410;
+}
+
+/**
+ * The agent pushes a pull request's head branch has received: those recorded from webhooks, plus,
+ * when `readActivity` is set (the pull request was just opened or reopened, so pushes before it may
+ * never have reached Countersign), those in GitHub's activity log for the branch.
+ */
+export async function agentPushesForPullRequest(
+  services: { db: Database; clock: () => Date },
+  event: EventContext,
+  facts: PullRequestFacts,
+  policy: Pick<RepoPolicy, "identities">,
+  options: { readActivity: boolean },
+): Promise<AgentPush[]> {
+  const headInRepo = facts.crossRepository !== true;
+  if (options.readActivity && headInRepo) {
+    try {
+      const pushes = await recentPushesToBranch(event.octokit, { owner: facts.repo.owner, name: facts.repo.name }, facts.headRef);
+      for (const push of pushes) {
+        await recordPushIfAgent(services, { repo: event.repo, deliveryId: event.deliveryId }, policy, { ...push, branch: facts.headRef, pusher: push.actor, commits: [], source: "activity", prNumber: facts.number });
+      }
+    } catch (error) {
+      if (!activityUnavailable(error)) throw error;
+      // Webhooks still name every pusher from now on; only pushes made before are unattributed.
+      event.log.warn({ repo: event.repo.fullName, pr: facts.number, status: (error as { status?: number }).status }, "countersign: the repository activity log is not available; pushes before the app saw this branch are judged by their commits");
+    }
+  }
+  return agentPushesFor(services.db, facts.repo.id, { number: facts.number, headRef: facts.headRef, headInRepo });
+}
