@@ -256,3 +256,34 @@ describe("an author nobody can identify is held to the agent rules", () => {
     expect(detection).toEqual({ involvement: "authored", signals: [{ kind: "unidentified-author", actor: author }], agents: [] });
   });
 });
+
+describe("pushes GitHub attributes to an agent", () => {
+  const push = {
+    id: "push_0123456789abcdef",
+    branch: "alice/fix",
+    beforeSha: SHA,
+    afterSha: SHA2,
+    forced: true,
+    pusher: claudeBot,
+    identity: "Claude",
+    commits: [SHA2],
+    source: "push" as const,
+    pushedAt: new Date("2026-11-25T12:00:00Z"),
+  };
+
+  test("an agent's push into a person's pull request whose commits all claim the person makes it agent-assisted, with the pusher as an agent", () => {
+    const detection = detectAgents({ ...pr({ commits: [commit(), commit({ sha: SHA2 })] }), agentPushes: [push] }, defaultPolicy());
+    expect(detection.involvement).toBe("assisted");
+    expect(detection.signals).toEqual([expect.objectContaining({ kind: "agent-push", actor: claudeBot, identity: "Claude", push: expect.objectContaining({ forced: true, afterSha: SHA2, commits: [SHA2] }) })]);
+    expect(detection.agents).toEqual([claudeBot]);
+  });
+
+  test("the record stands under a later policy that no longer names the identity", () => {
+    const policy: RepoPolicy = { ...defaultPolicy(), identities: [] };
+    expect(detectAgents({ ...pr(), agentPushes: [push] }, policy).involvement).toBe("assisted");
+  });
+
+  test("no recorded pushes: nothing changes", () => {
+    expect(detectAgents({ ...pr(), agentPushes: [] }, defaultPolicy()).involvement).toBe("none");
+  });
+});
