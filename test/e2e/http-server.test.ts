@@ -51,6 +51,7 @@ describe("npm start, as deployed against GitHub Enterprise Server", () => {
     expect(state.requests.map((request) => `${request.method} ${request.url.replace(/\?.*$/, "")}`)).toEqual([
       "POST /api/v3/app/installations/1001/access_tokens",
       "POST /api/graphql", // the pull request and its policy files, in one request
+      "GET /api/v3/repos/Codertocat/Hello-World/activity", // opened: who pushed its branch before Countersign saw it
       "GET /api/v3/repos/Codertocat/Hello-World/rules/branches/main",
       "GET /api/v3/repos/Codertocat/Hello-World/branches/main",
       "POST /api/v3/repos/Codertocat/Hello-World/check-runs",
