@@ -3,7 +3,7 @@ import nock from "nock";
 // Body matchers must tolerate a missing body: nock 15.0.0 runs them against every request it is
 // matching, a GET included, and a matcher that throws makes nock answer that request with a 500.
 import { REPO } from "../fixtures/payloads.js";
-import { followUpRounds, pagesGraphqlResponse, pullRequestGraphqlResponse, type FakePullRequest } from "./graphql-responses.js";
+import { followUpRounds, pagesGraphqlResponse, pullRequestFilesPage, pullRequestGraphqlResponse, restFilePages, type FakePullRequest } from "./graphql-responses.js";
 
 export type { FakeCommit, FakePullRequest, FakeReview } from "./graphql-responses.js";
 
@@ -99,7 +99,8 @@ export class FakeGitHub {
 
   /**
    * The GraphQL read of a pull request: one query, plus the follow-up queries that read the rest of
-   * any connection (commits, reviews, files) longer than 100 items, from both ends.
+   * any connection (commits, reviews, files) longer than 100 items, from both ends; and when the pull
+   * request renames files, the pages of its REST file list.
    */
   expectPullRequestRead(number: number, options: { delayMs?: number } = {}): void {
     const matches = (body: { query: string; variables: { number: number } } | undefined) => body?.query?.includes("query CountersignPullRequest(") === true && body.variables.number === number;
@@ -111,6 +112,15 @@ export class FakeGitHub {
       this.api().post("/graphql", matches).delay(options.delayMs).reply(200, now);
     } else {
       this.api().post("/graphql", matches).reply(200, answer);
+    }
+    // A pull request that renames files: its REST file list too, every page, for the old paths.
+    if (Object.keys(this.mustGet(number).renamedFrom ?? {}).length > 0) {
+      for (let page = 1; page <= restFilePages(this.mustGet(number)); page += 1) {
+        this.api()
+          .get(`${repoPath}/pulls/${number}/files`)
+          .query({ per_page: "100", page: String(page) })
+          .reply(200, () => pullRequestFilesPage(this.mustGet(number), page));
+      }
     }
     const rounds = followUpRounds(this.mustGet(number));
     if (rounds === 0) return;
