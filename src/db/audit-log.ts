@@ -16,6 +16,7 @@ export type AuditEventType =
   | "config.invalid"
   | "evaluation.failed"
   | "push.flagged"
+  | "policy.changed"
   | "credential.issued"
   | "credential.revoked";
 

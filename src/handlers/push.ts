@@ -2,9 +2,10 @@ import type { Context } from "probot";
 import type { Services } from "../services/deps.js";
 import { failClosed } from "../services/fail-closed.js";
 import { flagDirectPush } from "../services/flag-direct-push.js";
+import { reevaluateAfterPolicyChange } from "../services/reevaluate-after-policy-change.js";
 import { eventContext } from "./event-context.js";
 
-/** push: flag agents pushing straight to a protected branch. Other pushes are judged via their PRs. */
+/** push: flag agents pushing straight to a protected branch, and re-judge open PRs when the policy changes. Other pushes are judged via their PRs. */
 export async function onPush(services: Services, context: Context<"push">): Promise<void> {
   const { payload } = context;
   // Tags and branch deletions are not changes to review; which branches are protected is policy.
@@ -24,4 +25,6 @@ export async function onPush(services: Services, context: Context<"push">): Prom
   } catch (error) {
     await failClosed(services, event, { prNumber: null, headSha: payload.after }, error);
   }
+  // A push that changes `.github/countersign.yml` re-judges the open pull requests under it.
+  await reevaluateAfterPolicyChange(services, event, payload);
 }

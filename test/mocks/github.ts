@@ -319,6 +319,34 @@ export class FakeGitHub {
     this.expectEvaluation(number, { preloaded: true });
   }
 
+  /**
+   * The list of the repository's open pull requests (`GET /repos/{o}/{r}/pulls?state=open`), on `base`
+   * when given; `repo` is another repository of the installation (its list is `pulls`, empty by default).
+   */
+  expectOpenPullRequestsList(options: { base?: string; repo?: string; pulls?: FakePullRequest[] } = {}): void {
+    const path = options.repo ? `/repos/${REPO.owner}/${options.repo}/pulls` : `${repoPath}/pulls`;
+    const open = () => (options.repo ? (options.pulls ?? []) : [...this.pulls.values()]).filter((pr) => pr.state !== "closed" && (options.base === undefined || (pr.baseRef ?? "main") === options.base));
+    this.api()
+      .get(path)
+      .query({ state: "open", per_page: "100", ...(options.base !== undefined ? { base: options.base } : {}) })
+      .reply(200, () => open().map((pr) => ({ number: pr.number, state: "open", head: { sha: pr.headSha, ref: pr.headRef ?? "feature" }, base: { ref: pr.baseRef ?? "main" } })));
+  }
+
+  /** The installation's repositories (`GET /installation/repositories`): this one, and `others` by name. */
+  expectInstallationRepositoriesList(others: Array<{ name: string; id: number; archived?: boolean }>): void {
+    const repository = (name: string, id: number, archived = false) => ({ id, name, full_name: `${REPO.owner}/${name}`, owner: { login: REPO.owner }, archived });
+    const repositories = [repository(REPO.name, REPO.id), ...others.map((other) => repository(other.name, other.id, other.archived))];
+    this.api().get("/installation/repositories").query({ per_page: "100" }).reply(200, { total_count: repositories.length, repositories });
+  }
+
+  /** The GraphQL comparison of `.github/countersign.yml` between two commits: its blob oid in each (null: absent). */
+  expectFileVersionsRead(oids: { before: string | null; after: string | null }): void {
+    const file = (oid: string | null) => ({ file: oid === null ? null : { oid } });
+    this.api()
+      .post("/graphql", (body: { query: string } | undefined) => body?.query?.includes("query CountersignFileVersions(") === true)
+      .reply(200, { data: { repository: { after: file(oids.after), before: file(oids.before) } } });
+  }
+
   mustGet(number: number): FakePullRequest {
     const pr = this.pulls.get(number);
     if (!pr) throw new Error(`fake GitHub has no PR #${number}`);
