@@ -20,6 +20,7 @@ export type AuditEventType =
   | "merge.recorded"
   | "merge.unverified"
   | "delegation.ended"
+  | "policy.changed"
   | "credential.issued"
   | "credential.revoked";
 

@@ -3,7 +3,8 @@ import type { ApprovalObjection, ApprovalVerdict, ExcludedPerson } from "../poli
 import type { AgentSignal } from "../policy/agent-detection.js";
 import { formatDuration } from "../policy/duration.js";
 import type { Decision, Requirement } from "../policy/evaluate.js";
-import type { DelegationRecord, PullRequestFacts } from "../policy/types.js";
+import type { DelegationRecord, FileRename, PullRequestFacts } from "../policy/types.js";
+import { pathEntries } from "./changed-paths.js";
 import { code, escapeText, link, login, plainLine, shortSha } from "./markdown.js";
 
 /** Where, when and under which policy a decision was made, shown at the foot of the evidence. */
@@ -158,14 +159,15 @@ function delegationSection(decision: Decision): string[] {
   return ["### Delegation", none, ...ordered.map(([, line]) => line)];
 }
 
-function tierSection(decision: Decision): string[] {
+function tierSection(decision: Decision, renames: readonly FileRename[]): string[] {
   const lines = ["### Risk tier"];
   if (decision.tiers.length === 0) lines.push("No tier applies: the policy's base requirements hold.");
   for (const tier of decision.tiers) {
     const why: string[] = [];
     if (tier.files.length > 0) {
-      const shown = tier.files.slice(0, MAX_TIER_FILES_SHOWN).map((file) => code(file));
-      why.push(`changes ${shown.join(", ")}${tier.files.length > shown.length ? ` and ${tier.files.length - shown.length} more` : ""}`);
+      const entries = pathEntries(tier.files, renames);
+      const shown = entries.slice(0, MAX_TIER_FILES_SHOWN);
+      why.push(`changes ${shown.join(", ")}${entries.length > shown.length ? ` and ${entries.length - shown.length} more` : ""}`);
     }
     if (tier.baseBranch) why.push(`targets ${code(tier.baseBranch)}`);
     if (tier.labels.length > 0) why.push(`is labelled ${tier.labels.map((label) => code(label)).join(", ")}`);
@@ -182,12 +184,12 @@ function tierSection(decision: Decision): string[] {
   return lines;
 }
 
-function requirementLine(requirement: Requirement): string {
+function requirementLine(requirement: Requirement, renames: readonly FileRename[]): string {
   const mark = requirement.met ? "✅ met" : "❌ not met";
   const from = requirement.sources.length > 0 ? ` _(${requirement.sources.map((source) => plainLine(source)).join(", ")})_` : "";
   switch (requirement.kind) {
     case "agents-allowed":
-      return `- ${mark}: agents may change ${requirement.files.slice(0, MAX_TIER_FILES_SHOWN).map((file) => code(file)).join(", ")}${from}`;
+      return `- ${mark}: agents may change ${pathEntries(requirement.files, renames).slice(0, MAX_TIER_FILES_SHOWN).join(", ")}${from}`;
     case "base-branch": {
       const allowed = [...(requirement.policyBranches ?? []), ...(requirement.delegationBranches ?? [])].map((branch) => code(branch)).join(", ");
       return `- ${mark}: base branch ${code(requirement.base)} is allowed (${allowed})${from}`;
@@ -205,14 +207,15 @@ function requirementLine(requirement: Requirement): string {
   }
 }
 
-function requirementsSection(decision: Decision): string[] {
-  return ["### Requirements", ...decision.requirements.map(requirementLine), ...scopeLines(decision)];
+function requirementsSection(decision: Decision, renames: readonly FileRename[]): string[] {
+  return ["### Requirements", ...decision.requirements.map((requirement) => requirementLine(requirement, renames)), ...scopeLines(decision, renames)];
 }
 
-function scopeLines(decision: Decision): string[] {
+function scopeLines(decision: Decision, renames: readonly FileRename[]): string[] {
   if (decision.outOfScope.length === 0) return [];
-  const shown = decision.outOfScope.slice(0, MAX_FILES_SHOWN).map((file) => `  - ${code(file)}`);
-  const more = decision.outOfScope.length - shown.length;
+  const entries = pathEntries(decision.outOfScope, renames);
+  const shown = entries.slice(0, MAX_FILES_SHOWN).map((entry) => `  - ${entry}`);
+  const more = entries.length - shown.length;
   return [`- **Outside the scope** (${decision.outOfScope.length}):`, ...shown, ...(more > 0 ? [`  - … and ${more} more`] : [])];
 }
 
@@ -351,7 +354,7 @@ export function setupWarning(setup: RequiredCheckStatus | undefined, baseRef: st
 export function renderDecision(decision: Decision, pr: PullRequestFacts, meta: EvaluationMeta): CheckRunOutput {
   const sections: string[][] = [[decisionLine(decision)], setupWarning(meta.setup, pr.baseRef)];
   if (decision.outcome !== "no-agent") {
-    sections.push(agentSection(decision), tierSection(decision), delegationSection(decision), requirementsSection(decision), approvalsSection(decision));
+    sections.push(agentSection(decision), tierSection(decision, pr.renames ?? []), delegationSection(decision), requirementsSection(decision, pr.renames ?? []), approvalsSection(decision));
   }
   sections.push(["### What to do next", ...nextSteps(decision, pr)]);
   sections.push([footer(pr.headSha, meta)]);

@@ -1,6 +1,7 @@
 import type { ProbotOctokit } from "probot";
 import { z } from "zod";
 import type { Actor, CommitFacts, CommitPerson, PullRequestFacts, ReviewFacts } from "../policy/types.js";
+import { assertCompleteList, readRenames, touchedPaths } from "./changed-files.js";
 import { addRound, nextRequests, PAGE_SIZE, startRead, type ConnectionRead, type PageRequest } from "./connection-pages.js";
 import { queryGraphql } from "./json-requests.js";
 
@@ -9,6 +10,8 @@ import { queryGraphql } from "./json-requests.js";
 // was given on, its files and the issues it closes. Connections past 100 items are read on with
 // follow-up queries that carry the next pages of every long connection at once, from both ends
 // (connection-pages.ts): a PR with 1,000 files and 250 commits takes 1 + 5 queries, not 1 + 11.
+// A PR that renames files also reads the REST file list, for the paths they were renamed from
+// (changed-files.ts); one without renames does not.
 
 const PAGE = PAGE_SIZE;
 
@@ -26,7 +29,8 @@ const COMMIT_NODES = `nodes { commit {
 
 const REVIEW_NODES = `nodes { databaseId state submittedAt url commit { oid } author { ${ACTOR_FIELDS} } }`;
 
-const FILE_NODES = "nodes { path }";
+// A rename is listed by its new path; where it came from is read apart (changed-files.ts).
+const FILE_NODES = "nodes { path changeType }";
 
 const PAGE_INFO = "pageInfo { hasNextPage endCursor }";
 
@@ -41,7 +45,7 @@ const PULL_REQUEST_QUERY = `query CountersignPullRequest($owner: String!, $name:
     owner { login }
     name
     pullRequest(number: $number) {
-      number url title body state isDraft headRefOid headRefName baseRefName isCrossRepository
+      number url title body state isDraft headRefOid headRefName baseRefName isCrossRepository changedFiles
       author { ${ACTOR_FIELDS} }
       commits(first: ${PAGE}) { totalCount ${PAGE_INFO} ${COMMIT_NODES} }
       reviews(first: ${PAGE}) { totalCount ${PAGE_INFO} ${REVIEW_NODES} }
@@ -89,7 +93,7 @@ const reviewNodeSchema = z.object({
   author: actorSchema.nullish(),
 });
 
-const fileNodeSchema = z.object({ path: z.string() });
+const fileNodeSchema = z.object({ path: z.string(), changeType: z.string() });
 
 const connection = <T extends z.ZodTypeAny>(node: T) =>
   z.object({ totalCount: z.number().int().nonnegative().nullish(), pageInfo: pageInfoSchema, nodes: z.array(node.nullable()) });
@@ -122,6 +126,7 @@ const pullRequestResponseSchema = z.object({
         headRefName: z.string(),
         baseRefName: z.string(),
         isCrossRepository: z.boolean().nullish(),
+        changedFiles: z.number().int().nonnegative(),
         author: actorSchema.nullish(),
         commits: connection(commitNodeSchema),
         reviews: connection(reviewNodeSchema),
@@ -344,6 +349,10 @@ async function readSnapshot(octokit: ProbotOctokit, repo: Repo, number: number, 
   const commitNodes = reads.commits.items as Array<z.infer<typeof commitNodeSchema>>;
   const reviewNodes = reads.reviews.items as Array<z.infer<typeof reviewNodeSchema>>;
   const fileNodes = reads.files.items as Array<z.infer<typeof fileNodeSchema>>;
+  // A change is judged on every file it touches, or not at all (see changed-files.ts).
+  assertCompleteList(fileNodes.length, pr.changedFiles);
+  const renamedPaths = fileNodes.filter((file) => file.changeType === "RENAMED").map((file) => file.path);
+  const renames = renamedPaths.length > 0 ? await readRenames(octokit, repo, number, pr.changedFiles, renamedPaths) : [];
 
   const repositoryPolicy = pr.baseRef ? blob(pr.baseRef.target?.policyFile) : { blob: null, complete: false };
   const organizationPolicy = blob(orgPolicyRepository?.defaultBranchRef?.target?.policyFile);
@@ -368,7 +377,8 @@ async function readSnapshot(octokit: ProbotOctokit, repo: Repo, number: number, 
     commits: commitNodes.map(toCommit),
     // Pending reviews are the reviewer's unsubmitted draft: not an opinion yet.
     reviews: reviewNodes.map(toReview).filter((review) => review.state !== "PENDING"),
-    files: fileNodes.map((file) => file.path),
+    files: touchedPaths(fileNodes, renames),
+    ...(renames.length > 0 ? { renames } : {}),
     labels: nonNull(pr.labels?.nodes ?? []).map((label) => label.name),
     closingIssues,
   };

@@ -2,10 +2,14 @@ import type { Context } from "probot";
 import type { Services } from "../services/deps.js";
 import { failClosed } from "../services/fail-closed.js";
 import { handlePush } from "../services/flag-direct-push.js";
+import { reevaluateAfterPolicyChange } from "../services/reevaluate-after-policy-change.js";
 import { toWebhookActor } from "../github/webhook-actor.js";
 import { eventContext } from "./event-context.js";
 
-/** push: record agents' pushes to any branch, and flag those straight to a protected branch. */
+/**
+ * push: record agents' pushes to any branch, flag those straight to a protected branch, and re-judge
+ * open pull requests when the push changes the policy.
+ */
 export async function onPush(services: Services, context: Context<"push">): Promise<void> {
   const { payload } = context;
   // Tags and branch deletions are not changes to review; which branches are protected is policy.
@@ -28,4 +32,6 @@ export async function onPush(services: Services, context: Context<"push">): Prom
   } catch (error) {
     await failClosed(services, event, { prNumber: null, headSha: payload.after }, error);
   }
+  // A push that changes `.github/countersign.yml` re-judges the open pull requests under it.
+  await reevaluateAfterPolicyChange(services, event, payload);
 }

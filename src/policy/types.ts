@@ -48,6 +48,12 @@ export interface RepoRef {
   htmlUrl: string;
 }
 
+/** A file the pull request moves from one path to another. */
+export interface FileRename {
+  from: string;
+  to: string;
+}
+
 /** Everything the engine needs to know about a pull request, read from GitHub. */
 export interface PullRequestFacts {
   repo: RepoRef;
@@ -65,7 +71,14 @@ export interface PullRequestFacts {
   state: "OPEN" | "CLOSED" | "MERGED";
   commits: CommitFacts[];
   reviews: ReviewFacts[];
+  /**
+   * Every path the change touches: added, modified and deleted files, and both paths of a renamed
+   * file (a rename deletes its old path as surely as a deletion does). Tiers, scope and the policy-file
+   * check all read this list, so none of them can be escaped by moving a file.
+   */
   files: string[];
+  /** The renamed files (both paths are in `files` already), for the evidence to show as `from → to`; absent means none. */
+  renames?: FileRename[];
   /** The pull request's labels (set by people with triage permission, or by the agent if it may). */
   labels: string[];
   /** Issue numbers in the same repository that GitHub links as closed by this PR. */

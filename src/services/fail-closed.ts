@@ -5,6 +5,7 @@ import { latestCheckRunForPullRequest } from "../db/check-run-records.js";
 import { recordDecision } from "../db/decisions.js";
 import { failDelivery } from "../db/deliveries.js";
 import { renderEvaluationFailure } from "../evidence/blocking-outputs.js";
+import { IncompleteFileList } from "../github/changed-files.js";
 import type { EventContext, Services } from "./deps.js";
 import { publishFailureCheckRun } from "./publish-check-run.js";
 
@@ -19,6 +20,8 @@ export function newErrorId(): string {
  */
 export function describeFailure(error: unknown): string {
   const err = error as { status?: number; name?: string; request?: { method?: string; url?: string }; errors?: unknown };
+  // Countersign's own words, with counts only: a file list GitHub did not give in full.
+  if (error instanceof IncompleteFileList) return error.message;
   if (error instanceof ZodError) return "GitHub returned data in a shape Countersign did not expect";
   if (typeof err.status === "number") {
     const where = err.request?.url ? ` on ${err.request.method ?? "GET"} ${new URL(err.request.url).pathname}` : "";

@@ -19,14 +19,18 @@ import type { EventContext, Services } from "./deps.js";
 // two replicas at once, then updated), and no write when it already says what would be written.
 
 /**
- * What a check run says, for "has it changed?": the conclusion, title, details link and summary
- * without its footer (evaluated-at time and delivery id change on every evaluation, the decision does
- * not). Re-evaluating an unchanged pull request then costs no write.
+ * What a check run says, for "has it changed?": the conclusion, title, details link, the summary
+ * without its footer's evaluated-at time and delivery id (they change on every evaluation, the
+ * decision does not), and the policy the footer names (a new policy version is news even when it
+ * decides the same). Re-evaluating an unchanged pull request then costs no write.
  */
 export function outputFingerprint(conclusion: Conclusion, output: CheckRunOutput, detailsUrl: string | null): string {
   const footer = output.summary.lastIndexOf("\n---\nHead ");
   const body = footer === -1 ? output.summary : output.summary.slice(0, footer);
-  return createHash("sha256").update(JSON.stringify([conclusion, output.title, body, detailsUrl])).digest("hex");
+  const provenance = footer === -1 ? "" : output.summary.slice(footer);
+  const policyAt = provenance.lastIndexOf(" · policy: ");
+  const policy = policyAt === -1 ? "" : provenance.slice(policyAt);
+  return createHash("sha256").update(JSON.stringify([conclusion, output.title, body, detailsUrl, policy])).digest("hex");
 }
 
 /** Where a check run is written: the commit, its pull request, the details link, and whether to write even when unchanged. */

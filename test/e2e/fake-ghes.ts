@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { pullRequestGraphqlResponse, type FakePullRequest } from "../mocks/graphql-responses.js";
+import { REPO } from "../fixtures/payloads.js";
+import { pullRequestFilesPage, pullRequestGraphqlResponse, type FakePolicies, type FakePullRequest } from "../mocks/graphql-responses.js";
 
 // A GitHub Enterprise Server on loopback, for the end-to-end tests: REST under /api/v3, GraphQL at
 // /api/graphql, answering from a small model of one repository and recording every request.
@@ -22,6 +23,10 @@ export interface FakeGhesState {
   comments: Array<{ issue: number; body: string }>;
   /** Milliseconds each answer is delayed by (a function, to vary it); none by default. */
   latencyMs?: () => number;
+  /** The policy files the pull-request query reads with each pull request; none by default. */
+  policies?: FakePolicies;
+  /** The installation's repositories besides the one modelled (whose pull requests are `pulls`); their pull-request lists are empty. */
+  otherRepositories?: Array<{ id: number; name: string; archived?: boolean }>;
   /**
    * Routes a test adds (GitHub's web pages, say): called first with the raw body; answering the
    * request and returning true takes it over.
@@ -57,7 +62,7 @@ export function fakeGhes(state: FakeGhesState): Server {
       if (req.method === "POST" && /^\/api\/v3\/app\/installations\/\d+\/access_tokens$/.test(path)) return send(201, { token: "ghs_e2e", expires_at: "2099-01-01T00:00:00Z", permissions: {} });
       if (req.method === "POST" && path === "/api/graphql") {
         const pr = state.pulls.get(body?.variables?.number);
-        return pr ? send(200, pullRequestGraphqlResponse(pr)) : send(200, { data: { repository: null }, errors: [{ message: "not found" }] });
+        return pr ? send(200, pullRequestGraphqlResponse(pr, state.policies)) : send(200, { data: { repository: null }, errors: [{ message: "not found" }] });
       }
       if (req.method === "GET" && path.includes("/contents/")) return send(404, { message: "Not Found" });
       if (req.method === "GET" && path.includes("/rules/branches/")) {
@@ -89,6 +94,29 @@ export function fakeGhes(state: FakeGhesState): Server {
         Object.assign(run, { conclusion: body.conclusion, output: body.output, details_url: body.details_url });
         state.checkRunWrites.push({ id: run.id, headSha: run.head_sha, conclusion: run.conclusion });
         return send(200, { id: run.id });
+      }
+      const query = new URL(url, "http://fake-ghes").searchParams;
+      const files = /^\/api\/v3\/repos\/[^/]+\/[^/]+\/pulls\/(\d+)\/files$/.exec(path);
+      if (req.method === "GET" && files) {
+        const pr = state.pulls.get(Number(files[1]));
+        return pr ? send(200, pullRequestFilesPage(pr, Number(query.get("page") ?? 1), Number(query.get("per_page") ?? 30))) : send(404, { message: "Not Found" });
+      }
+      // One page of open pull requests (a test has fewer than a hundred): the modelled repository's, on `base` when asked.
+      const pulls = /^\/api\/v3\/repos\/[^/]+\/([^/]+)\/pulls$/.exec(path);
+      if (req.method === "GET" && pulls) {
+        const base = query.get("base");
+        const open = decodeURIComponent(pulls[1] as string) === REPO.name ? [...state.pulls.values()].filter((pr) => pr.state !== "closed" && (base === null || (pr.baseRef ?? "main") === base)) : [];
+        return send(200, open.map((pr) => ({ number: pr.number, state: "open", head: { sha: pr.headSha, ref: pr.headRef ?? "feature" }, base: { ref: pr.baseRef ?? "main" } })));
+      }
+      if (req.method === "GET" && path === "/api/v3/installation/repositories") {
+        const repositories = [{ id: REPO.id, name: REPO.name }, ...(state.otherRepositories ?? [])].map((repository) => ({
+          id: repository.id,
+          name: repository.name,
+          full_name: `${REPO.owner}/${repository.name}`,
+          owner: { login: REPO.owner },
+          archived: "archived" in repository ? repository.archived === true : false,
+        }));
+        return send(200, { total_count: repositories.length, repositories });
       }
       return send(404, { message: `fake GHES has no ${req.method} ${url}` });
     });

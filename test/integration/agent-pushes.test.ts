@@ -3,6 +3,7 @@ import { describe, expect, test } from "@jest/globals";
 import { pullRequestEvent, pushEvent, reviewEvent } from "../fixtures/payloads.js";
 import { bob, claude, erin } from "../fixtures/people.js";
 import { useApp } from "../helpers/use-app.js";
+import type { FakePullRequest } from "../mocks/graphql-responses.js";
 
 // An agent with write access can push into a person's pull request with that person's name as author
 // and committer and no trailer: every commit then looks human. GitHub still says who pushed (the
@@ -12,14 +13,14 @@ const ctx = useApp();
 const FIRST = "a1".repeat(20);
 const FORGED = "f0".repeat(20);
 
-function humanPullRequest(number: number, headRef = "erin/ledger") {
+function humanPullRequest(number: number, headRef = "erin/ledger"): FakePullRequest {
   return {
     number,
     author: erin,
     headRef,
     headSha: FIRST,
     commits: [{ sha: FIRST, message: "Add the ledger export", author: erin }],
-    reviews: [] as Array<{ id: number; reviewer: typeof bob; state: string; commitSha: string; submittedAt: string }>,
+    reviews: [],
     files: ["src/ledger.ts"],
   };
 }

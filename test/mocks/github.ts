@@ -3,7 +3,7 @@ import nock from "nock";
 // Body matchers must tolerate a missing body: nock 15.0.0 runs them against every request it is
 // matching, a GET included, and a matcher that throws makes nock answer that request with a 500.
 import { REPO } from "../fixtures/payloads.js";
-import { followUpRounds, pagesGraphqlResponse, pullRequestGraphqlResponse, type FakePullRequest } from "./graphql-responses.js";
+import { followUpRounds, pagesGraphqlResponse, pullRequestFilesPage, pullRequestGraphqlResponse, restFilePages, type FakePullRequest } from "./graphql-responses.js";
 
 export type { FakeCommit, FakePullRequest, FakeReview } from "./graphql-responses.js";
 
@@ -113,7 +113,8 @@ export class FakeGitHub {
 
   /**
    * The GraphQL read of a pull request: one query, plus the follow-up queries that read the rest of
-   * any connection (commits, reviews, files) longer than 100 items, from both ends.
+   * any connection (commits, reviews, files) longer than 100 items, from both ends; and when the pull
+   * request renames files, the pages of its REST file list.
    */
   expectPullRequestRead(number: number, options: { delayMs?: number } = {}): void {
     const matches = (body: { query: string; variables: { number: number } } | undefined) => body?.query?.includes("query CountersignPullRequest(") === true && body.variables.number === number;
@@ -125,6 +126,15 @@ export class FakeGitHub {
       this.api().post("/graphql", matches).delay(options.delayMs).reply(200, now);
     } else {
       this.api().post("/graphql", matches).reply(200, answer);
+    }
+    // A pull request that renames files: its REST file list too, every page, for the old paths.
+    if (Object.keys(this.mustGet(number).renamedFrom ?? {}).length > 0) {
+      for (let page = 1; page <= restFilePages(this.mustGet(number)); page += 1) {
+        this.api()
+          .get(`${repoPath}/pulls/${number}/files`)
+          .query({ per_page: "100", page: String(page) })
+          .reply(200, () => pullRequestFilesPage(this.mustGet(number), page));
+      }
     }
     const rounds = followUpRounds(this.mustGet(number));
     if (rounds === 0) return;
@@ -321,6 +331,34 @@ export class FakeGitHub {
     for (const bot of new Set(bots.map((user) => user.login))) this.expectAppRead(bot);
     this.expectComment(number);
     this.expectEvaluation(number, { preloaded: true });
+  }
+
+  /**
+   * The list of the repository's open pull requests (`GET /repos/{o}/{r}/pulls?state=open`), on `base`
+   * when given; `repo` is another repository of the installation (its list is `pulls`, empty by default).
+   */
+  expectOpenPullRequestsList(options: { base?: string; repo?: string; pulls?: FakePullRequest[] } = {}): void {
+    const path = options.repo ? `/repos/${REPO.owner}/${options.repo}/pulls` : `${repoPath}/pulls`;
+    const open = () => (options.repo ? (options.pulls ?? []) : [...this.pulls.values()]).filter((pr) => pr.state !== "closed" && (options.base === undefined || (pr.baseRef ?? "main") === options.base));
+    this.api()
+      .get(path)
+      .query({ state: "open", per_page: "100", ...(options.base !== undefined ? { base: options.base } : {}) })
+      .reply(200, () => open().map((pr) => ({ number: pr.number, state: "open", head: { sha: pr.headSha, ref: pr.headRef ?? "feature" }, base: { ref: pr.baseRef ?? "main" } })));
+  }
+
+  /** The installation's repositories (`GET /installation/repositories`): this one, and `others` by name. */
+  expectInstallationRepositoriesList(others: Array<{ name: string; id: number; archived?: boolean }>): void {
+    const repository = (name: string, id: number, archived = false) => ({ id, name, full_name: `${REPO.owner}/${name}`, owner: { login: REPO.owner }, archived });
+    const repositories = [repository(REPO.name, REPO.id), ...others.map((other) => repository(other.name, other.id, other.archived))];
+    this.api().get("/installation/repositories").query({ per_page: "100" }).reply(200, { total_count: repositories.length, repositories });
+  }
+
+  /** The GraphQL comparison of `.github/countersign.yml` between two commits: its blob oid in each (null: absent). */
+  expectFileVersionsRead(oids: { before: string | null; after: string | null }): void {
+    const file = (oid: string | null) => ({ file: oid === null ? null : { oid } });
+    this.api()
+      .post("/graphql", (body: { query: string } | undefined) => body?.query?.includes("query CountersignFileVersions(") === true)
+      .reply(200, { data: { repository: { after: file(oids.after), before: file(oids.before) } } });
   }
 
   mustGet(number: number): FakePullRequest {

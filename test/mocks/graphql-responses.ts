@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { addRound, nextRequests, startRead, type BackwardPage, type ForwardPage } from "../../src/github/connection-pages.js";
 import { REPO, type PayloadUser, type PullRequestShape } from "../fixtures/payloads.js";
 
@@ -26,9 +27,16 @@ export interface FakeReview {
 export interface FakePullRequest extends PullRequestShape {
   commits: FakeCommit[];
   reviews: FakeReview[];
+  /** The paths GitHub lists: a renamed or copied file by its new path. */
   files: string[];
   labels?: string[];
   closingIssues?: number[];
+  /** Renamed files: new path → the path it was renamed from (the new path is in `files`). */
+  renamedFrom?: Record<string, string>;
+  /** Copied files: new path → the path it was copied from (the new path is in `files`). */
+  copiedFrom?: Record<string, string>;
+  /** What GitHub counts as changed files, when it is more than it lists (`files.length` otherwise). */
+  changedFiles?: number;
 }
 
 function gitActor(user: PayloadUser): Record<string, unknown> {
@@ -74,7 +82,37 @@ export type Connection = "commits" | "reviews" | "files";
 function connectionNodes(pr: FakePullRequest, name: Connection): unknown[] {
   if (name === "commits") return pr.commits.map(commitNode);
   if (name === "reviews") return pr.reviews.map((review) => reviewNode(pr, review));
-  return pr.files.map((path) => ({ path }));
+  return pr.files.map((path) => ({ path, changeType: changeType(pr, path) }));
+}
+
+/** A file's `changeType`, as GitHub's GraphQL names it. */
+function changeType(pr: FakePullRequest, path: string): string {
+  if (pr.renamedFrom?.[path] !== undefined) return "RENAMED";
+  if (pr.copiedFrom?.[path] !== undefined) return "COPIED";
+  return "MODIFIED";
+}
+
+/** The REST file list's page size Countersign asks for. */
+export const REST_FILES_PER_PAGE = 100;
+
+/** How many pages of the REST file list (`per_page=100`) the fake pull request has (GitHub stops at 3,000 files). */
+export function restFilePages(pr: FakePullRequest): number {
+  return Math.max(1, Math.ceil(Math.min(pr.files.length, 3_000) / REST_FILES_PER_PAGE));
+}
+
+/**
+ * A page of `GET /repos/{o}/{r}/pulls/{n}/files`, GitHub-style: `status` and, for a rename or a copy,
+ * `previous_filename`; at most 3,000 files in all.
+ */
+export function pullRequestFilesPage(pr: FakePullRequest, page: number, perPage = REST_FILES_PER_PAGE): Array<Record<string, unknown>> {
+  const start = (page - 1) * perPage;
+  return pr.files.slice(0, 3_000).slice(start, start + perPage).map((filename) => {
+    const renamed = pr.renamedFrom?.[filename];
+    const copied = pr.copiedFrom?.[filename];
+    const status = renamed !== undefined ? "renamed" : copied !== undefined ? "copied" : "modified";
+    const previous = renamed ?? copied;
+    return { sha: "f".repeat(40), filename, status, additions: 0, deletions: 0, changes: 0, ...(previous !== undefined ? { previous_filename: previous } : {}) };
+  });
 }
 
 /** A cursor names an item by its position: GitHub's are opaque; Countersign only passes them back. */
@@ -152,7 +190,8 @@ export interface FakePolicies {
 }
 
 function policyFile(text: string | null): Record<string, unknown> | null {
-  return text === null ? null : { oid: `blob-${text.length}`, object: { text, isTruncated: false } };
+  // A blob's oid is the hash of its content, as in git: another policy text is another oid.
+  return text === null ? null : { oid: createHash("sha1").update(`blob ${Buffer.byteLength(text)}\0${text}`).digest("hex"), object: { text, isTruncated: false } };
 }
 
 /**
@@ -184,6 +223,7 @@ export function pullRequestGraphqlResponse(pr: FakePullRequest, policies: FakePo
           headRefOid: pr.headSha,
           headRefName: pr.headRef ?? "feature",
           baseRefName: pr.baseRef ?? "main",
+          changedFiles: pr.changedFiles ?? pr.files.length,
           author: graphqlActor(pr.author),
           commits: firstPage(pr, "commits"),
           reviews: firstPage(pr, "reviews"),
