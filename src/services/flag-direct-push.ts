@@ -20,9 +20,13 @@ export interface PushRequest {
   compareUrl: string | null;
 }
 
-/** Whether a branch is protected: listed by `protected_branches`, or the default branch when unset. */
-export function isProtectedBranch(branch: string, defaultBranch: string, patterns: readonly string[] | null): boolean {
-  return patterns ? picomatch([...patterns], { dot: true })(branch) : branch === defaultBranch;
+/**
+ * Whether a branch is protected: listed by `protected_branches`, or the default branch when unset
+ * (or when `alsoDefault`: the organization's floor protects it whatever a repository lists).
+ */
+export function isProtectedBranch(branch: string, defaultBranch: string, patterns: readonly string[] | null, alsoDefault = patterns === null): boolean {
+  if (alsoDefault && branch === defaultBranch) return true;
+  return patterns ? picomatch([...patterns], { dot: true })(branch) : false;
 }
 
 /**
@@ -44,7 +48,7 @@ export async function flagDirectPush(services: Services, event: EventContext, pu
     event.log.warn({ repo: event.repo.fullName, problems: loaded.problems }, "countersign: invalid policy; checking the push against built-in agent identities");
   }
   const policy = loaded.ok ? loaded.policy : defaultPolicy();
-  if (!isProtectedBranch(branch, push.defaultBranch, policy.protectedBranches)) return false;
+  if (!isProtectedBranch(branch, push.defaultBranch, policy.protectedBranches, policy.protectsDefaultBranch)) return false;
   const match = matchAgentIdentity(push.sender, policy.identities);
   if (!match) return false;
   const dryRun = loaded.ok && policy.mode === "evaluate";
