@@ -6,8 +6,9 @@ import { Worker } from "node:worker_threads";
 //
 // - Limits, checked before and during parsing: the file's size (so a 1 MB file is refused without
 //   being read as YAML), and its shape (how many values, how deep, how many aliases). The limits are
-//   far above any real policy (the largest example in examples/ is 4 KB and 120 values) and keep
-//   what the main thread does with the result (validation, merging, compiling globs) small.
+//   far above any real policy (the largest example in examples/ is 4.4 KB and under 100 values) and
+//   bound what the main thread does with the result: validating, merging and compiling its globs,
+//   once per version of the file (docs/benchmarks.md has the figures for the worst case).
 // - Parsing in a worker thread. The `yaml` package needs about a microsecond per byte (a 64 KiB file
 //   takes 50-150 ms), and its duplicate-key check is quadratic in the keys of one mapping (a 1 MB file
 //   with 60,000 keys took 32 s). The worker parses with that check off and finds duplicates itself in
@@ -18,8 +19,8 @@ import { Worker } from "node:worker_threads";
 export const POLICY_FILE_LIMITS = {
   /** Bytes (UTF-8) in one file: 64 KiB. */
   bytes: 64 * 1024,
-  /** Values in one file (every mapping entry and list item, each alias counted as what it repeats). */
-  values: 5_000,
+  /** Values in one file (every mapping, list and scalar, each alias counted as what it repeats). */
+  values: 3_000,
   /** Nesting of mappings and lists. */
   depth: 16,
   /** YAML aliases (`*name`), weighted as the `yaml` package does by what each repeats. */
@@ -33,6 +34,11 @@ export type ParsedPolicyText = { ok: true; content: Record<string, unknown> } | 
 
 const KIB = 1024;
 
+/** 65536 → "65,536" (without `toLocaleString`, whose first call loads locale data: milliseconds). */
+function thousands(value: number): string {
+  return String(value).replace(/\B(?=(\d{3})+$)/g, ",");
+}
+
 /** Whether `text` is within the byte limit, without encoding it when its length already decides. */
 function withinBytes(text: string): boolean {
   // UTF-8 spends one to three bytes per UTF-16 code unit.
@@ -43,8 +49,8 @@ function withinBytes(text: string): boolean {
 
 /** What is wrong with a file of `bytes` bytes, over the limit: its size and the limit. */
 export function tooLargeMessage(bytes: number): string {
-  const size = bytes >= 10 * KIB ? `${Math.round(bytes / KIB).toLocaleString("en-US")} KiB` : `${bytes.toLocaleString("en-US")} bytes`;
-  return `is ${size}; a policy file may be at most ${POLICY_FILE_LIMITS.bytes / KIB} KiB (${POLICY_FILE_LIMITS.bytes.toLocaleString("en-US")} bytes)`;
+  const size = bytes >= 10 * KIB ? `${thousands(Math.round(bytes / KIB))} KiB` : `${thousands(bytes)} bytes`;
+  return `is ${size}; a policy file may be at most ${POLICY_FILE_LIMITS.bytes / KIB} KiB (${thousands(POLICY_FILE_LIMITS.bytes)} bytes)`;
 }
 
 // The worker's program: plain JavaScript (it runs as given, in jest as in production), CommonJS so
@@ -108,7 +114,7 @@ function countValues(root) {
 }
 
 function parsePolicy(text) {
-  const doc = YAML.parseDocument(text, { uniqueKeys: false, maxAliasCount: limits.aliases, prettyErrors: false, logLevel: "silent" });
+  const doc = YAML.parseDocument(text, { uniqueKeys: false, maxAliasCount: limits.aliases, prettyErrors: true, logLevel: "silent" });
   if (doc.errors.length > 0) {
     const error = doc.errors[0];
     const line = error.linePos && error.linePos[0] ? " at line " + error.linePos[0].line : "";
