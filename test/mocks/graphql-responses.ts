@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { addRound, nextRequests, startRead, type BackwardPage, type ForwardPage } from "../../src/github/connection-pages.js";
 import { REPO, type PayloadUser, type PullRequestShape } from "../fixtures/payloads.js";
 
@@ -152,7 +153,11 @@ export interface FakePolicies {
 }
 
 function policyFile(text: string | null): Record<string, unknown> | null {
-  return text === null ? null : { oid: `blob-${text.length}`, object: { text, isTruncated: false } };
+  // The oid is git's blob id of the text, as GitHub reports it: the app caches policies by it, so two
+  // texts of one length must not share one.
+  if (text === null) return null;
+  const oid = createHash("sha1").update(`blob ${Buffer.byteLength(text)}\0${text}`).digest("hex");
+  return { oid, object: { text, isTruncated: false } };
 }
 
 /**
