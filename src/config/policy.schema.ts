@@ -31,7 +31,8 @@ const globValidity = new Map<string, boolean>();
 const MAX_REMEMBERED_GLOBS = 20_000;
 const compilesAsGlob = compiles(compileGlob);
 
-function isValidGlob(text: string): boolean {
+/** Whether `text` compiles as a glob (remembered). */
+export function isValidGlob(text: string): boolean {
   const known = globValidity.get(text);
   if (known !== undefined) return known;
   const valid = compilesAsGlob(text);

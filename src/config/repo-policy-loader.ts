@@ -3,12 +3,13 @@ import type { ProbotOctokit } from "probot";
 import type { z } from "zod";
 import { BUILT_IN_AGENT_IDENTITIES, BUILT_IN_TRAILER_RULES } from "../policy/agent-identities.js";
 import { parseDuration } from "../policy/duration.js";
-import { compileTier, parseTeam, type RepoPolicy, type Tier } from "../policy/repo-policy.js";
+import { globMatcher } from "../policy/glob-matchers.js";
+import { compileTier, parseTeam, SENSITIVE_PATHS, type RepoPolicy, type Tier } from "../policy/repo-policy.js";
 import { readPolicyFile } from "../github/policy-files.js";
 import type { PolicyBlobs } from "../github/pull-request-facts.js";
 import { effectiveTiers, floorWeakenings, type Weakening } from "./policy-floor.js";
 import { parsePolicyText, POLICY_FILE_LIMITS, tooLargeMessage } from "./policy-yaml.js";
-import { policySchema, type PolicyConfig } from "./policy.schema.js";
+import { isValidGlob, policySchema, type PolicyConfig } from "./policy.schema.js";
 
 export const CONFIG_PATH = ".github/countersign.yml";
 
@@ -296,10 +297,14 @@ export function compilePolicyLayers(layers: PolicyLayers, owner: string): Policy
   const source = [...new Set(present.map((file) => file.source))].join(" extended by ");
   const floorSource = organization.map((file) => file.source).join(" extended by ");
 
+  // A layer of one file merges to that file's content: its validation is reused, not repeated.
+  const validatedFiles = new Map<PolicyFile, PolicyConfig>();
   const problems = present.flatMap((file) => {
     const parsed = policySchema.safeParse(file.content);
+    if (parsed.success) validatedFiles.set(file, parsed.data);
     return parsed.success ? consistencyProblems(parsed.data, file.source) : describeIssues(parsed.error.issues, file.source);
   });
+  const validatedAlone = (files: readonly PolicyFile[]) => (files.length === 1 && !hasPath(files[0]?.content, "repositories_may_relax") ? validatedFiles.get(files[0] as PolicyFile) : undefined);
   if (!layers.repositoryIsOrganization) {
     for (const file of repository) {
       if (hasPath(file.content, "repositories_may_relax")) {
@@ -316,7 +321,8 @@ export function compilePolicyLayers(layers: PolicyLayers, owner: string): Policy
   let floor: { raw: Record<string, unknown>; config: PolicyConfig; relaxable: Set<string> } | null = null;
   if (organization.length > 0) {
     const raw = mergePolicyFiles(organization.map((file) => file.content)) as Record<string, unknown>;
-    const validated = validateMerged(raw, floorSource);
+    const alone = organization.length === 1 ? validatedFiles.get(organization[0] as PolicyFile) : undefined;
+    const validated = alone ? { ok: true as const, config: alone } : validateMerged(raw, floorSource);
     if (!validated.ok) return { ok: false, source, problems: validated.problems };
     const relaxList = validated.config.repositories_may_relax ?? [];
     // `tiers.<name>` must name a tier the floor has: a misspelt name would allow nothing, silently.
@@ -334,7 +340,8 @@ export function compilePolicyLayers(layers: PolicyLayers, owner: string): Policy
   // Only the organization's list counts; in the `.github` repository's own file it has no effect here.
   const { repositories_may_relax: _ignored, ...repositoryRaw } = mergePolicyFiles(repository.map((file) => file.content)) as Record<string, unknown>;
   const merged = floor ? mergeOverFloor(floor.raw, repositoryRaw, floor.relaxable) : repositoryRaw;
-  const validated = validateMerged(merged, source);
+  const unchanged = floor ? (repository.length === 0 ? floor.config : undefined) : validatedAlone(repository);
+  const validated = unchanged ? { ok: true as const, config: unchanged } : validateMerged(merged, source);
   if (!validated.ok) return { ok: false, source, problems: validated.problems };
   const config = validated.config;
   if (floor) {
@@ -366,6 +373,37 @@ export function compilePolicyFiles(files: readonly PolicyFile[], owner: string):
 /** Validates and compiles a single policy object (tests, the simulator, documentation checks). */
 export function compileRepoConfig(raw: unknown, source: string, owner = "acme"): PolicyLoadResult {
   return compilePolicyFiles([{ source, content: raw ?? {} }], owner);
+}
+
+/** The glob patterns a file names: its tiers' paths and base branches, its scope and protected branches. */
+function globsIn(content: unknown): unknown[] {
+  if (!isObject(content)) return [];
+  const tiers = Array.isArray(content.tiers) ? content.tiers.filter(isObject) : [];
+  const scope = isObject(content.scope) ? content.scope : {};
+  const lists = [...tiers.flatMap((tier) => (isObject(tier.when) ? [tier.when.paths, tier.when.base_branches] : [])), scope.base_branches, content.protected_branches];
+  return lists.flatMap((list) => (Array.isArray(list) ? list : []));
+}
+
+/** How long one batch of glob compilation may hold the event loop. */
+const GLOB_BATCH_MS = 2;
+
+/**
+ * Compiles the globs of newly read files (and the built-in tier's) a batch at a time, yielding to
+ * the event loop between batches: a file at the size limit can name thousands, and compiling them
+ * in one go while validating and compiling the policy held the loop for a tenth of a second or more.
+ * Validation and compilation then find each glob's validity and matcher remembered.
+ */
+async function prepareGlobs(contents: readonly unknown[]): Promise<void> {
+  const globs = new Set<string>(SENSITIVE_PATHS);
+  for (const content of contents) for (const glob of globsIn(content)) if (typeof glob === "string" && glob.length <= 300) globs.add(glob);
+  let batchStarted = performance.now();
+  for (const glob of globs) {
+    if (isValidGlob(glob)) globMatcher(glob);
+    if (performance.now() - batchStarted > GLOB_BATCH_MS) {
+      await new Promise((resolve) => setImmediate(resolve));
+      batchStarted = performance.now();
+    }
+  }
 }
 
 /** A policy file that is read, or the problems that make it unusable. */
@@ -446,6 +484,7 @@ export async function loadRepoPolicy(octokit: ProbotOctokit, repo: { owner: stri
   ]);
   const problems = [...(organization.ok ? [] : organization.problems), ...(repository.ok ? [] : repository.problems)];
   if (!organization.ok || !repository.ok) return { ok: false, source: [...new Set(problems.map((problem) => problem.file))].join(" extended by "), problems };
+  await prepareGlobs([...organization.files, ...repository.files].map((file) => file.content));
   return compilePolicyLayers({ organization: organization.files, repository: repository.files, repositoryIsOrganization: isOrganization }, repo.owner);
 }
 
@@ -491,6 +530,7 @@ async function readPolicyBlobs(repo: { owner: string; name: string }, baseRef: s
   if (organization.content?._extends !== undefined) return null;
   const { _extends: extendsValue, ...own } = repository.content ?? {};
   if (extendsValue !== undefined && !extendsOrgDotGithub(extendsValue, repo.owner)) return null;
+  await prepareGlobs([organization.content, own]);
   return compilePolicyLayers(
     {
       organization: [{ source: orgSource, content: organization.content }],

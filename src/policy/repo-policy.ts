@@ -1,4 +1,4 @@
-import picomatch from "picomatch";
+import { anyGlobMatcher } from "./glob-matchers.js";
 import { BUILT_IN_AGENT_IDENTITIES, BUILT_IN_TRAILER_RULES, type AgentIdentity, type TrailerRule } from "./agent-identities.js";
 import type { Permission, TaskRef } from "./types.js";
 
@@ -175,10 +175,8 @@ export const SENSITIVE_PATHS: readonly string[] = [
 
 /** Compiles a tier's conditions into matchers. Globs match dotfiles: `.github/**` must match. */
 export function compileTier(tier: Omit<Tier, "matchesPath" | "matchesBaseBranch">): Tier {
-  const paths = tier.when.paths ?? [];
-  const branches = tier.when.baseBranches ?? [];
-  const pathMatcher = paths.length > 0 ? picomatch([...paths], { dot: true }) : () => false;
-  const branchMatcher = branches.length > 0 ? picomatch([...branches], { dot: true }) : () => false;
+  const pathMatcher = anyGlobMatcher(tier.when.paths ?? []);
+  const branchMatcher = anyGlobMatcher(tier.when.baseBranches ?? []);
   return { ...tier, matchesPath: (file) => pathMatcher(file), matchesBaseBranch: (branch) => branchMatcher(branch) };
 }
 
