@@ -415,7 +415,7 @@ async function parseFile(source: string, text: string): Promise<FileRead> {
   return parsed.ok ? { ok: true, content: parsed.content } : { ok: false, problems: [{ file: source, path: parsed.path, message: parsed.message }] };
 }
 
-/** A file as `_extends` names it: `repo`, `owner/repo`, optionally `:path.yml`, as Probot's loader reads it. */
+/** A file as `_extends` names it: `repo`, `owner/repo`, optionally `:path.yml` (the syntax of Probot's config loader). */
 const EXTENDS = /^(?:([a-z\d](?:[a-z\d]|-(?=[a-z\d])){0,38})\/)?([-_.\w]+)(?::([-_./\w]+\.ya?ml))?$/i;
 
 /** How many files one `_extends` chain may name: sharing is one or two levels deep in practice. */
@@ -515,7 +515,7 @@ export function policyFromBlobs(repo: { owner: string; name: string }, baseRef: 
   return result;
 }
 
-/** Policy results by the oids of the files they were read from (null: the loader must be used). */
+/** Policy results by the oids of the files they were read from (null: the contents API must be used). */
 const byBlobs = new Map<string, Promise<PolicyLoadResult | null>>();
 
 async function readPolicyBlobs(repo: { owner: string; name: string }, baseRef: string, blobs: PolicyBlobs): Promise<PolicyLoadResult | null> {
