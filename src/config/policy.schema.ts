@@ -25,6 +25,22 @@ function compileGlob(text: string): unknown {
   return picomatch.makeRe(text, { strictBrackets: true });
 }
 
+// Whether each glob compiles, remembered: a policy is validated file by file and again merged (up to
+// four passes over the same globs), and compiling one costs tens of microseconds.
+const globValidity = new Map<string, boolean>();
+const MAX_REMEMBERED_GLOBS = 20_000;
+const compilesAsGlob = compiles(compileGlob);
+
+/** Whether `text` compiles as a glob (remembered). */
+export function isValidGlob(text: string): boolean {
+  const known = globValidity.get(text);
+  if (known !== undefined) return known;
+  const valid = compilesAsGlob(text);
+  if (globValidity.size >= MAX_REMEMBERED_GLOBS) globValidity.clear();
+  globValidity.set(text, valid);
+  return valid;
+}
+
 /** An agent identity added by the repository (or its org's `.github` repository, via `_extends`). */
 export const agentIdentitySchema = z.strictObject({
   /** Shown in the evidence, e.g. "Acme release agent". */
@@ -98,9 +114,9 @@ const glob = z
   .min(1)
   .max(300)
   .refine((text) => !text.startsWith("/") && !text.split("/").includes(".."), "globs are relative to the repository root and may not use \"..\"")
-  .refine(compiles(compileGlob), "not a valid glob");
+  .refine(isValidGlob, "not a valid glob");
 
-const branchGlob = z.string().min(1).max(255).refine(compiles(compileGlob), "not a valid branch pattern");
+const branchGlob = z.string().min(1).max(255).refine(isValidGlob, "not a valid branch pattern");
 
 /** A team, as `slug` (in the repository's organization) or `org/slug`. */
 const team = z.string().regex(/^(?:[A-Za-z0-9][A-Za-z0-9-]{0,38}\/)?[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, "not a team: use slug or org/slug");
@@ -171,14 +187,63 @@ export const tierRequirementsSchema = z.strictObject({
   agents_forbidden: z.boolean().optional(),
 });
 
-export const tierSchema = z.strictObject({
-  /** A name shown in the evidence; a tier named like a built-in one replaces it. */
-  name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,49}$/, "lower-case letters, digits, - and _"),
-  /** Set false to switch a (built-in) tier off. */
-  enabled: z.boolean().default(true),
-  when: tierConditionsSchema,
-  require: tierRequirementsSchema,
-});
+const TIER_NAME = /^[a-z0-9][a-z0-9_-]{0,49}$/;
+
+export const tierSchema = z
+  .strictObject({
+    /** A name shown in the evidence; a tier named like a built-in one (or the organization's) replaces it. */
+    name: z.string().regex(TIER_NAME, "lower-case letters, digits, - and _"),
+    /** Set false to switch a tier off by name (then `when` and `require` may be left out). */
+    enabled: z.boolean().default(true),
+    when: tierConditionsSchema.optional(),
+    require: tierRequirementsSchema.optional(),
+  })
+  .superRefine(
+    (tier, ctx) => {
+      // `- name: docs` / `enabled: false` is a whole entry: switching a tier off needs nothing else.
+      if (tier.enabled === false) return;
+      for (const key of ["when", "require"] as const) {
+        if (tier[key] === undefined) ctx.addIssue({ code: "custom", path: [key], message: `a tier needs \`${key}\` (only an entry with \`enabled: false\`, which switches a tier off, may leave it out)` });
+      }
+    },
+    // Also when another key of the entry is wrong (a bad name), so every missing part is named at once.
+    { when: (payload) => typeof payload.value === "object" && payload.value !== null && !Array.isArray(payload.value) },
+  );
+
+/**
+ * The keys an organization's file may let repositories relax (`repositories_may_relax`): every key
+ * the floor compares, and `tiers.<name>` for one of the organization's (or the built-in) tiers.
+ */
+export const RELAXABLE_KEYS = [
+  "mode",
+  "agents.all_apps_are_agents",
+  "delegation.required",
+  "delegation.implicit_owner",
+  "delegation.delegators.min_permission",
+  "delegation.delegators.teams",
+  "delegation.delegators.users",
+  "delegation.task.required",
+  "delegation.task.forms",
+  "delegation.task.ticket_pattern",
+  "delegation.default_expiry",
+  "delegation.max_expiry",
+  "approvals.required",
+  "approvals.approvers.min_permission",
+  "approvals.approvers.teams",
+  "approvals.exclude.delegator",
+  "approvals.exclude.pr_author",
+  "approvals.exclude.commit_authors",
+  "scope.enforce_paths",
+  "scope.base_branches",
+  "protected_branches",
+] as const;
+
+const relaxableKey = z
+  .string()
+  .refine(
+    (key) => (RELAXABLE_KEYS as readonly string[]).includes(key) || (key.startsWith("tiers.") && TIER_NAME.test(key.slice("tiers.".length))),
+    "not a key repositories can be allowed to relax: one of the policy's keys (mode, approvals.required, scope.base_branches, ...) or tiers.<name>",
+  );
 
 /** The whole policy file. Every section and key is optional; absent keys take the defaults. */
 export const policySchema = z.strictObject({
@@ -241,6 +306,19 @@ export const policySchema = z.strictObject({
     .prefault({}),
   /** Branches where an agent's direct push is flagged; absent = the default branch. */
   protected_branches: z.array(branchGlob).min(1).max(50).optional(),
+  /**
+   * Only in the organization's file: the keys a repository's file may set below the organization's
+   * value (by default the organization's policy is a floor that repositories can only tighten).
+   */
+  repositories_may_relax: z
+    .array(relaxableKey)
+    .max(100)
+    .optional()
+    .superRefine((keys, ctx) => {
+      keys?.forEach((key, index) => {
+        if (keys.indexOf(key) !== index) ctx.addIssue({ code: "custom", path: [index], message: `${key} is listed twice` });
+      });
+    }),
 });
 
 /** The validated policy file, defaults filled in. */

@@ -3,18 +3,22 @@ import type { ProbotOctokit } from "probot";
 import type { z } from "zod";
 import { BUILT_IN_AGENT_IDENTITIES, BUILT_IN_TRAILER_RULES } from "../policy/agent-identities.js";
 import { parseDuration } from "../policy/duration.js";
-import { builtInTiers, compileTier, type RepoPolicy, type TeamRef, type Tier } from "../policy/repo-policy.js";
-import { parse as parseYaml } from "yaml";
+import { globMatcher } from "../policy/glob-matchers.js";
+import { compileTier, parseTeam, SENSITIVE_PATHS, type RepoPolicy, type Tier } from "../policy/repo-policy.js";
+import { readPolicyFile } from "../github/policy-files.js";
 import type { PolicyBlobs } from "../github/pull-request-facts.js";
-import { policySchema, type PolicyConfig } from "./policy.schema.js";
+import { effectiveTiers, floorWeakenings, type Weakening } from "./policy-floor.js";
+import { parsePolicyText, POLICY_FILE_LIMITS, tooLargeMessage } from "./policy-yaml.js";
+import { isValidGlob, policySchema, type PolicyConfig } from "./policy.schema.js";
 
 export const CONFIG_PATH = ".github/countersign.yml";
 
 /** The policy source named when no policy file exists. */
 export const DEFAULTS_SOURCE = "built-in defaults (no .github/countersign.yml)";
 
-// Bumped whenever compilation changes meaning, so equal files compiled differently never share a hash.
-const COMPILER_VERSION = "countersign-policy/2";
+// Bumped whenever compilation changes meaning, so equal files compiled differently never share a hash
+// (3: the organization's policy is a floor; the built-in sensitive tier covers more files).
+const COMPILER_VERSION = "countersign-policy/3";
 
 /** One thing wrong with a policy file: which file, which key path, what. */
 export interface ConfigProblem {
@@ -43,9 +47,15 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-// Lists that accumulate across files (an org's agents plus a repository's); every other list is
-// replaced by the more specific file's.
+// Lists that accumulate across files (an org's agents plus a repository's; an entry two files share is
+// kept once); every other list is replaced by the more specific file's.
 const ACCUMULATING_LISTS = new Set(["agents.identities", "agents.trailers"]);
+
+/** `base` followed by the entries of `more` it does not already have. */
+function accumulate(base: readonly unknown[], more: readonly unknown[]): unknown[] {
+  const seen = new Set(base.map(canonical));
+  return [...base, ...more.filter((item) => !seen.has(canonical(item)))];
+}
 
 function mergeTwo(base: unknown, override: unknown, path: string): unknown {
   if (override === undefined) return base;
@@ -55,7 +65,7 @@ function mergeTwo(base: unknown, override: unknown, path: string): unknown {
     return merged;
   }
   if (Array.isArray(base) && Array.isArray(override)) {
-    if (ACCUMULATING_LISTS.has(path)) return [...base, ...override];
+    if (ACCUMULATING_LISTS.has(path)) return accumulate(base, override);
     if (path === "tiers") {
       // Tiers merge by name: the more specific file's tier of the same name replaces the other's.
       const byName = (tier: unknown) => (isObject(tier) ? tier.name : undefined);
@@ -67,18 +77,16 @@ function mergeTwo(base: unknown, override: unknown, path: string): unknown {
 }
 
 /**
- * Merges policy files, most general first (an organization's, via `_extends`) and most specific last
- * (the repository's): objects merge key by key, the specific file's values win, `agents.identities`
- * and `agents.trailers` accumulate, `tiers` merge by name, and other lists are replaced.
+ * Merges policy files, most general first (a file shared through `_extends`) and most specific last
+ * (the one that extends it): objects merge key by key, the specific file's values win,
+ * `agents.identities` and `agents.trailers` accumulate, `tiers` merge by name, and other lists are
+ * replaced. (The organization's floor is applied on top of this by `compilePolicyLayers`.)
  */
 export function mergePolicyFiles(configs: readonly unknown[]): unknown {
   return configs.reduce<unknown>((merged, config) => mergeTwo(merged, config, ""), {});
 }
 
-function teamRef(text: string, owner: string): TeamRef {
-  const [org, slug] = text.includes("/") ? (text.split("/") as [string, string]) : [owner, text];
-  return { org, slug };
-}
+const teamRef = parseTeam;
 
 function ms(text: string | undefined): number | null {
   return text === undefined ? null : (parseDuration(text)?.milliseconds ?? null);
@@ -86,11 +94,10 @@ function ms(text: string | undefined): number | null {
 
 /** The effective tier list: built-in tiers, replaced or switched off by name, then the policy's own. */
 function compileTiers(config: PolicyConfig, owner: string): Tier[] {
-  const tiers: Tier[] = builtInTiers();
-  for (const entry of config.tiers) {
-    const tier = compileTier({
+  return effectiveTiers(config).map(({ builtIn, tier: entry }) =>
+    compileTier({
       name: entry.name,
-      builtIn: false,
+      builtIn,
       when: {
         ...(entry.when.paths ? { paths: entry.when.paths } : {}),
         ...(entry.when.base_branches ? { baseBranches: entry.when.base_branches } : {}),
@@ -102,16 +109,15 @@ function compileTiers(config: PolicyConfig, owner: string): Tier[] {
         ...(entry.require.max_delegation_expiry ? { maxDelegationExpiryMs: ms(entry.require.max_delegation_expiry) ?? undefined } : {}),
         ...(entry.require.agents_forbidden !== undefined ? { agentsForbidden: entry.require.agents_forbidden } : {}),
       },
-    });
-    const index = tiers.findIndex((existing) => existing.name === entry.name);
-    if (index >= 0) tiers.splice(index, 1, ...(entry.enabled ? [tier] : []));
-    else if (entry.enabled) tiers.push(tier);
-  }
-  return tiers;
+    }),
+  );
 }
 
 /** Compiles a validated policy into what the engine applies. */
-export function compilePolicy(config: PolicyConfig, context: { owner: string; source: string; hash: string }): RepoPolicy {
+export function compilePolicy(
+  config: PolicyConfig,
+  context: { owner: string; source: string; hash: string; origins?: Readonly<Record<string, string>>; protectsDefaultBranch?: boolean },
+): RepoPolicy {
   const { owner } = context;
   return {
     mode: config.mode,
@@ -141,7 +147,9 @@ export function compilePolicy(config: PolicyConfig, context: { owner: string; so
     tiers: compileTiers(config, owner),
     scope: { enforcePaths: config.scope.enforce_paths, baseBranches: config.scope.base_branches ?? null },
     protectedBranches: config.protected_branches ?? null,
+    protectsDefaultBranch: context.protectsDefaultBranch ?? config.protected_branches === undefined,
     source: context.source,
+    origins: context.origins ?? {},
     hash: context.hash,
   };
 }
@@ -184,35 +192,182 @@ export interface PolicyFile {
 }
 
 /**
- * Validates each file on its own (so a problem names the file it is in), merges them, validates the
- * result, and compiles it, reusing an earlier compilation of the same content.
+ * The files that make a repository's policy, each list most general first. The organization's file
+ * is the floor: it always applies, and the repository's files can only tighten it.
  */
-export function compilePolicyFiles(files: readonly PolicyFile[], owner: string): PolicyLoadResult {
-  const found = files.filter((file) => file.content !== null && file.content !== undefined);
+export interface PolicyLayers {
+  /** The organization `.github` repository's `.github/countersign.yml`, after the files it extends. */
+  organization: readonly PolicyFile[];
+  /** The repository's `.github/countersign.yml`, after the files it extends (other than the organization's). */
+  repository: readonly PolicyFile[];
+  /**
+   * Whether the repository is the organization's `.github` repository: its file is the organization's
+   * file (on some branch), so it may hold `repositories_may_relax`.
+   */
+  repositoryIsOrganization?: boolean;
+}
+
+/** The file part of a source (`owner/repo:path`), without the branch: what the evidence names. */
+function fileOf(source: string): string {
+  // Owners, repository names and policy paths have no `@`; a branch name may.
+  const at = source.indexOf("@");
+  return at >= 0 ? source.slice(0, at) : source;
+}
+
+/** Which file set each key, the later file winning; a tier is `tiers.<name>`. */
+function originsOf(files: readonly PolicyFile[]): Record<string, string> {
+  const origins: Record<string, string> = {};
+  for (const file of files) {
+    const label = fileOf(file.source);
+    const visit = (value: unknown, path: string): void => {
+      if (path === "tiers" && Array.isArray(value)) {
+        for (const tier of value) if (isObject(tier) && typeof tier.name === "string") origins[`tiers.${tier.name}`] = label;
+      } else if (isObject(value)) {
+        for (const [key, child] of Object.entries(value)) visit(child, path ? `${path}.${key}` : key);
+      } else if (path) {
+        origins[path] = label;
+      }
+    };
+    visit(file.content, "");
+  }
+  return origins;
+}
+
+function hasPath(content: unknown, path: string): boolean {
+  let value = content;
+  for (const key of path.split(".")) {
+    if (!isObject(value) || !(key in value)) return false;
+    value = value[key];
+  }
+  return true;
+}
+
+/** A weakening of the floor as a problem in the repository file that set the key. */
+function weakeningProblem(weakening: Weakening, repository: readonly PolicyFile[], floorSource: string): ConfigProblem {
+  const message = `${weakening.message}: the organization's policy (${floorSource}) is a floor that a repository's file may only tighten (the organization's file can allow this with \`repositories_may_relax: [${weakening.key}]\`)`;
+  const tierName = weakening.key.startsWith("tiers.") ? weakening.key.slice("tiers.".length) : null;
+  for (const file of [...repository].reverse()) {
+    if (tierName !== null) {
+      const tiers = isObject(file.content) ? file.content.tiers : undefined;
+      const index = Array.isArray(tiers) ? tiers.findIndex((tier) => isObject(tier) && tier.name === tierName) : -1;
+      if (index >= 0) return { file: file.source, path: `tiers[${index}]${weakening.within ? `.${weakening.within}` : ""}`, message };
+    } else if (hasPath(file.content, weakening.key)) {
+      return { file: file.source, path: weakening.key, message };
+    }
+  }
+  return { file: repository.at(-1)?.source ?? floorSource, path: weakening.key, message };
+}
+
+/** Validates a merged policy: the schema, then the cross-field rules. */
+function validateMerged(raw: unknown, source: string): { ok: true; config: PolicyConfig } | { ok: false; problems: ConfigProblem[] } {
+  const parsed = policySchema.safeParse(raw);
+  if (!parsed.success) return { ok: false, problems: describeIssues(parsed.error.issues, source) };
+  const problems = consistencyProblems(parsed.data, source);
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, config: parsed.data };
+}
+
+/**
+ * The repository's merged files on top of the organization's: merged as files are (the
+ * repository's values win), except that `protected_branches` accumulate (a repository protects more
+ * branches, never fewer), unless the organization lets repositories relax it. Every other key is
+ * then checked against the floor.
+ */
+function mergeOverFloor(floor: Record<string, unknown>, repository: Record<string, unknown>, relaxable: ReadonlySet<string>): Record<string, unknown> {
+  const merged = mergeTwo(floor, repository, "") as Record<string, unknown>;
+  if (!relaxable.has("protected_branches") && Array.isArray(floor.protected_branches) && Array.isArray(repository.protected_branches)) {
+    merged.protected_branches = accumulate(floor.protected_branches, repository.protected_branches);
+  }
+  return merged;
+}
+
+/**
+ * Compiles a repository's policy from its layers: each file is validated on its own (so a problem
+ * names the file it is in); the organization's files are merged into the floor; the repository's
+ * files are merged on top of it and the result must be no weaker than the floor, key by key, except
+ * where the floor's `repositories_may_relax` allows it. A compilation of the same content is reused.
+ */
+export function compilePolicyLayers(layers: PolicyLayers, owner: string): PolicyLoadResult {
+  const isPresent = (file: PolicyFile) => file.content !== null && file.content !== undefined;
+  const organization = layers.organization.filter(isPresent);
+  const repository = layers.repository.filter(isPresent);
+  const found = [...organization, ...repository];
   // No file anywhere: the built-in defaults, compiled like any policy so they too have a real hash
   // (a decision made under the defaults of one Countersign version differs from another's).
   const present = found.length > 0 ? found : [{ source: DEFAULTS_SOURCE, content: {} }];
-  const source = present.map((file) => file.source).join(" extended by ");
+  const source = [...new Set(present.map((file) => file.source))].join(" extended by ");
+  const floorSource = organization.map((file) => file.source).join(" extended by ");
 
+  // A layer of one file merges to that file's content: its validation is reused, not repeated.
+  const validatedFiles = new Map<PolicyFile, PolicyConfig>();
   const problems = present.flatMap((file) => {
     const parsed = policySchema.safeParse(file.content);
+    if (parsed.success) validatedFiles.set(file, parsed.data);
     return parsed.success ? consistencyProblems(parsed.data, file.source) : describeIssues(parsed.error.issues, file.source);
   });
+  const validatedAlone = (files: readonly PolicyFile[]) => (files.length === 1 && !hasPath(files[0]?.content, "repositories_may_relax") ? validatedFiles.get(files[0] as PolicyFile) : undefined);
+  if (!layers.repositoryIsOrganization) {
+    for (const file of repository) {
+      if (hasPath(file.content, "repositories_may_relax")) {
+        problems.push({
+          file: file.source,
+          path: "repositories_may_relax",
+          message: "is read only from the organization's file (.github/countersign.yml in its .github repository): a repository's file cannot relax the organization's policy",
+        });
+      }
+    }
+  }
   if (problems.length > 0) return { ok: false, source, problems };
 
-  const merged = mergePolicyFiles(present.map((file) => file.content));
-  const parsed = policySchema.safeParse(merged);
-  if (!parsed.success) return { ok: false, source, problems: describeIssues(parsed.error.issues, source) };
-  const mergedProblems = consistencyProblems(parsed.data, source);
-  if (mergedProblems.length > 0) return { ok: false, source, problems: mergedProblems };
+  let floor: { raw: Record<string, unknown>; config: PolicyConfig; relaxable: Set<string> } | null = null;
+  if (organization.length > 0) {
+    const raw = mergePolicyFiles(organization.map((file) => file.content)) as Record<string, unknown>;
+    const alone = organization.length === 1 ? validatedFiles.get(organization[0] as PolicyFile) : undefined;
+    const validated = alone ? { ok: true as const, config: alone } : validateMerged(raw, floorSource);
+    if (!validated.ok) return { ok: false, source, problems: validated.problems };
+    const relaxList = validated.config.repositories_may_relax ?? [];
+    // `tiers.<name>` must name a tier the floor has: a misspelt name would allow nothing, silently.
+    const tierNames = new Set(effectiveTiers(validated.config).map(({ tier }) => tier.name));
+    const listedIn = [...organization].reverse().find((file) => hasPath(file.content, "repositories_may_relax"))?.source ?? floorSource;
+    const unknownTiers = relaxList.flatMap((key, index) =>
+      key.startsWith("tiers.") && !tierNames.has(key.slice("tiers.".length))
+        ? [{ file: listedIn, path: `repositories_may_relax[${index}]`, message: `names no tier of the organization's policy (its tiers: ${[...tierNames].join(", ") || "none"})` }]
+        : [],
+    );
+    if (unknownTiers.length > 0) return { ok: false, source, problems: unknownTiers };
+    floor = { raw, config: validated.config, relaxable: new Set(relaxList) };
+  }
 
-  const hash = createHash("sha256").update(`${COMPILER_VERSION}\n${owner.toLowerCase()}\n${canonical(parsed.data)}`).digest("hex");
+  // Only the organization's list counts; in the `.github` repository's own file it has no effect here.
+  const { repositories_may_relax: _ignored, ...repositoryRaw } = mergePolicyFiles(repository.map((file) => file.content)) as Record<string, unknown>;
+  const merged = floor ? mergeOverFloor(floor.raw, repositoryRaw, floor.relaxable) : repositoryRaw;
+  const unchanged = floor ? (repository.length === 0 ? floor.config : undefined) : validatedAlone(repository);
+  const validated = unchanged ? { ok: true as const, config: unchanged } : validateMerged(merged, source);
+  if (!validated.ok) return { ok: false, source, problems: validated.problems };
+  const config = validated.config;
+  if (floor) {
+    const weakenings = floorWeakenings(floor.config, config, owner, floor.relaxable);
+    if (weakenings.length > 0) return { ok: false, source, problems: weakenings.map((weakening) => weakeningProblem(weakening, repository, floorSource)) };
+  }
+
+  // The default branch stays protected when no file lists branches, and when the organization's
+  // floor lists none (a repository's list then adds to it).
+  const protectsDefaultBranch = config.protected_branches === undefined || (floor !== null && floor.config.protected_branches === undefined && !floor.relaxable.has("protected_branches"));
+  const origins = found.length > 0 ? originsOf(found) : {};
+  const hash = createHash("sha256").update(`${COMPILER_VERSION}\n${owner.toLowerCase()}\n${protectsDefaultBranch}\n${canonical(config)}`).digest("hex");
   const cached = compiled.get(hash);
-  if (cached) return { ok: true, policy: { ...cached, source } };
-  const policy = deepFreeze(compilePolicy(parsed.data, { owner, source, hash }));
+  if (cached) return { ok: true, policy: { ...cached, source, origins: deepFreeze(origins) } };
+  const policy = deepFreeze(compilePolicy(config, { owner, source, hash, origins, protectsDefaultBranch }));
   if (compiled.size >= MAX_COMPILED) compiled.delete(compiled.keys().next().value as string);
   compiled.set(hash, policy);
   return { ok: true, policy };
+}
+
+/**
+ * Validates, merges and compiles files of one layer, most general first (a file and those it
+ * extends), with no organization floor.
+ */
+export function compilePolicyFiles(files: readonly PolicyFile[], owner: string): PolicyLoadResult {
+  return compilePolicyLayers({ organization: [], repository: files }, owner);
 }
 
 /** Validates and compiles a single policy object (tests, the simulator, documentation checks). */
@@ -220,39 +375,117 @@ export function compileRepoConfig(raw: unknown, source: string, owner = "acme"):
   return compilePolicyFiles([{ source, content: raw ?? {} }], owner);
 }
 
-/**
- * Loads `.github/countersign.yml` with Probot's config loader (so `_extends: org/.github` and the
- * org-wide `.github` repository work) and compiles it. For a pull request, `branch` is its base
- * branch: the policy that judges a PR is never the one the PR itself proposes. A missing file means
- * the built-in defaults; a file that does not parse or validate is an error, never a fallback.
- */
-export async function loadRepoPolicy(octokit: ProbotOctokit, repo: { owner: string; name: string }, branch?: string): Promise<PolicyLoadResult> {
-  let files: Array<{ owner: string; repo: string; path: string; config: unknown }>;
-  try {
-    ({ files } = (await octokit.config.get({ owner: repo.owner, repo: repo.name, path: CONFIG_PATH, ...(branch ? { branch } : {}) })) as { files: typeof files });
-  } catch (error) {
-    // The loader throws on YAML syntax errors and bad `_extends` values (API errors carry a status:
-    // re-throw those so the evaluation fails closed as "could not evaluate").
-    if ((error as { status?: number }).status !== undefined) throw error;
-    const message = (error as Error).message.replace(/^\[@probot\/octokit-plugin-config\]\s*/, "").slice(0, 300);
-    return { ok: false, source: `${repo.owner}/${repo.name}:${CONFIG_PATH}`, problems: [{ file: `${repo.owner}/${repo.name}:${CONFIG_PATH}`, path: "(file)", message }] };
-  }
-  // The loader lists the requested file first and what it extends after: compile most general first.
-  const ordered = [...files].reverse().map((file) => ({ source: `${file.owner}/${file.repo}:${file.path}${branch && file.repo === repo.name && file.owner === repo.owner ? `@${branch}` : ""}`, content: file.config }));
-  return compilePolicyFiles(ordered, repo.owner);
+/** The glob patterns a file names: its tiers' paths and base branches, its scope and protected branches. */
+function globsIn(content: unknown): unknown[] {
+  if (!isObject(content)) return [];
+  const tiers = Array.isArray(content.tiers) ? content.tiers.filter(isObject) : [];
+  const scope = isObject(content.scope) ? content.scope : {};
+  const lists = [...tiers.flatMap((tier) => (isObject(tier.when) ? [tier.when.paths, tier.when.base_branches] : [])), scope.base_branches, content.protected_branches];
+  return lists.flatMap((list) => (Array.isArray(list) ? list : []));
 }
 
-/** Parses a policy file's YAML the way Probot's loader does; a string is the problem. */
-function parsePolicyYaml(text: string): Record<string, unknown> | string {
-  let parsed: unknown;
-  try {
-    parsed = parseYaml(text, { logLevel: "error" });
-  } catch {
-    return "could not be parsed (invalid YAML)";
+/** How long one batch of glob compilation may hold the event loop. */
+const GLOB_BATCH_MS = 2;
+
+/**
+ * Compiles the globs of newly read files (and the built-in tier's) a batch at a time, yielding to
+ * the event loop between batches: a file at the size limit can name thousands, and compiling them
+ * in one go while validating and compiling the policy held the loop for a tenth of a second or more.
+ * Validation and compilation then find each glob's validity and matcher remembered.
+ */
+async function prepareGlobs(contents: readonly unknown[]): Promise<void> {
+  const globs = new Set<string>(SENSITIVE_PATHS);
+  for (const content of contents) for (const glob of globsIn(content)) if (typeof glob === "string" && glob.length <= 300) globs.add(glob);
+  let batchStarted = performance.now();
+  for (const glob of globs) {
+    if (isValidGlob(glob)) globMatcher(glob);
+    if (performance.now() - batchStarted > GLOB_BATCH_MS) {
+      await new Promise((resolve) => setImmediate(resolve));
+      batchStarted = performance.now();
+    }
   }
-  if (parsed === null || parsed === undefined) return {};
-  if (typeof parsed !== "object" || Array.isArray(parsed)) return "could not be parsed (YAML is not an object)";
-  return parsed as Record<string, unknown>;
+}
+
+/** A policy file that is read, or the problems that make it unusable. */
+type FileRead = { ok: true; content: Record<string, unknown> | null } | { ok: false; problems: ConfigProblem[] };
+
+/** Parses a policy file's text within the limits (in the parser's worker thread). */
+async function parseFile(source: string, text: string): Promise<FileRead> {
+  const parsed = await parsePolicyText(text);
+  return parsed.ok ? { ok: true, content: parsed.content } : { ok: false, problems: [{ file: source, path: parsed.path, message: parsed.message }] };
+}
+
+/** A file as `_extends` names it: `repo`, `owner/repo`, optionally `:path.yml` (the syntax of Probot's config loader). */
+const EXTENDS = /^(?:([a-z\d](?:[a-z\d]|-(?=[a-z\d])){0,38})\/)?([-_.\w]+)(?::([-_./\w]+\.ya?ml))?$/i;
+
+/** How many files one `_extends` chain may name: sharing is one or two levels deep in practice. */
+const MAX_EXTENDS = 5;
+
+interface FileRef {
+  owner: string;
+  repo: string;
+  path: string;
+  ref?: string;
+}
+
+const sameFile = (a: FileRef, b: FileRef) => a.owner.toLowerCase() === b.owner.toLowerCase() && a.repo.toLowerCase() === b.repo.toLowerCase() && a.path === b.path;
+
+/**
+ * Reads a policy file and the files it extends, most general first, each within the size limit.
+ * A chain that reaches `stopAt` (the organization's file, which applies anyway as the floor) stops
+ * there. API errors other than 404 are thrown, so the evaluation fails closed.
+ */
+async function readChain(octokit: ProbotOctokit, start: FileRef, sourceOf: (file: FileRef) => string, stopAt: FileRef | null): Promise<{ ok: true; files: PolicyFile[] } | { ok: false; problems: ConfigProblem[] }> {
+  const files: PolicyFile[] = [];
+  const visited: FileRef[] = [];
+  let next: FileRef | null = start;
+  while (next) {
+    const at: FileRef = next;
+    const source = sourceOf(at);
+    visited.push(at);
+    const read = await readPolicyFile(octokit, at, POLICY_FILE_LIMITS.bytes);
+    if (read.kind === "absent") break;
+    if (read.kind === "not-a-file") return { ok: false, problems: [{ file: source, path: "(file)", message: `is a ${read.type}, not a file` }] };
+    if (read.kind === "too-large") return { ok: false, problems: [{ file: source, path: "(file)", message: tooLargeMessage(read.bytes) }] };
+    const parsed = await parseFile(source, read.text);
+    if (!parsed.ok) return parsed;
+    const { _extends: extendsValue, ...content } = parsed.content ?? {};
+    files.unshift({ source, content });
+    next = null;
+    if (extendsValue === undefined) break;
+    const match = typeof extendsValue === "string" ? EXTENDS.exec(extendsValue) : null;
+    if (!match) return { ok: false, problems: [{ file: source, path: "_extends", message: "not a file to extend: use .github, repo, owner/repo or owner/repo:path/to/file.yml" }] };
+    const target: FileRef = { owner: match[1] ?? at.owner, repo: match[2] as string, path: match[3] ?? CONFIG_PATH };
+    if (stopAt && sameFile(target, stopAt)) break;
+    if (visited.some((file) => sameFile(file, target))) return { ok: false, problems: [{ file: source, path: "_extends", message: `extends ${sourceOf(target)}, which is already in this chain of files` }] };
+    if (visited.length > MAX_EXTENDS) return { ok: false, problems: [{ file: source, path: "_extends", message: `extends a chain of more than ${MAX_EXTENDS} files` }] };
+    next = target;
+  }
+  return { ok: true, files };
+}
+
+/**
+ * Loads a repository's policy through the contents API: its `.github/countersign.yml` (on `branch`,
+ * else the default branch) and the files it extends, and the organization's (its `.github`
+ * repository's, on that repository's default branch), which is the floor. For a pull request,
+ * `branch` is its base branch: the policy that judges a PR is never the one the PR proposes. A
+ * missing file means no file; one that is too large, does not parse or does not validate is an
+ * error, never a fallback to defaults.
+ */
+export async function loadRepoPolicy(octokit: ProbotOctokit, repo: { owner: string; name: string }, branch?: string): Promise<PolicyLoadResult> {
+  const own: FileRef = { owner: repo.owner, repo: repo.name, path: CONFIG_PATH, ...(branch ? { ref: branch } : {}) };
+  const org: FileRef = { owner: repo.owner, repo: ".github", path: CONFIG_PATH };
+  const sourceOf = (file: FileRef) => `${file.owner}/${file.repo}:${file.path}${file.ref ? `@${file.ref}` : ""}`;
+  const isOrganization = repo.name.toLowerCase() === ".github";
+  // The `.github` repository's file on its default branch is the organization's file: read once.
+  const [organization, repository] = await Promise.all([
+    readChain(octokit, org, sourceOf, null),
+    isOrganization && !branch ? Promise.resolve({ ok: true as const, files: [] }) : readChain(octokit, own, sourceOf, org),
+  ]);
+  const problems = [...(organization.ok ? [] : organization.problems), ...(repository.ok ? [] : repository.problems)];
+  if (!organization.ok || !repository.ok) return { ok: false, source: [...new Set(problems.map((problem) => problem.file))].join(" extended by "), problems };
+  await prepareGlobs([...organization.files, ...repository.files].map((file) => file.content));
+  return compilePolicyLayers({ organization: organization.files, repository: repository.files, repositoryIsOrganization: isOrganization }, repo.owner);
 }
 
 /** Whether `_extends` names the organization's own `.github` repository, with the default path. */
@@ -262,60 +495,53 @@ function extendsOrgDotGithub(value: unknown, owner: string): boolean {
 
 /**
  * The policy of a pull request from the files read with it in the pull-request query (no further
- * request), following the same rules as Probot's config loader: the repository's file on the base
- * branch, else the organization `.github` repository's, and `_extends: .github`. Anything else
- * (another `_extends` target, an org file that extends further, a file too large to read this way)
- * returns null: the caller then uses the loader itself.
+ * request): the organization `.github` repository's file (the floor) and the repository's file on
+ * the base branch, whose `_extends: .github` names the floor it has anyway. Anything else (another
+ * `_extends` target, an organization file that extends further, a file too large to read this way)
+ * returns null: the caller then reads the files through the contents API.
  */
-export function policyFromBlobs(repo: { owner: string; name: string }, baseRef: string, blobs: PolicyBlobs): PolicyLoadResult | null {
-  if (!blobs.complete) return null;
+export function policyFromBlobs(repo: { owner: string; name: string }, baseRef: string, blobs: PolicyBlobs): Promise<PolicyLoadResult | null> {
+  if (!blobs.complete) return Promise.resolve(null);
   // A blob's oid is the hash of its content: the same files on the same branch give the same result,
   // so YAML parsing, validation and merging happen once per policy version, not once per delivery.
   const key = JSON.stringify([repo.owner.toLowerCase(), repo.name.toLowerCase(), baseRef, blobs.repository?.oid ?? null, blobs.organization?.oid ?? null]);
-  if (byBlobs.has(key)) return byBlobs.get(key) ?? null;
-  const result = readPolicyBlobs(repo, baseRef, blobs);
-  const shared = result === null ? null : deepFreeze(result);
+  const cached = byBlobs.get(key);
+  if (cached) return cached;
+  const result = readPolicyBlobs(repo, baseRef, blobs).then((read) => (read === null ? null : deepFreeze(read)));
   if (byBlobs.size >= MAX_COMPILED) byBlobs.delete(byBlobs.keys().next().value as string);
-  byBlobs.set(key, shared);
-  return shared;
+  byBlobs.set(key, result);
+  // A failure to parse (the worker could not run) is not a property of the files: try again next time.
+  result.catch(() => byBlobs.delete(key));
+  return result;
 }
 
-/** Policy results by the oids of the files they were read from (null: the loader must be used). */
-const byBlobs = new Map<string, PolicyLoadResult | null>();
+/** Policy results by the oids of the files they were read from (null: the contents API must be used). */
+const byBlobs = new Map<string, Promise<PolicyLoadResult | null>>();
 
-function readPolicyBlobs(repo: { owner: string; name: string }, baseRef: string, blobs: PolicyBlobs): PolicyLoadResult | null {
+async function readPolicyBlobs(repo: { owner: string; name: string }, baseRef: string, blobs: PolicyBlobs): Promise<PolicyLoadResult | null> {
   const repoSource = `${repo.owner}/${repo.name}:${CONFIG_PATH}@${baseRef}`;
   const orgSource = `${repo.owner}/.github:${CONFIG_PATH}`;
-  const invalid = (source: string, message: string): PolicyLoadResult => ({ ok: false, source, problems: [{ file: source, path: "(file)", message }] });
-
-  const files: PolicyFile[] = [];
-  const organization = () => {
-    if (!blobs.organization) return "absent" as const;
-    const content = parsePolicyYaml(blobs.organization.text);
-    if (typeof content === "string") return invalid(orgSource, content);
-    if (content._extends !== undefined) return null;
-    files.push({ source: orgSource, content });
-    return "read" as const;
-  };
-
-  if (blobs.repository) {
-    const content = parsePolicyYaml(blobs.repository.text);
-    if (typeof content === "string") return invalid(repoSource, content);
-    const { _extends: extendsValue, ...own } = content;
-    if (extendsValue !== undefined) {
-      if (!extendsOrgDotGithub(extendsValue, repo.owner)) return null;
-      const org = organization();
-      if (org === null || typeof org === "object") return org;
-    }
-    files.push({ source: repoSource, content: own });
-  } else if (repo.name !== ".github") {
-    const org = organization();
-    if (org === null || typeof org === "object") return org;
-  }
-  return compilePolicyFiles(files, repo.owner);
+  const [organization, repository] = await Promise.all([
+    blobs.organization ? parseFile(orgSource, blobs.organization.text) : Promise.resolve<FileRead>({ ok: true, content: null }),
+    blobs.repository ? parseFile(repoSource, blobs.repository.text) : Promise.resolve<FileRead>({ ok: true, content: null }),
+  ]);
+  const problems = [...(organization.ok ? [] : organization.problems), ...(repository.ok ? [] : repository.problems)];
+  if (!organization.ok || !repository.ok) return { ok: false, source: [...new Set(problems.map((problem) => problem.file))].join(" extended by "), problems };
+  if (organization.content?._extends !== undefined) return null;
+  const { _extends: extendsValue, ...own } = repository.content ?? {};
+  if (extendsValue !== undefined && !extendsOrgDotGithub(extendsValue, repo.owner)) return null;
+  await prepareGlobs([organization.content, own]);
+  return compilePolicyLayers(
+    {
+      organization: [{ source: orgSource, content: organization.content }],
+      repository: [{ source: repoSource, content: repository.content === null ? null : own }],
+      repositoryIsOrganization: repo.name.toLowerCase() === ".github",
+    },
+    repo.owner,
+  );
 }
 
-/** A pull request's policy: from the files read with it when they suffice, else via the loader. */
+/** A pull request's policy: from the files read with it when they suffice, else via the contents API. */
 export async function loadPullRequestPolicy(octokit: ProbotOctokit, repo: { owner: string; name: string }, baseRef: string, blobs: PolicyBlobs): Promise<PolicyLoadResult> {
-  return policyFromBlobs(repo, baseRef, blobs) ?? (await loadRepoPolicy(octokit, repo, baseRef));
+  return (await policyFromBlobs(repo, baseRef, blobs)) ?? (await loadRepoPolicy(octokit, repo, baseRef));
 }

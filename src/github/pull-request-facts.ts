@@ -252,7 +252,7 @@ export type PolicyBlob = { oid: string; text: string } | null;
 
 /**
  * The policy files read with the pull request: `complete` is false when a file could not be read in
- * full this way (too large, binary, or the base branch is gone), and the config loader must be used.
+ * full this way (too large, binary, or the base branch is gone), and the contents API must be used.
  */
 export interface PolicyBlobs {
   complete: boolean;

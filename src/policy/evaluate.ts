@@ -2,7 +2,7 @@ import { assessApprovals, excludedApprovers, isMember, reviewersPendingLookups, 
 import { detectAgents, type AgentDetection } from "./agent-detection.js";
 import { applicableDelegations, resolveOwner, type OwnerResolution } from "./delegation.js";
 import { referencedIssues } from "./issue-references.js";
-import { teamKey, teamName, type RepoPolicy, type TeamRef } from "./repo-policy.js";
+import { keySource, teamKey, teamName, tierSource, type RepoPolicy, type TeamRef } from "./repo-policy.js";
 import { filesOutsideScope } from "./scope.js";
 import { applicableTiers, type AppliedTier } from "./tiers.js";
 import picomatch from "picomatch";
@@ -105,8 +105,9 @@ function strictest(values: Array<number | undefined>, direction: "highest" | "lo
   return direction === "highest" ? Math.max(...present) : Math.min(...present);
 }
 
-function tierNames(tiers: AppliedTier[], has: (tier: AppliedTier) => boolean): string[] {
-  return tiers.filter(has).map((tier) => `tier:${tier.name}`);
+/** The sources of the tiers that `has` picks: `tier:<name>`, with the file that defined each. */
+function tierNames(policy: RepoPolicy, tiers: AppliedTier[], has: (tier: AppliedTier) => boolean): string[] {
+  return tiers.filter(has).map((tier) => tierSource(policy, tier.name));
 }
 
 function matchesAny(patterns: readonly string[], branch: string): boolean {
@@ -176,7 +177,7 @@ export function evaluatePullRequest(input: EvaluationInput, examined: Examinatio
   // Agents forbidden by a tier: nothing fixes this but taking the agent's changes out.
   const forbidding = tiers.filter((tier) => tier.require.agentsForbidden === true);
   if (forbidding.length > 0) {
-    requirements.push({ kind: "agents-allowed", met: false, sources: forbidding.map((tier) => `tier:${tier.name}`), tiers: forbidding.map((tier) => tier.name), files: [...new Set(forbidding.flatMap((tier) => tier.files))] });
+    requirements.push({ kind: "agents-allowed", met: false, sources: forbidding.map((tier) => tierSource(policy, tier.name)), tiers: forbidding.map((tier) => tier.name), files: [...new Set(forbidding.flatMap((tier) => tier.files))] });
   }
 
   const delegation = owner.kind === "delegated" ? owner.delegation : null;
@@ -184,7 +185,7 @@ export function evaluatePullRequest(input: EvaluationInput, examined: Examinatio
   const delegationBranches = delegation && delegation.scopeBranches.length > 0 ? delegation.scopeBranches : null;
   if (policyBranches || delegationBranches) {
     const met = (!policyBranches || matchesAny(policyBranches, pr.baseRef)) && (!delegationBranches || matchesAny(delegationBranches, pr.baseRef));
-    requirements.push({ kind: "base-branch", met, sources: [...(policyBranches ? ["scope.base_branches"] : []), ...(delegationBranches ? ["delegation"] : [])], base: pr.baseRef, policyBranches, delegationBranches });
+    requirements.push({ kind: "base-branch", met, sources: [...(policyBranches ? [keySource(policy, "scope.base_branches")] : []), ...(delegationBranches ? ["delegation"] : [])], base: pr.baseRef, policyBranches, delegationBranches });
   }
 
   // The owner authorised these paths and no others; approval cannot widen what was delegated.
@@ -194,25 +195,25 @@ export function evaluatePullRequest(input: EvaluationInput, examined: Examinatio
   }
 
   if (policy.delegation.required || owner.kind !== "missing") {
-    requirements.push({ kind: "owner", met: owner.kind !== "missing", sources: ["delegation.required"], owner });
+    requirements.push({ kind: "owner", met: owner.kind !== "missing", sources: [keySource(policy, "delegation.required")], owner });
   }
 
   const maxExpiry = strictest(tiers.map((tier) => tier.require.maxDelegationExpiryMs), "lowest");
   if (maxExpiry !== null && delegation) {
     const actualMs = delegation.expiresAt ? delegation.expiresAt.getTime() - delegation.createdAt.getTime() : null;
-    requirements.push({ kind: "delegation-expiry", met: actualMs !== null && actualMs <= maxExpiry, sources: tierNames(tiers, (tier) => tier.require.maxDelegationExpiryMs === maxExpiry), maxMs: maxExpiry, actualMs });
+    requirements.push({ kind: "delegation-expiry", met: actualMs !== null && actualMs <= maxExpiry, sources: tierNames(policy, tiers, (tier) => tier.require.maxDelegationExpiryMs === maxExpiry), maxMs: maxExpiry, actualMs });
   }
 
   // Requirements only tighten: the highest count of the policy and every applying tier.
   const requiredApprovals = Math.max(policy.approvals.required, strictest(tiers.map((tier) => tier.require.approvals), "highest") ?? 0);
-  const approvalSources = requiredApprovals > policy.approvals.required ? tierNames(tiers, (tier) => tier.require.approvals === requiredApprovals) : ["approvals.required"];
+  const approvalSources = requiredApprovals > policy.approvals.required ? tierNames(policy, tiers, (tier) => tier.require.approvals === requiredApprovals) : [keySource(policy, "approvals.required")];
   requirements.push({ kind: "approvals", met: counted.length >= requiredApprovals, sources: approvalSources, required: requiredApprovals, counted: counted.length });
 
   const teams = new Map<string, { team: TeamRef; sources: string[] }>();
   for (const tier of tiers) {
     for (const team of tier.require.approverTeams ?? []) {
       const entry = teams.get(teamKey(team)) ?? { team, sources: [] };
-      entry.sources.push(`tier:${tier.name}`);
+      entry.sources.push(tierSource(policy, tier.name));
       teams.set(teamKey(team), entry);
     }
   }

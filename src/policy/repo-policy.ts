@@ -1,4 +1,4 @@
-import picomatch from "picomatch";
+import { anyGlobMatcher } from "./glob-matchers.js";
 import { BUILT_IN_AGENT_IDENTITIES, BUILT_IN_TRAILER_RULES, type AgentIdentity, type TrailerRule } from "./agent-identities.js";
 import type { Permission, TaskRef } from "./types.js";
 
@@ -16,6 +16,12 @@ export function teamKey(team: TeamRef): string {
 /** A team as people write it: `org/slug`. */
 export function teamName(team: TeamRef): string {
   return `${team.org}/${team.slug}`;
+}
+
+/** A team as a policy names it, `slug` (in the repository's organization, `owner`) or `org/slug`. */
+export function parseTeam(text: string, owner: string): TeamRef {
+  const [org, slug] = text.includes("/") ? (text.split("/") as [string, string]) : [owner, text];
+  return { org, slug };
 }
 
 /** What a tier raises when it applies. Absent means "no change". */
@@ -61,59 +67,142 @@ export interface RepoPolicy {
   scope: { enforcePaths: boolean; baseBranches: string[] | null };
   /** Branch patterns where agents' direct pushes are flagged; null = the default branch. */
   protectedBranches: string[] | null;
+  /**
+   * Whether the default branch is protected besides `protectedBranches`: when no file lists
+   * branches, or when the organization's floor lists none (its default branch stays protected
+   * whatever a repository adds).
+   */
+  protectsDefaultBranch: boolean;
   /** Where the policy came from, for the evidence (files, or built-in defaults). */
   source: string;
+  /**
+   * Which file set each key (`approvals.required`, `tiers.<name>`, ...), for the evidence; a key
+   * no file set has its built-in default and no entry.
+   */
+  origins: Readonly<Record<string, string>>;
   /** SHA-256 of the effective policy: every decision records the exact policy version that made it. */
   hash: string;
 }
 
-/** Files that make a change sensitive by default: CI, policy, ownership, infrastructure, dependencies. */
+/**
+ * Files that make a change sensitive by default: CI, policy, ownership, infrastructure, containers,
+ * and the dependency manifests and lock files of each ecosystem, by their real names and at any
+ * depth the ecosystem reads them from (GitHub reads workflows, actions, Dependabot's file and
+ * CODEOWNERS only where listed). README.md lists the same patterns; a test keeps the two equal.
+ */
 export const SENSITIVE_PATHS: readonly string[] = [
+  // GitHub and Countersign
   ".github/workflows/**",
   ".github/actions/**",
+  ".github/dependabot.yml",
+  ".github/dependabot.yaml",
   ".github/countersign.yml",
   "CODEOWNERS",
   ".github/CODEOWNERS",
   "docs/CODEOWNERS",
+  // Infrastructure: Terraform, Bicep, Kubernetes, Helm
   "**/*.tf",
+  "**/*.tf.json",
   "**/*.tfvars",
+  "**/*.tfvars.json",
+  "**/.terraform.lock.hcl",
   "**/*.bicep",
-  "**/Dockerfile",
-  "**/docker-compose*.yml",
+  "**/*.bicepparam",
   "**/k8s/**",
   "**/helm/**",
+  // Containers: Dockerfiles (any name Docker and Podman build from by convention), Compose files
+  "**/Dockerfile",
+  "**/dockerfile",
+  "**/Dockerfile.*",
+  "**/*.Dockerfile",
+  "**/*.dockerfile",
+  "**/Containerfile",
+  "**/Containerfile.*",
+  "**/compose.yaml",
+  "**/compose.yml",
+  "**/compose.*.yaml",
+  "**/compose.*.yml",
+  "**/docker-compose*.yaml",
+  "**/docker-compose*.yml",
+  // npm, Yarn, pnpm, Bun
   "**/package.json",
   "**/package-lock.json",
+  "**/npm-shrinkwrap.json",
   "**/yarn.lock",
   "**/pnpm-lock.yaml",
+  "**/pnpm-workspace.yaml",
+  "**/bun.lock",
+  "**/bun.lockb",
+  // Python: pip, setuptools, Poetry, uv, Pipenv
   "**/requirements*.txt",
+  "**/requirements/*.txt",
   "**/pyproject.toml",
+  "**/setup.py",
+  "**/setup.cfg",
   "**/poetry.lock",
+  "**/uv.lock",
   "**/Pipfile",
   "**/Pipfile.lock",
+  // Go
   "**/go.mod",
   "**/go.sum",
+  "**/go.work",
+  "**/go.work.sum",
+  // Cargo
   "**/Cargo.toml",
   "**/Cargo.lock",
+  // Bundler
   "**/Gemfile",
   "**/Gemfile.lock",
+  "**/*.gemspec",
+  // Composer
+  "**/composer.json",
+  "**/composer.lock",
+  // NuGet
+  "**/packages.lock.json",
+  "**/Directory.Packages.props",
+  "**/packages.config",
+  // Maven, Gradle (the wrapper's properties name the Gradle distribution that the build downloads and runs)
   "**/pom.xml",
   "**/build.gradle",
   "**/build.gradle.kts",
+  "**/settings.gradle",
+  "**/settings.gradle.kts",
+  "**/gradle.lockfile",
+  "**/gradle/libs.versions.toml",
+  "**/gradle/wrapper/gradle-wrapper.properties",
 ];
 
 /** Compiles a tier's conditions into matchers. Globs match dotfiles: `.github/**` must match. */
 export function compileTier(tier: Omit<Tier, "matchesPath" | "matchesBaseBranch">): Tier {
-  const paths = tier.when.paths ?? [];
-  const branches = tier.when.baseBranches ?? [];
-  const pathMatcher = paths.length > 0 ? picomatch([...paths], { dot: true }) : () => false;
-  const branchMatcher = branches.length > 0 ? picomatch([...branches], { dot: true }) : () => false;
+  const pathMatcher = anyGlobMatcher(tier.when.paths ?? []);
+  const branchMatcher = anyGlobMatcher(tier.when.baseBranches ?? []);
   return { ...tier, matchesPath: (file) => pathMatcher(file), matchesBaseBranch: (branch) => branchMatcher(branch) };
 }
 
-/** The built-in tier: a sensitive change needs two independent approvals. Replace it by name. */
+/** The built-in tiers as a policy would write them: a sensitive change needs two independent approvals. */
+export const BUILT_IN_TIERS: ReadonlyArray<{ name: string; when: { paths: readonly string[] }; require: { approvals: number } }> = [
+  { name: "sensitive", when: { paths: SENSITIVE_PATHS }, require: { approvals: 2 } },
+];
+
+/** The built-in tiers, compiled. A policy replaces one by defining a tier of the same name. */
 export function builtInTiers(): Tier[] {
-  return [compileTier({ name: "sensitive", builtIn: true, when: { paths: [...SENSITIVE_PATHS] }, require: { approvals: 2 } })];
+  return BUILT_IN_TIERS.map((tier) => compileTier({ name: tier.name, builtIn: true, when: { paths: [...tier.when.paths] }, require: { approvals: tier.require.approvals } }));
+}
+
+/**
+ * A requirement's source for the evidence: the policy key, and the file that set it when a file
+ * did (`approvals.required (acme/.github:.github/countersign.yml)`); a default is the bare key.
+ */
+export function keySource(policy: Pick<RepoPolicy, "origins">, key: string): string {
+  const origin = policy.origins[key];
+  return origin ? `${key} (${origin})` : key;
+}
+
+/** A tier's source for the evidence: `tier:<name>`, and the file that defined it unless built in. */
+export function tierSource(policy: Pick<RepoPolicy, "origins">, name: string): string {
+  const origin = policy.origins[`tiers.${name}`];
+  return origin ? `tier:${name} (${origin})` : `tier:${name}`;
 }
 
 /** The policy used when a repository and its organization have no `.github/countersign.yml`. */
@@ -139,7 +228,9 @@ export function defaultPolicy(): RepoPolicy {
     tiers: builtInTiers(),
     scope: { enforcePaths: true, baseBranches: null },
     protectedBranches: null,
+    protectsDefaultBranch: true,
     source: "built-in defaults (no .github/countersign.yml)",
+    origins: {},
     hash: "built-in",
   };
 }

@@ -25,9 +25,13 @@ export interface PushRequest {
   forced: boolean;
 }
 
-/** Whether a branch is protected: listed by `protected_branches`, or the default branch when unset. */
-export function isProtectedBranch(branch: string, defaultBranch: string, patterns: readonly string[] | null): boolean {
-  return patterns ? picomatch([...patterns], { dot: true })(branch) : branch === defaultBranch;
+/**
+ * Whether a branch is protected: listed by `protected_branches`, or the default branch when unset
+ * (or when `alsoDefault`: the organization's floor protects it whatever a repository lists).
+ */
+export function isProtectedBranch(branch: string, defaultBranch: string, patterns: readonly string[] | null, alsoDefault = patterns === null): boolean {
+  if (alsoDefault && branch === defaultBranch) return true;
+  return patterns ? picomatch([...patterns], { dot: true })(branch) : false;
 }
 
 /** The repository's policy for a push (its default branch's), or why it could not be read. */
@@ -75,7 +79,7 @@ async function flagDirectPush(services: Services, event: EventContext, push: Pus
   const branch = push.ref.slice("refs/heads/".length);
   // The sender is the authenticated account that pushed; commit authors are only git metadata.
   const policy = loaded.ok ? loaded.policy : defaultPolicy();
-  if (!isProtectedBranch(branch, push.defaultBranch, policy.protectedBranches)) return false;
+  if (!isProtectedBranch(branch, push.defaultBranch, policy.protectedBranches, policy.protectsDefaultBranch)) return false;
   const match = matchAgentIdentity(push.sender, policy.identities);
   if (!match) return false;
   const dryRun = loaded.ok && policy.mode === "evaluate";

@@ -2,7 +2,7 @@ import nock from "nock";
 import { describe, expect, test } from "@jest/globals";
 import { commentEvent, pullRequestEvent, pushEvent, REPO, reviewEvent, type PayloadUser } from "../fixtures/payloads.js";
 import { alice, bob, claude, erin } from "../fixtures/people.js";
-import { API, type FakeGitHub } from "../mocks/github.js";
+import { API, contentsResponse, type FakeGitHub } from "../mocks/github.js";
 import { useApp } from "../helpers/use-app.js";
 
 const ctx = useApp();
@@ -44,7 +44,8 @@ describe("org policy with a repository override", () => {
     const run = github.checkRunOn(HEAD);
     // Recognised through the org's identity list, held to the repository's two approvals.
     expect(run?.summary).toContain("is **Acme release agent**, matched by login");
-    expect(run?.summary).toContain("2 independent approvals of the head commit (0 counted) _(approvals.required)_");
+    // The requirement names the file that set it.
+    expect(run?.summary).toContain("2 independent approvals of the head commit (0 counted) _(approvals.required (Codertocat/Hello-World:.github/countersign.yml))_");
     expect(run?.summary).toContain("policy: `Codertocat/.github:.github/countersign.yml extended by Codertocat/Hello-World:.github/countersign.yml@main` (version `");
     const decision = await ctx.app().db.decision.findFirstOrThrow();
     expect(decision.policyHash).toMatch(/^[0-9a-f]{64}$/);
@@ -76,7 +77,7 @@ describe("how the policy is read", () => {
     await ctx.app().receive("pull_request", pullRequestEvent("opened", github.mustGet(20)));
 
     expect(nock.pendingMocks()).toEqual([]);
-    expect(github.checkRunOn(HEAD)?.summary).toContain("2 independent approvals of the head commit (0 counted) _(approvals.required)_");
+    expect(github.checkRunOn(HEAD)?.summary).toContain("2 independent approvals of the head commit (0 counted) _(approvals.required (Codertocat/Hello-World:.github/countersign.yml))_");
   });
 
   test("an organization without a .github repository is no error: the defaults apply", async () => {
@@ -92,17 +93,18 @@ describe("how the policy is read", () => {
     expect(github.checkRunOn(HEAD)?.summary).toContain("policy: `built-in defaults (no .github/countersign.yml)`");
   });
 
-  test("an _extends the query cannot follow falls back to Probot's config loader", async () => {
+  test("an _extends the query cannot follow is read through the contents API", async () => {
     const github = ctx.github();
     github.policyYaml = "_extends: other-org/policies:countersign.yml\napprovals:\n  required: 2\n";
     agentPullRequest(github, ["src/a.ts"]);
     github.expectEvaluation(20);
-    // The loader reads the repository's file again, then the file it extends.
+    // The repository's file again, the file it extends, and the organization's (the floor; none here).
     nock(API)
       .get(`/repos/${REPO.owner}/${REPO.name}/contents/.github%2Fcountersign.yml`)
       .query({ ref: "main" })
-      .reply(200, github.policyYaml, { "content-type": "application/vnd.github.raw; charset=utf-8" });
-    nock(API).get("/repos/other-org/policies/contents/countersign.yml").reply(200, "delegation:\n  implicit_owner: false\n", { "content-type": "application/vnd.github.raw; charset=utf-8" });
+      .reply(200, contentsResponse(".github/countersign.yml", github.policyYaml));
+    nock(API).get("/repos/other-org/policies/contents/countersign.yml").reply(200, contentsResponse("countersign.yml", "delegation:\n  implicit_owner: false\n"));
+    nock(API).get(`/repos/${REPO.owner}/.github/contents/.github%2Fcountersign.yml`).reply(404, { message: "Not Found" });
 
     await ctx.app().receive("pull_request", pullRequestEvent("opened", github.mustGet(20)));
 
@@ -151,7 +153,7 @@ describe("risk tiers", () => {
     expect(run).toMatchObject({ conclusion: "action_required", title: "Needs an approval from @Codertocat/security" });
     expect(run?.summary).toContain("**sensitive**: applies because the pull request changes `.github/workflows/release.yml`. Requires 1 approval, an approval from @Codertocat/security.");
     expect(run?.summary).toContain("- ✅ met: 1 independent approval of the head commit (1 counted)");
-    expect(run?.summary).toContain("- ❌ not met: an approval from @Codertocat/security _(tier:sensitive)_");
+    expect(run?.summary).toContain("- ❌ not met: an approval from @Codertocat/security _(tier:sensitive (Codertocat/Hello-World:.github/countersign.yml))_");
 
     // sam is in @security: countersigned. (bob's answers are cached.)
     github.expectEvaluation(20, { permissionLookups: ["sam"], membershipLookups: [["security", "sam"]] });
@@ -159,7 +161,7 @@ describe("risk tiers", () => {
     expect(nock.pendingMocks()).toEqual([]);
     run = github.checkRunOn(HEAD);
     expect(run).toMatchObject({ conclusion: "success", title: "Countersigned: delegated by @alice, approved by @bob, @sam" });
-    expect(run?.summary).toContain("- ✅ met: an approval from @Codertocat/security (@sam) _(tier:sensitive)_");
+    expect(run?.summary).toContain("- ✅ met: an approval from @Codertocat/security (@sam) _(tier:sensitive (Codertocat/Hello-World:.github/countersign.yml))_");
   });
 
   test("a tier can forbid agents from changing some paths at all", async () => {
@@ -174,7 +176,7 @@ describe("risk tiers", () => {
     const run = github.checkRunOn(HEAD);
     // Both tiers apply (infra/prod.tf is also sensitive); the forbidding one decides.
     expect(run).toMatchObject({ conclusion: "failure", title: "Agents may not change this: tier infra" });
-    expect(run?.summary).toContain("- ❌ not met: agents may change `infra/prod.tf` _(tier:infra)_");
+    expect(run?.summary).toContain("- ❌ not met: agents may change `infra/prod.tf` _(tier:infra (Codertocat/Hello-World:.github/countersign.yml))_");
   });
 
   test("a labelled PR into a release branch gets a shorter delegation limit", async () => {
@@ -190,7 +192,7 @@ describe("risk tiers", () => {
     const run = github.checkRunOn(HEAD);
     expect(run).toMatchObject({ conclusion: "action_required", title: "Needs a shorter delegation: at most 1d" });
     expect(run?.summary).toContain("**hotfix**: applies because the pull request targets `release/2.1`, and is labelled `hotfix`.");
-    expect(run?.summary).toContain("- ❌ not met: the delegation lasts at most 1d (it lasts 1w) _(tier:hotfix)_");
+    expect(run?.summary).toContain("- ❌ not met: the delegation lasts at most 1d (it lasts 1w) _(tier:hotfix (Codertocat/Hello-World:.github/countersign.yml))_");
   });
 });
 

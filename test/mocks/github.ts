@@ -43,6 +43,12 @@ function replyFromBody<T>(build: (body: Record<string, any>) => T): (request: Re
   return async (request: Request) => build(JSON.parse(await request.clone().text()) as Record<string, any>);
 }
 
+/** A file as the contents API returns it (JSON: its size, and its content in base64). */
+export function contentsResponse(path: string, text: string): Record<string, unknown> {
+  const content = Buffer.from(text, "utf8");
+  return { type: "file", name: path.split("/").at(-1), path, size: content.length, encoding: "base64", content: content.toString("base64"), sha: "0".repeat(40) };
+}
+
 /**
  * A model of one repository on GitHub. Tests change its state (push a commit, add a review) and call
  * `expect*` to declare the API calls the next webhook should cause.
@@ -154,25 +160,17 @@ export class FakeGitHub {
   }
 
   /**
-   * The policy read, from the base branch (`ref`) when given. Probot's loader tries the org's `.github`
-   * repository when the repository has no file, and follows `_extends: .github` when it has one.
+   * The policy read through the contents API: the repository's file, from the base branch (`ref`)
+   * when given, and the organization `.github` repository's (the floor), always.
    */
   expectPolicyRead(ref?: string): void {
     const query = ref ? { ref } : true;
-    const raw = { "content-type": "application/vnd.github.raw; charset=utf-8" };
     const path = `${repoPath}/contents/.github%2Fcountersign.yml`;
     const orgPath = `/repos/${REPO.owner}/.github/contents/.github%2Fcountersign.yml`;
-    const expectOrg = () => {
-      if (this.orgPolicyYaml === null || this.orgPolicyYaml === "missing") this.api().get(orgPath).reply(404, { message: "Not Found" });
-      else this.api().get(orgPath).reply(200, this.orgPolicyYaml, raw);
-    };
-    if (this.policyYaml === null) {
-      this.api().get(path).query(query).reply(404, { message: "Not Found" });
-      expectOrg();
-    } else {
-      this.api().get(path).query(query).reply(200, this.policyYaml, raw);
-      if (/^_extends:\s*\.github\s*$/m.test(this.policyYaml)) expectOrg();
-    }
+    if (this.orgPolicyYaml === null || this.orgPolicyYaml === "missing") this.api().get(orgPath).reply(404, { message: "Not Found" });
+    else this.api().get(orgPath).reply(200, contentsResponse(".github/countersign.yml", this.orgPolicyYaml));
+    if (this.policyYaml === null) this.api().get(path).query(query).reply(404, { message: "Not Found" });
+    else this.api().get(path).query(query).reply(200, contentsResponse(".github/countersign.yml", this.policyYaml));
   }
 
   /**

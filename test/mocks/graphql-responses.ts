@@ -190,8 +190,11 @@ export interface FakePolicies {
 }
 
 function policyFile(text: string | null): Record<string, unknown> | null {
-  // A blob's oid is the hash of its content, as in git: another policy text is another oid.
-  return text === null ? null : { oid: createHash("sha1").update(`blob ${Buffer.byteLength(text)}\0${text}`).digest("hex"), object: { text, isTruncated: false } };
+  // The oid is git's blob id of the text, as GitHub reports it: the app caches policies by it, so two
+  // texts of one length must not share one.
+  if (text === null) return null;
+  const oid = createHash("sha1").update(`blob ${Buffer.byteLength(text)}\0${text}`).digest("hex");
+  return { oid, object: { text, isTruncated: false } };
 }
 
 /**

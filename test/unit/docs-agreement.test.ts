@@ -2,8 +2,11 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parse } from "yaml";
 import { describe, expect, test } from "@jest/globals";
-import { compilePolicyFiles } from "../../src/config/repo-policy-loader.js";
+import { RELAXABLE_KEYS } from "../../src/config/policy.schema.js";
+import { POLICY_FILE_LIMITS } from "../../src/config/policy-yaml.js";
+import { compilePolicyLayers } from "../../src/config/repo-policy-loader.js";
 import { CONTROLS } from "../../src/evidence/controls.js";
+import { SENSITIVE_PATHS } from "../../src/policy/repo-policy.js";
 
 // app.yml is what GitHub registers; the README is what an installer reads. They must agree, every
 // subscribed event must be handled, and the README's example policy must be one Countersign accepts.
@@ -42,22 +45,47 @@ describe("app.yml and the README", () => {
 describe("the README's configuration examples", () => {
   const blocks = [...readme.matchAll(/```yaml\n(# \.github\/countersign\.yml[^\n]*\n[\s\S]*?)```/g)].map((match) => match[1] ?? "");
 
-  test("are a valid organization policy and a valid repository override of it", () => {
+  test("are a valid organization policy and a repository file that only tightens it", () => {
     expect(blocks).toHaveLength(2);
     const [org, repo] = blocks.map((block) => parse(block) as Record<string, unknown>);
     const { _extends: extendsValue, ...repoPolicy } = repo ?? {};
     expect(extendsValue).toBe(".github");
-    const compiled = compilePolicyFiles(
-      [
-        { source: "acme/.github:.github/countersign.yml", content: org },
-        { source: "acme/payments-api:.github/countersign.yml", content: repoPolicy },
-      ],
+    const compiled = compilePolicyLayers(
+      {
+        organization: [{ source: "acme/.github:.github/countersign.yml", content: org }],
+        repository: [{ source: "acme/payments-api:.github/countersign.yml", content: repoPolicy }],
+      },
       "acme",
     );
     expect(compiled).toMatchObject({ ok: true, policy: { mode: "enforce", approvals: { required: 2 } } });
     if (!compiled.ok) return;
     expect(compiled.policy.identities.map((identity) => identity.name)).toContain("Acme release agent");
     expect(compiled.policy.tiers.map((tier) => tier.name)).toEqual(["sensitive", "payments-core", "hotfix", "migrations"]);
+  });
+});
+
+describe("the README's policy reference and the code", () => {
+  const configuration = readme.slice(readme.indexOf("## Configuration"), readme.indexOf("### Trying a policy on a live pull request"));
+
+  test("the built-in sensitive tier's list is exactly the patterns the tier matches", () => {
+    const list = configuration.slice(configuration.indexOf("**Built-in tier `sensitive`**"), configuration.indexOf("**Built-in agent identities**"));
+    const documented = [...list.matchAll(/^- [^:]+: ([\s\S]*?)(?=^- |^\n|^Replace)/gm)].flatMap((match) => [...(match[1] ?? "").matchAll(/`([^`]+)`/g)].map((code) => code[1]));
+    expect([...documented].sort()).toEqual([...SENSITIVE_PATHS].sort());
+  });
+
+  test("the floor's table names every key the floor compares, and the lists that add up", () => {
+    const table = configuration.slice(configuration.indexOf("**The organization's policy is a floor.**"), configuration.indexOf("Where the organization wants repositories"));
+    const keys = tableRows(table).map((row) => /^`([^`]+)`$/.exec(row[0] ?? "")?.[1]).filter((key): key is string => key !== undefined);
+    expect([...keys].sort()).toEqual([...RELAXABLE_KEYS, "agents.identities", "agents.trailers", "tiers.<name>"].sort());
+  });
+
+  test("the policy file's limits are the ones the parser applies", () => {
+    const validation = configuration.slice(configuration.indexOf("**Validation.**"), configuration.indexOf("**Versions.**"));
+    expect(validation).toContain(`**${POLICY_FILE_LIMITS.bytes / 1024} KiB**`);
+    expect(validation).toContain(`**${POLICY_FILE_LIMITS.values.toLocaleString("en-US")}** values`);
+    expect(validation).toContain(`**${POLICY_FILE_LIMITS.depth}** levels`);
+    expect(validation).toContain(`**${POLICY_FILE_LIMITS.aliases}** YAML aliases`);
+    expect(validation).toContain(`**${POLICY_FILE_LIMITS.parseMs / 1000} s**`);
   });
 });
 

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { describe, expect, test } from "@jest/globals";
+import { beforeAll, describe, expect, test } from "@jest/globals";
 import { parse } from "yaml";
 import { compileRepoConfig, policyFromBlobs, type PolicyLoadResult } from "../../../src/config/repo-policy-loader.js";
 import { teamName, type RepoPolicy } from "../../../src/policy/repo-policy.js";
@@ -13,9 +13,10 @@ import { applicableTiers } from "../../../src/policy/tiers.js";
 // every file validated on its own and again after merging). A typo in an example, or a schema change
 // that breaks one, fails here. Files are discovered, so a new example is tested without being listed.
 //
-// An example with `_extends: .github` is a repository's file that extends an organization's: it is
-// named `<organization example>.<repository>.yml` and judged with `<organization example>.yml` as the
-// organization `.github` repository's file.
+// An example with `_extends: .github` is a repository's file under an organization's: it is named
+// `<organization example>.<repository>.yml` and judged with `<organization example>.yml` as the
+// organization `.github` repository's file (the floor it may only tighten). An example another one
+// extends is judged as that organization's file; every other example as a repository's own file.
 
 const root = path.resolve(import.meta.dirname, "../../..");
 const examplesDir = path.join(root, "examples");
@@ -56,18 +57,28 @@ const examples = readdirSync(examplesDir)
   .map(readExample);
 const byName = new Map(examples.map((example) => [example.file, example]));
 
-/** The example as the app reads it: the repository's file on `main`, plus the organization's file it extends. */
-function load(example: Example): PolicyLoadResult | null {
+/** Whether another example extends this one: it is then an organization's file. */
+const isOrganizationFile = (example: Example) => examples.some((other) => other.extendsFile === example.file);
+
+/** The example as the app reads it: the repository's file on `main`, with the organization's file under it. */
+function load(example: Example): Promise<PolicyLoadResult | null> {
+  if (isOrganizationFile(example)) return policyFromBlobs({ owner: OWNER, name: "no-policy-of-its-own" }, BASE, { complete: true, repository: null, organization: blob(example.text) });
   const organization = example.extendsFile ? byName.get(example.extendsFile) : undefined;
   if (example.extendsFile && !organization) throw new Error(`${example.file} extends ${example.extendsFile}, which is not in examples/`);
   return policyFromBlobs({ owner: OWNER, name: example.repository }, BASE, { complete: true, repository: blob(example.text), organization: organization ? blob(organization.text) : null });
 }
 
+/** Every example as the app reads it (parsing is asynchronous: it runs in a worker thread). */
+const loaded = new Map<string, PolicyLoadResult | null>();
+beforeAll(async () => {
+  for (const example of examples) loaded.set(example.file, await load(example));
+});
+
 /** The compiled policy of an example, which must be valid. */
 function policyOf(file: string): RepoPolicy {
   const example = byName.get(file);
   if (!example) throw new Error(`examples/${file} is missing`);
-  const result = load(example);
+  const result = loaded.get(example.file);
   if (!result?.ok) throw new Error(`examples/${file} does not compile: ${JSON.stringify(result)}`);
   return result.policy;
 }
@@ -99,7 +110,7 @@ describe("examples/", () => {
 
 describe.each(examples.map((example) => [example.file, example] as const))("examples/%s", (file, example) => {
   test("validates and compiles as the app reads it, with no problems", () => {
-    const result = load(example);
+    const result = loaded.get(example.file);
     expect(result).toMatchObject({ ok: true });
     expect(result?.ok && result.policy.hash).toMatch(/^[0-9a-f]{64}$/);
   });
@@ -124,8 +135,8 @@ describe.each(examples.map((example) => [example.file, example] as const))("exam
   });
 
   if (example.extendsFile === null) {
-    test("means the same as the organization's file, inherited by a repository without its own", () => {
-      const asOrganization = policyFromBlobs({ owner: OWNER, name: "no-policy-of-its-own" }, BASE, { complete: true, repository: null, organization: blob(example.text) });
+    test("means the same as the organization's file, inherited by a repository without its own", async () => {
+      const asOrganization = await policyFromBlobs({ owner: OWNER, name: "no-policy-of-its-own" }, BASE, { complete: true, repository: null, organization: blob(example.text) });
       expect(asOrganization).toMatchObject({ ok: true, policy: { hash: policyOf(file).hash, source: `${OWNER}/.github:.github/countersign.yml` } });
     });
   }

@@ -39,6 +39,10 @@ import {
 
 const delegated = [delegation()];
 
+
+/** The file `policyFrom` compiles from: a requirement the file set names it as its source. */
+const FILE = "acme/widgets:.github/countersign.yml";
+
 describe("mode", () => {
   test.each([
     ["no delegation", pullRequest(), [], "needs-delegation", "action_required", "Would block: Needs a delegation"],
@@ -248,7 +252,7 @@ describe("approvals.required", () => {
   ] as const)("%d required: %#", (required, reviews, outcome, title) => {
     const decision = evaluate(pullRequest({ reviews: [...reviews] }), { policy: policyFrom({ approvals: { required } }), delegations: delegated });
     expect(decision).toMatchObject({ outcome, requiredApprovals: required, countedApprovals: reviews.length });
-    expect(decision.requirements.find((requirement) => requirement.kind === "approvals")).toMatchObject({ sources: ["approvals.required"], required });
+    expect(decision.requirements.find((requirement) => requirement.kind === "approvals")).toMatchObject({ sources: [`approvals.required (${FILE})`], required });
     expect(decisionTitle(decision)).toBe(title);
   });
 });
@@ -377,14 +381,14 @@ describe("tiers: conditions", () => {
 
 describe("tiers: requirements", () => {
   test.each([
-    ["the policy's count when higher than the tier's", { approvals: { required: 4 } }, 4, ["approvals.required"]],
-    ["the tier's count when higher than the policy's", {}, 3, ["tier:auth"]],
-    ["never lower than the policy's: a tier asking for 1 of a policy asking 2", { approvals: { required: 2 }, tiers: [{ name: "auth", when: { paths: ["src/auth/**"] }, require: { approvals: 1 } }] }, 2, ["approvals.required"]],
+    ["the policy's count when higher than the tier's", { approvals: { required: 4 } }, 4, [`approvals.required (${FILE})`]],
+    ["the tier's count when higher than the policy's", {}, 3, [`tier:auth (${FILE})`]],
+    ["never lower than the policy's: a tier asking for 1 of a policy asking 2", { approvals: { required: 2 }, tiers: [{ name: "auth", when: { paths: ["src/auth/**"] }, require: { approvals: 1 } }] }, 2, [`approvals.required (${FILE})`]],
     [
       "the highest of several applying tiers",
       { tiers: [{ name: "auth", when: { paths: ["src/auth/**"] }, require: { approvals: 3 } }, { name: "security", when: { labels: ["security"] }, require: { approvals: 5 } }] },
       5,
-      ["tier:security"],
+      [`tier:security (${FILE})`],
     ],
   ])("approvals: %s", (_description, config, required, sources) => {
     const policy = policyFrom({ tiers: [{ name: "auth", when: { paths: ["src/auth/**"] }, require: { approvals: 3 } }], ...config });
@@ -436,7 +440,7 @@ describe("tiers: requirements", () => {
     ] as const)("a delegation lasting %s → %s", (_description, ms, outcome) => {
       const decision = evaluate(pullRequest({ reviews: [review(bob)] }), { policy, delegations: [lasting(ms)] });
       expect(decision.outcome).toBe(outcome);
-      expect(decision.requirements.find((requirement) => requirement.kind === "delegation-expiry")).toMatchObject({ maxMs: DAY, actualMs: ms, sources: ["tier:prod"], met: outcome === "approved" });
+      expect(decision.requirements.find((requirement) => requirement.kind === "delegation-expiry")).toMatchObject({ maxMs: DAY, actualMs: ms, sources: [`tier:prod (${FILE})`], met: outcome === "approved" });
       if (outcome !== "approved") {
         expect(decision.enforcedConclusion).toBe("action_required");
         expect(decisionTitle(decision)).toBe("Needs a shorter delegation: at most 1d");
@@ -477,7 +481,7 @@ describe("tiers: requirements", () => {
       const decision = evaluate(pullRequest({ files: ["src/a.ts", "secrets/prod.enc"], reviews: [review(bob), review(carol)] }), { policy, delegations: delegated });
       expect(decision).toMatchObject({ outcome: "forbidden", conclusion: "failure", enforcedConclusion: "failure", countedApprovals: 2 });
       // Listed first: no approval or delegation can fix it.
-      expect(decision.requirements[0]).toEqual({ kind: "agents-allowed", met: false, tiers: ["secrets"], files: ["secrets/prod.enc"], sources: ["tier:secrets"] });
+      expect(decision.requirements[0]).toEqual({ kind: "agents-allowed", met: false, tiers: ["secrets"], files: ["secrets/prod.enc"], sources: [`tier:secrets (${FILE})`] });
       expect(decisionTitle(decision)).toBe("Agents may not change this: tier secrets");
     });
 
@@ -622,7 +626,7 @@ describe("scope.base_branches and a delegation's branches", () => {
   test("the policy's branches hold without a delegation too (an implicit owner)", () => {
     const decision = evaluate(assistedPullRequest(carol, { baseRef: "develop", reviews: [review(bob)] }), { policy: policyFrom({ scope: { base_branches: ["main"] } }) });
     expect(decision).toMatchObject({ outcome: "base-branch", owner: { kind: "implicit" } });
-    expect(decision.requirements[0]).toEqual({ kind: "base-branch", met: false, sources: ["scope.base_branches"], base: "develop", policyBranches: ["main"], delegationBranches: null });
+    expect(decision.requirements[0]).toEqual({ kind: "base-branch", met: false, sources: [`scope.base_branches (${FILE})`], base: "develop", policyBranches: ["main"], delegationBranches: null });
   });
 
   test("the base-branch block comes before the owner", () => {
