@@ -1,10 +1,12 @@
 import { existsSync } from "node:fs";
 import { getPrivateKey } from "@probot/get-private-key";
-import { run, type ProbotOctokit } from "probot";
+import { ProbotOctokit, run } from "probot";
 import { evidenceSettings, parseEnv } from "./config/env.schema.js";
 import { githubWebUrl, isProduction, parseProbotEnv } from "./config/probot-env.schema.js";
 import { openDatabase } from "./db/client.js";
 import { bottleneckYieldPatched, patchBottleneckYield } from "./github/octokit-scheduling.js";
+import { fetchWithTimeout } from "./github/request-timeout.js";
+import { RetryScheduler } from "./services/retry-scheduler.js";
 import { countersignApp } from "./index.js";
 import { createLog } from "./observability/log.js";
 import { createMetrics } from "./observability/metrics.js";
@@ -70,7 +72,14 @@ export async function startCountersign(options: StartOptions = {}): Promise<void
     evidence,
     metrics,
     maxDeliveriesInMemory: env.COUNTERSIGN_MAX_DELIVERIES_IN_MEMORY,
+    retries: new RetryScheduler({ minDelayMs: env.COUNTERSIGN_RETRY_MIN_SECONDS * 1000, maxDelayMs: 15 * 60_000 }),
   });
+  // Every GitHub request (REST, GraphQL, the token exchange) gives up after the configured timeout.
+  const timeoutMs = env.COUNTERSIGN_GITHUB_TIMEOUT_SECONDS * 1000;
+  const Octokit = (options.Octokit ?? ProbotOctokit).defaults((defaults: { request?: { fetch?: typeof fetch } }) => ({
+    ...defaults,
+    request: { ...defaults.request, fetch: fetchWithTimeout(timeoutMs, defaults.request?.fetch) },
+  }));
   const server = await run(
     countersignApp(services, {
       expirySweepMs: env.COUNTERSIGN_EXPIRY_SWEEP_SECONDS * 1000,
@@ -87,7 +96,7 @@ export async function startCountersign(options: StartOptions = {}): Promise<void
       webUrl: githubWebUrl(probotEnv),
       readiness: databaseReadiness(database),
     }),
-    { log, ...(options.Octokit ? { Octokit: options.Octokit } : {}) },
+    { log, Octokit },
   );
   // Probot stops the server on SIGINT itself; SIGTERM is what process managers and containers send.
   process.once("SIGTERM", () => {

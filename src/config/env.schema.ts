@@ -28,6 +28,16 @@ export const envSchema = z.object({
   COUNTERSIGN_EVIDENCE_LINK_DAYS: z.coerce.number().int().min(1).max(365).default(30),
   /** How often expired delegations are looked for, so their PRs block again without waiting for an event. */
   COUNTERSIGN_EXPIRY_SWEEP_SECONDS: z.coerce.number().int().min(5).max(3600).default(60),
+  /**
+   * How long one GitHub request may take before it is abandoned (the evaluation then fails closed and
+   * is tried again): without it, a request GitHub never answers waits five minutes.
+   */
+  COUNTERSIGN_GITHUB_TIMEOUT_SECONDS: z.coerce.number().min(1).max(300).default(10),
+  /**
+   * The first wait before an evaluation that could not finish (GitHub failing, timing out, or the
+   * database) is tried again; each further try waits twice as long, up to 5 minutes.
+   */
+  COUNTERSIGN_RETRY_MIN_SECONDS: z.coerce.number().min(0.1).max(300).default(5),
   /** How many accepted deliveries a process holds in memory; beyond it they wait in the database. */
   COUNTERSIGN_MAX_DELIVERIES_IN_MEMORY: z.coerce.number().int().min(1).max(100_000).default(1000),
 });

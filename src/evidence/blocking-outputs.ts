@@ -4,7 +4,7 @@ import { footer } from "./check-run-output.js";
 import { code, escapeText, login, shortSha } from "./markdown.js";
 
 /** Evidence for an evaluation that failed: blocking, with an id the operator can find in the logs. */
-export function renderEvaluationFailure(errorId: string, cause: string, headSha: string, meta: EvaluationMeta, retryAt: Date | null = null): CheckRunOutput {
+export function renderEvaluationFailure(errorId: string, cause: string, headSha: string, meta: EvaluationMeta, retryAt: Date | null = null, rateLimited = true): CheckRunOutput {
   return {
     title: "Could not evaluate: blocked until Countersign can",
     summary: [
@@ -14,7 +14,7 @@ export function renderEvaluationFailure(errorId: string, cause: string, headSha:
       `- Error id: ${code(errorId)} (search the app's logs for it)`,
       "",
       "### What to do next",
-      ...(retryAt ? [`GitHub's rate limit was reached: Countersign tries again automatically at ${retryAt.toISOString()}. The check stays blocking until then.`, ""] : []),
+      ...(retryAt ? [`${rateLimited ? "GitHub's rate limit was reached" : "GitHub or the database failed"}: Countersign tries again automatically at ${retryAt.toISOString()}. The check stays blocking until then.`, ""] : []),
       "Re-run this check once the cause is fixed (the **Re-run** button on this check, or push a commit). If it keeps failing, give the error id to whoever operates Countersign.",
       "",
       footer(headSha, meta),

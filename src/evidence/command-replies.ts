@@ -39,7 +39,7 @@ export function revokedReply(revoked: DelegationRecord[], notAllowed: Delegation
     ...revoked.map((delegation) => `- ${code(delegation.id)} by ${login(delegation.owner.login)} (task ${code(delegation.task.ref)})`),
     ...(reason ? ["", `Reason: ${escapeText(reason)}`] : []),
     "",
-    "Pull requests that relied on it are blocked again until a new delegation is recorded.",
+    "Pull requests that relied on it need a new delegation before they can pass.",
   ];
   if (notAllowed.length > 0) {
     lines.push("", `Not revoked (only their owner or a repository admin may): ${notAllowed.map((delegation) => code(delegation.id)).join(", ")}`);
@@ -79,4 +79,32 @@ export function describeInventory(entry: AgentInventory): string {
     case "unknown":
       return `unknown (${escapeText(entry.reason)})`;
   }
+}
+
+/** What an evaluation a command caused left on a pull request's check run. */
+export type CheckRunShown =
+  | { number: number; kind: "published"; conclusion: string; title: string }
+  | { number: number; kind: "invalid-policy" }
+  | { number: number; kind: "not-published"; errorId: string }
+  | { number: number; kind: "not-evaluated"; reason: string };
+
+/**
+ * The reply's account of the check run, written after the evaluation: it says only what the check
+ * run now shows, and when the write failed, that it does not show the command's effect yet.
+ */
+export function checkRunLines(shown: readonly CheckRunShown[]): string[] {
+  if (shown.length === 0) return [];
+  const line = (item: CheckRunShown): string => {
+    switch (item.kind) {
+      case "published":
+        return `the \`Countersign\` check now shows **${escapeText(item.conclusion)}**: ${escapeText(item.title)}`;
+      case "invalid-policy":
+        return "the `Countersign` check now shows **failure**: the policy is invalid";
+      case "not-published":
+        return `Countersign **could not update the check run yet** (error ${code(item.errorId)}) and keeps trying; until the check shows this change, treat the pull request as blocked and do not merge it`;
+      case "not-evaluated":
+        return `not evaluated (${escapeText(item.reason)})`;
+    }
+  };
+  return ["", ...shown.map((item) => `- #${item.number}: ${line(item)}`)];
 }

@@ -21,7 +21,7 @@ import { GitHubWaitTimer } from "../observability/github-requests.js";
 import type { EventContext, Services } from "./deps.js";
 import { failClosed } from "./fail-closed.js";
 import { writeCheckRunUnsaved } from "./publish-check-run.js";
-import { rateLimitDelayMs } from "./retry-scheduler.js";
+import { rateLimitDelayMs, transientDelayMs } from "./retry-scheduler.js";
 
 /** A request to evaluate one pull request and publish the result. */
 export interface EvaluationRequest {
@@ -86,6 +86,13 @@ export function coalesceRequests(queued: readonly QueuedEvaluation[]): QueuedEva
 
 /** How many times a rate-limited evaluation is tried again before waiting for the next event. */
 const MAX_RATE_LIMIT_RETRIES = 3;
+
+/**
+ * How many times an evaluation that failed for a passing reason (GitHub 5xx, a timeout, the
+ * database) is tried again: with the backoff capped at five minutes, about four hours of outage.
+ * Meanwhile, and after, the check stays blocking; any new event evaluates afresh.
+ */
+const MAX_TRANSIENT_RETRIES = 50;
 
 /** Everything read and decided about a pull request, before anything is written. */
 export type Judgement =
@@ -413,11 +420,15 @@ async function evaluateTimed(services: Services, event: EventContext, request: E
     );
     return result;
   } catch (error) {
-    // Rate-limited: block meanwhile, and try again when GitHub says the limit lifts.
+    // Block meanwhile, and try again: when GitHub says a rate limit lifts, or with backoff when GitHub
+    // or the database failed. A decision that could not be published (the write answered 502, or timed
+    // out) is thus published once GitHub recovers, instead of leaving an earlier success standing.
     const attempt = request.attempt ?? 0;
-    const delay = rateLimitDelayMs(error, services.clock());
+    const rateLimit = rateLimitDelayMs(error, services.clock());
+    const delay =
+      rateLimit !== null ? (attempt < MAX_RATE_LIMIT_RETRIES ? rateLimit : null) : attempt < MAX_TRANSIENT_RETRIES ? transientDelayMs(error, attempt, services.retries.limits.minDelayMs) : null;
     const retryAt =
-      delay !== null && attempt < MAX_RATE_LIMIT_RETRIES
+      delay !== null
         ? services.retries.schedule(`${event.repo.id}#${request.prNumber}`, delay, () => evaluateAndReport(services, event, { ...request, preloaded: undefined, alsoFor: undefined, attempt: attempt + 1 }), services.clock())
         : null;
     const errorId = await github.run(() => failClosed(services, event, { prNumber: request.prNumber, headSha: request.preloaded?.facts.headSha ?? request.headShaHint }, error, retryAt));

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { ZodError } from "zod";
+import { rateLimitDelayMs } from "./retry-scheduler.js";
 import { appendAuditEvent } from "../db/audit-log.js";
 import { latestCheckRunForPullRequest } from "../db/check-run-records.js";
 import { recordDecision } from "../db/decisions.js";
@@ -74,7 +75,8 @@ export async function failClosed(
     event.log.error({ errorId }, "countersign: could not find the commit to block; the check run was not updated");
     return errorId;
   }
-  const output = renderEvaluationFailure(errorId, cause, headSha, { evaluatedAt: now, deliveryId: event.deliveryId, policySource: "not loaded", policyHash: null }, retryAt);
+  const rateLimited = rateLimitDelayMs(error, now) !== null;
+  const output = renderEvaluationFailure(errorId, cause, headSha, { evaluatedAt: now, deliveryId: event.deliveryId, policySource: "not loaded", policyHash: null }, retryAt, rateLimited);
   let checkRunId: number | null = null;
   try {
     checkRunId = await publishFailureCheckRun(services, event, { headSha, prNumber: subject.prNumber }, output);

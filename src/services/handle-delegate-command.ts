@@ -3,7 +3,8 @@ import { loadPullRequestPolicy, loadRepoPolicy, type PolicyLoadResult } from "..
 import { appendAuditEvent, type AuditEventType } from "../db/audit-log.js";
 import { pullRequestsDecidedWithDelegation } from "../db/decisions.js";
 import { activeDelegationsOn, createDelegation, delegationsForPullRequest, revokeDelegation } from "../db/delegations.js";
-import { delegationRecordedReply, malformedReply, refusedReply, revokedReply } from "../evidence/command-replies.js";
+import { checkRunLines, delegationRecordedReply, malformedReply, refusedReply, revokedReply, type CheckRunShown } from "../evidence/command-replies.js";
+import { decisionTitle } from "../evidence/check-run-output.js";
 import { postComment } from "../github/comments.js";
 import { openPullRequestsReferencingIssue } from "../github/issue-pull-requests.js";
 import type { AgentInventory } from "../github/agent-inventory.js";
@@ -17,7 +18,7 @@ import { teamKey, type RepoPolicy } from "../policy/repo-policy.js";
 import type { Actor, DelegationRecord, PullRequestFacts } from "../policy/types.js";
 import { atLeast } from "../policy/types.js";
 import type { EventContext, Services } from "./deps.js";
-import { evaluateAndReport } from "./evaluate-pull-request.js";
+import { evaluateAndReport, type EvaluationResult } from "./evaluate-pull-request.js";
 
 /** A comment that may hold a `/delegate` command. */
 export interface CommandRequest {
@@ -185,11 +186,25 @@ async function loadSubject(services: Services, event: EventContext, request: Com
   return { facts: null, policy: await loadRepoPolicy(event.octokit, event.repo) };
 }
 
-async function reevaluate(services: Services, event: EventContext, request: CommandRequest, outcome: Outcome & { subject?: Subject }): Promise<void> {
+/** What an evaluation's result left on the check run, for the reply. */
+function shownOnCheckRun(number: number, result: EvaluationResult): CheckRunShown {
+  switch (result.status) {
+    case "decided":
+      return { number, kind: "published", conclusion: result.conclusion, title: decisionTitle(result.decision) };
+    case "invalid-config":
+      return { number, kind: "invalid-policy" };
+    case "failed":
+      return { number, kind: "not-published", errorId: result.errorId };
+    case "skipped":
+      return { number, kind: "not-evaluated", reason: result.reason };
+  }
+}
+
+async function reevaluate(services: Services, event: EventContext, request: CommandRequest, outcome: Outcome & { subject?: Subject }): Promise<CheckRunShown[]> {
   const subject = outcome.subject;
   if (request.subject === "pull_request") {
-    await evaluateAndReport(services, event, { prNumber: request.number, headShaHint: subject?.facts?.headSha ?? null, ...(subject?.facts ? { preloaded: { facts: subject.facts, policy: subject.policy } } : {}) });
-    return;
+    const result = await evaluateAndReport(services, event, { prNumber: request.number, headShaHint: subject?.facts?.headSha ?? null, ...(subject?.facts ? { preloaded: { facts: subject.facts, policy: subject.policy } } : {}) });
+    return [shownOnCheckRun(request.number, result)];
   }
   // An issue delegation or revocation changes the pull requests that reference the issue.
   const numbers = new Set(await openPullRequestsReferencingIssue(event.octokit, event.repo, request.number));
@@ -198,7 +213,9 @@ async function reevaluate(services: Services, event: EventContext, request: Comm
       for (const number of await pullRequestsDecidedWithDelegation(services.db, delegation.id)) numbers.add(number);
     }
   }
-  for (const number of numbers) await evaluateAndReport(services, event, { prNumber: number, headShaHint: null });
+  const shown: CheckRunShown[] = [];
+  for (const number of numbers) shown.push(shownOnCheckRun(number, await evaluateAndReport(services, event, { prNumber: number, headShaHint: null })));
+  return shown;
 }
 
 /**
@@ -237,14 +254,16 @@ export async function handleDelegateCommand(services: Services, event: EventCont
         agents: outcome.agents,
         agentInventory: outcome.agentInventory,
       });
-      await postComment(event.octokit, event.repo, request.number, delegationRecordedReply(outcome.delegation, outcome.agents, request.comment.url, outcome.agentInventory));
       break;
     case "revoked":
       for (const delegation of outcome.revoked) await audit(services, event, request, "delegation.revoked", { delegationId: delegation.id, reason: outcome.reason });
-      await postComment(event.octokit, event.repo, request.number, revokedReply(outcome.revoked, outcome.notAllowed, outcome.reason));
       break;
   }
-  await reevaluate(services, event, request, outcome);
+  // The reply is written once the check run is: it says what the check run shows, never what it
+  // should show (a failed write leaves the earlier decision standing until the retry publishes).
+  const shown = await reevaluate(services, event, request, outcome);
+  const reply = outcome.kind === "recorded" ? delegationRecordedReply(outcome.delegation, outcome.agents, request.comment.url, outcome.agentInventory) : revokedReply(outcome.revoked, outcome.notAllowed, outcome.reason);
+  await postComment(event.octokit, event.repo, request.number, [reply, ...checkRunLines(shown)].join("\n"));
   return true;
 }
 

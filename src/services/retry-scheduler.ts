@@ -6,7 +6,7 @@
 export class RetryScheduler {
   private readonly pending = new Map<string, NodeJS.Timeout>();
 
-  constructor(private readonly limits: { minDelayMs: number; maxDelayMs: number } = { minDelayMs: 5_000, maxDelayMs: 15 * 60_000 }) {}
+  constructor(readonly limits: { minDelayMs: number; maxDelayMs: number } = { minDelayMs: 5_000, maxDelayMs: 15 * 60_000 }) {}
 
   /** Schedules `task` for `key` after `delayMs` (clamped to the limits); returns when it will run. */
   schedule(key: string, delayMs: number, task: () => Promise<unknown>, now: Date = new Date()): Date {
@@ -62,4 +62,19 @@ export function rateLimitDelayMs(error: unknown, now: Date): number | null {
   const message = `${err.response?.data?.message ?? ""} ${err.message ?? ""}`;
   if (err.status === 429 || /rate limit/i.test(message)) return 60_000;
   return null;
+}
+
+/**
+ * How long to wait before trying again an evaluation that failed for a reason that passes: GitHub
+ * answering 5xx, not answering (a timeout, a network error), or the database failing. Doubling from
+ * `baseMs` with each attempt, up to five minutes, with up to a fifth of jitter so that many pull
+ * requests blocked by one outage do not come back at the same moment. Null when the failure will not
+ * pass by waiting: GitHub refused (4xx other than rate limits: the pull request is gone, access was
+ * removed), which the next event or a Re-run settles.
+ */
+export function transientDelayMs(error: unknown, attempt: number, baseMs: number, random: () => number = Math.random): number | null {
+  const status = (error as { status?: unknown }).status;
+  if (typeof status === "number" && status >= 400 && status < 500) return null;
+  const delay = Math.min(5 * 60_000, baseMs * 2 ** Math.min(attempt, 20));
+  return Math.round(delay * (1 + random() / 5));
 }

@@ -3,7 +3,7 @@ import { evidenceSettings, parseEnv } from "../../../src/config/env.schema.js";
 
 describe("parseEnv", () => {
   test("defaults apply to an empty environment (setup mode)", () => {
-    expect(parseEnv({ APP_ID: "" })).toEqual({ DATABASE_URL: "file:./data/countersign.db", COUNTERSIGN_PERMISSION_TTL_SECONDS: 60, COUNTERSIGN_SETUP_CHECK_TTL_SECONDS: 600, COUNTERSIGN_EXPIRY_SWEEP_SECONDS: 60, COUNTERSIGN_EVIDENCE_LINK_DAYS: 30, COUNTERSIGN_MAX_DELIVERIES_IN_MEMORY: 1000 });
+    expect(parseEnv({ APP_ID: "" })).toEqual({ DATABASE_URL: "file:./data/countersign.db", COUNTERSIGN_PERMISSION_TTL_SECONDS: 60, COUNTERSIGN_SETUP_CHECK_TTL_SECONDS: 600, COUNTERSIGN_EXPIRY_SWEEP_SECONDS: 60, COUNTERSIGN_EVIDENCE_LINK_DAYS: 30, COUNTERSIGN_MAX_DELIVERIES_IN_MEMORY: 1000, COUNTERSIGN_GITHUB_TIMEOUT_SECONDS: 10, COUNTERSIGN_RETRY_MIN_SECONDS: 5 });
   });
 
   test("the evidence page needs both its public URL and its secret, or neither", () => {
