@@ -1,7 +1,7 @@
 import type { ConfigProblem } from "../config/repo-policy-loader.js";
 import type { CheckRunOutput, EvaluationMeta } from "./check-run-output.js";
 import { footer } from "./check-run-output.js";
-import { code, escapeText, login, shortSha } from "./markdown.js";
+import { code, escapeText, login, shortSha, visible } from "./markdown.js";
 
 /** Evidence for an evaluation that failed: blocking, with an id the operator can find in the logs. */
 export function renderEvaluationFailure(errorId: string, cause: string, headSha: string, meta: EvaluationMeta, retryAt: Date | null = null, rateLimited = true): CheckRunOutput {
@@ -26,7 +26,7 @@ export function renderEvaluationFailure(errorId: string, cause: string, headSha:
 export function renderInvalidConfig(problems: ConfigProblem[], source: string, headSha: string, meta: EvaluationMeta): CheckRunOutput {
   const first = problems[0];
   return {
-    title: `Invalid .github/countersign.yml: ${first ? first.path : "unreadable"}`,
+    title: `Invalid .github/countersign.yml: ${first ? visible(first.path) : "unreadable"}`,
     summary: [
       "**Decision: blocked** — the Countersign policy that applies to this repository is invalid, and a broken policy never falls back to defaults.",
       "",

@@ -5,7 +5,7 @@ import { formatDuration } from "../policy/duration.js";
 import type { Decision, Requirement } from "../policy/evaluate.js";
 import type { DelegationRecord, FileRename, PullRequestFacts } from "../policy/types.js";
 import { pathEntries } from "./changed-paths.js";
-import { code, escapeText, link, login, plainLine, shortSha } from "./markdown.js";
+import { code, escapeText, handle, link, login, plainLine, shortSha, visible } from "./markdown.js";
 
 /** Where, when and under which policy a decision was made, shown at the foot of the evidence. */
 export interface EvaluationMeta {
@@ -27,8 +27,11 @@ const MAX_NAMES_IN_TITLE = 5;
 const MAX_FILES_SHOWN = 50;
 const MAX_TIER_FILES_SHOWN = 10;
 
-function names(people: ExcludedPerson[]): string {
-  const shown = people.slice(0, MAX_NAMES_IN_TITLE).map((person) => `@${person.actor.login}`);
+// Whose approval cannot count, named without mentioning anyone: a commit's author or committer is
+// whoever its (agent-written) metadata says, a noreply address included. `@name` in the plain title,
+// `handle()` in Markdown.
+function names(people: ExcludedPerson[], show: (login: string) => string = (name) => `@${visible(name)}`): string {
+  const shown = people.slice(0, MAX_NAMES_IN_TITLE).map((person) => show(person.actor.login));
   const more = people.length - shown.length;
   return more > 0 ? `${shown.join(", ")} and ${more} more` : shown.join(", ");
 }
@@ -47,10 +50,10 @@ function enforcedTitle(decision: Decision): string {
       return "No agent activity: nothing to countersign";
     case "forbidden": {
       const requirement = firstUnmet(decision, "agents-allowed");
-      return `Agents may not change this: tier ${requirement?.tiers.join(", ") ?? "unknown"}`;
+      return `Agents may not change this: tier ${requirement ? visible(requirement.tiers.join(", ")) : "unknown"}`;
     }
     case "base-branch":
-      return `Base branch ${firstUnmet(decision, "base-branch")?.base ?? ""} is not allowed for this agent change`;
+      return `Base branch ${visible(firstUnmet(decision, "base-branch")?.base ?? "")} is not allowed for this agent change`;
     case "out-of-scope":
       return `Changes outside the delegated scope: ${plural(decision.outOfScope.length, "file")}`;
     case "needs-delegation":
@@ -66,7 +69,7 @@ function enforcedTitle(decision: Decision): string {
       return `Needs ${count}${others}${progress}`;
     }
     case "needs-team-approval":
-      return `Needs an approval from @${firstUnmet(decision, "team-approval")?.team ?? "a required team"}`;
+      return `Needs an approval from @${visible(firstUnmet(decision, "team-approval")?.team ?? "a required team")}`;
     case "approved": {
       const owner = decision.owner && decision.owner.kind !== "missing" ? `${decision.owner.kind === "implicit" ? "owned by" : "delegated by"} @${decision.owner.owner.login}, ` : "";
       const approvers = decision.approvals.filter((verdict) => verdict.counted).map((verdict) => `@${verdict.reviewer.login}`);
@@ -90,7 +93,7 @@ function describeSignal(signal: AgentSignal): string {
     case "commit-committer":
     case "commit-co-author": {
       const role = { "commit-author": "author", "commit-committer": "committer", "commit-co-author": "co-author" }[signal.kind];
-      return `commit ${shortSha(signal.sha)}: ${role} ${login(signal.actor.login)} (id ${signal.actor.id ?? "unknown"}) is **${escapeText(signal.identity)}**, ${matched(signal.matchedBy)}`;
+      return `commit ${shortSha(signal.sha)}: ${role} ${handle(signal.actor.login)} (id ${signal.actor.id ?? "unknown"}) is **${escapeText(signal.identity)}**, ${matched(signal.matchedBy)}`;
     }
     case "trailer":
       return `commit ${shortSha(signal.sha)}: trailer ${code(signal.trailer)} (${escapeText(signal.rule)})`;
@@ -98,7 +101,7 @@ function describeSignal(signal: AgentSignal): string {
       return `PR author ${code(signal.actor.login)} cannot be identified (a deleted account or an unknown kind of account), so it is held to the agent rules`;
     case "app-bot": {
       const where = signal.role === "pr-author" ? "PR author" : `commit ${shortSha(signal.sha)}: ${signal.role === "commit-author" ? "author" : "committer"}`;
-      return `${where} ${login(signal.actor.login)} is a GitHub App bot, counted as an agent because \`agents.all_apps_are_agents\` is on`;
+      return `${where} ${signal.role === "pr-author" ? login(signal.actor.login) : handle(signal.actor.login)} is a GitHub App bot, counted as an agent because \`agents.all_apps_are_agents\` is on`;
     }
     case "agent-push": {
       const { push } = signal;
@@ -173,7 +176,7 @@ function tierSection(decision: Decision, renames: readonly FileRename[]): string
     if (tier.labels.length > 0) why.push(`is labelled ${tier.labels.map((label) => code(label)).join(", ")}`);
     const adds: string[] = [];
     if (tier.require.approvals !== undefined) adds.push(plural(tier.require.approvals, "approval"));
-    if (tier.require.approverTeams) adds.push(`an approval from ${tier.require.approverTeams.map((team) => `@${team.org}/${team.slug}`).join(" and from ")}`);
+    if (tier.require.approverTeams) adds.push(`an approval from ${tier.require.approverTeams.map((team) => handle(`${team.org}/${team.slug}`)).join(" and from ")}`);
     if (tier.require.maxDelegationExpiryMs !== undefined) adds.push(`a delegation of at most ${formatDuration(tier.require.maxDelegationExpiryMs)}`);
     if (tier.require.agentsForbidden) adds.push("no agent changes at all");
     lines.push(`- **${escapeText(tier.name)}**${tier.builtIn ? " (built-in)" : ""}: applies because the pull request ${why.join(", and ")}. Requires ${adds.join(", ") || "nothing more"}.`);
@@ -203,7 +206,7 @@ function requirementLine(requirement: Requirement, renames: readonly FileRename[
     case "approvals":
       return `- ${mark}: ${plural(requirement.required, "independent approval")} of the head commit (${requirement.counted} counted)${from}`;
     case "team-approval":
-      return `- ${mark}: an approval from @${requirement.team}${requirement.approvers.length > 0 ? ` (${requirement.approvers.map((name) => login(name)).join(", ")})` : ""}${from}`;
+      return `- ${mark}: an approval from ${handle(requirement.team)}${requirement.approvers.length > 0 ? ` (${requirement.approvers.map((name) => login(name)).join(", ")})` : ""}${from}`;
   }
 }
 
@@ -242,7 +245,7 @@ function describeObjection(objection: ApprovalObjection): string {
     case "permission-unknown":
       return "their permission could not be confirmed";
     case "not-in-approver-team":
-      return `not in an approver team (${objection.teams.map((team) => `@${team}`).join(", ")})`;
+      return `not in an approver team (${objection.teams.map((team) => handle(team)).join(", ")})`;
     case "membership-unknown":
       return "their team membership could not be confirmed";
   }
@@ -278,7 +281,7 @@ function approvalsSection(decision: Decision): string[] {
 }
 
 function whoElse(delegators: Decision["delegators"]): string {
-  const allowed = [...delegators.teams.map((team) => `@${team}`), ...delegators.users.map((user) => login(user))];
+  const allowed = [...delegators.teams.map((team) => handle(team)), ...delegators.users.map((user) => handle(user))];
   return allowed.length > 0 ? `, who is ${allowed.length === 1 ? "" : "one of "}${allowed.join(", ")},` : "";
 }
 
@@ -313,19 +316,20 @@ function nextSteps(decision: Decision, pr: PullRequestFacts): string[] {
       return [`The owner records a new delegation that expires within ${requirement ? formatDuration(requirement.maxMs) : "the limit"}, e.g. \`/delegate <task> expires:${requirement ? formatDuration(requirement.maxMs) : "24h"}\`.`];
     }
     case "needs-approval": {
-      const excluded = decision.excluded.length > 0 ? `, other than ${names(decision.excluded)},` : "";
+      const excluded = decision.excluded.length > 0 ? `, other than ${names(decision.excluded, handle)},` : "";
       const missing = decision.requiredApprovals - decision.countedApprovals;
       return [`${missing === 1 ? "A reviewer" : `${missing} more reviewers`} with the required permission${excluded} approve${missing === 1 ? "s" : ""} the head commit ${shortSha(pr.headSha)}.`];
     }
     case "needs-team-approval":
-      return [`A member of @${firstUnmet(decision, "team-approval")?.team ?? "the required team"}, who is otherwise eligible, approves the head commit ${shortSha(pr.headSha)}.`];
+      return [`A member of ${handle(firstUnmet(decision, "team-approval")?.team ?? "the required team")}, who is otherwise eligible, approves the head commit ${shortSha(pr.headSha)}.`];
     case "approved":
       return ["Nothing: every requirement of the policy holds for this head commit."];
   }
 }
 
 function decisionLine(decision: Decision): string {
-  // The title is Countersign's own words, GitHub logins and ref names, which the line renders as is.
+  // The title is Countersign's own words around names an agent may have chosen (a base branch, a
+  // committer read from a noreply address): plainLine() shows them all inert.
   if (decision.mode === "evaluate" && decision.enforcedConclusion !== "success") {
     return `**Decision: would block (dry run, \`mode: evaluate\`)** — ${plainLine(enforcedTitle(decision))}. This check is neutral, so merging is not blocked while the policy is being rolled out.`;
   }

@@ -1,6 +1,6 @@
 import type { AgentInventory } from "../github/agent-inventory.js";
 import type { DelegationRecord } from "../policy/types.js";
-import { code, escapeText, link, login } from "./markdown.js";
+import { code, escapeText, handle, link, login, plainLine } from "./markdown.js";
 
 // Replies to `/delegate` commands. Every command gets one: what was recorded, or why nothing was.
 
@@ -10,7 +10,7 @@ export function delegationRecordedReply(delegation: DelegationRecord, agentLogin
   const agent = delegation.agent
     ? login(delegation.agent.login)
     : agentLogins.length > 0
-      ? agentLogins.map(login).join(", ")
+      ? agentLogins.map(handle).join(", ")
       : "the agent that works on this pull request";
   return [
     `**Countersign recorded a delegation** (${link("command", commandUrl)})`,
@@ -21,7 +21,7 @@ export function delegationRecordedReply(delegation: DelegationRecord, agentLogin
     `- Task: ${task}`,
     `- Scope: ${delegation.scopePaths.length > 0 ? delegation.scopePaths.map((glob) => code(glob)).join(", ") : "whole repository"}${delegation.scopeBranches.length > 0 ? `; base branches ${delegation.scopeBranches.map((branch) => code(branch)).join(", ")}` : ""}`,
     `- Expires: ${delegation.expiresAt ? delegation.expiresAt.toISOString() : "no expiry"}`,
-    ...inventory.map((entry) => `- What ${login(entry.login)} can do: ${describeInventory(entry)}`),
+    ...inventory.map((entry) => `- What ${handle(entry.login)} can do: ${describeInventory(entry)}`),
     "",
     delegation.subjectType === "issue"
       ? `A pull request by this agent that references this issue is linked to this delegation. It still needs an approval of its head commit by someone with write permission other than ${login(delegation.owner.login)}.`
@@ -49,7 +49,7 @@ export function revokedReply(revoked: DelegationRecord[], notAllowed: Delegation
 
 /** The reply refusing a command, saying why (with the usage when it helps); nothing was recorded. */
 export function refusedReply(why: string, usageText: string | null = null): string {
-  return [`**Countersign did not record this command.** ${why}`, ...(usageText ? ["", "Usage:", "```", usageText, "```"] : []), "", "_Nothing was changed._"].join("\n");
+  return [`**Countersign did not record this command.** ${plainLine(why)}`, ...(usageText ? ["", "Usage:", "```", usageText, "```"] : []), "", "_Nothing was changed._"].join("\n");
 }
 
 /** The reply to a malformed command, with its usage. */

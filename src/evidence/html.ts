@@ -1,10 +1,15 @@
+import { showHidden } from "./visible-text.js";
+
 // HTML the app serves itself (the evidence page, the setup page): every value escaped, and one
 // document shell: no scripts, no external resources, its style inline (the pages' Content-Security-
 // Policy allows nothing else), kept out of search engines.
 
-/** Escapes text for HTML element content and quoted attribute values. */
+/**
+ * Escapes text for HTML element content and quoted attribute values. Hidden and reordering characters
+ * (bidi controls, zero-width characters, other controls) are shown as `[U+XXXX]`, as in Markdown.
+ */
 export function html(text: unknown): string {
-  return String(text ?? "")
+  return showHidden(String(text ?? ""), "keep")
     .replace(/&/g, "&amp;")
     .replace(/</g, "&lt;")
     .replace(/>/g, "&gt;")

@@ -2,14 +2,14 @@ import { z } from "zod";
 import type { AgentInventory } from "../github/agent-inventory.js";
 import { PERMISSION_LEVELS } from "../policy/types.js";
 import { describeInventory } from "./command-replies.js";
-import { code, escapeText, link, login, plainLine, shortSha } from "./markdown.js";
+import { code, escapeText, handle, link, login, plainLine, shortSha } from "./markdown.js";
 import type { ChainRef, PullRequestStory, StoryApproval, StoryDecision, StoryDelegation, StoryEntry } from "./pr-story.js";
 
 // `countersign evidence --format md`: one pull request's whole story as Markdown, for an auditor or a
 // ticket. It is often pasted into GitHub, so it obeys the check run's rules: whatever came from outside
-// Countersign (task refs and URLs, revocation reasons, policy sources, anything read back from a
-// payload) goes through code() or escapeText(); tables hold only logins, hashes and our own words,
-// with every `|` escaped, because a pipe inside a code span still splits a GFM table cell.
+// Countersign (task refs and URLs, revocation reasons, policy sources, titles, anything read back from
+// a payload) goes through markdown.ts's untrusted() (code(), escapeText(), plainLine()), whose output
+// never holds a `|` that could split a table cell; logins a commit named are shown with handle().
 
 // The inventory is read back from the log as unknown JSON: parsed before it is described, and shown
 // as inert code when it does not parse (an older or foreign shape).
@@ -18,10 +18,6 @@ const inventorySchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("machine-user"), login: z.string(), permission: z.enum(PERMISSION_LEVELS), readAt: z.string() }),
   z.object({ kind: z.literal("unknown"), login: z.string(), reason: z.string(), readAt: z.string() }),
 ]);
-
-function cell(text: string): string {
-  return text.replace(/\|/g, "\\|");
-}
 
 function event(ref: ChainRef): string {
   return `event #${ref.seq}${ref.hash ? ` ${code(ref.hash.slice(0, 12))}` : " (unsealed)"}`;
@@ -38,7 +34,7 @@ function task(task: StoryDelegation["task"]): string {
 function inventoryLine(entry: unknown): string {
   const parsed = inventorySchema.safeParse(entry);
   if (!parsed.success) return `- Recorded inventory: ${code(JSON.stringify(entry) ?? "null")}`;
-  return `- What ${login(parsed.data.login)} could do: ${describeInventory(parsed.data satisfies AgentInventory)}`;
+  return `- What ${handle(parsed.data.login)} could do: ${describeInventory(parsed.data satisfies AgentInventory)}`;
 }
 
 function delegationSection(delegation: StoryDelegation): string[] {
@@ -77,9 +73,7 @@ function approvalsTable(approvals: readonly StoryApproval[]): string[] {
         approval.counted ? "yes" : "no",
         approval.objections.length > 0 ? approval.objections.map((objection) => code(objection)).join(", ") : "",
         event(approval),
-      ]
-        .map(cell)
-        .join(" | "),
+      ].join(" | "),
     ).map((row) => `| ${row} |`),
     "",
   ];
@@ -134,7 +128,7 @@ function chainTable(story: PullRequestStory): string[] {
   return [
     "| Event | Type | Hash | Previous hash | Recorded |",
     "| --- | --- | --- | --- | --- |",
-    ...story.chain.map((link) => `| ${[`#${link.seq}`, code(link.type), link.hash ? code(link.hash) : "unsealed", link.prevHash ? code(link.prevHash) : "unsealed", code(link.at)].map(cell).join(" | ")} |`),
+    ...story.chain.map((link) => `| ${[`#${link.seq}`, code(link.type), link.hash ? code(link.hash) : "unsealed", link.prevHash ? code(link.prevHash) : "unsealed", code(link.at)].join(" | ")} |`),
     "",
   ];
 }
@@ -157,7 +151,7 @@ export function renderStoryMarkdown(story: PullRequestStory): string {
   ];
   if (story.agent) {
     lines.push(`- Involvement: ${escapeText(story.agent.involvement)}`);
-    lines.push(`- Identified: ${story.agent.agents.length > 0 ? story.agent.agents.map((agent) => `${login(agent.login)} (${escapeText(agent.kind)}${agent.id !== null ? `, id ${agent.id}` : ""})`).join(", ") : "no agent"}`);
+    lines.push(`- Identified: ${story.agent.agents.length > 0 ? story.agent.agents.map((agent) => `${handle(agent.login)} (${escapeText(agent.kind)}${agent.id !== null ? `, id ${agent.id}` : ""})`).join(", ") : "no agent"}`);
     if (story.agent.signals.length > 0) lines.push(`- Signals: ${story.agent.signals.map((signal) => code(JSON.stringify(signal) ?? "null")).join(", ")}`);
   } else {
     lines.push("No decision identified an agent.");

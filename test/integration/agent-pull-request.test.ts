@@ -89,7 +89,8 @@ describe("an agent's pull request, delegated and independently approved", () => 
     expect(reply).toContain("Scope: whole repository");
     expect(reply).toContain("Expires: no expiry");
     // What the agent was able to do, read from its GitHub App and recorded with the delegation.
-    expect(reply).toContain("What @claude\\[bot\\] can do: GitHub App `claude` with `contents: write`, `issues: write`, `metadata: read`, `pull_requests: write`");
+    // Named, not mentioned: an agent's login may come from a commit's noreply address.
+    expect(reply).toContain("What \\@\u200bclaude\\[bot\\] can do: GitHub App `claude` with `contents: write`, `issues: write`, `metadata: read`, `pull_requests: write`");
     expect(JSON.parse(delegation.agentInventory ?? "[]")).toEqual([expect.objectContaining({ kind: "app", slug: "claude", permissions: expect.objectContaining({ contents: "write" }) })]);
     let run = github.checkRunOn(HEAD_1);
     expect(run?.id).toBe(runId); // the same check run, updated

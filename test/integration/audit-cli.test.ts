@@ -309,9 +309,9 @@ describe("countersign evidence", () => {
     expect(result.out).toContain(`# Evidence: \`${REPO.fullName}#2\``);
     expect(result.out).toContain("@alice (id 1001): delegated the work (explicit owner)");
     expect(result.out).toContain("- Task: `SEC-1` (ticket)");
-    expect(result.out).toContain("What @claude\\[bot\\] could do: GitHub App `claude` with `contents: write`");
+    expect(result.out).toContain("What \\@\u200bclaude\\[bot\\] could do: GitHub App `claude` with `contents: write`");
     expect(result.out).toMatch(new RegExp(`\\| @bob \\| \`${HEAD}\` \\| yes \\|`));
-    expect(result.out).toContain("**`success`**, Countersigned: delegated by @alice, approved by @bob");
+    expect(result.out).toContain("**`success`**, Countersigned: delegated by \\@\u200balice, approved by \\@\u200bbob");
     expect(result.out).toContain(`Policy: \`${decision.policyHash}\``);
     for (const row of stored) expect(result.out).toContain(`| #${row.seq} | \`${row.type}\` | \`${row.hash}\` | \`${row.prevHash}\` |`);
   });

@@ -5,6 +5,7 @@ import { admin, alice, bob, carol, claude, dependabot } from "../fixtures/people
 import { API, type FakeGitHub } from "../mocks/github.js";
 import { APP_ID } from "../helpers/test-app.js";
 import { useApp } from "../helpers/use-app.js";
+import { renderedText } from "../helpers/github-markdown.js";
 
 const ctx = useApp();
 const HEAD = "d1".repeat(20);
@@ -53,7 +54,7 @@ describe("who may delegate", () => {
     expect(nock.pendingMocks()).toEqual([]);
     expect(github.comments).toHaveLength(1);
     expect(github.comments[0]?.body).toContain("Countersign did not record this command.");
-    expect(github.comments[0]?.body).toContain(why);
+    expect(renderedText(github.comments[0]?.body ?? "")).toContain(why);
     expect(await app.db.delegation.count()).toBe(0);
     expect(github.checkRuns).toEqual([]); // a refusal changes nothing else
     const events = await app.db.auditEvent.findMany();
@@ -71,7 +72,7 @@ describe("who may delegate", () => {
     await app.receive("issue_comment", commentEvent({ number: 2, onPullRequest: true, body: "/delegate SEC-9", author: { id: 5555, login: "acme-agent", type: "User" } }));
 
     expect(nock.pendingMocks()).toEqual([]);
-    expect(github.comments[0]?.body).toContain("@acme-agent is an agent identity (Acme release agent): agents can never delegate or revoke.");
+    expect(renderedText(github.comments[0]?.body ?? "")).toContain("@acme-agent is an agent identity (Acme release agent): agents can never delegate or revoke.");
     expect(await app.db.delegation.count()).toBe(0);
   });
 });
@@ -126,7 +127,7 @@ describe("delegating on an issue", () => {
     await app.receive("issue_comment", commentEvent({ number: 12, onPullRequest: false, body: "/delegate @bob", author: alice }));
 
     expect(nock.pendingMocks()).toEqual([]);
-    expect(github.comments[0]?.body).toContain("@bob is not a known agent identity");
+    expect(renderedText(github.comments[0]?.body ?? "")).toContain("@bob is not a known agent identity");
     expect(await app.db.delegation.count()).toBe(0);
   });
 });
@@ -202,7 +203,7 @@ describe("revoking", () => {
     github.expectPullRequestCommand(2, { permissionOf: "bob", reevaluates: false });
     await app.receive("issue_comment", commentEvent({ number: 2, onPullRequest: true, body: "/delegate revoke", author: bob }));
     expect(nock.pendingMocks()).toEqual([]);
-    expect(github.comments.at(-1)?.body).toContain("only the delegation's owner (@alice) or a repository admin may revoke it.");
+    expect(renderedText(github.comments.at(-1)?.body ?? "")).toContain("only the delegation's owner (@alice) or a repository admin may revoke it.");
     expect((await app.db.delegation.findUniqueOrThrow({ where: { id: delegationId } })).status).toBe("active");
 
     // The repository admin may.
@@ -225,7 +226,7 @@ describe("malformed commands", () => {
 
     expect(nock.pendingMocks()).toEqual([]);
     const reply = github.comments[0]?.body ?? "";
-    expect(reply).toContain("this repository's policy requires a task");
+    expect(renderedText(reply)).toContain("this repository's policy requires a task");
     expect(reply).toContain("Usage:");
     expect(await app.db.delegation.count()).toBe(0);
   });

@@ -59,7 +59,7 @@ describe("agent-written text in the evidence", () => {
     expect(nock.pendingMocks()).toEqual([]);
     const summary = github.checkRunOn(HEAD)?.summary ?? "";
     // The whole trailer is one code span, fenced with more backticks than it contains.
-    expect(summary).toContain(`trailer \`\`\`\`${hostile}\`\`\`\` (Assisted\\-by trailer)`);
+    expect(summary).toContain(`trailer \`\`\`\`${hostile}\`\`\`\` (Assisted-by trailer)`);
     // Outside code spans there is no link, image or HTML an agent wrote.
     const outsideCode = summary.replace(/(`+)[^`][\s\S]*?\1/g, "");
     expect(outsideCode).not.toContain("evil.example");

@@ -3,6 +3,7 @@ import { describe, expect, test } from "@jest/globals";
 import { commentEvent, pullRequestEvent, pushEvent, REPO, reviewEvent, type PayloadUser } from "../fixtures/payloads.js";
 import { alice, bob, claude, erin } from "../fixtures/people.js";
 import { API, contentsResponse, type FakeGitHub } from "../mocks/github.js";
+import { renderedText } from "../helpers/github-markdown.js";
 import { useApp } from "../helpers/use-app.js";
 
 const ctx = useApp();
@@ -151,9 +152,10 @@ describe("risk tiers", () => {
     expect(nock.pendingMocks()).toEqual([]);
     let run = github.checkRunOn(HEAD);
     expect(run).toMatchObject({ conclusion: "action_required", title: "Needs an approval from @Codertocat/security" });
-    expect(run?.summary).toContain("**sensitive**: applies because the pull request changes `.github/workflows/release.yml`. Requires 1 approval, an approval from @Codertocat/security.");
+    // The team is named, not mentioned: the check run pings no one.
+    expect(run?.summary).toContain("**sensitive**: applies because the pull request changes `.github/workflows/release.yml`. Requires 1 approval, an approval from \\@\u200bCodertocat/security.");
     expect(run?.summary).toContain("- ✅ met: 1 independent approval of the head commit (1 counted)");
-    expect(run?.summary).toContain("- ❌ not met: an approval from @Codertocat/security _(tier:sensitive (Codertocat/Hello-World:.github/countersign.yml))_");
+    expect(run?.summary).toContain("- ❌ not met: an approval from \\@\u200bCodertocat/security _(tier:sensitive (Codertocat/Hello-World:.github/countersign.yml))_");
 
     // sam is in @security: countersigned. (bob's answers are cached.)
     github.expectEvaluation(20, { permissionLookups: ["sam"], membershipLookups: [["security", "sam"]] });
@@ -161,7 +163,7 @@ describe("risk tiers", () => {
     expect(nock.pendingMocks()).toEqual([]);
     run = github.checkRunOn(HEAD);
     expect(run).toMatchObject({ conclusion: "success", title: "Countersigned: delegated by @alice, approved by @bob, @sam" });
-    expect(run?.summary).toContain("- ✅ met: an approval from @Codertocat/security (@sam) _(tier:sensitive (Codertocat/Hello-World:.github/countersign.yml))_");
+    expect(run?.summary).toContain("- ✅ met: an approval from \\@\u200bCodertocat/security (@sam) _(tier:sensitive (Codertocat/Hello-World:.github/countersign.yml))_");
   });
 
   test("a tier can forbid agents from changing some paths at all", async () => {
@@ -247,14 +249,14 @@ describe("who may delegate, and with what", () => {
     await ctx.app().receive("issue_comment", commentEvent({ number: 20, onPullRequest: true, body: "/delegate SEC-1", author: alice }));
 
     expect(nock.pendingMocks()).toEqual([]);
-    expect(github.comments[0]?.body).toContain("only @Codertocat/leads may delegate here (`delegation.delegators`).");
+    expect(renderedText(github.comments[0]?.body ?? "")).toContain("only @Codertocat/leads may delegate here (delegation.delegators).");
     expect(await ctx.app().db.delegation.count()).toBe(0);
   });
 
   test.each([
     ["a ticket key that does not match the pattern", "/delegate ops-7", "is not a ticket key this repository accepts"],
     ["a URL where only tickets are accepted", "/delegate https://example.com/x", "is not accepted here; use ticket"],
-    ["an expiry beyond the maximum", "/delegate SEC-1 expires:30d", "at most 1w (`delegation.max_expiry`)"],
+    ["an expiry beyond the maximum", "/delegate SEC-1 expires:30d", "at most 1w (delegation.max_expiry)"],
   ])("%s is refused", async (_description, body, why) => {
     const github = ctx.github();
     github.policyYaml = ["delegation:", "  max_expiry: 7d", "  task:", "    forms: [ticket]", "    ticket_pattern: \"^SEC-\\\\d+$\""].join("\n");
@@ -264,7 +266,7 @@ describe("who may delegate, and with what", () => {
     await ctx.app().receive("issue_comment", commentEvent({ number: 20, onPullRequest: true, body, author: alice }));
 
     expect(nock.pendingMocks()).toEqual([]);
-    expect(github.comments[0]?.body).toContain(why);
+    expect(renderedText(github.comments[0]?.body ?? "")).toContain(why);
     expect(await ctx.app().db.delegation.count()).toBe(0);
   });
 

@@ -1,6 +1,8 @@
 import { describe, expect, test } from "@jest/globals";
 import { renderStoryMarkdown } from "../../../src/evidence/story-markdown.js";
 import type { PullRequestStory } from "../../../src/evidence/pr-story.js";
+import { githubView } from "../../helpers/github-markdown.js";
+import type { ParsedView } from "../../helpers/github-markdown.js";
 
 // `countersign evidence --format md` over a story whose outside text is hostile: nothing in it may
 // become a link, an image, HTML, a heading or a mention, and no table may gain a column.
@@ -55,10 +57,6 @@ const story: PullRequestStory = {
   chain: [2, 3, 5, 6, 7, 8].map((seq) => ({ seq, type: "decision", hash: hash(seq), prevHash: hash(seq - 1), at: ref(seq).at })),
 };
 
-/** What CommonMark could still interpret: the text outside code spans, with backslash escapes removed. */
-function active(markdown: string): string {
-  return markdown.replace(/(?<!`)(`+)(?!`)[^\n]*?[^`]\1(?!`)/g, "").replace(/\\[!-/:-@[-`{-~]/g, "");
-}
 
 describe("the evidence as Markdown", () => {
   const markdown = renderStoryMarkdown(story);
@@ -69,22 +67,27 @@ describe("the evidence as Markdown", () => {
     expect(markdown).toContain("### Delegation `dlg_0a1b`");
     expect(markdown).toContain(`| @bob | \`${HEAD}\` | yes |  | event #5 \`${hash(5).slice(0, 12)}\` |`);
     expect(markdown).toContain(`Policy: \`${"9f".repeat(32)}\``);
-    expect(markdown).toContain("What @claude\\[bot\\] could do: GitHub App `claude` with `contents: write`, `metadata: read`");
+    // Named, not mentioned: an agent's login may come from a commit's noreply address.
+    expect(markdown).toContain("What \\@\u200bclaude\\[bot\\] could do: GitHub App `claude` with `contents: write`, `metadata: read`");
     expect(markdown).toContain(`| #7 | \`decision\` | \`${hash(7)}\` | \`${hash(6)}\` |`);
   });
 
-  test("outside text is never interpreted: no link, image, HTML, heading or mention survives", () => {
-    const live = active(markdown);
-    expect(live).not.toContain("evil.example");
-    expect(live).not.toContain("<img");
-    expect(live).not.toMatch(/@everyone/);
+  test("outside text is never interpreted: no link, image, HTML, heading, mention or autolink survives", () => {
+    for (const view of Object.values(githubView(markdown)) as ParsedView[]) {
+      // The only link is GitHub's own (the command's comment).
+      expect(view.live).toEqual([expect.stringMatching(/^(link: "the command"|<a href="https:\/\/github\.com\/acme\/payments-api\/pull\/2#issuecomment-1">)$/)]);
+      // Only the accounts GitHub authenticated are mentioned (the owner, the reviewer, the delegated
+      // agent); no autolink is left for GitHub to make.
+      expect([...new Set(view.mentions)].sort()).toEqual(["alice", "bob", "claude[bot]"]);
+      expect(view.filtered.filter((finding) => /autolink/.test(finding))).toEqual([]);
+      expect(view.hidden).toEqual([]);
+      expect(view.text).toContain("@everyone");
+    }
     expect(markdown).not.toMatch(/^#+ Approved/m);
-    // The only links are GitHub's own (the command's comment).
-    expect([...active(markdown).matchAll(/\]\((https?:[^)]*)\)/g)].map((match) => match[1])).toEqual(["https://github.com/acme/payments-api/pull/2#issuecomment-1"]);
   });
 
-  test("a shape it does not know is shown as inert code", () => {
-    expect(markdown).toContain("- Recorded inventory: ``{\"kind\":\"something-new\"");
+  test("a shape it does not know is shown inert (as escaped text, not code: it holds a `|`)", () => {
+    expect(markdown).toContain('- Recorded inventory: {"kind":"something-new","note":"\\[click\\](https:\u200b//evil.example/x) \\<img');
     expect(markdown).toMatch(/#8: .*\\\[click\\\]/);
   });
 
@@ -92,5 +95,10 @@ describe("the evidence as Markdown", () => {
     const rows = markdown.split("\n").filter((line) => line.startsWith("| "));
     expect(rows.length).toBeGreaterThan(4);
     for (const row of rows) expect(row.replace(/\\\|/g, "").split("|")).toHaveLength(7);
+    // As both parsers read them: the approvals table's second row keeps its reviewer and five cells.
+    for (const view of Object.values(githubView(markdown)) as ParsedView[]) {
+      expect(view.tables[0]?.map((row) => row.length)).toEqual([5, 5, 5]);
+      expect(view.tables[0]?.[2]?.[0]).toBe("weird|name");
+    }
   });
 });
