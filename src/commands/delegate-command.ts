@@ -1,8 +1,10 @@
 import picomatch from "picomatch";
 import { parseDuration, type Duration } from "../policy/duration.js";
 import type { TaskRef } from "../policy/types.js";
+import { findVisibleCommand } from "./visible-command.js";
 
 export { parseDuration, type Duration };
+export { mayHoldCommand } from "./visible-command.js";
 
 /** Where a command was written: a pull request's conversation or an issue's. */
 export type CommandSubject = "pull_request" | "issue";
@@ -104,56 +106,22 @@ function parseGlobs(text: string): string[] | string {
 }
 
 /**
- * The first `/delegate` line of a comment that GitHub renders as ordinary text. Lines that GitHub shows
- * as code (fenced blocks of either fence type and any length, indented blocks), inside a block quote
- * (including a quote's lazy continuation lines) or inside an HTML comment (invisible when rendered)
- * are not commands: quoting, documenting or hiding a command never runs it.
+ * The first `/delegate` line of a comment that a person visibly issued as a command (see
+ * visible-command.ts for which lines those are), trimmed; null when there is none or the comment could
+ * not be read safely.
  */
 export function findCommandLine(body: string): string | null {
-  let fence: { char: string; length: number } | null = null;
-  let inQuote = false;
-  let inHtmlComment = false;
-  for (const raw of body.split(/\r?\n/)) {
-    if (inHtmlComment) {
-      if (raw.includes("-->")) inHtmlComment = false;
-      continue;
-    }
-    if (fence) {
-      const close = /^ {0,3}(`{3,}|~{3,})\s*$/.exec(raw);
-      if (close && close[1]?.[0] === fence.char && (close[1]?.length ?? 0) >= fence.length) fence = null;
-      continue;
-    }
-    const open = /^ {0,3}(`{3,}|~{3,})(.*)$/.exec(raw);
-    // A backtick fence's info string cannot contain a backtick: "```x```" is inline code, not a fence.
-    if (open && !(open[1]?.[0] === "`" && open[2]?.includes("`"))) {
-      fence = { char: open[1]?.[0] ?? "`", length: open[1]?.length ?? 3 };
-      continue;
-    }
-    if (raw.trim() === "") {
-      inQuote = false;
-      continue;
-    }
-    if (/^ {0,3}>/.test(raw)) {
-      inQuote = true;
-      continue;
-    }
-    if (inQuote) continue; // a lazy continuation line still belongs to the quote
-    if (/^ {0,3}<!--/.test(raw)) {
-      if (!raw.includes("-->")) inHtmlComment = true;
-      continue;
-    }
-    // Four spaces (or a tab) of indentation make a code block: a command starts within three.
-    const command = /^ {0,3}(\/delegate(?:\s.*)?)$/i.exec(raw);
-    if (command) return (command[1] as string).trim();
-  }
-  return null;
+  const found = findVisibleCommand(body);
+  return found.kind === "found" ? found.line : null;
 }
 
 /** Parses the `/delegate` command in a comment; null when the comment has none. */
 export function parseDelegateCommand(body: string, subject: CommandSubject, repoHtmlUrl: string): ParsedCommand | null {
-  const line = findCommandLine(body);
-  if (line === null) return null;
+  const found = findVisibleCommand(body);
+  if (found.kind === "none") return null;
+  const line = found.line;
   const fail = (error: string): ParsedCommand => ({ ok: false, error, line });
+  if (found.kind === "unreadable") return fail(found.why);
   const [, ...tokens] = line.split(/\s+/);
   const first = tokens[0];
   if (first === undefined && subject === "issue") return fail("missing the agent");

@@ -1,4 +1,6 @@
 import type { Context } from "probot";
+import { mayHoldCommand } from "../commands/delegate-command.js";
+import { parseCommentApp } from "../github/comment-app.schema.js";
 import type { Services } from "../services/deps.js";
 import { failClosed } from "../services/fail-closed.js";
 import { handleDelegateCommand } from "../services/handle-delegate-command.js";
@@ -12,10 +14,11 @@ import { eventContext } from "./event-context.js";
  */
 export async function onIssueComment(services: Services, context: Context<"issue_comment.created">): Promise<void> {
   const { issue, comment, sender, repository } = context.payload;
-  // Cheap early return for the vast majority of comments, before any API call.
-  if (!/^\s*\/delegate\b/im.test(comment.body)) return;
+  // Cheap early return for the vast majority of comments, before any API call (linear: no parsing).
+  if (!mayHoldCommand(comment.body)) return;
+  const performedVia = parseCommentApp(comment.performed_via_github_app);
   // Countersign's own replies quote usage; never let them loop back as commands.
-  if (services.appId !== null && comment.performed_via_github_app?.id === services.appId) return;
+  if (services.appId !== null && performedVia?.id === services.appId) return;
   const event = eventContext(context, context.payload);
   const subject = issue.pull_request ? "pull_request" : "issue";
   try {
@@ -25,6 +28,7 @@ export async function onIssueComment(services: Services, context: Context<"issue
       repoHtmlUrl: repository.html_url,
       comment: { id: comment.id, url: comment.html_url, body: comment.body },
       sender: { id: sender.id, login: sender.login, type: sender.type },
+      performedVia,
     });
   } catch (error) {
     // The command could not be processed: block the PR (if it is one) and say so in the thread.

@@ -5,6 +5,7 @@ import { pullRequestsDecidedWithDelegation } from "../db/decisions.js";
 import { activeDelegationsOn, createDelegation, delegationsForPullRequest, revokeDelegation } from "../db/delegations.js";
 import { checkRunLines, delegationRecordedReply, malformedReply, refusedReply, revokedReply, type CheckRunShown } from "../evidence/command-replies.js";
 import { decisionTitle } from "../evidence/check-run-output.js";
+import type { CommentApp } from "../github/comment-app.schema.js";
 import { postComment } from "../github/comments.js";
 import { openPullRequestsReferencingIssue } from "../github/issue-pull-requests.js";
 import type { AgentInventory } from "../github/agent-inventory.js";
@@ -29,6 +30,8 @@ export interface CommandRequest {
   comment: { id: number; url: string; body: string };
   /** The comment's author, as GitHub authenticated it (never a name written in the comment). */
   sender: { id: number; login: string; type: string };
+  /** The GitHub App the comment was performed through, if any (its `performed_via_github_app`). */
+  performedVia: CommentApp | null;
 }
 
 type Outcome =
@@ -65,6 +68,22 @@ function refuseAgent(request: CommandRequest, subject: Subject): string | null {
   const agent = matchAgentIdentity(sender, subject.policy.policy.identities);
   if (agent) return `@${sender.login} is an agent identity (${agent.identity.name}): agents can never delegate or revoke.`;
   return null;
+}
+
+/**
+ * A comment an app performed is never its author's command, whatever account it used: an agent app
+ * holding a person's user token posts as that person, but the person did not type it. Any app, not
+ * only known agents: what matters is that an app acted, and an app's name proves nothing about it.
+ */
+function refusePerformedViaApp(request: CommandRequest): string | null {
+  const app = request.performedVia;
+  if (!app) return null;
+  // The reason goes through plainLine() (see command-replies.ts): a `quoted` part is shown as code,
+  // and a name holding a backtick itself is shown as escaped prose instead.
+  const quote = (text: string) => (text.includes("`") ? `"${text.slice(0, 100)}"` : `\`${text.slice(0, 100)}\``);
+  const named = [app.name ? quote(app.name) : null, app.slug ? `(${quote(app.slug)})` : null].filter((part) => part !== null).join(" ");
+  const author = `@${request.sender.login}`;
+  return `this comment was posted through the GitHub App ${named || (app.id !== null ? `with id ${app.id}` : "that GitHub did not name")}, not typed by ${author}: an action an app (a coding agent, say) performs is never a person's authority, whichever account it used. To delegate or revoke, ${author} must post the command themselves.`;
 }
 
 /** A bot or organization account can never delegate: known from the authenticated sender alone. */
@@ -226,6 +245,12 @@ async function reevaluate(services: Services, event: EventContext, request: Comm
 export async function handleDelegateCommand(services: Services, event: EventContext, request: CommandRequest): Promise<boolean> {
   const parsed = parseDelegateCommand(request.comment.body, request.subject, request.repoHtmlUrl);
   if (parsed === null) return false;
+  const viaApp = refusePerformedViaApp(request);
+  if (viaApp) {
+    await postComment(event.octokit, event.repo, request.number, refusedReply(viaApp));
+    await audit(services, event, request, "delegation.refused", { command: parsed.ok ? parsed.command.kind : "malformed", why: viaApp, performedViaApp: request.performedVia });
+    return true;
+  }
   if (!parsed.ok) {
     await postComment(event.octokit, event.repo, request.number, malformedReply(parsed.error, usage(request.subject)));
     await audit(services, event, request, "command.malformed", { line: parsed.line.slice(0, 500), error: parsed.error });
