@@ -1,13 +1,13 @@
 import picomatch from "picomatch";
 import { z } from "zod";
 import { parseDuration } from "../policy/duration.js";
+import { linearPatternProblem } from "../policy/linear-pattern.js";
+import { DEFAULT_TICKET_PATTERN_SOURCE } from "../policy/repo-policy.js";
 import { PERMISSION_LEVELS } from "../policy/types.js";
 
 // `.github/countersign.yml`: the policy. Every object is strict: a misspelt key is an error naming the
 // key, never a silently ignored setting (a typo in a security policy must not weaken it). Every field
 // has a doc comment; the README's configuration reference documents each with an example.
-
-const NESTED_QUANTIFIERS = "nested quantifiers such as (a+)+ are not allowed (they can make matching take exponential time)";
 
 /** A check that `compile` accepts a value (a regular expression, a glob) without throwing. */
 function compiles(compile: (text: string) => unknown): (text: string) => boolean {
@@ -52,45 +52,19 @@ export const agentIdentitySchema = z.strictObject({
 });
 
 /**
- * Whether a regular expression quantifies a group that itself contains a quantifier (`(a+)+`,
- * `(\\w*)*`, `(x{2,})+`): the shape that makes backtracking exponential. Patterns run on
- * agent-written commit messages, so one such pattern in one repository's config could stall the app
- * for every installation it serves; they are refused instead.
+ * A regular expression for the linear-time engine (RE2 syntax, see policy/linear-pattern.ts): the
+ * patterns run on agent-written text, so one that backtracks could stall the app for every
+ * installation it serves. A pattern the engine cannot compile is an error naming its key and why.
  */
-export function hasNestedQuantifier(pattern: string): boolean {
-  const groups: boolean[] = []; // per open group: does it contain a quantifier?
-  let inClass = false;
-  let lastClosedHadQuantifier = false;
-  for (let index = 0; index < pattern.length; index += 1) {
-    const char = pattern[index];
-    if (char === "\\") {
-      index += 1;
-      lastClosedHadQuantifier = false;
-      continue;
-    }
-    if (inClass) {
-      if (char === "]") inClass = false;
-      continue;
-    }
-    if (char === "[") {
-      inClass = true;
-      lastClosedHadQuantifier = false;
-    } else if (char === "(") {
-      groups.push(false);
-      lastClosedHadQuantifier = false;
-    } else if (char === ")") {
-      const inner = groups.pop() ?? false;
-      if (inner && groups.length > 0) groups[groups.length - 1] = true;
-      lastClosedHadQuantifier = inner;
-      continue;
-    } else if (char === "*" || char === "+" || char === "{") {
-      if (lastClosedHadQuantifier) return true;
-      if (groups.length > 0) groups[groups.length - 1] = true;
-    } else if (char !== "?") {
-      lastClosedHadQuantifier = false;
-    }
-  }
-  return false;
+function linearPattern(options: { caseInsensitive?: boolean }) {
+  return z
+    .string()
+    .min(1)
+    .max(200)
+    .superRefine((pattern, ctx) => {
+      const problem = linearPatternProblem(pattern, options);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    });
 }
 
 /** A commit trailer that marks agent involvement, e.g. key `Co-authored-by`, pattern `<bot@acme\.dev>`. */
@@ -98,13 +72,8 @@ export const trailerRuleSchema = z.strictObject({
   name: z.string().min(1).max(100),
   /** The trailer key, case-insensitive (`Co-authored-by`, `Assisted-by`, ...). */
   key: z.string().regex(/^[A-Za-z][A-Za-z0-9-]{0,63}$/, "not a trailer key"),
-  /** A regular expression tested against the trailer's value, case-insensitive. */
-  pattern: z
-    .string()
-    .min(1)
-    .max(200)
-    .refine(compiles((pattern) => new RegExp(pattern, "i")), "not a valid regular expression")
-    .refine((pattern) => !hasNestedQuantifier(pattern), NESTED_QUANTIFIERS),
+  /** A regular expression (RE2 syntax) tested against the trailer's value, case-insensitive. */
+  pattern: linearPattern({ caseInsensitive: true }),
 });
 
 const duration = z.string().refine((text) => parseDuration(text) !== null, "not a duration like 30m, 12h, 7d or 2w (at most 365d)");
@@ -137,14 +106,8 @@ const taskSchema = z.strictObject({
   required: z.boolean().default(true),
   /** Which task references are accepted: `issue` (#123), `url` (https://...), `ticket` (SEC-142). */
   forms: z.array(z.enum(["issue", "url", "ticket"])).min(1).default(["issue", "url", "ticket"]),
-  /** The shape of a ticket key, a regular expression. */
-  ticket_pattern: z
-    .string()
-    .min(1)
-    .max(200)
-    .refine(compiles((pattern) => new RegExp(pattern)), "not a valid regular expression")
-    .refine((pattern) => !hasNestedQuantifier(pattern), NESTED_QUANTIFIERS)
-    .default("^[A-Z][A-Z0-9_]+-\\d+$"),
+  /** The shape of a ticket key, a regular expression (RE2 syntax). */
+  ticket_pattern: linearPattern({}).default(DEFAULT_TICKET_PATTERN_SOURCE),
 });
 
 const approversSchema = z.strictObject({

@@ -4,6 +4,7 @@ import type { z } from "zod";
 import { BUILT_IN_AGENT_IDENTITIES, BUILT_IN_TRAILER_RULES } from "../policy/agent-identities.js";
 import { parseDuration } from "../policy/duration.js";
 import { globMatcher } from "../policy/glob-matchers.js";
+import { compileLinearPattern } from "../policy/linear-pattern.js";
 import { compileTier, parseTeam, SENSITIVE_PATHS, type RepoPolicy, type Tier } from "../policy/repo-policy.js";
 import { readPolicyFile } from "../github/policy-files.js";
 import type { PolicyBlobs } from "../github/pull-request-facts.js";
@@ -124,7 +125,7 @@ export function compilePolicy(
     identities: [...BUILT_IN_AGENT_IDENTITIES, ...config.agents.identities],
     trailerRules: [
       ...BUILT_IN_TRAILER_RULES,
-      ...config.agents.trailers.map((rule) => ({ name: rule.name, key: rule.key.toLowerCase(), pattern: new RegExp(rule.pattern, "i") })),
+      ...config.agents.trailers.map((rule) => ({ name: rule.name, key: rule.key.toLowerCase(), pattern: compileLinearPattern(rule.pattern, { caseInsensitive: true }) })),
     ],
     allAppsAreAgents: config.agents.all_apps_are_agents,
     delegation: {
@@ -135,7 +136,7 @@ export function compilePolicy(
         teams: config.delegation.delegators.teams.map((team) => teamRef(team, owner)),
         users: config.delegation.delegators.users,
       },
-      task: { required: config.delegation.task.required, forms: config.delegation.task.forms, ticketPattern: new RegExp(config.delegation.task.ticket_pattern) },
+      task: { required: config.delegation.task.required, forms: config.delegation.task.forms, ticketPattern: compileLinearPattern(config.delegation.task.ticket_pattern) },
       defaultExpiryMs: ms(config.delegation.default_expiry),
       maxExpiryMs: ms(config.delegation.max_expiry),
     },

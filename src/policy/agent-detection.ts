@@ -36,9 +36,14 @@ export interface AgentDetection {
   agents: Actor[];
 }
 
-// Commit messages are agent-written and unbounded; trailers live at the end of short messages, and
-// scanning a bounded prefix keeps a hostile 10 MB message from costing anything.
-const MAX_MESSAGE_SCAN = 64 * 1024;
+// Commit messages are agent-written and unbounded, so only bounded windows of one are read: the end,
+// where git keeps trailers (the last paragraph), and the beginning, where a squash of several
+// commits or a hand-written message may carry more. A 10 MB message costs two 64 KB scans.
+const SCAN_WINDOW = 64 * 1024;
+// How many trailers of one message are tested against the rules: git trailer blocks hold a few, and
+// the bound keeps a message of 40,000 `Co-authored-by:` lines from costing 40,000 pattern matches
+// per rule. The end's trailers are kept first, as they are the ones git reads.
+const MAX_TRAILERS = 128;
 // Trailer values are matched against configurable patterns; a bounded value bounds the work.
 const MAX_TRAILER_VALUE = 512;
 
@@ -49,18 +54,50 @@ export interface Trailer {
   line: string;
 }
 
+const TRAILER_LINE = /^([A-Za-z][A-Za-z0-9-]{0,63})\s*:\s*(\S.*)$/;
+
 /**
- * Every `Key: value` line of a message. Git only treats the last paragraph as trailers, but matching
- * any such line can only find more agent involvement, never less, so it errs on the strict side.
+ * The `Key: value` lines of `text`, with git's continuation lines (a line starting with whitespace
+ * right after a trailer) folded into the value. `dropFirst`/`dropLast` discard a line cut by a window.
  */
-export function parseTrailers(message: string): Trailer[] {
+function trailersIn(text: string, dropFirst: boolean, dropLast: boolean): Trailer[] {
+  const lines = text.split(/\r\n|\r|\n/);
+  if (dropFirst) lines.shift();
+  if (dropLast) lines.pop();
   const trailers: Trailer[] = [];
-  for (const raw of message.slice(0, MAX_MESSAGE_SCAN).split(/\r?\n/)) {
+  let previous: Trailer | null = null;
+  for (const raw of lines) {
     const line = raw.trim();
-    const match = /^([A-Za-z][A-Za-z0-9-]{0,63})\s*:\s*(\S.*)$/.exec(line);
-    if (match) trailers.push({ key: (match[1] as string).toLowerCase(), value: (match[2] as string).slice(0, MAX_TRAILER_VALUE), line });
+    if (previous && line !== "" && /^[ \t]/.test(raw)) {
+      previous.value = `${previous.value} ${line}`.slice(0, MAX_TRAILER_VALUE);
+      previous.line = `${previous.line} ${line}`;
+    }
+    // An indented `Key: value` line is also read on its own (git would fold it): strict either way.
+    const match = TRAILER_LINE.exec(line);
+    if (match) {
+      previous = { key: (match[1] as string).toLowerCase(), value: (match[2] as string).slice(0, MAX_TRAILER_VALUE), line };
+      trailers.push(previous);
+    } else if (!/^[ \t]/.test(raw) || line === "") {
+      previous = null;
+    }
   }
   return trailers;
+}
+
+/**
+ * The `Key: value` lines of a message, in message order. Git only treats the last paragraph as
+ * trailers, but matching any such line it reads can only find more agent involvement, never less, so
+ * it errs on the strict side. Long messages are read at both ends (see SCAN_WINDOW): a trailer after
+ * 70 KB of message is found, and a trailer can never be pushed out of view by text before it.
+ */
+export function parseTrailers(message: string): Trailer[] {
+  // Trailing blank lines are not part of any paragraph (git strips them before finding trailers).
+  // trimEnd, not a /\s+$/ regex: that one is quadratic on a message of many whitespace runs.
+  const text = message.trimEnd();
+  if (text.length <= 2 * SCAN_WINDOW) return trailersIn(text, false, false).slice(-MAX_TRAILERS);
+  const tail = trailersIn(text.slice(-SCAN_WINDOW), true, false).slice(-MAX_TRAILERS);
+  const head = trailersIn(text.slice(0, SCAN_WINDOW), false, true).slice(0, MAX_TRAILERS - tail.length);
+  return [...head, ...tail];
 }
 
 /** The GitHub account behind a commit person: the one GitHub resolved, else its noreply address. */

@@ -1,3 +1,4 @@
+import { compileLinearPattern, type LinearPattern } from "./linear-pattern.js";
 import type { Actor } from "./types.js";
 
 /**
@@ -18,7 +19,8 @@ export interface AgentIdentity {
 export interface TrailerRule {
   name: string;
   key: string;
-  pattern: RegExp;
+  /** Matched in linear time: the value is agent-written (see linear-pattern.ts). */
+  pattern: LinearPattern;
 }
 
 // Seen on public repositories (ids from the `<id>+<login>@users.noreply.github.com` addresses the
@@ -34,19 +36,26 @@ export const BUILT_IN_AGENT_IDENTITIES: readonly AgentIdentity[] = [
   { name: "Google Jules", ids: [161369871], logins: ["google-labs-jules[bot]"] },
 ];
 
-export const BUILT_IN_TRAILER_RULES: readonly TrailerRule[] = [
+// Written as RE2 pattern sources and compiled with the same engine and flags as configured rules
+// (case-insensitive), so a built-in rule can never be one the policy would refuse.
+const BUILT_IN_TRAILER_PATTERNS: ReadonlyArray<{ name: string; key: string; pattern: string }> = [
   // Claude Code: "Co-Authored-By: Claude <noreply@anthropic.com>", newer versions put the model in the
   // display name ("Claude Opus 4.1 <noreply@anthropic.com>"): match the address.
-  { name: "Claude", key: "co-authored-by", pattern: /<noreply@anthropic\.com>/i },
+  { name: "Claude", key: "co-authored-by", pattern: "<noreply@anthropic\\.com>" },
   // Copilot (chat and coding agent): "<175728472+Copilot@users.noreply.github.com>",
   // "<198982749+Copilot@users.noreply.github.com>".
-  { name: "GitHub Copilot", key: "co-authored-by", pattern: /<\d+\+copilot(?:-swe-agent\[bot\])?@users\.noreply\.github\.com>/i },
-  { name: "Cursor", key: "co-authored-by", pattern: /<cursoragent@cursor\.com>/i },
-  { name: "Aider", key: "co-authored-by", pattern: /<(?:noreply|aider)@aider\.chat>/i },
+  { name: "GitHub Copilot", key: "co-authored-by", pattern: "<\\d+\\+copilot(?:-swe-agent\\[bot\\])?@users\\.noreply\\.github\\.com>" },
+  { name: "Cursor", key: "co-authored-by", pattern: "<cursoragent@cursor\\.com>" },
+  { name: "Aider", key: "co-authored-by", pattern: "<(?:noreply|aider)@aider\\.chat>" },
   // Linux kernel convention ("Assisted-by: AGENT:MODEL") and its common variant.
-  { name: "Assisted-by trailer", key: "assisted-by", pattern: /\S/ },
-  { name: "Generated-by trailer", key: "generated-by", pattern: /\S/ },
+  { name: "Assisted-by trailer", key: "assisted-by", pattern: "\\S" },
+  { name: "Generated-by trailer", key: "generated-by", pattern: "\\S" },
 ];
+
+export const BUILT_IN_TRAILER_RULES: readonly TrailerRule[] = BUILT_IN_TRAILER_PATTERNS.map((rule) => ({
+  ...rule,
+  pattern: compileLinearPattern(rule.pattern, { caseInsensitive: true }),
+}));
 
 /**
  * A stable key for a login that keeps bots and users apart: `bot:claude` for `claude[bot]`, and

@@ -1,6 +1,11 @@
 import { anyGlobMatcher } from "./glob-matchers.js";
 import { BUILT_IN_AGENT_IDENTITIES, BUILT_IN_TRAILER_RULES, type AgentIdentity, type TrailerRule } from "./agent-identities.js";
+import { compileLinearPattern, type LinearPattern } from "./linear-pattern.js";
 import type { Permission, TaskRef } from "./types.js";
+
+/** A ticket key such as `SEC-142`, unless `delegation.task.ticket_pattern` says otherwise. */
+export const DEFAULT_TICKET_PATTERN_SOURCE = "^[A-Z][A-Z0-9_]+-\\d+$";
+const DEFAULT_TICKET_PATTERN = compileLinearPattern(DEFAULT_TICKET_PATTERN_SOURCE);
 
 /** A team, resolved to its organization. */
 export interface TeamRef {
@@ -54,7 +59,7 @@ export interface RepoPolicy {
     required: boolean;
     implicitOwner: boolean;
     delegators: { minPermission: Permission; teams: TeamRef[]; users: string[] };
-    task: { required: boolean; forms: Array<Exclude<TaskRef["kind"], "none">>; ticketPattern: RegExp };
+    task: { required: boolean; forms: Array<Exclude<TaskRef["kind"], "none">>; ticketPattern: LinearPattern };
     defaultExpiryMs: number | null;
     maxExpiryMs: number | null;
   };
@@ -216,7 +221,7 @@ export function defaultPolicy(): RepoPolicy {
       required: true,
       implicitOwner: true,
       delegators: { minPermission: "write", teams: [], users: [] },
-      task: { required: true, forms: ["issue", "url", "ticket"], ticketPattern: /^[A-Z][A-Z0-9_]+-\d+$/ },
+      task: { required: true, forms: ["issue", "url", "ticket"], ticketPattern: DEFAULT_TICKET_PATTERN },
       defaultExpiryMs: null,
       maxExpiryMs: null,
     },

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "@jest/globals";
 import { commitPersonAccount, detectAgents, parseTrailers } from "../../../src/policy/agent-detection.js";
+import { compileLinearPattern } from "../../../src/policy/linear-pattern.js";
 import { defaultPolicy, type RepoPolicy } from "../../../src/policy/repo-policy.js";
 import type { Actor, CommitFacts, CommitPerson, PullRequestFacts } from "../../../src/policy/types.js";
 
@@ -31,6 +32,8 @@ function pr(overrides: Partial<Pick<PullRequestFacts, "author" | "commits">> = {
   return { author: alice, commits: [commit()], ...overrides };
 }
 
+const claude = "Co-authored-by: Claude <noreply@anthropic.com>";
+
 describe("parseTrailers", () => {
   test("reads every Key: value line, lower-casing the key and keeping the trimmed line", () => {
     const message = [
@@ -56,9 +59,55 @@ describe("parseTrailers", () => {
     expect(parseTrailers(message)).toEqual([]);
   });
 
-  test("stops scanning after 64 KiB of message", () => {
-    const message = `${"x".repeat(64 * 1024)}\nCo-authored-by: Claude <noreply@anthropic.com>`;
-    expect(parseTrailers(message)).toEqual([]);
+  const keys = (message: string) => parseTrailers(message).map((trailer) => trailer.line);
+
+  // Git reads trailers from a message's last paragraph, so a long body must not hide them.
+  test.each([
+    ["after 70 KB of body", `Fix it\n\n${"x".repeat(70 * 1024)}\n\n${claude}`],
+    ["after 70 KB of body lines", `Fix it\n\n${"lorem ipsum dolor\n".repeat(4000)}\n${claude}`],
+    ["after 10 MB of body", `Fix it\n\n${"y".repeat(10 * 1024 * 1024)}\n\n${claude}`],
+    ["followed by 200 KB of blank lines", `Fix it\n\n${"z".repeat(100 * 1024)}\n\n${claude}${"\n \t\n".repeat(50 * 1024)}`],
+    ["at the start of a 10 MB message", `${claude}\n${"w".repeat(10 * 1024 * 1024)}`],
+    ["in a 100 KB message (read whole)", `Fix it\n${"v".repeat(50 * 1024)}\n${claude}\n${"v".repeat(50 * 1024)}`],
+  ])("finds a trailer %s", (_description, message) => {
+    expect(keys(message)).toEqual([claude]);
+  });
+
+  test("reads the end and the start of a long message, never a line cut by a window", () => {
+    // The end window starts exactly at "Cut-Key", in the middle of a line of m's.
+    const end = `Cut-Key: b\n${"n".repeat(64 * 1024 - 22)}\nEnd-Key: c`;
+    expect(end).toHaveLength(64 * 1024);
+    const message = `Start-Key: a\n${"m".repeat(200 * 1024)}${end}`;
+    expect(parseTrailers(message).map((trailer) => trailer.key)).toEqual(["start-key", "end-key"]);
+  });
+
+  test("folds git's continuation lines into the value, and still reads an indented trailer", () => {
+    const message = ["Fix", "", "Co-authored-by: Claude", "  <noreply@anthropic.com>", "Reviewed-by: A <a@example.com>", "  Assisted-by: Claude Code"].join("\n");
+    expect(parseTrailers(message)).toEqual([
+      { key: "co-authored-by", value: "Claude <noreply@anthropic.com>", line: "Co-authored-by: Claude <noreply@anthropic.com>" },
+      { key: "reviewed-by", value: "A <a@example.com> Assisted-by: Claude Code", line: "Reviewed-by: A <a@example.com> Assisted-by: Claude Code" },
+      { key: "assisted-by", value: "Claude Code", line: "Assisted-by: Claude Code" },
+    ]);
+  });
+
+  test("tests a bounded number of trailers, the last ones first", () => {
+    const message = `Fix\n\n${Array.from({ length: 40_000 }, (_, index) => `Noise-${index}: x`).join("\n")}\n${claude}`;
+    const trailers = parseTrailers(message);
+    expect(trailers).toHaveLength(128);
+    expect(trailers.at(-1)?.line).toBe(claude);
+  });
+
+  test("a message of many whitespace runs is read in one pass", () => {
+    expect(keys(`${"a \n".repeat(200_000)}a`)).toEqual([]);
+  });
+});
+
+describe("a trailer at the end of a long message marks the commit", () => {
+  test("a human's commit with a 70 KB message ending in Claude's co-author trailer is agent-assisted", () => {
+    const message = `Rework the parser\n\n${"Explanation of the change. ".repeat(3000)}\n\n${claude}`;
+    const detection = detectAgents(pr({ commits: [commit({ message })] }), defaultPolicy());
+    expect(detection.involvement).toBe("assisted");
+    expect(detection.signals).toEqual([{ kind: "trailer", sha: SHA, trailer: claude, rule: "Claude" }]);
   });
 });
 
@@ -111,7 +160,7 @@ describe("detectAgents: trailers", () => {
   test("a repository's own trailer rule is applied", () => {
     const policy: RepoPolicy = {
       ...defaultPolicy(),
-      trailerRules: [...defaultPolicy().trailerRules, { name: "Acme bot", key: "co-authored-by", pattern: /<bot@acme\.dev>/i }],
+      trailerRules: [...defaultPolicy().trailerRules, { name: "Acme bot", key: "co-authored-by", pattern: compileLinearPattern("<bot@acme\\.dev>", { caseInsensitive: true }) }],
     };
     const detection = detectAgents(pr({ commits: [commit({ message: "Fix\n\nCo-authored-by: Acme <BOT@acme.dev>" })] }), policy);
     expect(detection.signals).toEqual([{ kind: "trailer", sha: SHA, trailer: "Co-authored-by: Acme <BOT@acme.dev>", rule: "Acme bot" }]);
