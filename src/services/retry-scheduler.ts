@@ -5,17 +5,23 @@
  */
 export class RetryScheduler {
   private readonly pending = new Map<string, NodeJS.Timeout>();
+  // Retries that have started: shutting down waits for them, so none writes to a closed database.
+  private readonly running = new Set<Promise<unknown>>();
+  private disposed = false;
 
   constructor(readonly limits: { minDelayMs: number; maxDelayMs: number } = { minDelayMs: 5_000, maxDelayMs: 15 * 60_000 }) {}
 
   /** Schedules `task` for `key` after `delayMs` (clamped to the limits); returns when it will run. */
   schedule(key: string, delayMs: number, task: () => Promise<unknown>, now: Date = new Date()): Date {
     const delay = Math.min(this.limits.maxDelayMs, Math.max(this.limits.minDelayMs, delayMs));
+    if (this.disposed) return new Date(now.getTime() + delay);
     const existing = this.pending.get(key);
     if (existing) clearTimeout(existing);
     const timer = setTimeout(() => {
       this.pending.delete(key);
-      void task().catch(() => undefined);
+      const run = task().catch(() => undefined);
+      this.running.add(run);
+      void run.finally(() => this.running.delete(run));
     }, delay);
     timer.unref();
     this.pending.set(key, timer);
@@ -27,10 +33,16 @@ export class RetryScheduler {
     return this.pending.size;
   }
 
-  /** Cancels every waiting retry (shutdown, tests). */
+  /** Cancels every waiting retry, and refuses new ones (shutdown, tests). */
   dispose(): void {
+    this.disposed = true;
     for (const timer of this.pending.values()) clearTimeout(timer);
     this.pending.clear();
+  }
+
+  /** Resolves once every retry that had started has finished. */
+  async settled(): Promise<void> {
+    while (this.running.size > 0) await Promise.all([...this.running]);
   }
 }
 

@@ -69,7 +69,10 @@ export async function createTestApp(): Promise<TestApp> {
       return deliveryId;
     },
     async close() {
+      // A retry already running (a failed evaluation tried again) finishes before its database closes.
       services.retries.dispose();
+      await services.retries.settled();
+      await services.queue.idle();
       await database.close();
       await scratch.dispose();
     },

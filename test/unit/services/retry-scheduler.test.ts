@@ -37,4 +37,26 @@ describe("RetryScheduler", () => {
     await new Promise((resolve) => setTimeout(resolve, 30));
     expect(runs).toEqual([]);
   });
+
+  test("after dispose, a running retry is waited for and cannot schedule another", async () => {
+    const scheduler = new RetryScheduler({ minDelayMs: 1, maxDelayMs: 1 });
+    const runs: string[] = [];
+    let release: () => void = () => undefined;
+    scheduler.schedule("a", 0, async () => {
+      runs.push("started");
+      await new Promise<void>((resolve) => (release = resolve));
+      // A failed retry asks for another, as the evaluation does.
+      scheduler.schedule("a", 0, async () => runs.push("again"));
+      runs.push("finished");
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(runs).toEqual(["started"]);
+    scheduler.dispose();
+    const settled = scheduler.settled().then(() => runs.push("settled"));
+    release();
+    await settled;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(runs).toEqual(["started", "finished", "settled"]);
+    expect(scheduler.size).toBe(0);
+  });
 });
