@@ -23,7 +23,7 @@ export interface CompiledGlob {
 /** Why a glob cannot be compiled: the message is the reason, for people to read. */
 export class GlobSyntaxError extends Error {}
 
-type Kind = "bos" | "slash" | "star" | "globstar" | "paren" | "pipe" | "brace-open" | "comma" | "brace-close" | "text";
+type Kind = "bos" | "slash" | "star" | "globstar" | "paren" | "pipe" | "brace-open" | "comma" | "brace-close" | "text" | "inner-dot";
 
 type Node =
   | { type: "char"; char: string }
@@ -294,7 +294,11 @@ interface Context {
   first: Kind;
   /** Whether what follows the sequence keeps a `**` before it a globstar (`,` `}` `)` do, `|` does not). */
   keepsGlobstar: boolean;
+  /** Whether the sequence starts a path segment (its brace or group does). */
+  segmentStart: boolean;
 }
+
+const OPENINGS: readonly Kind[] = ["brace-open", "comma", "paren", "pipe"];
 
 /** The tree as RE2 source. `rest(index)` is the glob's text after a code point index. */
 class Emitter {
@@ -309,7 +313,10 @@ class Emitter {
       switch (node.type) {
         case "char":
           out.push(literal(node.char));
-          prior = "text";
+          // Inside braces and groups picomatch gives a `.` the rules of a dot that starts a segment
+          // (a `*` after it may not be empty or `.` at the end), even in mid-segment: `x{.*,b}` does
+          // not match `x.`. RE2 has no lookahead to say so; such a `.*` is refused below.
+          prior = node.char === "." && (context.inBrace || context.groups > 0) && !this.startsSegment(prior, context) ? "inner-dot" : "text";
           break;
         case "slash":
           out.push("/");
@@ -333,14 +340,14 @@ class Emitter {
           prior = "brace-close";
           break;
         case "brace": {
-          const inner = { top: false, inBrace: true, groups: context.groups, keepsGlobstar: true };
+          const inner = { top: false, inBrace: true, groups: context.groups, keepsGlobstar: true, segmentStart: this.startsSegment(prior, context) };
           const alternatives = node.alternatives.map((alternative, position) => this.sequence(alternative, { ...inner, first: position === 0 ? "brace-open" : "comma" }));
           out.push(node.form === "alternatives" ? `(?:${alternatives.join("|")})` : `\\{${alternatives.join("")}\\}`);
           prior = "brace-close";
           break;
         }
         case "group": {
-          const inner = { top: false, inBrace: context.inBrace, groups: context.groups + 1 };
+          const inner = { top: false, inBrace: context.inBrace, groups: context.groups + 1, segmentStart: this.startsSegment(prior, context) };
           const last = node.alternatives.length - 1;
           const alternatives = node.alternatives.map((alternative, position) => this.sequence(alternative, { ...inner, first: position === 0 ? "paren" : "pipe", keepsGlobstar: position === last }));
           out.push(`(?:${alternatives.join("|")})${node.op === "@" ? "" : node.op}`);
@@ -348,6 +355,7 @@ class Emitter {
           break;
         }
         case "stars": {
+          if (prior === "inner-dot") fail("a . right before * inside {...} or (...), after other characters, is not supported; write the . outside, as in *.{js,ts}");
           const star = this.stars(nodes, index, context, prior, priorOfPrior, out);
           index = star.index;
           if (star.kind === "slash") priorOfPrior = "globstar";
@@ -357,6 +365,10 @@ class Emitter {
       }
     }
     return out.join("");
+  }
+
+  private startsSegment(prior: Kind, context: Context): boolean {
+    return prior === "bos" || prior === "slash" || (OPENINGS.includes(prior) && context.segmentStart);
   }
 
   /**
@@ -402,8 +414,10 @@ class Emitter {
     if (afterSlash && following?.type === "slash") {
       out.pop();
       // After `/**/`: `/` and anything and `/`, or the single `/`; or, when more follows that could
-      // match nothing, the end (picomatch's `|$`).
-      out.push(this.rest(end).length > 1 ? "(?:/.*/|/|$)" : "(?:/.*/|/)");
+      // match nothing, the end (picomatch's `|$`), except before a `*`, which picomatch makes match at
+      // least one character there (`a/**/*` does not match `a`).
+      const beforeStar = nodes[at + 2]?.type === "stars" && (nodes[at + 2] as { count: number }).count === 1;
+      out.push(this.rest(end).length > 1 && !beforeStar ? "(?:/.*/|/|$)" : "(?:/.*/|/)");
       return { index: at + 1, kind: "slash" };
     }
     if (prior === "bos" && following?.type === "slash") {
@@ -434,7 +448,7 @@ export function globToRE2(glob: string): { source: string; negated: boolean } {
   const shortcut = /^(?:\.\/)?\*\*((?:\.\w+)+)$/.exec(glob);
   if (shortcut) return { source: `.*${Array.from(shortcut[1] as string).map(literal).join("")}`, negated: false };
   const nodes = new Parser(chars).parse(start);
-  const source = new Emitter((index) => chars.slice(index).join("")).sequence(nodes, { top: true, inBrace: false, groups: 0, first: "bos", keepsGlobstar: true });
+  const source = new Emitter((index) => chars.slice(index).join("")).sequence(nodes, { top: true, inBrace: false, groups: 0, first: "bos", keepsGlobstar: true, segmentStart: true });
   return { source, negated };
 }
 
