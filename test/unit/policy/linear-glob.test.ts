@@ -274,6 +274,8 @@ test("** matches across a newline in a path", () => {
   expect(compileGlob("src/**").matches("src/a\nb")).toBe(true);
   expect(compileGlob("**/*.tf").matches("infra/a\nb.tf")).toBe(true);
   expect(picomatchMatches("src/**", "src/a\nb")).toBe(false);
+  expect(anyGlobMatcher(SENSITIVE_PATHS)(".github/workflows/a\nb.yml")).toBe(true);
+  expect(picomatch([...SENSITIVE_PATHS], { dot: true })(".github/workflows/a\nb.yml")).toBe(false);
 });
 
 describe("compileGlob agrees with picomatch on generated globs and paths", () => {
