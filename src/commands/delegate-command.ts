@@ -174,6 +174,10 @@ function parseOptions(tokens: readonly string[]): DelegateOptions | string {
       if (scopeBranches) return "branches: given twice";
       const branches = value.split(",").map((branch) => branch.trim());
       if (branches.some((branch) => branch.length === 0 || branch.length > 255)) return "branches: needs branch names or patterns, separated by commas";
+      for (const branch of branches) {
+        const problem = globProblem(branch);
+        if (problem !== null) return `branches: not a valid pattern: ${branch} (${problem})`;
+      }
       scopeBranches = branches;
     } else {
       if (expiresIn) return "expires: given twice";

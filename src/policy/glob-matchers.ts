@@ -1,4 +1,4 @@
-import { compileAnyGlob } from "./linear-glob.js";
+import { compileAnyGlob, globProblem } from "./linear-glob.js";
 
 // Compiled glob matchers, by list of patterns. Compiling a glob costs tens of microseconds; a policy
 // with thousands of them would otherwise hold the event loop for a tenth of a second each time one of
@@ -30,4 +30,25 @@ export function anyGlobMatcher(patterns: readonly string[]): (text: string) => b
 /** The matcher of one glob, compiled once. */
 export function globMatcher(pattern: string): (text: string) => boolean {
   return anyGlobMatcher([pattern]);
+}
+
+const validity = new Map<string, boolean>();
+
+/**
+ * As `anyGlobMatcher`, for allow-lists (a delegation's paths and branches, the policy's allowed base
+ * branches), except that a pattern that does not compile matches nothing instead of throwing. A
+ * delegation recorded before its pattern became unsupported (`!(...)`, say) then allows less, never
+ * more, and the pull request is blocked rather than the evaluation failing.
+ */
+export function allowListMatcher(patterns: readonly string[]): (text: string) => boolean {
+  const valid = patterns.filter((pattern) => {
+    let known = validity.get(pattern);
+    if (known === undefined) {
+      known = globProblem(pattern) === null;
+      if (validity.size >= MAX_MATCHERS) validity.clear();
+      validity.set(pattern, known);
+    }
+    return known;
+  });
+  return anyGlobMatcher(valid);
 }

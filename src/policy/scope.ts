@@ -1,4 +1,4 @@
-import { anyGlobMatcher } from "./glob-matchers.js";
+import { allowListMatcher } from "./glob-matchers.js";
 
 /**
  * Files outside a delegation's `paths:` scope. An empty scope means the whole repository. Globs match
@@ -6,6 +6,6 @@ import { anyGlobMatcher } from "./glob-matchers.js";
  */
 export function filesOutsideScope(files: readonly string[], scopePaths: readonly string[]): string[] {
   if (scopePaths.length === 0) return [];
-  const inScope = anyGlobMatcher(scopePaths);
+  const inScope = allowListMatcher(scopePaths);
   return files.filter((file) => !inScope(file));
 }

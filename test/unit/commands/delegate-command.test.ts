@@ -257,6 +257,8 @@ describe("parseDelegateCommand on a pull request", () => {
     ["/delegate #1 branches: main", "branches: needs branch names or patterns, separated by commas"],
     [`/delegate #1 branches:${"b".repeat(256)}`, "branches: needs branch names or patterns, separated by commas"],
     ["/delegate #1 branches:main branches:dev", "branches: given twice"],
+    ["/delegate #1 branches:main,release/[0-9", "branches: not a valid pattern: release/[0-9 (a [ is never closed (write \\[ for the character))"],
+    ["/delegate #1 branches:!(main)", "branches: not a valid pattern: !(main) (!(...) patterns are not supported; list the paths instead)"],
   ])("%s fails with %j", (body, message) => {
     expect(error(onPullRequest(body))).toBe(message);
   });

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "@jest/globals";
 import picomatch from "picomatch";
-import { anyGlobMatcher } from "../../../src/policy/glob-matchers.js";
+import { allowListMatcher, anyGlobMatcher } from "../../../src/policy/glob-matchers.js";
 import { compileGlob, globProblem } from "../../../src/policy/linear-glob.js";
 import { SENSITIVE_PATHS } from "../../../src/policy/repo-policy.js";
 
@@ -204,6 +204,13 @@ describe("arrays of globs match when any does", () => {
     expect(anyGlobMatcher(globs)(text)).toBe(expected);
     expect(globs.length === 0 ? false : picomatch(globs, { dot: true })(text)).toBe(expected);
   });
+});
+
+test("an allow-list ignores a pattern that does not compile (it allows less), where anyGlobMatcher throws", () => {
+  expect(allowListMatcher(["main", "!(main)"])("develop")).toBe(false);
+  expect(allowListMatcher(["main", "!(main)"])("main")).toBe(true);
+  expect(allowListMatcher(["[x"])("[x")).toBe(false);
+  expect(() => anyGlobMatcher(["main", "!(main)"])).toThrow("!(...) patterns are not supported");
 });
 
 describe("compileGlob: refusals say why", () => {
