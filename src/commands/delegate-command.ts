@@ -1,5 +1,5 @@
-import picomatch from "picomatch";
 import { parseDuration, type Duration } from "../policy/duration.js";
+import { globProblem } from "../policy/linear-glob.js";
 import type { TaskRef } from "../policy/types.js";
 import { findVisibleCommand } from "./visible-command.js";
 
@@ -96,11 +96,8 @@ function parseGlobs(text: string): string[] | string {
   for (const glob of globs) {
     if (glob.length > 200) return `paths: glob is too long: ${glob.slice(0, 40)}...`;
     if (glob.startsWith("/") || glob.split("/").includes("..")) return `paths: globs are relative to the repository root and may not use "..": ${glob}`;
-    try {
-      picomatch.makeRe(glob, { strictBrackets: true });
-    } catch {
-      return `paths: not a valid glob: ${glob}`;
-    }
+    const problem = globProblem(glob);
+    if (problem !== null) return `paths: not a valid glob: ${glob} (${problem})`;
   }
   return globs;
 }
@@ -177,6 +174,10 @@ function parseOptions(tokens: readonly string[]): DelegateOptions | string {
       if (scopeBranches) return "branches: given twice";
       const branches = value.split(",").map((branch) => branch.trim());
       if (branches.some((branch) => branch.length === 0 || branch.length > 255)) return "branches: needs branch names or patterns, separated by commas";
+      for (const branch of branches) {
+        const problem = globProblem(branch);
+        if (problem !== null) return `branches: not a valid pattern: ${branch} (${problem})`;
+      }
       scopeBranches = branches;
     } else {
       if (expiresIn) return "expires: given twice";

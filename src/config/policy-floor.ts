@@ -1,5 +1,5 @@
-import picomatch from "picomatch";
 import { formatDuration, parseDuration } from "../policy/duration.js";
+import { anyGlobMatcher } from "../policy/glob-matchers.js";
 import { BUILT_IN_TIERS, parseTeam, teamKey } from "../policy/repo-policy.js";
 import { PERMISSION_LEVELS } from "../policy/types.js";
 import type { PolicyConfig } from "./policy.schema.js";
@@ -187,7 +187,7 @@ export function floorWeakenings(floor: PolicyConfig, effective: PolicyConfig, ow
   stricterWhenTrue("scope.enforce_paths", floor.scope.enforce_paths, effective.scope.enforce_paths, "files outside a delegation's paths would not block");
   const floorBranches = floor.scope.base_branches;
   if (floorBranches) {
-    const within = picomatch([...floorBranches], { dot: true });
+    const within = anyGlobMatcher(floorBranches);
     const outside = (effective.scope.base_branches ?? ["(any branch)"]).filter((pattern) => !floorBranches.includes(pattern) && !(isLiteralBranch(pattern) && within(pattern)));
     check(
       "scope.base_branches",

@@ -1,6 +1,6 @@
-import picomatch from "picomatch";
 import { z } from "zod";
 import { parseDuration } from "../policy/duration.js";
+import { globProblem } from "../policy/linear-glob.js";
 import { linearPatternProblem } from "../policy/linear-pattern.js";
 import { DEFAULT_TICKET_PATTERN_SOURCE } from "../policy/repo-policy.js";
 import { PERMISSION_LEVELS } from "../policy/types.js";
@@ -21,24 +21,32 @@ function compiles(compile: (text: string) => unknown): (text: string) => boolean
   };
 }
 
-function compileGlob(text: string): unknown {
-  return picomatch.makeRe(text, { strictBrackets: true });
-}
-
-// Whether each glob compiles, remembered: a policy is validated file by file and again merged (up to
-// four passes over the same globs), and compiling one costs tens of microseconds.
-const globValidity = new Map<string, boolean>();
+// Why each glob does not compile (null: it does), remembered: a policy is validated file by file and
+// again merged (up to four passes over the same globs), and compiling one costs tens of microseconds.
+const globProblems = new Map<string, string | null>();
 const MAX_REMEMBERED_GLOBS = 20_000;
-const compilesAsGlob = compiles(compileGlob);
+
+/** Why `text` does not compile as a glob (linear-glob.ts), or null when it does (remembered). */
+export function globCompileProblem(text: string): string | null {
+  const known = globProblems.get(text);
+  if (known !== undefined) return known;
+  const problem = globProblem(text);
+  if (globProblems.size >= MAX_REMEMBERED_GLOBS) globProblems.clear();
+  globProblems.set(text, problem);
+  return problem;
+}
 
 /** Whether `text` compiles as a glob (remembered). */
 export function isValidGlob(text: string): boolean {
-  const known = globValidity.get(text);
-  if (known !== undefined) return known;
-  const valid = compilesAsGlob(text);
-  if (globValidity.size >= MAX_REMEMBERED_GLOBS) globValidity.clear();
-  globValidity.set(text, valid);
-  return valid;
+  return globCompileProblem(text) === null;
+}
+
+/** A zod check that a glob compiles, its issue saying why not: `<what>: <reason>`. */
+function compilesAsGlob(what: string) {
+  return (text: string, context: z.RefinementCtx) => {
+    const problem = globCompileProblem(text);
+    if (problem !== null) context.addIssue({ code: "custom", message: `${what}: ${problem}` });
+  };
 }
 
 /** An agent identity added by the repository (or its org's `.github` repository, via `_extends`). */
@@ -83,9 +91,9 @@ const glob = z
   .min(1)
   .max(300)
   .refine((text) => !text.startsWith("/") && !text.split("/").includes(".."), "globs are relative to the repository root and may not use \"..\"")
-  .refine(isValidGlob, "not a valid glob");
+  .superRefine(compilesAsGlob("not a valid glob"));
 
-const branchGlob = z.string().min(1).max(255).refine(isValidGlob, "not a valid branch pattern");
+const branchGlob = z.string().min(1).max(255).superRefine(compilesAsGlob("not a valid branch pattern"));
 
 /** A team, as `slug` (in the repository's organization) or `org/slug`. */
 const team = z.string().regex(/^(?:[A-Za-z0-9][A-Za-z0-9-]{0,38}\/)?[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, "not a team: use slug or org/slug");

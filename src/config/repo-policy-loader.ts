@@ -3,7 +3,7 @@ import type { ProbotOctokit } from "probot";
 import type { z } from "zod";
 import { BUILT_IN_AGENT_IDENTITIES, BUILT_IN_TRAILER_RULES } from "../policy/agent-identities.js";
 import { parseDuration } from "../policy/duration.js";
-import { globMatcher } from "../policy/glob-matchers.js";
+import { anyGlobMatcher } from "../policy/glob-matchers.js";
 import { compileLinearPattern } from "../policy/linear-pattern.js";
 import { compileTier, parseTeam, SENSITIVE_PATHS, type RepoPolicy, type Tier } from "../policy/repo-policy.js";
 import { readPolicyFile } from "../github/policy-files.js";
@@ -376,13 +376,13 @@ export function compileRepoConfig(raw: unknown, source: string, owner = "acme"):
   return compilePolicyFiles([{ source, content: raw ?? {} }], owner);
 }
 
-/** The glob patterns a file names: its tiers' paths and base branches, its scope and protected branches. */
-function globsIn(content: unknown): unknown[] {
+/** The lists of glob patterns a file names: its tiers' paths and base branches, its scope and protected branches. */
+function globListsIn(content: unknown): unknown[][] {
   if (!isObject(content)) return [];
   const tiers = Array.isArray(content.tiers) ? content.tiers.filter(isObject) : [];
   const scope = isObject(content.scope) ? content.scope : {};
   const lists = [...tiers.flatMap((tier) => (isObject(tier.when) ? [tier.when.paths, tier.when.base_branches] : [])), scope.base_branches, content.protected_branches];
-  return lists.flatMap((list) => (Array.isArray(list) ? list : []));
+  return lists.filter((list): list is unknown[] => Array.isArray(list));
 }
 
 /** How long one batch of glob compilation may hold the event loop. */
@@ -395,15 +395,23 @@ const GLOB_BATCH_MS = 2;
  * Validation and compilation then find each glob's validity and matcher remembered.
  */
 async function prepareGlobs(contents: readonly unknown[]): Promise<void> {
-  const globs = new Set<string>(SENSITIVE_PATHS);
-  for (const content of contents) for (const glob of globsIn(content)) if (typeof glob === "string" && glob.length <= 300) globs.add(glob);
+  const lists = [SENSITIVE_PATHS, ...contents.flatMap(globListsIn)];
   let batchStarted = performance.now();
-  for (const glob of globs) {
-    if (isValidGlob(glob)) globMatcher(glob);
+  const pause = async () => {
     if (performance.now() - batchStarted > GLOB_BATCH_MS) {
       await new Promise((resolve) => setImmediate(resolve));
       batchStarted = performance.now();
     }
+  };
+  // Each glob's validity first (what validation asks), then each list's matcher (what compiling asks).
+  const globs = new Set(lists.flat().filter((glob): glob is string => typeof glob === "string" && glob.length <= 300));
+  for (const glob of globs) {
+    isValidGlob(glob);
+    await pause();
+  }
+  for (const list of lists) {
+    if (list.every((glob) => typeof glob === "string" && globs.has(glob) && isValidGlob(glob))) anyGlobMatcher(list as string[]);
+    await pause();
   }
 }
 

@@ -3,9 +3,9 @@ import { detectAgents, type AgentDetection } from "./agent-detection.js";
 import { applicableDelegations, resolveOwner, type OwnerResolution } from "./delegation.js";
 import { referencedIssues } from "./issue-references.js";
 import { keySource, teamKey, teamName, tierSource, type RepoPolicy, type TeamRef } from "./repo-policy.js";
+import { allowListMatcher } from "./glob-matchers.js";
 import { filesOutsideScope } from "./scope.js";
 import { applicableTiers, type AppliedTier } from "./tiers.js";
-import picomatch from "picomatch";
 import type { Actor, DelegationRecord, PullRequestFacts } from "./types.js";
 
 /**
@@ -111,7 +111,7 @@ function tierNames(policy: RepoPolicy, tiers: AppliedTier[], has: (tier: Applied
 }
 
 function matchesAny(patterns: readonly string[], branch: string): boolean {
-  return picomatch([...patterns], { dot: true })(branch);
+  return allowListMatcher(patterns)(branch);
 }
 
 /** What a decision learns from the pull request and the policy alone, before anyone's permissions. */

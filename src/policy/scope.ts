@@ -1,4 +1,4 @@
-import picomatch from "picomatch";
+import { allowListMatcher } from "./glob-matchers.js";
 
 /**
  * Files outside a delegation's `paths:` scope. An empty scope means the whole repository. Globs match
@@ -6,6 +6,6 @@ import picomatch from "picomatch";
  */
 export function filesOutsideScope(files: readonly string[], scopePaths: readonly string[]): string[] {
   if (scopePaths.length === 0) return [];
-  const inScope = picomatch([...scopePaths], { dot: true });
+  const inScope = allowListMatcher(scopePaths);
   return files.filter((file) => !inScope(file));
 }

@@ -1,9 +1,9 @@
-import picomatch from "picomatch";
 import { loadRepoPolicy, type PolicyLoadResult } from "../config/repo-policy-loader.js";
 import { appendAuditEvent } from "../db/audit-log.js";
 import { recordDecision } from "../db/decisions.js";
 import { renderDirectPush, type DirectPush } from "../evidence/blocking-outputs.js";
 import { matchAgentIdentity } from "../policy/agent-identities.js";
+import { anyGlobMatcher } from "../policy/glob-matchers.js";
 import { defaultPolicy } from "../policy/repo-policy.js";
 import type { Actor } from "../policy/types.js";
 import type { EventContext, Services } from "./deps.js";
@@ -31,7 +31,7 @@ export interface PushRequest {
  */
 export function isProtectedBranch(branch: string, defaultBranch: string, patterns: readonly string[] | null, alsoDefault = patterns === null): boolean {
   if (alsoDefault && branch === defaultBranch) return true;
-  return patterns ? picomatch([...patterns], { dot: true })(branch) : false;
+  return patterns ? anyGlobMatcher(patterns)(branch) : false;
 }
 
 /** The repository's policy for a push (its default branch's), or why it could not be read. */

@@ -214,10 +214,11 @@ describe("parseDelegateCommand on a pull request", () => {
     ["/delegate #1 paths:src/**/..", 'paths: globs are relative to the repository root and may not use "..": src/**/..'],
     ["/delegate #1 paths:/etc/passwd", 'paths: globs are relative to the repository root and may not use "..": /etc/passwd'],
     ["/delegate #1 paths:src/**,/abs", 'paths: globs are relative to the repository root and may not use "..": /abs'],
-    ["/delegate #1 paths:src/[a", "paths: not a valid glob: src/[a"],
-    ["/delegate #1 paths:src/a]", "paths: not a valid glob: src/a]"],
-    ["/delegate #1 paths:**/*.{ts", "paths: not a valid glob: **/*.{ts"],
-    ["/delegate #1 paths:src/**,[]", "paths: not a valid glob: []"],
+    ["/delegate #1 paths:src/[a", "paths: not a valid glob: src/[a (a [ is never closed (write \\[ for the character))"],
+    ["/delegate #1 paths:src/a]", "paths: not a valid glob: src/a] (a ] has no matching [ (write \\] for the character))"],
+    ["/delegate #1 paths:**/*.{ts", "paths: not a valid glob: **/*.{ts (a { is never closed)"],
+    ["/delegate #1 paths:src/**,[]", "paths: not a valid glob: [] (a [ is never closed (write \\[ for the character))"],
+    ["/delegate #1 paths:src/!(gen)", "paths: not a valid glob: src/!(gen) (!(...) patterns are not supported; list the paths instead)"],
     [`/delegate #1 paths:${"a".repeat(201)}`, `paths: glob is too long: ${"a".repeat(40)}...`],
     [`/delegate #1 paths:${Array.from({ length: 51 }, (_, i) => `d${i}/**`).join(",")}`, "paths: takes at most 50 globs"],
     ["/delegate #1 expires:", 'expires: "" is not a duration like 30m, 12h, 7d or 2w (at most 365d)'],
@@ -256,6 +257,8 @@ describe("parseDelegateCommand on a pull request", () => {
     ["/delegate #1 branches: main", "branches: needs branch names or patterns, separated by commas"],
     [`/delegate #1 branches:${"b".repeat(256)}`, "branches: needs branch names or patterns, separated by commas"],
     ["/delegate #1 branches:main branches:dev", "branches: given twice"],
+    ["/delegate #1 branches:main,release/[0-9", "branches: not a valid pattern: release/[0-9 (a [ is never closed (write \\[ for the character))"],
+    ["/delegate #1 branches:!(main)", "branches: not a valid pattern: !(main) (!(...) patterns are not supported; list the paths instead)"],
   ])("%s fails with %j", (body, message) => {
     expect(error(onPullRequest(body))).toBe(message);
   });

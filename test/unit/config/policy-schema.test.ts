@@ -139,8 +139,9 @@ describe("the policy schema: wrong types and values are named by their path", ()
 
 describe("the policy schema: bad globs", () => {
   test.each([
-    ["an unclosed bracket", "src/[a", "not a valid glob"],
-    ["an unclosed brace", "**/*.{ts", "not a valid glob"],
+    ["an unclosed bracket", "src/[a", "not a valid glob: a [ is never closed (write \\[ for the character)"],
+    ["an unclosed brace", "**/*.{ts", "not a valid glob: a { is never closed"],
+    ["a negative extglob", "src/!(gen)/**", "not a valid glob: !(...) patterns are not supported; list the paths instead"],
     ["a parent directory", "../secrets/**", 'globs are relative to the repository root and may not use ".."'],
     ["a parent directory inside", "src/../../etc", 'globs are relative to the repository root and may not use ".."'],
     ["an absolute path", "/etc/passwd", 'globs are relative to the repository root and may not use ".."'],
@@ -153,7 +154,7 @@ describe("the policy schema: bad globs", () => {
     ["scope.base_branches", { scope: { base_branches: ["[x"] } }, "scope.base_branches[0]"],
     ["protected_branches", { protected_branches: ["main", "hotfix/[a"] }, "protected_branches[1]"],
   ])("a bad branch pattern in %s is named by its index", (_description, raw, path) => {
-    expect(problems(raw)).toEqual([{ path, message: "not a valid branch pattern" }]);
+    expect(problems(raw)).toEqual([{ path, message: "not a valid branch pattern: a [ is never closed (write \\[ for the character)" }]);
   });
 });
 

@@ -10,6 +10,7 @@ describe("filesOutsideScope", () => {
     ["dotfiles are matched by ** too", ["src/.env"], ["src/**"], []],
     ["several globs", ["docs/a.md", "src/b.ts", "infra/main.tf"], ["docs/*.md", "src/**"], ["infra/main.tf"]],
     ["brace alternatives", ["a.ts", "b.tsx", "c.js"], ["*.{ts,tsx}"], ["c.js"]],
+    ["a recorded glob that is no longer supported covers nothing", ["src/a.ts", "gen/b.ts"], ["src/**", "!(src)/**"], ["gen/b.ts"]],
   ])("%s", (_description, files, scope, outside) => {
     expect(filesOutsideScope(files, scope)).toEqual(outside);
   });
