@@ -117,6 +117,36 @@ describe("hostile commit messages and patterns, through the running app", () => 
     expect(row).toMatch(reason);
   }, 30_000);
 
+  test("a glob that backtracks in picomatch's regular expressions neither stalls the app nor stops matching", async () => {
+    const policy = ["tiers:", "  - name: hostile", "    when:", "      paths: [\"*a*a*a*a*a*a*a*a*b\"]", "    require:", "      approvals: 3", ""].join("\n");
+    // Claude co-wrote both: an agent-assisted pull request, so its tiers are judged.
+    const message = `Change\n\n${CLAUDE_TRAILER}`;
+    const hostile = humanPullRequest(71, message, policy);
+    hostile.files = ["a".repeat(40)];
+    const matching = humanPullRequest(72, message, policy);
+    matching.files = [`${"a".repeat(39)}b`];
+    const other = humanPullRequest(73, "Fix the widget", null);
+
+    expect((await open(hostile)).status).toBe(200);
+    await waitFor(() => answered.has(71), 15_000);
+    // picomatch's expression took 5 s on this 40-character name, with the event loop stopped.
+    const next = await open(other);
+    expect(next.ms).toBeLessThan(2_000);
+    await waitFor(() => runOn(other) !== undefined && runOn(hostile) !== undefined, 15_000);
+    expect(plain(runOn(hostile)?.output.summary ?? "")).toContain("No tier applies");
+    const run = await checkRunOf(matching);
+    expect(run.summary).toContain("- **hostile**: applies because the pull request changes");
+    expect(run.summary).toContain("Requires 3 approvals.");
+  }, 60_000);
+
+  test("a glob RE2 cannot express makes the policy invalid, naming the key and why", async () => {
+    const policy = ["tiers:", "  - name: not-main", "    when:", "      paths: [\"src/!(generated)/**\"]", "    require:", "      approvals: 2", ""].join("\n");
+    const run = await checkRunOf(humanPullRequest(74, `Change\n\n${CLAUDE_TRAILER}`, policy));
+    expect(run.conclusion).toBe("failure");
+    expect(run.title).toBe("Invalid .github/countersign.yml: tiers[0].when.paths[0]");
+    expect(run.summary).toMatch(/not a valid glob: .*!\(/);
+  }, 30_000);
+
   test("a ticket pattern RE2 cannot run makes the policy invalid, naming the key", async () => {
     const policy = ["delegation:", "  task:", "    ticket_pattern: \"^(?!TMP-)[A-Z]+-\\\\d+$\"", ""].join("\n");
     const run = await checkRunOf(humanPullRequest(61, "Fix the widget", policy));
