@@ -15,6 +15,7 @@ import { detectAgents } from "../policy/agent-detection.js";
 import { applicableDelegations, resolveNamedAgent } from "../policy/delegation.js";
 import { referencedIssues } from "../policy/issue-references.js";
 import { delegationLifetime, delegatorRefusal, taskRefusal } from "../policy/delegation-rules.js";
+import { POLICY_PATH } from "../policy/policy-file.js";
 import { teamKey, type RepoPolicy } from "../policy/repo-policy.js";
 import type { Actor, DelegationRecord, PullRequestFacts } from "../policy/types.js";
 import { atLeast } from "../policy/types.js";
@@ -64,7 +65,7 @@ async function audit(services: Services, event: EventContext, request: CommandRe
  */
 function refuseAgent(request: CommandRequest, subject: Subject): string | null {
   const sender: Actor = { id: request.sender.id, login: request.sender.login, kind: "user" };
-  if (!subject.policy.ok) return "the repository's Countersign policy (.github/countersign.yml) is invalid, so agent identities cannot be told apart from people. Fix the policy first; the check run names the bad keys.";
+  if (!subject.policy.ok) return `the repository's Countersign policy (${POLICY_PATH}) is invalid, so agent identities cannot be told apart from people. Fix the policy first; the check run names the bad keys.`;
   const agent = matchAgentIdentity(sender, subject.policy.policy.identities);
   if (agent) return `@${sender.login} is an agent identity (${agent.identity.name}): agents can never delegate or revoke.`;
   return null;
@@ -125,7 +126,7 @@ async function delegate(services: Services, event: EventContext, request: Comman
   if (command.kind === "delegate-issue") {
     const named = resolveNamedAgent(command.agentLogin, policy);
     if (!named) {
-      return { kind: "refused", why: `@${command.agentLogin} is not a known agent identity. Built-in agents are listed in Countersign's README; add others under \`agents.identities\` in .github/countersign.yml.` };
+      return { kind: "refused", why: `@${command.agentLogin} is not a known agent identity. Built-in agents are listed in Countersign's README; add others under \`agents.identities\` in ${POLICY_PATH}.` };
     }
     const identity = policy.identities.find((candidate) => candidate.name === named.identity);
     agent = { id: identity?.ids.length === 1 ? (identity.ids[0] as number) : null, login: named.login };
