@@ -2,12 +2,10 @@ import { parseDuration, type Duration } from "../policy/duration.js";
 import { globProblem } from "../policy/linear-glob.js";
 import type { TaskRef } from "../policy/types.js";
 import { findVisibleCommand } from "./visible-command.js";
+import { commandRegistry, mayHoldCommand as mayHoldAny, readCommand, type CommandSubject, type CommandSyntax, type LineRead, type ParsedLine } from "./registry.js";
 
 export { parseDuration, type Duration };
-export { mayHoldCommand } from "./visible-command.js";
-
-/** Where a command was written: a pull request's conversation or an issue's. */
-export type CommandSubject = "pull_request" | "issue";
+export type { CommandSubject };
 
 export type DelegateCommand =
   | ({ kind: "delegate-pr"; task: TaskRef | null } & DelegateOptions)
@@ -21,9 +19,7 @@ export interface DelegateOptions {
   expiresIn: Duration | null;
 }
 
-export type ParsedCommand =
-  | { ok: true; command: DelegateCommand; line: string }
-  | { ok: false; error: string; line: string };
+export type ParsedCommand = ParsedLine<DelegateCommand>;
 
 /** The usage text sent back for a malformed command. */
 export function usage(subject: CommandSubject): string {
@@ -102,23 +98,41 @@ function parseGlobs(text: string): string[] | string {
   return globs;
 }
 
+/** The `/delegate` command: how it is written. Its service is in services/handle-delegate-command.ts. */
+export const DELEGATE_SYNTAX: CommandSyntax<DelegateCommand> = {
+  name: "/delegate",
+  parse(line, place) {
+    return parseDelegateLine(line, place.subject, place.repoHtmlUrl);
+  },
+  usage,
+};
+
+// `/delegate` read as if it were the only command: how a comment reads for it alone.
+const DELEGATE_ALONE = commandRegistry([DELEGATE_SYNTAX]);
+
+/** Whether a comment has a line that could be a `/delegate` command (cheap: no parsing). */
+export function mayHoldCommand(body: string): boolean {
+  return mayHoldAny(DELEGATE_ALONE, body);
+}
+
 /**
  * The first `/delegate` line of a comment that a person visibly issued as a command (see
  * visible-command.ts for which lines those are), trimmed; null when there is none or the comment could
  * not be read safely.
  */
 export function findCommandLine(body: string): string | null {
-  const found = findVisibleCommand(body);
+  const found = findVisibleCommand(body, DELEGATE_ALONE.words);
   return found.kind === "found" ? found.line : null;
 }
 
 /** Parses the `/delegate` command in a comment; null when the comment has none. */
 export function parseDelegateCommand(body: string, subject: CommandSubject, repoHtmlUrl: string): ParsedCommand | null {
-  const found = findVisibleCommand(body);
-  if (found.kind === "none") return null;
-  const line = found.line;
-  const fail = (error: string): ParsedCommand => ({ ok: false, error, line });
-  if (found.kind === "unreadable") return fail(found.why);
+  return readCommand(DELEGATE_ALONE, body, { subject, repoHtmlUrl })?.parsed ?? null;
+}
+
+/** Parses a `/delegate` line (trimmed; it starts with `/delegate`). */
+function parseDelegateLine(line: string, subject: CommandSubject, repoHtmlUrl: string): LineRead<DelegateCommand> {
+  const fail = (error: string): LineRead<DelegateCommand> => ({ ok: false, error });
   const [, ...tokens] = line.split(/\s+/);
   const first = tokens[0];
   if (first === undefined && subject === "issue") return fail("missing the agent");
@@ -126,7 +140,7 @@ export function parseDelegateCommand(body: string, subject: CommandSubject, repo
   if (first?.toLowerCase() === "revoke") {
     const reason = tokens.slice(1).join(" ").trim();
     if (reason.length > MAX_REASON) return fail(`the reason is longer than ${MAX_REASON} characters`);
-    return { ok: true, command: { kind: "revoke", reason: reason || null }, line };
+    return { ok: true, command: { kind: "revoke", reason: reason || null } };
   }
 
   // The target first: a command whose task (or agent) is wrong is reported as such, not as a stray
@@ -149,8 +163,8 @@ export function parseDelegateCommand(body: string, subject: CommandSubject, repo
 
   const options = parseOptions(rest);
   if (typeof options === "string") return fail(options);
-  if (target.kind === "agent") return { ok: true, command: { kind: "delegate-issue", agentLogin: target.login, ...options }, line };
-  return { ok: true, command: { kind: "delegate-pr", task: target.task, ...options }, line };
+  if (target.kind === "agent") return { ok: true, command: { kind: "delegate-issue", agentLogin: target.login, ...options } };
+  return { ok: true, command: { kind: "delegate-pr", task: target.task, ...options } };
 }
 
 const OPTION = /^(paths|branches|expires):(.*)$/i;

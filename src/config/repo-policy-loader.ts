@@ -5,6 +5,7 @@ import { BUILT_IN_AGENT_IDENTITIES, BUILT_IN_TRAILER_RULES } from "../policy/age
 import { parseDuration } from "../policy/duration.js";
 import { anyGlobMatcher } from "../policy/glob-matchers.js";
 import { compileLinearPattern } from "../policy/linear-pattern.js";
+import { DEFAULTS_SOURCE, ORGANIZATION_POLICY_REPO, POLICY_PATH } from "../policy/policy-file.js";
 import { compileTier, parseTeam, SENSITIVE_PATHS, type RepoPolicy, type Tier } from "../policy/repo-policy.js";
 import { readPolicyFile } from "../github/policy-files.js";
 import type { PolicyBlobs } from "../github/pull-request-facts.js";
@@ -12,10 +13,6 @@ import { effectiveTiers, floorWeakenings, type Weakening } from "./policy-floor.
 import { parsePolicyText, POLICY_FILE_LIMITS, tooLargeMessage } from "./policy-yaml.js";
 import { isValidGlob, policySchema, type PolicyConfig } from "./policy.schema.js";
 
-export const CONFIG_PATH = ".github/countersign.yml";
-
-/** The policy source named when no policy file exists. */
-export const DEFAULTS_SOURCE = "built-in defaults (no .github/countersign.yml)";
 
 // Bumped whenever compilation changes meaning, so equal files compiled differently never share a hash
 // (3: the organization's policy is a floor; the built-in sensitive tier covers more files).
@@ -312,7 +309,7 @@ export function compilePolicyLayers(layers: PolicyLayers, owner: string): Policy
         problems.push({
           file: file.source,
           path: "repositories_may_relax",
-          message: "is read only from the organization's file (.github/countersign.yml in its .github repository): a repository's file cannot relax the organization's policy",
+          message: `is read only from the organization's file (${POLICY_PATH} in its ${ORGANIZATION_POLICY_REPO} repository): a repository's file cannot relax the organization's policy`,
         });
       }
     }
@@ -464,7 +461,7 @@ async function readChain(octokit: ProbotOctokit, start: FileRef, sourceOf: (file
     if (extendsValue === undefined) break;
     const match = typeof extendsValue === "string" ? EXTENDS.exec(extendsValue) : null;
     if (!match) return { ok: false, problems: [{ file: source, path: "_extends", message: "not a file to extend: use .github, repo, owner/repo or owner/repo:path/to/file.yml" }] };
-    const target: FileRef = { owner: match[1] ?? at.owner, repo: match[2] as string, path: match[3] ?? CONFIG_PATH };
+    const target: FileRef = { owner: match[1] ?? at.owner, repo: match[2] as string, path: match[3] ?? POLICY_PATH };
     if (stopAt && sameFile(target, stopAt)) break;
     if (visited.some((file) => sameFile(file, target))) return { ok: false, problems: [{ file: source, path: "_extends", message: `extends ${sourceOf(target)}, which is already in this chain of files` }] };
     if (visited.length > MAX_EXTENDS) return { ok: false, problems: [{ file: source, path: "_extends", message: `extends a chain of more than ${MAX_EXTENDS} files` }] };
@@ -482,10 +479,10 @@ async function readChain(octokit: ProbotOctokit, start: FileRef, sourceOf: (file
  * error, never a fallback to defaults.
  */
 export async function loadRepoPolicy(octokit: ProbotOctokit, repo: { owner: string; name: string }, branch?: string): Promise<PolicyLoadResult> {
-  const own: FileRef = { owner: repo.owner, repo: repo.name, path: CONFIG_PATH, ...(branch ? { ref: branch } : {}) };
-  const org: FileRef = { owner: repo.owner, repo: ".github", path: CONFIG_PATH };
+  const own: FileRef = { owner: repo.owner, repo: repo.name, path: POLICY_PATH, ...(branch ? { ref: branch } : {}) };
+  const org: FileRef = { owner: repo.owner, repo: ORGANIZATION_POLICY_REPO, path: POLICY_PATH };
   const sourceOf = (file: FileRef) => `${file.owner}/${file.repo}:${file.path}${file.ref ? `@${file.ref}` : ""}`;
-  const isOrganization = repo.name.toLowerCase() === ".github";
+  const isOrganization = repo.name.toLowerCase() === ORGANIZATION_POLICY_REPO;
   // The `.github` repository's file on its default branch is the organization's file: read once.
   const [organization, repository] = await Promise.all([
     readChain(octokit, org, sourceOf, null),
@@ -499,7 +496,7 @@ export async function loadRepoPolicy(octokit: ProbotOctokit, repo: { owner: stri
 
 /** Whether `_extends` names the organization's own `.github` repository, with the default path. */
 function extendsOrgDotGithub(value: unknown, owner: string): boolean {
-  return typeof value === "string" && (value === ".github" || value.toLowerCase() === `${owner.toLowerCase()}/.github`);
+  return typeof value === "string" && (value === ORGANIZATION_POLICY_REPO || value.toLowerCase() === `${owner.toLowerCase()}/${ORGANIZATION_POLICY_REPO}`);
 }
 
 /**
@@ -528,8 +525,8 @@ export function policyFromBlobs(repo: { owner: string; name: string }, baseRef: 
 const byBlobs = new Map<string, Promise<PolicyLoadResult | null>>();
 
 async function readPolicyBlobs(repo: { owner: string; name: string }, baseRef: string, blobs: PolicyBlobs): Promise<PolicyLoadResult | null> {
-  const repoSource = `${repo.owner}/${repo.name}:${CONFIG_PATH}@${baseRef}`;
-  const orgSource = `${repo.owner}/.github:${CONFIG_PATH}`;
+  const repoSource = `${repo.owner}/${repo.name}:${POLICY_PATH}@${baseRef}`;
+  const orgSource = `${repo.owner}/${ORGANIZATION_POLICY_REPO}:${POLICY_PATH}`;
   const [organization, repository] = await Promise.all([
     blobs.organization ? parseFile(orgSource, blobs.organization.text) : Promise.resolve<FileRead>({ ok: true, content: null }),
     blobs.repository ? parseFile(repoSource, blobs.repository.text) : Promise.resolve<FileRead>({ ok: true, content: null }),
@@ -544,7 +541,7 @@ async function readPolicyBlobs(repo: { owner: string; name: string }, baseRef: s
     {
       organization: [{ source: orgSource, content: organization.content }],
       repository: [{ source: repoSource, content: repository.content === null ? null : own }],
-      repositoryIsOrganization: repo.name.toLowerCase() === ".github",
+      repositoryIsOrganization: repo.name.toLowerCase() === ORGANIZATION_POLICY_REPO,
     },
     repo.owner,
   );

@@ -1,4 +1,5 @@
 import type { ConfigProblem } from "../config/repo-policy-loader.js";
+import { POLICY_PATH } from "../policy/policy-file.js";
 import type { CheckRunOutput, EvaluationMeta } from "./check-run-output.js";
 import { footer } from "./check-run-output.js";
 import { code, escapeText, login, shortSha, visible } from "./markdown.js";
@@ -26,7 +27,7 @@ export function renderEvaluationFailure(errorId: string, cause: string, headSha:
 export function renderInvalidConfig(problems: ConfigProblem[], source: string, headSha: string, meta: EvaluationMeta): CheckRunOutput {
   const first = problems[0];
   return {
-    title: `Invalid .github/countersign.yml: ${first ? visible(first.path) : "unreadable"}`,
+    title: `Invalid ${POLICY_PATH}: ${first ? visible(first.path) : "unreadable"}`,
     summary: [
       "**Decision: blocked** — the Countersign policy that applies to this repository is invalid, and a broken policy never falls back to defaults.",
       "",

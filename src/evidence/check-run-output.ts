@@ -3,6 +3,7 @@ import type { ApprovalObjection, ApprovalVerdict, ExcludedPerson } from "../poli
 import type { AgentSignal } from "../policy/agent-detection.js";
 import { formatDuration } from "../policy/duration.js";
 import type { Decision, Requirement } from "../policy/evaluate.js";
+import { POLICY_PATH } from "../policy/policy-file.js";
 import type { DelegationRecord, FileRename, PullRequestFacts } from "../policy/types.js";
 import { pathEntries } from "./changed-paths.js";
 import { code, escapeText, handle, link, login, plainLine, shortSha, visible } from "./markdown.js";
@@ -182,7 +183,7 @@ function tierSection(decision: Decision, renames: readonly FileRename[]): string
     lines.push(`- **${escapeText(tier.name)}**${tier.builtIn ? " (built-in)" : ""}: applies because the pull request ${why.join(", and ")}. Requires ${adds.join(", ") || "nothing more"}.`);
   }
   if (decision.changesPolicy) {
-    lines.push("- This pull request changes `.github/countersign.yml`. It is judged by the policy on its base branch, never by the version it proposes.");
+    lines.push(`- This pull request changes \`${POLICY_PATH}\`. It is judged by the policy on its base branch, never by the version it proposes.`);
   }
   return lines;
 }

@@ -2,7 +2,8 @@ import type { AgentInventory } from "../github/agent-inventory.js";
 import type { DelegationRecord } from "../policy/types.js";
 import { code, escapeText, handle, link, login, plainLine } from "./markdown.js";
 
-// Replies to `/delegate` commands. Every command gets one: what was recorded, or why nothing was.
+// Replies to commands. Every command gets one: what was recorded, or why nothing was. A refusal and a
+// malformed command read the same for every command (run-command.ts); the rest are `/delegate`'s.
 
 /** The reply confirming a recorded delegation. */
 export function delegationRecordedReply(delegation: DelegationRecord, agentLogins: string[], commandUrl: string, inventory: AgentInventory[] = []): string {

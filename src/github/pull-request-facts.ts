@@ -1,5 +1,6 @@
 import type { ProbotOctokit } from "probot";
 import { z } from "zod";
+import { ORGANIZATION_POLICY_REPO, POLICY_PATH } from "../policy/policy-file.js";
 import type { Actor, CommitFacts, CommitPerson, PullRequestFacts, ReviewFacts } from "../policy/types.js";
 import { assertCompleteList, readRenames, touchedPaths } from "./changed-files.js";
 import { addRound, nextRequests, PAGE_SIZE, startRead, type ConnectionRead, type PageRequest } from "./connection-pages.js";
@@ -36,7 +37,6 @@ const PAGE_INFO = "pageInfo { hasNextPage endCursor }";
 
 // The policy file rides along in the same request: the repository's on the PR's base branch, and the
 // organization's `.github` repository's (its fallback and usual `_extends` target), by blob.
-const POLICY_PATH = ".github/countersign.yml";
 const POLICY_BLOB = "oid object { ... on Blob { text isTruncated } }";
 
 const PULL_REQUEST_QUERY = `query CountersignPullRequest($owner: String!, $name: String!, $number: Int!) {
@@ -55,7 +55,7 @@ const PULL_REQUEST_QUERY = `query CountersignPullRequest($owner: String!, $name:
       baseRef { target { ... on Commit { policyFile: file(path: "${POLICY_PATH}") { ${POLICY_BLOB} } } } }
     }
   }
-  orgPolicyRepository: repository(owner: $owner, name: ".github") {
+  orgPolicyRepository: repository(owner: $owner, name: "${ORGANIZATION_POLICY_REPO}") {
     nameWithOwner
     defaultBranchRef { target { ... on Commit { policyFile: file(path: "${POLICY_PATH}") { ${POLICY_BLOB} } } } }
   }

@@ -4,6 +4,7 @@ import { applicableDelegations, resolveOwner, type OwnerResolution } from "./del
 import { referencedIssues } from "./issue-references.js";
 import { keySource, teamKey, teamName, tierSource, type RepoPolicy, type TeamRef } from "./repo-policy.js";
 import { allowListMatcher } from "./glob-matchers.js";
+import { POLICY_PATH } from "./policy-file.js";
 import { filesOutsideScope } from "./scope.js";
 import { applicableTiers, type AppliedTier } from "./tiers.js";
 import type { Actor, DelegationRecord, PullRequestFacts } from "./types.js";
@@ -96,8 +97,6 @@ export interface Decision {
   reasons: string[];
 }
 
-const POLICY_FILE = ".github/countersign.yml";
-
 /** The strictest of the values present: the highest count, or the shortest duration. */
 function strictest(values: Array<number | undefined>, direction: "highest" | "lowest"): number | null {
   const present = values.filter((value): value is number => value !== undefined);
@@ -129,7 +128,7 @@ export interface Examination {
  * whose permissions matter, once knowing them) examines once.
  */
 export function examinePullRequest(pr: PullRequestFacts, policy: RepoPolicy): Examination {
-  return { detection: detectAgents(pr, policy), referencedIssues: referencedIssues(pr), tiers: applicableTiers(policy, pr), changesPolicy: pr.files.includes(POLICY_FILE) };
+  return { detection: detectAgents(pr, policy), referencedIssues: referencedIssues(pr), tiers: applicableTiers(policy, pr), changesPolicy: pr.files.includes(POLICY_PATH) };
 }
 
 /**

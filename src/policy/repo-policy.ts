@@ -1,6 +1,7 @@
 import { anyGlobMatcher } from "./glob-matchers.js";
 import { BUILT_IN_AGENT_IDENTITIES, BUILT_IN_TRAILER_RULES, type AgentIdentity, type TrailerRule } from "./agent-identities.js";
 import { compileLinearPattern, type LinearPattern } from "./linear-pattern.js";
+import { DEFAULTS_SOURCE, POLICY_PATH } from "./policy-file.js";
 import type { Permission, TaskRef } from "./types.js";
 
 /** A ticket key such as `SEC-142`, unless `delegation.task.ticket_pattern` says otherwise. */
@@ -101,7 +102,7 @@ export const SENSITIVE_PATHS: readonly string[] = [
   ".github/actions/**",
   ".github/dependabot.yml",
   ".github/dependabot.yaml",
-  ".github/countersign.yml",
+  POLICY_PATH,
   "CODEOWNERS",
   ".github/CODEOWNERS",
   "docs/CODEOWNERS",
@@ -234,7 +235,7 @@ export function defaultPolicy(): RepoPolicy {
     scope: { enforcePaths: true, baseBranches: null },
     protectedBranches: null,
     protectsDefaultBranch: true,
-    source: "built-in defaults (no .github/countersign.yml)",
+    source: DEFAULTS_SOURCE,
     origins: {},
     hash: "built-in",
   };

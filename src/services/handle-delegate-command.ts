@@ -1,11 +1,9 @@
-import { parseDelegateCommand, usage, type CommandSubject, type DelegateCommand } from "../commands/delegate-command.js";
+import { DELEGATE_SYNTAX, usage, type DelegateCommand } from "../commands/delegate-command.js";
 import { loadPullRequestPolicy, loadRepoPolicy, type PolicyLoadResult } from "../config/repo-policy-loader.js";
-import { appendAuditEvent, type AuditEventType } from "../db/audit-log.js";
 import { pullRequestsDecidedWithDelegation } from "../db/decisions.js";
 import { activeDelegationsOn, createDelegation, delegationsForPullRequest, revokeDelegation } from "../db/delegations.js";
-import { checkRunLines, delegationRecordedReply, malformedReply, refusedReply, revokedReply, type CheckRunShown } from "../evidence/command-replies.js";
+import { checkRunLines, delegationRecordedReply, refusedReply, revokedReply, type CheckRunShown } from "../evidence/command-replies.js";
 import { decisionTitle } from "../evidence/check-run-output.js";
-import type { CommentApp } from "../github/comment-app.schema.js";
 import { postComment } from "../github/comments.js";
 import { openPullRequestsReferencingIssue } from "../github/issue-pull-requests.js";
 import type { AgentInventory } from "../github/agent-inventory.js";
@@ -15,26 +13,16 @@ import { detectAgents } from "../policy/agent-detection.js";
 import { applicableDelegations, resolveNamedAgent } from "../policy/delegation.js";
 import { referencedIssues } from "../policy/issue-references.js";
 import { delegationLifetime, delegatorRefusal, taskRefusal } from "../policy/delegation-rules.js";
+import { POLICY_PATH } from "../policy/policy-file.js";
 import { teamKey, type RepoPolicy } from "../policy/repo-policy.js";
 import type { Actor, DelegationRecord, PullRequestFacts } from "../policy/types.js";
 import { atLeast } from "../policy/types.js";
 import type { EventContext, Services } from "./deps.js";
 import { evaluateAndReport, type EvaluationResult } from "./evaluate-pull-request.js";
+import { auditCommand as audit, type CommandEntry, type CommandRequest } from "./run-command.js";
 
-/** A comment that may hold a `/delegate` command. */
-export interface CommandRequest {
-  subject: CommandSubject;
-  number: number;
-  /** The repository's web address (`https://github.com/o/r`, or the GHES host), for task links. */
-  repoHtmlUrl: string;
-  comment: { id: number; url: string; body: string };
-  /** The comment's author, as GitHub authenticated it (never a name written in the comment). */
-  sender: { id: number; login: string; type: string };
-  /** The GitHub App the comment was performed through, if any (its `performed_via_github_app`). */
-  performedVia: CommentApp | null;
-}
-
-type Outcome =
+/** What a `/delegate` command did: recorded a delegation, revoked some, or was refused (and why). */
+type DelegateResult =
   | { kind: "recorded"; delegation: DelegationRecord; agents: string[]; agentInventory: AgentInventory[] }
   | { kind: "revoked"; revoked: DelegationRecord[]; notAllowed: DelegationRecord[]; reason: string | null }
   | { kind: "refused"; why: string; usage?: boolean };
@@ -44,19 +32,6 @@ interface Subject {
   policy: PolicyLoadResult;
 }
 
-async function audit(services: Services, event: EventContext, request: CommandRequest, type: AuditEventType, payload: Record<string, unknown>): Promise<void> {
-  await appendAuditEvent(services.db, {
-    type,
-    repo: { id: event.repo.id, fullName: event.repo.fullName },
-    subjectNumber: request.number,
-    sha: null,
-    actor: { id: request.sender.id, login: request.sender.login },
-    deliveryId: event.deliveryId,
-    payload: { commentId: request.comment.id, commentUrl: request.comment.url, ...payload },
-    at: services.clock(),
-  });
-}
-
 /**
  * Refuses agent identities once the policy is loaded: machine users have type User, so only the
  * policy's identity list tells them from people. A PR's own agent is always such an identity (that is
@@ -64,32 +39,10 @@ async function audit(services: Services, event: EventContext, request: CommandRe
  */
 function refuseAgent(request: CommandRequest, subject: Subject): string | null {
   const sender: Actor = { id: request.sender.id, login: request.sender.login, kind: "user" };
-  if (!subject.policy.ok) return "the repository's Countersign policy (.github/countersign.yml) is invalid, so agent identities cannot be told apart from people. Fix the policy first; the check run names the bad keys.";
+  if (!subject.policy.ok) return `the repository's Countersign policy (${POLICY_PATH}) is invalid, so agent identities cannot be told apart from people. Fix the policy first; the check run names the bad keys.`;
   const agent = matchAgentIdentity(sender, subject.policy.policy.identities);
   if (agent) return `@${sender.login} is an agent identity (${agent.identity.name}): agents can never delegate or revoke.`;
   return null;
-}
-
-/**
- * A comment an app performed is never its author's command, whatever account it used: an agent app
- * holding a person's user token posts as that person, but the person did not type it. Any app, not
- * only known agents: what matters is that an app acted, and an app's name proves nothing about it.
- */
-function refusePerformedViaApp(request: CommandRequest): string | null {
-  const app = request.performedVia;
-  if (!app) return null;
-  // The reason goes through plainLine() (see command-replies.ts): a `quoted` part is shown as code,
-  // and a name holding a backtick itself is shown as escaped prose instead.
-  const quote = (text: string) => (text.includes("`") ? `"${text.slice(0, 100)}"` : `\`${text.slice(0, 100)}\``);
-  const named = [app.name ? quote(app.name) : null, app.slug ? `(${quote(app.slug)})` : null].filter((part) => part !== null).join(" ");
-  const author = `@${request.sender.login}`;
-  return `this comment was posted through the GitHub App ${named || (app.id !== null ? `with id ${app.id}` : "that GitHub did not name")}, not typed by ${author}: an action an app (a coding agent, say) performs is never a person's authority, whichever account it used. To delegate or revoke, ${author} must post the command themselves.`;
-}
-
-/** A bot or organization account can never delegate: known from the authenticated sender alone. */
-function refuseNonPerson(request: CommandRequest): string | null {
-  if (request.sender.type === "User") return null;
-  return `@${request.sender.login} is a ${request.sender.type.toLowerCase()} account: only people can delegate or revoke.`;
 }
 
 /** The commenter's standing, read through the API at the time of the command (never cached). */
@@ -108,7 +61,7 @@ async function delegatorFacts(services: Services, event: EventContext, login: st
   return { login, permission, memberships };
 }
 
-async function delegate(services: Services, event: EventContext, request: CommandRequest, command: Extract<DelegateCommand, { kind: "delegate-pr" | "delegate-issue" }>, subject: Subject): Promise<Outcome> {
+async function delegate(services: Services, event: EventContext, request: CommandRequest, command: Extract<DelegateCommand, { kind: "delegate-pr" | "delegate-issue" }>, subject: Subject): Promise<DelegateResult> {
   if (!subject.policy.ok) return { kind: "refused", why: "the policy is invalid." };
   const policy = subject.policy.policy;
   const notAllowed = delegatorRefusal(await delegatorFacts(services, event, request.sender.login, policy), policy);
@@ -125,7 +78,7 @@ async function delegate(services: Services, event: EventContext, request: Comman
   if (command.kind === "delegate-issue") {
     const named = resolveNamedAgent(command.agentLogin, policy);
     if (!named) {
-      return { kind: "refused", why: `@${command.agentLogin} is not a known agent identity. Built-in agents are listed in Countersign's README; add others under \`agents.identities\` in .github/countersign.yml.` };
+      return { kind: "refused", why: `@${command.agentLogin} is not a known agent identity. Built-in agents are listed in Countersign's README; add others under \`agents.identities\` in ${POLICY_PATH}.` };
     }
     const identity = policy.identities.find((candidate) => candidate.name === named.identity);
     agent = { id: identity?.ids.length === 1 ? (identity.ids[0] as number) : null, login: named.login };
@@ -166,7 +119,7 @@ async function delegate(services: Services, event: EventContext, request: Comman
   return { kind: "recorded", delegation, agents: agents.map((actor) => actor.login), agentInventory };
 }
 
-async function revoke(services: Services, event: EventContext, request: CommandRequest, reason: string | null, subject: Subject): Promise<Outcome> {
+async function revoke(services: Services, event: EventContext, request: CommandRequest, reason: string | null, subject: Subject): Promise<DelegateResult> {
   if (!subject.policy.ok) return { kind: "refused", why: "the policy is invalid." };
   let active: DelegationRecord[];
   if (request.subject === "issue" || !subject.facts) {
@@ -219,7 +172,7 @@ function shownOnCheckRun(number: number, result: EvaluationResult): CheckRunShow
   }
 }
 
-async function reevaluate(services: Services, event: EventContext, request: CommandRequest, outcome: Outcome & { subject?: Subject }): Promise<CheckRunShown[]> {
+async function reevaluate(services: Services, event: EventContext, request: CommandRequest, outcome: DelegateResult & { subject?: Subject }): Promise<CheckRunShown[]> {
   const subject = outcome.subject;
   if (request.subject === "pull_request") {
     const result = await evaluateAndReport(services, event, { prNumber: request.number, headShaHint: subject?.facts?.headSha ?? null, ...(subject?.facts ? { preloaded: { facts: subject.facts, policy: subject.policy } } : {}) });
@@ -238,26 +191,11 @@ async function reevaluate(services: Services, event: EventContext, request: Comm
 }
 
 /**
- * Handles a comment: if it holds a `/delegate` command, checks who wrote it, records or revokes the
- * delegation, replies saying what was recorded (or why not), and re-evaluates what it affects.
- * Returns false when the comment held no command.
+ * Performs a `/delegate` command a person issued (run-command.ts has refused what no command may be):
+ * checks the commenter's standing, records or revokes the delegation, re-evaluates what it affects,
+ * and replies saying what was recorded (or why not).
  */
-export async function handleDelegateCommand(services: Services, event: EventContext, request: CommandRequest): Promise<boolean> {
-  const parsed = parseDelegateCommand(request.comment.body, request.subject, request.repoHtmlUrl);
-  if (parsed === null) return false;
-  const viaApp = refusePerformedViaApp(request);
-  if (viaApp) {
-    await postComment(event.octokit, event.repo, request.number, refusedReply(viaApp));
-    await audit(services, event, request, "delegation.refused", { command: parsed.ok ? parsed.command.kind : "malformed", why: viaApp, performedViaApp: request.performedVia });
-    return true;
-  }
-  if (!parsed.ok) {
-    await postComment(event.octokit, event.repo, request.number, malformedReply(parsed.error, usage(request.subject)));
-    await audit(services, event, request, "command.malformed", { line: parsed.line.slice(0, 500), error: parsed.error });
-    return true;
-  }
-
-  const command = parsed.command;
+async function performDelegateCommand(services: Services, event: EventContext, request: CommandRequest, command: DelegateCommand): Promise<void> {
   const outcome = await decide(services, event, request, command);
 
   switch (outcome.kind) {
@@ -265,7 +203,7 @@ export async function handleDelegateCommand(services: Services, event: EventCont
       await postComment(event.octokit, event.repo, request.number, refusedReply(outcome.why, outcome.usage ? usage(request.subject) : null));
       await audit(services, event, request, "delegation.refused", { command: command.kind, why: outcome.why });
       // A refusal changes nothing, so nothing is re-evaluated.
-      return true;
+      return;
     case "recorded":
       await audit(services, event, request, "delegation.created", {
         delegationId: outcome.delegation.id,
@@ -289,15 +227,20 @@ export async function handleDelegateCommand(services: Services, event: EventCont
   const shown = await reevaluate(services, event, request, outcome);
   const reply = outcome.kind === "recorded" ? delegationRecordedReply(outcome.delegation, outcome.agents, request.comment.url, outcome.agentInventory) : revokedReply(outcome.revoked, outcome.notAllowed, outcome.reason);
   await postComment(event.octokit, event.repo, request.number, [reply, ...checkRunLines(shown)].join("\n"));
-  return true;
 }
 
-async function decide(services: Services, event: EventContext, request: CommandRequest, command: DelegateCommand): Promise<Outcome & { subject?: Subject }> {
-  const nonPerson = refuseNonPerson(request);
-  if (nonPerson) return { kind: "refused", why: nonPerson };
+async function decide(services: Services, event: EventContext, request: CommandRequest, command: DelegateCommand): Promise<DelegateResult & { subject: Subject }> {
   const subject = await loadSubject(services, event, request);
   const agent = refuseAgent(request, subject);
   if (agent) return { kind: "refused", why: agent, subject };
   const outcome = command.kind === "revoke" ? await revoke(services, event, request, command.reason, subject) : await delegate(services, event, request, command, subject);
   return { ...outcome, subject };
 }
+
+/** The `/delegate` command: delegating work to an agent, and revoking a delegation. */
+export const DELEGATE: CommandEntry<DelegateCommand> = {
+  ...DELEGATE_SYNTAX,
+  action: "delegate or revoke",
+  refusedEvent: "delegation.refused",
+  perform: performDelegateCommand,
+};

@@ -1,4 +1,4 @@
-import { CONFIG_PATH } from "../config/repo-policy-loader.js";
+import { ORGANIZATION_POLICY_REPO, POLICY_PATH } from "../policy/policy-file.js";
 import { appendAuditEvent } from "../db/audit-log.js";
 import { fileChangedBetween } from "../github/file-versions.js";
 import { listInstallationRepositories, listOpenPullRequests, type OpenPullRequest } from "../github/open-pull-requests.js";
@@ -80,13 +80,13 @@ export interface PolicyChangeOutcome {
 export async function reevaluateAfterPolicyChange(services: Services, event: EventContext, push: PolicyPush): Promise<PolicyChangeOutcome | null> {
   if (push.deleted || !push.ref.startsWith("refs/heads/")) return null;
   const branch = push.ref.slice("refs/heads/".length);
-  const scope = event.repo.name === ".github" && branch === push.repository.default_branch ? "organization" : "repository";
+  const scope = event.repo.name === ORGANIZATION_POLICY_REPO && branch === push.repository.default_branch ? "organization" : "repository";
   // A branch just created is no pull request's base yet; the organization's default branch, created
   // with its first push, applies everywhere at once.
   if (push.created && scope === "repository") return null;
 
-  const listed = fileInPush(push, CONFIG_PATH);
-  const changed = listed === "unknown" ? await fileChangedBetween(event.octokit, event.repo, CONFIG_PATH, push.created || NO_COMMIT.test(push.before) ? null : push.before, push.after) : listed === "changed";
+  const listed = fileInPush(push, POLICY_PATH);
+  const changed = listed === "unknown" ? await fileChangedBetween(event.octokit, event.repo, POLICY_PATH, push.created || NO_COMMIT.test(push.before) ? null : push.before, push.after) : listed === "changed";
   if (!changed) return null;
 
   const targets = scope === "organization" ? await organizationPullRequests(event) : [{ repo: event.repo, pulls: await listOpenPullRequests(event.octokit, event.repo, branch) }];
@@ -100,7 +100,7 @@ export async function reevaluateAfterPolicyChange(services: Services, event: Eve
     actor: push.sender ? { id: push.sender.id, login: push.sender.login } : null,
     deliveryId: event.deliveryId,
     payload: {
-      path: CONFIG_PATH,
+      path: POLICY_PATH,
       ref: push.ref,
       scope,
       before: push.before,

@@ -1,12 +1,13 @@
 import { describe, expect, test } from "@jest/globals";
-import { findCommandLine, mayHoldCommand, parseDelegateCommand } from "../../../src/commands/delegate-command.js";
-import { findVisibleCommand, MAX_COMMAND_COMMENT } from "../../../src/commands/visible-command.js";
+import { DELEGATE_SYNTAX, findCommandLine, mayHoldCommand, parseDelegateCommand } from "../../../src/commands/delegate-command.js";
+import { commandWords, findVisibleCommand, MAX_COMMAND_COMMENT } from "../../../src/commands/visible-command.js";
 
 // Which `/delegate` lines are commands a person visibly issued, decided on the comment as GitHub renders
 // it. Each hidden variant below was (or is a sibling of one that was) recorded as a delegation by the
 // line-based reader this replaced.
 
 const REPO = "https://github.com/acme/widgets";
+const WORDS = commandWords([DELEGATE_SYNTAX.name]);
 
 describe("hidden by Markdown: not a command", () => {
   test.each([
@@ -69,7 +70,7 @@ describe("hidden by Markdown: not a command", () => {
     ["a zero-width space before it", "\u200b/delegate #1"],
     ["a command mid-line", "please /delegate #1"],
   ])("%s", (_description, body) => {
-    expect(findVisibleCommand(body)).toEqual({ kind: "none" });
+    expect(findVisibleCommand(body, WORDS)).toEqual({ kind: "none" });
     expect(parseDelegateCommand(body, "pull_request", REPO)).toBeNull();
   });
 });
@@ -105,7 +106,7 @@ describe("visible: the command", () => {
     ["with escapes kept as typed", "/delegate #1 paths:src/\\*.ts", "/delegate #1 paths:src/\\*.ts"],
     ["revoke with a reason", "/delegate revoke went off task", "/delegate revoke went off task"],
   ])("%s", (_description, body, line) => {
-    expect(findVisibleCommand(body)).toEqual({ kind: "found", line });
+    expect(findVisibleCommand(body, WORDS)).toEqual({ kind: "found", line });
     expect(findCommandLine(body)).toBe(line);
   });
 
@@ -140,7 +141,7 @@ describe("size and speed", () => {
 
   test(`a comment over ${MAX_COMMAND_COMMENT} characters with a command-like line is refused unread, with a reason`, () => {
     const body = `${"x".repeat(MAX_COMMAND_COMMENT)}\n\n/delegate #1`;
-    expect(findVisibleCommand(body)).toEqual({
+    expect(findVisibleCommand(body, WORDS)).toEqual({
       kind: "unreadable",
       why: `this comment is ${body.length} characters long; Countersign reads commands only in comments of at most ${MAX_COMMAND_COMMENT} characters. Post the command in a comment of its own`,
       line: "/delegate #1",
@@ -149,7 +150,7 @@ describe("size and speed", () => {
   });
 
   test("a long comment without a command-like line is not parsed and holds no command", () => {
-    expect(findVisibleCommand(`${"> /delegate #1\n".repeat(5000)}`)).toEqual({ kind: "none" });
+    expect(findVisibleCommand(`${"> /delegate #1\n".repeat(5000)}`, WORDS)).toEqual({ kind: "none" });
   });
 
   test("a comment longer than GitHub allows is never read", () => {
@@ -159,7 +160,7 @@ describe("size and speed", () => {
   test("65,536-character hostile comments are answered in milliseconds (no parse; the pre-check is linear)", () => {
     for (const [name, body] of Object.entries(HOSTILE(65_536))) {
       const started = performance.now();
-      const result = findVisibleCommand(body);
+      const result = findVisibleCommand(body, WORDS);
       const elapsed = performance.now() - started;
       expect({ name, kind: result.kind, fast: elapsed < 100 }).toEqual({ name, kind: "unreadable", fast: true });
     }
@@ -172,7 +173,7 @@ describe("size and speed", () => {
   test(`hostile comments of ${MAX_COMMAND_COMMENT} characters are parsed within a second each, and still decided`, () => {
     for (const [name, body] of Object.entries(HOSTILE(MAX_COMMAND_COMMENT - 20))) {
       const started = performance.now();
-      const result = findVisibleCommand(body);
+      const result = findVisibleCommand(body, WORDS);
       const elapsed = performance.now() - started;
       expect({ name, kind: result.kind, fast: elapsed < 1_000 }).toEqual({ name, kind: "found", fast: true });
     }
