@@ -157,25 +157,28 @@ describe("size and speed", () => {
     expect(mayHoldCommand(`/delegate #1\n${"x".repeat(2 * 65_536)}`)).toBe(false);
   });
 
-  test("65,536-character hostile comments are answered in milliseconds (no parse; the pre-check is linear)", () => {
+  // The bounds below are coarse guards against the super-linear class (the old pre-check took seconds,
+  // the parser 21 s on 65 KB of `*a`), loose enough for a loaded CI machine; the figures themselves
+  // belong to the benchmark.
+  test("65,536-character hostile comments are answered at once (no parse; the pre-check is linear)", () => {
     for (const [name, body] of Object.entries(HOSTILE(65_536))) {
       const started = performance.now();
       const result = findVisibleCommand(body, WORDS);
       const elapsed = performance.now() - started;
-      expect({ name, kind: result.kind, fast: elapsed < 100 }).toEqual({ name, kind: "unreadable", fast: true });
+      expect({ name, kind: result.kind, fast: elapsed < 1_000 }).toEqual({ name, kind: "unreadable", fast: true });
     }
     // The old pre-check, /^\s*\/delegate\b/im, took seconds on a comment of blank lines.
     const started = performance.now();
     expect(mayHoldCommand("\n".repeat(65_536))).toBe(false);
-    expect(performance.now() - started).toBeLessThan(100);
+    expect(performance.now() - started).toBeLessThan(1_000);
   });
 
-  test(`hostile comments of ${MAX_COMMAND_COMMENT} characters are parsed within a second each, and still decided`, () => {
+  test(`hostile comments of ${MAX_COMMAND_COMMENT} characters are parsed in bounded time each, and still decided`, () => {
     for (const [name, body] of Object.entries(HOSTILE(MAX_COMMAND_COMMENT - 20))) {
       const started = performance.now();
       const result = findVisibleCommand(body, WORDS);
       const elapsed = performance.now() - started;
-      expect({ name, kind: result.kind, fast: elapsed < 1_000 }).toEqual({ name, kind: "found", fast: true });
+      expect({ name, kind: result.kind, fast: elapsed < 5_000 }).toEqual({ name, kind: "found", fast: true });
     }
   });
 });
