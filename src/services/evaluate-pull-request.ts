@@ -1,7 +1,6 @@
 import { loadPullRequestPolicy, type PolicyLoadResult } from "../config/repo-policy-loader.js";
 import { appendAuditEvent } from "../db/audit-log.js";
 import { performance } from "node:perf_hooks";
-import { publishInOrder, takeTicket } from "../db/evaluation-order.js";
 import { recordDecision } from "../db/decisions.js";
 import { delegationsForPullRequest } from "../db/delegations.js";
 import { renderInvalidConfig } from "../evidence/blocking-outputs.js";
@@ -20,7 +19,7 @@ import { signedEvidenceUrl } from "../evidence/signed-links.js";
 import { GitHubWaitTimer } from "../observability/github-requests.js";
 import type { EventContext, Services } from "./deps.js";
 import { failClosed } from "./fail-closed.js";
-import { writeCheckRunUnsaved } from "./publish-check-run.js";
+import { publishNewest, takePublishingTicket } from "./check-run-publisher.js";
 import { rateLimitDelayMs, transientDelayMs } from "./retry-scheduler.js";
 
 /** A request to evaluate one pull request and publish the result. */
@@ -112,55 +111,6 @@ export type EvaluationResult =
   | { status: "invalid-config"; checkRunId: number }
   | { status: "skipped"; reason: string }
   | { status: "failed"; errorId: string };
-
-/**
- * Publishes an evaluation's check run in evaluation order (see src/db/evaluation-order.ts): false when
- * a later-started evaluation of the pull request has published already.
- */
-async function publishNewest(
-  services: Services,
-  event: EventContext,
-  ticket: { prNumber: number; ticket: number },
-  target: { headSha: string; detailsUrl: string; forceWrite?: boolean },
-  conclusion: Conclusion,
-  output: CheckRunOutput,
-  recordDecision?: (checkRunId: number) => Promise<void>,
-): Promise<number | null> {
-  let checkRunId: number | null = null;
-  let recording: Promise<void> | null = null;
-  let published: boolean;
-  try {
-    published = await publishInOrder(
-      services.db,
-      { repoId: event.repo.id, prNumber: ticket.prNumber, ticket: ticket.ticket },
-      { headSha: target.headSha, conclusion, title: output.title, summary: output.summary, detailsUrl: target.detailsUrl },
-      async (content, known) => {
-        const written = await writeCheckRunUnsaved(
-          services,
-          event,
-          { headSha: content.headSha, prNumber: ticket.prNumber, detailsUrl: content.detailsUrl ?? undefined, forceWrite: target.forceWrite },
-          content.conclusion as Conclusion,
-          { title: content.title, summary: content.summary },
-          known,
-        );
-        checkRunId = written.checkRunId;
-        // Once this evaluation's decision is on the check run, recording it needs only the check run's
-        // id: it goes alongside saving the check run's record (one wait on the database, not two). A
-        // later round rewrites a newer evaluation's output on the same check run, and records nothing.
-        if (recordDecision && !recording) {
-          recording = recordDecision(written.checkRunId);
-          recording.catch(() => undefined);
-        }
-        return written.save;
-      },
-    );
-  } catch (error) {
-    if (recording) await Promise.allSettled([recording]);
-    throw error;
-  }
-  if (recording) await recording;
-  return published ? checkRunId : null;
-}
 
 /** Looks up what the pending approvals depend on: reviewers' permissions and team memberships. */
 async function lookUpPeople(services: Services, event: EventContext, facts: PullRequestFacts, pending: Decision["pendingLookups"]): Promise<PeopleFacts> {
@@ -277,7 +227,7 @@ async function record(
 
 async function evaluateOnce(services: Services, event: EventContext, request: EvaluationRequest): Promise<EvaluationResult> {
   // The ticket is taken before anything is read, so a later ticket means a later view of GitHub.
-  const ticket = { prNumber: request.prNumber, ticket: await takeTicket(services.db, event.repo.id, request.prNumber) };
+  const ticket = await takePublishingTicket(services, event, request.prNumber);
   const judgement = await judgePullRequest(services, event, request);
   const { facts } = judgement;
   if (judgement.kind === "closed") return { status: "skipped", reason: `pull request is ${facts.state.toLowerCase()}` };

@@ -8,7 +8,7 @@ import { failDelivery } from "../db/deliveries.js";
 import { renderEvaluationFailure } from "../evidence/blocking-outputs.js";
 import { IncompleteFileList } from "../github/changed-files.js";
 import type { EventContext, Services } from "./deps.js";
-import { publishFailureCheckRun } from "./publish-check-run.js";
+import { publishFailureCheckRun } from "./check-run-publisher.js";
 
 /** A short id that appears both in the blocking check run and in the log line with the full error. */
 export function newErrorId(): string {

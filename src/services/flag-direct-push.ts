@@ -7,7 +7,7 @@ import { matchAgentIdentity } from "../policy/agent-identities.js";
 import { defaultPolicy } from "../policy/repo-policy.js";
 import type { Actor } from "../policy/types.js";
 import type { EventContext, Services } from "./deps.js";
-import { publishCheckRun } from "./publish-check-run.js";
+import { publishCheckRun } from "./check-run-publisher.js";
 import { recordPushIfAgent } from "./record-agent-push.js";
 
 /** A push to a repository, as the webhook reports it. */

@@ -12,7 +12,7 @@ import type { MergeOutcome } from "../observability/metrics.js";
 import { detectAgents } from "../policy/agent-detection.js";
 import type { Actor } from "../policy/types.js";
 import type { EventContext, Services } from "./deps.js";
-import { publishCheckRun } from "./publish-check-run.js";
+import { publishCheckRun } from "./check-run-publisher.js";
 
 /** A pull request GitHub reported closed (`pull_request.closed`), merged or not. */
 export interface ClosedPullRequest {
