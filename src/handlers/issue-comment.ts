@@ -1,7 +1,7 @@
 import type { Context } from "probot";
 import { mayHoldCommand } from "../commands/delegate-command.js";
 import { parseCommentApp } from "../github/comment-app.schema.js";
-import type { Services } from "../services/deps.js";
+import type { AppServices as Services } from "../services/create-services.js";
 import { failClosed } from "../services/fail-closed.js";
 import { handleDelegateCommand } from "../services/handle-delegate-command.js";
 import { postComment } from "../github/comments.js";

@@ -15,7 +15,7 @@ import {
 import type { CheckRunOutput } from "../evidence/check-run-output.js";
 import { writeCheckRun } from "../github/check-runs.js";
 import type { Conclusion } from "../policy/evaluate.js";
-import type { EventContext } from "./deps.js";
+import type { EventContext } from "./event-context.js";
 
 // Publishing the `Countersign` check run: one check run per commit (created once, even by two
 // replicas at once, then updated), no write when it already says what would be written, and, for

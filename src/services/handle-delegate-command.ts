@@ -18,8 +18,14 @@ import { delegationLifetime, delegatorRefusal, taskRefusal } from "../policy/del
 import { teamKey, type RepoPolicy } from "../policy/repo-policy.js";
 import type { Actor, DelegationRecord, PullRequestFacts } from "../policy/types.js";
 import { atLeast } from "../policy/types.js";
-import type { EventContext, Services } from "./deps.js";
-import { evaluateAndReport, type EvaluationResult } from "./evaluate-pull-request.js";
+import type { EventContext } from "./event-context.js";
+import type { EvaluationResult } from "./evaluation.js";
+import { evaluateAndReport, type EvaluationDeps } from "./evaluation-queue.js";
+import type { AgentInventoryReader } from "../github/agent-inventory.js";
+import type { Slots } from "./slots.js";
+
+/** What handling a command needs: evaluating pull requests again, and reading agents' grants and the pull request. */
+type Services = EvaluationDeps & { inventory: AgentInventoryReader; evaluationSlots: Slots };
 
 /** A comment that may hold a `/delegate` command. */
 export interface CommandRequest {
