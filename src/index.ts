@@ -10,7 +10,7 @@ import { onPullRequestReview, REVIEW_ACTIONS } from "./handlers/pull-request-rev
 import { onPush } from "./handlers/push.js";
 import { instrumentGitHubRequests } from "./observability/github-requests.js";
 import type { ReadinessCheck } from "./observability/readiness.js";
-import type { Services } from "./services/deps.js";
+import type { AppServices } from "./services/create-services.js";
 import { sweepExpiredDelegations } from "./services/expire-delegations.js";
 
 export interface AppOptions {
@@ -36,7 +36,7 @@ const QUEUED_DELIVERY_SWEEP_MS = 1_000;
 const ABANDONED_DELIVERY_MS = 5 * 60_000;
 
 /** Countersign as a Probot app: which events reach which handler. No logic lives here. */
-export function countersignApp(services: Services, options: AppOptions): ApplicationFunction {
+export function countersignApp(services: AppServices, options: AppOptions): ApplicationFunction {
   return (app: Probot, { addHandler }: Partial<ApplicationFunctionOptions> = {}) => {
     if (options.startup) app.log.info(options.startup, "countersign: ready");
     // On Probot's own HTTP server, when there is one: /metrics, /healthz and /readyz always, and the
@@ -51,7 +51,7 @@ export function countersignApp(services: Services, options: AppOptions): Applica
     );
     // Every delivery is processed once, however often GitHub sends it (see exactly-once.ts), and the
     // GitHub requests it makes are counted.
-    const once = <C extends Context>(handler: (services: Services, context: C) => Promise<void>) =>
+    const once = <C extends Context>(handler: (services: AppServices, context: C) => Promise<void>) =>
       exactlyOnce<C>(services, (context) => {
         instrumentGitHubRequests(context.octokit, services.metrics);
         return handler(services, context);

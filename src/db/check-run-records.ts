@@ -6,49 +6,22 @@ export interface KnownCheckRun {
   outputHash: string | null;
 }
 
-// Check runs written without their record being saved (the database failed just then), per database
-// and commit, with the id written (null when unknown). Until a save succeeds, the record's hash is
-// stale and after a fallback write its id may be too: reads then give that id with no hash, so the
-// next write goes to that check run and is never skipped (a skip would leave, say, a failure in place
-// of an unchanged decision). Per process: a replica that did not see the failure trusts the record,
-// which at worst keeps the check blocking until the decision next changes or the check is re-run.
-const unsavedByDatabase = new WeakMap<Database, Map<string, number | null>>();
-const MAX_UNSAVED = 10_000;
-
-function unsavedOf(db: Database): Map<string, number | null> {
-  let unsaved = unsavedByDatabase.get(db);
-  if (!unsaved) unsavedByDatabase.set(db, (unsaved = new Map()));
-  return unsaved;
+/**
+ * A stored record as a check run: a placeholder (0) means another process is creating the check run
+ * right now, so none is known yet.
+ */
+export function recordedCheckRun(row: { checkRunId: bigint; outputHash: string | null } | null): KnownCheckRun | null {
+  return row && row.checkRunId !== 0n ? { checkRunId: Number(row.checkRunId), outputHash: row.outputHash } : null;
 }
 
-/** Remembers that the check run `checkRunId` (null: unknown) was written on a commit and not recorded. */
-export function markCheckRunUnsaved(db: Database, repoId: number, headSha: string, checkRunId: number | null): void {
-  const unsaved = unsavedOf(db);
-  if (unsaved.size >= MAX_UNSAVED) unsaved.clear();
-  unsaved.set(`${repoId}:${headSha}`, checkRunId);
-}
-
-/** The check run a write that was not recorded left on a commit, if any (undefined: none). */
-export function unsavedCheckRun(db: Database, repoId: number, headSha: string): number | null | undefined {
-  const unsaved = unsavedOf(db);
-  const key = `${repoId}:${headSha}`;
-  return unsaved.has(key) ? (unsaved.get(key) ?? null) : undefined;
-}
-
-/** A stored record as it is to be trusted: a placeholder (0) is no check run yet; an unsaved write wins. */
-export function trustedCheckRun(db: Database, repoId: number, headSha: string, row: { checkRunId: bigint; outputHash: string | null } | null): KnownCheckRun | null {
-  const unsaved = unsavedCheckRun(db, repoId, headSha);
-  // A placeholder (0) means another process is creating the check run right now: none is known yet.
-  const recorded = row && row.checkRunId !== 0n ? { checkRunId: Number(row.checkRunId), outputHash: row.outputHash } : null;
-  if (unsaved === undefined) return recorded;
-  const checkRunId = unsaved ?? recorded?.checkRunId ?? null;
-  return checkRunId === null ? null : { checkRunId, outputHash: null };
-}
-
-/** Countersign's check run on a commit and the hash of the output last written to it. */
+/**
+ * Countersign's check run on a commit as recorded, and the hash of the output last written to it.
+ * Whether to trust the record (a write this process could not save) is for the check-run publisher
+ * (a service above this layer) to say.
+ */
 export async function findCheckRun(db: Database, repoId: number, headSha: string): Promise<KnownCheckRun | null> {
   const row = await db.checkRunRecord.findUnique({ where: { repoId_headSha: { repoId: BigInt(repoId), headSha } }, select: { checkRunId: true, outputHash: true } });
-  return trustedCheckRun(db, repoId, headSha, row);
+  return recordedCheckRun(row);
 }
 
 /** How long a claim to create a check run holds: longer than any check-run write takes. */
@@ -83,23 +56,12 @@ export async function releaseCheckRunClaim(db: Database, repoId: number, headSha
  * what was written (null when unknown: the next write then always happens).
  */
 export async function saveCheckRunId(db: Database, repoId: number, headSha: string, checkRunId: number, prNumber: number | null, outputHash: string | null = null): Promise<void> {
-  try {
-    await db.checkRunRecord.upsert({
-      where: { repoId_headSha: { repoId: BigInt(repoId), headSha } },
-      create: { repoId: BigInt(repoId), headSha, checkRunId: BigInt(checkRunId), prNumber, outputHash },
-      update: { checkRunId: BigInt(checkRunId), outputHash, ...(prNumber !== null ? { prNumber } : {}) },
-      select: { checkRunId: true },
-    });
-  } catch (error) {
-    markCheckRunUnsaved(db, repoId, headSha, checkRunId);
-    throw error;
-  }
-  checkRunSaved(db, repoId, headSha);
-}
-
-/** A record was saved: reads trust it again. */
-export function checkRunSaved(db: Database, repoId: number, headSha: string): void {
-  unsavedOf(db).delete(`${repoId}:${headSha}`);
+  await db.checkRunRecord.upsert({
+    where: { repoId_headSha: { repoId: BigInt(repoId), headSha } },
+    create: { repoId: BigInt(repoId), headSha, checkRunId: BigInt(checkRunId), prNumber, outputHash },
+    update: { checkRunId: BigInt(checkRunId), outputHash, ...(prNumber !== null ? { prNumber } : {}) },
+    select: { checkRunId: true },
+  });
 }
 
 /** What saving a written check run's record takes. */

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { checkRunSaved, findCheckRun, markCheckRunUnsaved, saveCheckRunId, trustedCheckRun, type CheckRunSave, type KnownCheckRun } from "./check-run-records.js";
+import { findCheckRun, recordedCheckRun, type CheckRunSave, type KnownCheckRun } from "./check-run-records.js";
 import { providerOf, type Database } from "./client.js";
 import { postgresRows, Prisma, statementRows } from "./driver-sql.js";
 
@@ -8,7 +8,8 @@ import { postgresRows, Prisma, statementRows } from "./driver-sql.js";
 // evaluation that started later has published already, and the newest published output is stored, so
 // that whoever writes the check run last writes the newest decision: a slow evaluation of an older
 // state never leaves its decision on the check run, on any replica, and no lock is held while GitHub
-// is called.
+// is called. This module holds the statements; the check-run publisher (a service) composes them with
+// the GitHub write.
 
 /** A check run's content as it is published. */
 export interface PublishedOutput {
@@ -46,13 +47,13 @@ export async function takeTicket(db: Database, repoId: number, prNumber: number)
 }
 
 /** The order's state after a write: which ticket published last, on which commit, and what. */
-type OrderState = { published: number; publishedSha: string | null; publishedOutput: string | null } | null;
+export type OrderState = { published: number; publishedSha: string | null; publishedOutput: string | null } | null;
 
 const claimRowsSchema = z.array(z.object({ claimed: integer, creating: integer, checkRunId: bigInteger.nullable(), outputHash: z.string().nullable() })).length(1);
 
 /**
- * The commit's check run as read with the publish claim: its record (null when there is none yet, or
- * only another process's claim to create it), and whether this claim also took the right to create it
+ * The commit's check run as read with the publish claim: its record as stored (null when there is none
+ * yet, or only another process's claim to create it), and whether this claim also took the right to create it
  * (no record at all: the caller creates the check run, as after `claimCheckRunCreation`).
  */
 export interface CheckRunAtClaim {
@@ -69,7 +70,7 @@ const stateRowsSchema = z.array(z.object({ published: integer, publishedSha: z.s
  * this output again), and two replicas claiming a new head's creation at once conflict on its key, so
  * one of them creates it. Elsewhere the claim, then the read.
  */
-async function claimAndFindCheckRun(db: Database, key: { repoId: number; prNumber: number; ticket: number }, output: PublishedOutput): Promise<{ claimed: boolean } & CheckRunAtClaim> {
+export async function claimAndFindCheckRun(db: Database, key: { repoId: number; prNumber: number; ticket: number }, output: PublishedOutput): Promise<{ claimed: boolean } & CheckRunAtClaim> {
   const repoId = BigInt(key.repoId);
   if (providerOf(db) === "postgres") {
     const now = new Date();
@@ -97,7 +98,7 @@ async function claimAndFindCheckRun(db: Database, key: { repoId: number; prNumbe
     );
     const [row] = claimRowsSchema.parse(rows);
     const record = row!.checkRunId === null ? null : { checkRunId: row!.checkRunId, outputHash: row!.outputHash };
-    return { claimed: row!.claimed === 1, checkRun: trustedCheckRun(db, key.repoId, output.headSha, record), creationClaimed: row!.creating === 1 };
+    return { claimed: row!.claimed === 1, checkRun: recordedCheckRun(record), creationClaimed: row!.creating === 1 };
   }
   const claimed = await db.pullRequestState.updateMany({
     where: { repoId, prNumber: key.prNumber, published: { lt: key.ticket } },
@@ -108,81 +109,44 @@ async function claimAndFindCheckRun(db: Database, key: { repoId: number; prNumbe
 }
 
 /**
- * Saves a written check run's record (when there is one to save) and re-reads the order: on
- * PostgreSQL in one statement, elsewhere both at once. A failed save leaves the check run marked
- * unsaved (see check-run-records.ts) and throws.
+ * Whether the database saves a check run's record and re-reads the order in one statement
+ * (`saveCheckRunAndReadOrder`); elsewhere the two are separate statements, run at once.
  */
-async function saveAndReadOrder(db: Database, key: { repoId: number; prNumber: number }, save: CheckRunSave | null): Promise<OrderState> {
-  const repoId = BigInt(key.repoId);
-  if (save && providerOf(db) === "postgres") {
-    let rows: unknown[];
-    try {
-      rows = await postgresRows(
-        db,
-        `WITH saved AS (
-          INSERT INTO "CheckRunRecord" ("repoId", "headSha", "checkRunId", "prNumber", "outputHash", "updatedAt")
-          VALUES ($3, $4, $5, $6, $7, $8)
-          ON CONFLICT ("repoId", "headSha") DO UPDATE SET "checkRunId" = excluded."checkRunId", "outputHash" = excluded."outputHash",
-            "prNumber" = COALESCE(excluded."prNumber", "CheckRunRecord"."prNumber"), "updatedAt" = excluded."updatedAt"
-          RETURNING 1
-        )
-        SELECT s."published", s."publishedSha", s."publishedOutput" FROM "PullRequestState" s
-        WHERE s."repoId" = $1 AND s."prNumber" = $2 AND (SELECT COUNT(*) FROM saved) = 1`,
-        [repoId, key.prNumber, BigInt(save.repoId), save.headSha, BigInt(save.checkRunId), save.prNumber, save.outputHash, new Date()],
-      );
-    } catch (error) {
-      markCheckRunUnsaved(db, save.repoId, save.headSha, save.checkRunId);
-      throw error;
-    }
-    checkRunSaved(db, save.repoId, save.headSha);
-    return stateRowsSchema.parse(rows)[0] ?? null;
-  }
-  if (!save) {
-    // Nothing was written (the check run already said this): the order is re-read, written by hand.
-    const rows = await statementRows(
-      db,
-      Prisma.sql`SELECT "published", "publishedSha", "publishedOutput" FROM "PullRequestState" WHERE "repoId" = ${repoId} AND "prNumber" = ${key.prNumber}`,
-    );
-    return stateRowsSchema.parse(rows)[0] ?? null;
-  }
-  const [state] = await Promise.all([
-    db.pullRequestState.findUnique({ where: { repoId_prNumber: { repoId, prNumber: key.prNumber } }, select: { published: true, publishedSha: true, publishedOutput: true } }),
-    saveCheckRunId(db, save.repoId, save.headSha, save.checkRunId, save.prNumber, save.outputHash),
-  ]);
-  return state;
+export function savesAndReadsOrderAtOnce(db: Database): boolean {
+  return providerOf(db) === "postgres";
 }
 
 /**
- * Publishes an evaluation's output in ticket order. Returns false (writing nothing) when a later
- * evaluation has published already. Otherwise claims the newest place (reading the commit's check-run
- * record with it), writes, saves the written check run's record and checks that nothing newer for the
- * same head was published meanwhile; if something was, its output is written again, so the last write
- * on the check run is always the newest decision. `write` must be idempotent; it is given the check
- * run read with the claim on its first call (undefined afterwards: it reads the record itself), must
- * create the check run when the claim took its creation, and returns what to save (null when it wrote
- * nothing).
+ * Saves a written check run's record and re-reads the order in one statement (PostgreSQL only: see
+ * `savesAndReadsOrderAtOnce`). The order is null when the pull request has none.
  */
-export async function publishInOrder(
-  db: Database,
-  key: { repoId: number; prNumber: number; ticket: number },
-  output: PublishedOutput,
-  write: (output: PublishedOutput, known: CheckRunAtClaim | undefined) => Promise<CheckRunSave | null>,
-): Promise<boolean> {
-  const claim = await claimAndFindCheckRun(db, key, output);
-  if (!claim.claimed) return false;
+export async function saveCheckRunAndReadOrder(db: Database, key: { repoId: number; prNumber: number }, save: CheckRunSave): Promise<OrderState> {
+  const rows = await postgresRows(
+    db,
+    `WITH saved AS (
+      INSERT INTO "CheckRunRecord" ("repoId", "headSha", "checkRunId", "prNumber", "outputHash", "updatedAt")
+      VALUES ($3, $4, $5, $6, $7, $8)
+      ON CONFLICT ("repoId", "headSha") DO UPDATE SET "checkRunId" = excluded."checkRunId", "outputHash" = excluded."outputHash",
+        "prNumber" = COALESCE(excluded."prNumber", "CheckRunRecord"."prNumber"), "updatedAt" = excluded."updatedAt"
+      RETURNING 1
+    )
+    SELECT s."published", s."publishedSha", s."publishedOutput" FROM "PullRequestState" s
+    WHERE s."repoId" = $1 AND s."prNumber" = $2 AND (SELECT COUNT(*) FROM saved) = 1`,
+    [BigInt(key.repoId), key.prNumber, BigInt(save.repoId), save.headSha, BigInt(save.checkRunId), save.prNumber, save.outputHash, new Date()],
+  );
+  return stateRowsSchema.parse(rows)[0] ?? null;
+}
 
-  let version = key.ticket;
-  let content = output;
-  let known: CheckRunAtClaim | undefined = { checkRun: claim.checkRun, creationClaimed: claim.creationClaimed };
-  // Each round either confirms the newest output is on the check run, or writes a newer one: the
-  // number of rounds is bounded by the number of evaluations racing, so a small cap is ample.
-  for (let round = 0; round < 10; round += 1) {
-    const save = await write(content, known);
-    known = undefined;
-    const state = await saveAndReadOrder(db, key, save);
-    if (!state || state.published === version || state.publishedSha !== output.headSha || !state.publishedOutput) return true;
-    version = state.published;
-    content = outputSchema.parse(JSON.parse(state.publishedOutput));
-  }
-  return true;
+/** Reads the order of a pull request's evaluations (written by hand: it follows every write). */
+export async function readOrder(db: Database, key: { repoId: number; prNumber: number }): Promise<OrderState> {
+  const rows = await statementRows(
+    db,
+    Prisma.sql`SELECT "published", "publishedSha", "publishedOutput" FROM "PullRequestState" WHERE "repoId" = ${BigInt(key.repoId)} AND "prNumber" = ${key.prNumber}`,
+  );
+  return stateRowsSchema.parse(rows)[0] ?? null;
+}
+
+/** The output a newer evaluation published, as stored with its claim. */
+export function parsePublishedOutput(stored: string): PublishedOutput {
+  return outputSchema.parse(JSON.parse(stored));
 }

@@ -1,13 +1,13 @@
 import type { Context } from "probot";
 import { pullRequestForCommit } from "../db/check-run-records.js";
 import { CHECK_NAME } from "../github/check-runs.js";
-import type { Services } from "../services/deps.js";
-import { evaluateAndReport } from "../services/evaluate-pull-request.js";
+import type { AppServices } from "../services/create-services.js";
+import { evaluateAndReport } from "../services/evaluation-queue.js";
 import { eventContext } from "./event-context.js";
 
 type Rerequest = { headSha: string; pullRequests: number[] };
 
-async function reevaluate(services: Services, context: Context<"check_run.rerequested" | "check_suite.rerequested">, request: Rerequest): Promise<void> {
+async function reevaluate(services: AppServices, context: Context<"check_run.rerequested" | "check_suite.rerequested">, request: Rerequest): Promise<void> {
   const event = eventContext(context, context.payload);
   const numbers = new Set(request.pullRequests);
   if (numbers.size === 0) {
@@ -25,14 +25,14 @@ async function reevaluate(services: Services, context: Context<"check_run.rerequ
 }
 
 /** check_run.rerequested: the Re-run button on Countersign's check. */
-export async function onCheckRunRerequested(services: Services, context: Context<"check_run.rerequested">): Promise<void> {
+export async function onCheckRunRerequested(services: AppServices, context: Context<"check_run.rerequested">): Promise<void> {
   const { check_run: run } = context.payload;
   if (run.name !== CHECK_NAME) return;
   await reevaluate(services, context, { headSha: run.head_sha, pullRequests: run.pull_requests.map((pr) => pr.number) });
 }
 
 /** check_suite.rerequested: "Re-run all checks". */
-export async function onCheckSuiteRerequested(services: Services, context: Context<"check_suite.rerequested">): Promise<void> {
+export async function onCheckSuiteRerequested(services: AppServices, context: Context<"check_suite.rerequested">): Promise<void> {
   const { check_suite: suite } = context.payload;
   await reevaluate(services, context, { headSha: suite.head_sha, pullRequests: suite.pull_requests.map((pr) => pr.number) });
 }

@@ -1,5 +1,5 @@
 import type { Context } from "probot";
-import type { EventContext } from "../services/deps.js";
+import type { EventContext } from "../services/event-context.js";
 
 /** The payload fields every repository event carries, validated by the webhook types. */
 interface RepositoryPayload {

@@ -3,7 +3,8 @@ import { pullRequestEvents } from "../db/pr-records.js";
 import { renderEvidencePage } from "../evidence/evidence-page.js";
 import { buildStory } from "../evidence/pr-story.js";
 import { isValidEvidenceSignature, type EvidenceLinkSettings } from "../evidence/signed-links.js";
-import type { Log, Services } from "../services/deps.js";
+import type { Log } from "../services/event-context.js";
+import type { AppServices } from "../services/create-services.js";
 
 const PATH = /^\/countersign\/evidence\/([^/]+)\/([^/]+)\/([1-9]\d{0,8})$/;
 
@@ -30,7 +31,7 @@ function notFound(res: ServerResponse): true {
  * evidence page, when the link's HMAC signature is valid and unexpired; otherwise a uniform 404.
  * Returns false for any other path, so Probot's other handlers see it.
  */
-export function evidenceRoute(services: Services, settings: EvidenceLinkSettings, options: { webUrl: string; log: Log }): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
+export function evidenceRoute(services: AppServices, settings: EvidenceLinkSettings, options: { webUrl: string; log: Log }): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
   return async (req, res) => {
     const url = new URL(req.url ?? "/", "http://countersign.invalid");
     const match = PATH.exec(url.pathname);

@@ -1,6 +1,6 @@
 import type { Context } from "probot";
 import { claimDelivery, failDelivery, finishDelivery, queuedDeliveries, releaseAbandonedDeliveries } from "../db/deliveries.js";
-import type { Services } from "../services/deps.js";
+import type { AppServices } from "../services/create-services.js";
 
 /**
  * Wraps a handler so that each webhook delivery is processed once: GitHub's "Redeliver" and retries
@@ -15,7 +15,7 @@ import type { Services } from "../services/deps.js";
  * anyway: the evaluation itself then fails closed, which is safer than dropping it. Each delivery is
  * counted in the metrics by event and outcome (processed, duplicate, failed).
  */
-export function exactlyOnce<C extends Context>(services: Services, handler: (context: C) => Promise<void>): (context: C) => Promise<void> {
+export function exactlyOnce<C extends Context>(services: AppServices, handler: (context: C) => Promise<void>): (context: C) => Promise<void> {
   return async (context) => {
     const id = context.id;
     let claimed = false;
@@ -60,7 +60,7 @@ export function exactlyOnce<C extends Context>(services: Services, handler: (con
  * Processes deliveries that were accepted but never finished (their process stopped), by receiving
  * them again: they were released as failed, so the exactly-once claim lets them through once.
  */
-export async function resumeAbandonedDeliveries(services: Services, receive: (event: { id: string; name: string; payload: unknown }) => Promise<unknown>, log: Pick<Context["log"], "info" | "error">, olderThanMs: number): Promise<number> {
+export async function resumeAbandonedDeliveries(services: AppServices, receive: (event: { id: string; name: string; payload: unknown }) => Promise<unknown>, log: Pick<Context["log"], "info" | "error">, olderThanMs: number): Promise<number> {
   const abandoned = await releaseAbandonedDeliveries(services.db, services.clock(), olderThanMs);
   for (const delivery of abandoned) {
     log.info({ deliveryId: delivery.id, event: delivery.event }, "countersign: resuming a delivery accepted before a stop");
@@ -74,7 +74,7 @@ export async function resumeAbandonedDeliveries(services: Services, receive: (ev
  * this process has room: each is received again and claimed for processing, which only one process
  * wins. Returns how many were taken up.
  */
-export async function drainQueuedDeliveries(services: Services, receive: (event: { id: string; name: string; payload: unknown }) => Promise<unknown>, log: Pick<Context["log"], "error">): Promise<number> {
+export async function drainQueuedDeliveries(services: AppServices, receive: (event: { id: string; name: string; payload: unknown }) => Promise<unknown>, log: Pick<Context["log"], "error">): Promise<number> {
   const tried = new Set<string>();
   // In batches, until the queue in memory is full again or nothing new is left in the database (one
   // that could not be received stays queued, and is tried again at the next look, not in this one).

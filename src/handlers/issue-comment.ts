@@ -2,7 +2,7 @@ import type { Context } from "probot";
 import { mayHoldCommand, type CommandRegistry } from "../commands/registry.js";
 import { parseCommentApp } from "../github/comment-app.schema.js";
 import { COMMANDS } from "../services/commands.js";
-import type { Services } from "../services/deps.js";
+import type { AppServices as Services } from "../services/create-services.js";
 import { failClosed } from "../services/fail-closed.js";
 import { runCommand, type CommandEntry } from "../services/run-command.js";
 import { postComment } from "../github/comments.js";

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Metrics } from "../observability/metrics.js";
 import type { ReadinessCheck } from "../observability/readiness.js";
-import type { Log } from "../services/deps.js";
+import type { Log } from "../services/event-context.js";
 
 /** What the operations endpoints read: the app's metrics, and how to tell whether it is ready. */
 export interface OperationsSettings {

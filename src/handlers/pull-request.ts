@@ -1,7 +1,7 @@
 import type { Context } from "probot";
 import { toWebhookActor } from "../github/webhook-actor.js";
-import type { Services } from "../services/deps.js";
-import { evaluateAndReport } from "../services/evaluate-pull-request.js";
+import type { AppServices } from "../services/create-services.js";
+import { evaluateAndReport } from "../services/evaluation-queue.js";
 import { recordPullRequestClosed } from "../services/record-merge.js";
 import { eventContext } from "./event-context.js";
 
@@ -9,7 +9,7 @@ import { eventContext } from "./event-context.js";
 export const PULL_REQUEST_ACTIONS = ["opened", "reopened", "synchronize", "edited", "ready_for_review", "closed"] as const;
 
 /** pull_request: re-evaluate the PR (a new head, a new body that may link an issue, a reopen); record a merge. */
-export async function onPullRequest(services: Services, context: Context<"pull_request">): Promise<void> {
+export async function onPullRequest(services: AppServices, context: Context<"pull_request">): Promise<void> {
   const { payload } = context;
   const { pull_request: pr } = payload;
   const event = eventContext(context, payload);

@@ -1,5 +1,5 @@
 import type { Context } from "probot";
-import type { Services } from "../services/deps.js";
+import type { AppServices } from "../services/create-services.js";
 import { failClosed } from "../services/fail-closed.js";
 import { handlePush } from "../services/flag-direct-push.js";
 import { reevaluateAfterPolicyChange } from "../services/reevaluate-after-policy-change.js";
@@ -10,7 +10,7 @@ import { eventContext } from "./event-context.js";
  * push: record agents' pushes to any branch, flag those straight to a protected branch, and re-judge
  * open pull requests when the push changes the policy.
  */
-export async function onPush(services: Services, context: Context<"push">): Promise<void> {
+export async function onPush(services: AppServices, context: Context<"push">): Promise<void> {
   const { payload } = context;
   // Tags and branch deletions are not changes to review; which branches are protected is policy.
   if (payload.deleted || !payload.ref.startsWith("refs/heads/")) return;

@@ -18,10 +18,10 @@ export const ERROR_KINDS = ["evaluation", "handler", "delivery_record", "expiry_
 export type ErrorKind = (typeof ERROR_KINDS)[number];
 
 /**
- * The part of an evaluation's result the metrics read. `EvaluationResult` (services) fits it; the
+ * The part of an evaluation's result (`EvaluationResult`, services/evaluation.ts) the metrics read; the
  * metrics do not import the services, so that anything can record into them.
  */
-export type EvaluationOutcome = { status: "decided"; conclusion: string } | { status: "invalid-config" | "skipped" | "failed" };
+export type EvaluationResultSummary = { status: "decided"; conclusion: string } | { status: "invalid-config" | "skipped" | "failed" };
 
 /** The response facts a GitHub request is counted by. */
 export interface GitHubResponse {
@@ -38,7 +38,7 @@ export interface Metrics {
   /** Counts a webhook delivery by event name (`pull_request`, `push`, …) and outcome. */
   recordDelivery(event: string, outcome: DeliveryOutcome): void;
   /** Counts an evaluation's conclusion and observes how long it took. */
-  recordEvaluation(result: EvaluationOutcome, durationMs: number): void;
+  recordEvaluation(result: EvaluationResultSummary, durationMs: number): void;
   /** Observes the part of an evaluation's time not spent waiting on GitHub (CPU, database, event loop). */
   recordEvaluationOwnTime(ownMs: number): void;
   /** Counts requests for an evaluation that joined one already waiting for the same pull request. */

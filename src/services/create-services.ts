@@ -4,11 +4,26 @@ import { PermissionReader, TeamMembershipReader } from "../github/permissions.js
 import { RequiredCheckDoctor } from "../github/required-check.js";
 import type { EvidenceLinkSettings } from "../evidence/signed-links.js";
 import { createMetrics, type Metrics } from "../observability/metrics.js";
-import type { Services } from "./deps.js";
 import { CoalescingSerializer } from "./coalescing-serializer.js";
 import { Slots } from "./slots.js";
 import { RetryScheduler } from "./retry-scheduler.js";
 import { DeliveryQueue } from "./delivery-queue.js";
+import type { EvaluationDeps } from "./evaluation-queue.js";
+import type { PushDeps } from "./flag-direct-push.js";
+
+/**
+ * What the handlers are given: every service's dependencies, wired once per process. Each service
+ * declares the few it uses (EvaluationDeps, PushDeps, ...) and is passed this whole; nothing below the
+ * handlers names it.
+ */
+export interface AppServices extends EvaluationDeps, PushDeps {
+  /** What agents are able to do (their apps' grants), recorded with each delegation. */
+  inventory: AgentInventoryReader;
+  /** Places for reading and evaluating pull requests: evaluations take one (via the serializer), and so do commands' reads. */
+  evaluationSlots: Slots;
+  /** Deliveries accepted (GitHub answered) and processed afterwards. */
+  queue: DeliveryQueue;
+}
 
 export interface ServiceSettings {
   /** How long permission and team-membership answers are trusted, in milliseconds. */
@@ -34,7 +49,7 @@ export interface ServiceSettings {
 }
 
 /** Wires the services the app (and the simulator) runs on, with their per-process caches. */
-export function createServices(db: Database, settings: ServiceSettings): Services {
+export function createServices(db: Database, settings: ServiceSettings): AppServices {
   const clock = settings.clock ?? (() => new Date());
   const millis = () => clock().getTime();
   const permissions = new PermissionReader(settings.peopleTtlMs, millis);

@@ -5,7 +5,7 @@ import { Slots } from "./slots.js";
  * takes more than 10 seconds as failed, and evaluations wait on GitHub's own API; so the app answers
  * once the delivery is stored (see handlers/exactly-once.ts) and does the work here, at most `limit`
  * deliveries at a time. The app sets `limit` to the in-memory bound: what bounds the heavy work is
- * the places to read and evaluate pull requests (Services.evaluationSlots), further down.
+ * the places to read and evaluate pull requests (AppServices.evaluationSlots), further down.
  */
 export class DeliveryQueue {
   private readonly inFlight = new Set<Promise<void>>();

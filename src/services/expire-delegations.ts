@@ -2,8 +2,8 @@ import type { ProbotOctokit } from "probot";
 import { appendAuditEvent } from "../db/audit-log.js";
 import { pullRequestsDecidedWithDelegation } from "../db/decisions.js";
 import { delegationsPastExpiry, markDelegationExpired } from "../db/delegations.js";
-import type { Log, Services } from "./deps.js";
-import { evaluateAndReport } from "./evaluate-pull-request.js";
+import type { Log } from "./event-context.js";
+import { evaluateAndReport, type EvaluationDeps } from "./evaluation-queue.js";
 
 /** Gives an Octokit authenticated as the app's installation. */
 export type InstallationOctokit = (installationId: number) => Promise<ProbotOctokit>;
@@ -13,7 +13,7 @@ export type InstallationOctokit = (installationId: number) => Promise<ProbotOcto
  * relied on them, so an expired delegation blocks merging at once instead of at the next webhook.
  * Returns how many delegations expired.
  */
-export async function sweepExpiredDelegations(services: Services, octokitFor: InstallationOctokit, log: Log): Promise<number> {
+export async function sweepExpiredDelegations(services: EvaluationDeps, octokitFor: InstallationOctokit, log: Log): Promise<number> {
   const now = services.clock();
   let expired = 0;
   for (const due of await delegationsPastExpiry(services.db, now)) {

@@ -1,14 +1,22 @@
 import { randomBytes } from "node:crypto";
 import { ZodError } from "zod";
 import { rateLimitDelayMs } from "./retry-scheduler.js";
-import { appendAuditEvent } from "../db/audit-log.js";
 import { latestCheckRunForPullRequest } from "../db/check-run-records.js";
-import { recordDecision } from "../db/decisions.js";
+import type { Database } from "../db/client.js";
 import { failDelivery } from "../db/deliveries.js";
 import { renderEvaluationFailure } from "../evidence/blocking-outputs.js";
 import { IncompleteFileList } from "../github/changed-files.js";
-import type { EventContext, Services } from "./deps.js";
-import { publishFailureCheckRun } from "./publish-check-run.js";
+import type { Metrics } from "../observability/metrics.js";
+import { publishFailureCheckRun } from "./check-run-publisher.js";
+import type { EventContext } from "./event-context.js";
+import { recordDecisionWithEvent } from "./record-decision.js";
+
+/** What failing closed needs: the database (which may be what failed), the clock, and the error metrics. */
+export interface FailClosedDeps {
+  db: Database;
+  clock: () => Date;
+  metrics: Metrics;
+}
 
 /** A short id that appears both in the blocking check run and in the log line with the full error. */
 export function newErrorId(): string {
@@ -35,7 +43,7 @@ export function describeFailure(error: unknown): string {
   return "an unexpected error inside Countersign";
 }
 
-async function findHeadSha(services: Services, event: EventContext, prNumber: number | null, hint: string | null): Promise<string | null> {
+async function findHeadSha(services: FailClosedDeps, event: EventContext, prNumber: number | null, hint: string | null): Promise<string | null> {
   if (hint) return hint;
   if (prNumber === null) return null;
   try {
@@ -57,7 +65,7 @@ async function findHeadSha(services: Services, event: EventContext, prNumber: nu
  * on its own, so a database outage still blocks the check and a GitHub outage is still logged.
  */
 export async function failClosed(
-  services: Services,
+  services: FailClosedDeps,
   event: EventContext,
   subject: { prNumber: number | null; headSha: string | null },
   error: unknown,
@@ -84,30 +92,24 @@ export async function failClosed(
     event.log.error({ err: writeError, errorId }, "countersign: could not write the blocking check run");
   }
   try {
-    await recordDecision(services.db, {
-      repo: { id: event.repo.id, fullName: event.repo.fullName },
-      prNumber: subject.prNumber,
-      headSha,
-      conclusion: "failure",
-      title: output.title,
-      reasons: ["evaluation-failed"],
-      deliveryId: event.deliveryId,
-      delegationId: null,
-      checkRunId,
-      errorId,
-      policy: null,
-      evaluatedAt: now,
-    });
-    await appendAuditEvent(services.db, {
-      type: "evaluation.failed",
-      repo: { id: event.repo.id, fullName: event.repo.fullName },
-      subjectNumber: subject.prNumber,
-      sha: headSha,
-      actor: null,
-      deliveryId: event.deliveryId,
-      payload: { errorId, cause },
-      at: now,
-    });
+    await recordDecisionWithEvent(
+      services,
+      {
+        repo: { id: event.repo.id, fullName: event.repo.fullName },
+        prNumber: subject.prNumber,
+        headSha,
+        conclusion: "failure",
+        title: output.title,
+        reasons: ["evaluation-failed"],
+        deliveryId: event.deliveryId,
+        delegationId: null,
+        checkRunId,
+        errorId,
+        policy: null,
+        evaluatedAt: now,
+      },
+      { type: "evaluation.failed", actor: null, payload: { errorId, cause } },
+    );
   } catch (recordError) {
     event.log.error({ err: recordError, errorId }, "countersign: could not record the failed evaluation");
   }

@@ -1,14 +1,20 @@
 import { loadRepoPolicy, type PolicyLoadResult } from "../config/repo-policy-loader.js";
-import { appendAuditEvent } from "../db/audit-log.js";
-import { recordDecision } from "../db/decisions.js";
+import type { Database } from "../db/client.js";
 import { renderDirectPush, type DirectPush } from "../evidence/blocking-outputs.js";
 import { matchAgentIdentity } from "../policy/agent-identities.js";
 import { anyGlobMatcher } from "../policy/glob-matchers.js";
 import { defaultPolicy } from "../policy/repo-policy.js";
 import type { Actor } from "../policy/types.js";
-import type { EventContext, Services } from "./deps.js";
-import { publishCheckRun } from "./publish-check-run.js";
+import { publishCheckRun } from "./check-run-publisher.js";
+import type { EventContext } from "./event-context.js";
 import { recordPushIfAgent } from "./record-agent-push.js";
+import { recordDecisionWithEvent } from "./record-decision.js";
+
+/** What handling a push needs: the database (pushes, check-run records, decisions) and the clock. */
+export interface PushDeps {
+  db: Database;
+  clock: () => Date;
+}
 
 /** A push to a repository, as the webhook reports it. */
 export interface PushRequest {
@@ -47,7 +53,7 @@ async function loadPushPolicy(event: EventContext): Promise<PolicyLoadResult> {
  * authors are the agent's to write), so that the branch's pull request, now or opened later, is
  * agent-touched; and flagged when it went straight to a protected branch.
  */
-export async function handlePush(services: Services, event: EventContext, push: PushRequest): Promise<boolean> {
+export async function handlePush(services: PushDeps, event: EventContext, push: PushRequest): Promise<boolean> {
   if (push.deleted || !push.ref.startsWith("refs/heads/")) return false;
   const loaded = await loadPushPolicy(event);
   if (!loaded.ok) {
@@ -75,7 +81,7 @@ export async function handlePush(services: Services, event: EventContext, push: 
  * audit event. Pushes to other branches are judged through their pull requests. Returns whether the
  * push was flagged.
  */
-async function flagDirectPush(services: Services, event: EventContext, push: PushRequest, loaded: PolicyLoadResult): Promise<boolean> {
+async function flagDirectPush(services: PushDeps, event: EventContext, push: PushRequest, loaded: PolicyLoadResult): Promise<boolean> {
   const branch = push.ref.slice("refs/heads/".length);
   // The sender is the authenticated account that pushed; commit authors are only git metadata.
   const policy = loaded.ok ? loaded.policy : defaultPolicy();
@@ -97,30 +103,28 @@ async function flagDirectPush(services: Services, event: EventContext, push: Pus
   const policySource = loaded.ok ? loaded.policy.source : "invalid; built-in agent identities used";
   const output = renderDirectPush(flagged, { evaluatedAt: now, deliveryId: event.deliveryId, policySource, policyHash: loaded.ok ? policy.hash : null }, dryRun);
   const checkRunId = await publishCheckRun(services, event, { headSha: push.headSha, prNumber: null }, conclusion, output);
-  await recordDecision(services.db, {
-    repo: { id: event.repo.id, fullName: event.repo.fullName },
-    prNumber: null,
-    headSha: push.headSha,
-    conclusion,
-    title: output.title,
-    reasons: ["direct-push-by-agent", ...(dryRun ? ["mode:evaluate"] : [])],
-    deliveryId: event.deliveryId,
-    delegationId: null,
-    checkRunId,
-    errorId: null,
-    policy: loaded.ok ? { hash: policy.hash, source: policySource } : null,
-    evaluatedAt: now,
-  });
-  await appendAuditEvent(services.db, {
-    type: "push.flagged",
-    repo: { id: event.repo.id, fullName: event.repo.fullName },
-    subjectNumber: null,
-    sha: push.headSha,
-    actor: { id: push.sender.id, login: push.sender.login },
-    deliveryId: event.deliveryId,
-    payload: { ref: push.ref, mode: dryRun ? "evaluate" : "enforce", identity: match.identity.name, matchedBy: match.matchedBy, commits: push.commits.map((commit) => commit.sha), checkRunId },
-    at: now,
-  });
+  await recordDecisionWithEvent(
+    services,
+    {
+      repo: { id: event.repo.id, fullName: event.repo.fullName },
+      prNumber: null,
+      headSha: push.headSha,
+      conclusion,
+      title: output.title,
+      reasons: ["direct-push-by-agent", ...(dryRun ? ["mode:evaluate"] : [])],
+      deliveryId: event.deliveryId,
+      delegationId: null,
+      checkRunId,
+      errorId: null,
+      policy: loaded.ok ? { hash: policy.hash, source: policySource } : null,
+      evaluatedAt: now,
+    },
+    {
+      type: "push.flagged",
+      actor: { id: push.sender.id, login: push.sender.login },
+      payload: { ref: push.ref, mode: dryRun ? "evaluate" : "enforce", identity: match.identity.name, matchedBy: match.matchedBy, commits: push.commits.map((commit) => commit.sha), checkRunId },
+    },
+  );
   event.log.warn({ repo: event.repo.fullName, sha: push.headSha, sender: push.sender.login }, "countersign: direct push to a protected branch by an agent");
   return true;
 }

@@ -17,9 +17,15 @@ import { POLICY_PATH } from "../policy/policy-file.js";
 import { teamKey, type RepoPolicy } from "../policy/repo-policy.js";
 import type { Actor, DelegationRecord, PullRequestFacts } from "../policy/types.js";
 import { atLeast } from "../policy/types.js";
-import type { EventContext, Services } from "./deps.js";
-import { evaluateAndReport, type EvaluationResult } from "./evaluate-pull-request.js";
+import type { EventContext } from "./event-context.js";
+import type { EvaluationResult } from "./evaluation.js";
+import { evaluateAndReport, type EvaluationDeps } from "./evaluation-queue.js";
 import { auditCommand as audit, type CommandEntry, type CommandRequest } from "./run-command.js";
+import type { AgentInventoryReader } from "../github/agent-inventory.js";
+import type { Slots } from "./slots.js";
+
+/** What handling a command needs: evaluating pull requests again, and reading agents' grants and the pull request. */
+type Services = EvaluationDeps & { inventory: AgentInventoryReader; evaluationSlots: Slots };
 
 /** What a `/delegate` command did: recorded a delegation, revoked some, or was refused (and why). */
 type DelegateResult =

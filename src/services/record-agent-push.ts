@@ -4,7 +4,7 @@ import { recentPushesToBranch } from "../github/branch-activity.js";
 import { matchAgentIdentity } from "../policy/agent-identities.js";
 import type { RepoPolicy } from "../policy/repo-policy.js";
 import type { Actor, AgentPush, PullRequestFacts } from "../policy/types.js";
-import type { EventContext } from "./deps.js";
+import type { EventContext } from "./event-context.js";
 import type { Database } from "../db/client.js";
 
 /** A push as an event reported it: the branch, the commits before and after, and who GitHub says pushed. */

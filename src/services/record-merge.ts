@@ -1,5 +1,6 @@
 import { loadPullRequestPolicy } from "../config/repo-policy-loader.js";
 import { agentPushesFor } from "../db/agent-pushes.js";
+import type { Database } from "../db/client.js";
 import { appendAuditEvent } from "../db/audit-log.js";
 import { decisionsAtMerge } from "../db/decisions.js";
 import { endPullRequestDelegations } from "../db/delegations.js";
@@ -7,12 +8,21 @@ import { latestDecisionAgents } from "../db/pr-records.js";
 import { renderUnverifiedMergeCheckRun, renderUnverifiedMergeComment, type UnverifiedMerge } from "../evidence/merge-outputs.js";
 import { postComment } from "../github/comments.js";
 import { fetchPullRequestSnapshot } from "../github/pull-request-facts.js";
-import type { RequiredCheckStatus } from "../github/required-check.js";
-import type { MergeOutcome } from "../observability/metrics.js";
+import type { RequiredCheckDoctor, RequiredCheckStatus } from "../github/required-check.js";
+import type { MergeOutcome, Metrics } from "../observability/metrics.js";
 import { detectAgents } from "../policy/agent-detection.js";
 import type { Actor } from "../policy/types.js";
-import type { EventContext, Services } from "./deps.js";
-import { publishCheckRun } from "./publish-check-run.js";
+import type { EventContext } from "./event-context.js";
+import { publishCheckRun, type PublisherDeps } from "./check-run-publisher.js";
+
+/** What recording a closed pull request needs: the records, the required-check setup, the merge metrics. */
+export interface MergeDeps extends PublisherDeps {
+  db: Database;
+  clock: () => Date;
+  doctor: RequiredCheckDoctor;
+  appId: number | null;
+  metrics: Metrics;
+}
 
 /** A pull request GitHub reported closed (`pull_request.closed`), merged or not. */
 export interface ClosedPullRequest {
@@ -33,7 +43,7 @@ export interface ClosedPullRequest {
 
 /** Whether an agent touched the pull request: from Countersign's records, else read from GitHub now. */
 async function agentInvolvement(
-  services: Services,
+  services: MergeDeps,
   event: EventContext,
   closed: ClosedPullRequest,
   records: { anyDecision: boolean; agentSeen: boolean },
@@ -67,7 +77,7 @@ function gateOf(setup: RequiredCheckStatus): UnverifiedMerge["gate"] {
  * agent-touched change without a success on its head is an exception the team is told about: a
  * `merge.unverified` event, a comment on the pull request, and the check run on the merged head.
  */
-export async function recordPullRequestClosed(services: Services, event: EventContext, closed: ClosedPullRequest): Promise<void> {
+export async function recordPullRequestClosed(services: MergeDeps, event: EventContext, closed: ClosedPullRequest): Promise<void> {
   const repo = { id: event.repo.id, fullName: event.repo.fullName };
   const now = services.clock();
   const closer = closed.merged ? (closed.mergedBy ?? closed.closedBy) : closed.closedBy;

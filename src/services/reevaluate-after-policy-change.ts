@@ -2,8 +2,9 @@ import { ORGANIZATION_POLICY_REPO, POLICY_PATH } from "../policy/policy-file.js"
 import { appendAuditEvent } from "../db/audit-log.js";
 import { fileChangedBetween } from "../github/file-versions.js";
 import { listInstallationRepositories, listOpenPullRequests, type OpenPullRequest } from "../github/open-pull-requests.js";
-import type { EventContext, RepoContext, Services } from "./deps.js";
-import { evaluateAndReport, type EvaluationResult } from "./evaluate-pull-request.js";
+import type { EventContext, RepoContext } from "./event-context.js";
+import type { EvaluationResult } from "./evaluation.js";
+import { evaluateAndReport, type EvaluationDeps } from "./evaluation-queue.js";
 import { Slots } from "./slots.js";
 
 // A decision is made under the policy in force when it is evaluated. When the policy changes, every
@@ -77,7 +78,7 @@ export interface PolicyChangeOutcome {
  * evaluation already waiting for the same pull request is done once, and a failure blocks that pull
  * request's check (fails closed) without stopping the others.
  */
-export async function reevaluateAfterPolicyChange(services: Services, event: EventContext, push: PolicyPush): Promise<PolicyChangeOutcome | null> {
+export async function reevaluateAfterPolicyChange(services: EvaluationDeps, event: EventContext, push: PolicyPush): Promise<PolicyChangeOutcome | null> {
   if (push.deleted || !push.ref.startsWith("refs/heads/")) return null;
   const branch = push.ref.slice("refs/heads/".length);
   const scope = event.repo.name === ORGANIZATION_POLICY_REPO && branch === push.repository.default_branch ? "organization" : "repository";

@@ -4,7 +4,8 @@ import { appendAuditEvent, type AuditEventType } from "../db/audit-log.js";
 import { malformedReply, refusedReply } from "../evidence/command-replies.js";
 import type { CommentApp } from "../github/comment-app.schema.js";
 import { postComment } from "../github/comments.js";
-import type { EventContext, Services } from "./deps.js";
+import type { Database } from "../db/client.js";
+import type { EventContext } from "./event-context.js";
 
 // Runs the command a comment holds: finds it through the registry, refuses what no command may be
 // (a comment an app performed, a command by a bot or an organization), answers a malformed one with
@@ -24,10 +25,13 @@ export interface CommandRequest {
 }
 
 /** What running any command needs: the audit log and the clock. */
-export type CommandServices = Pick<Services, "db" | "clock">;
+export interface CommandServices {
+  db: Database;
+  clock: () => Date;
+}
 
 /** One command: how it is written, and the service that performs it and replies. */
-export interface CommandEntry<C extends { kind: string }, S extends CommandServices = Services> extends CommandSyntax<C> {
+export interface CommandEntry<C extends { kind: string }, S extends CommandServices = CommandServices> extends CommandSyntax<C> {
   /** What the command lets a person do, as refusals say it: "only people can <action>". */
   action: string;
   /** The audit event a refused command is recorded as. */

@@ -2,7 +2,7 @@ import { generateKeyPairSync, randomUUID } from "node:crypto";
 import { Probot, ProbotOctokit } from "probot";
 import { openDatabase, type Database } from "../../src/db/client.js";
 import { countersignApp } from "../../src/index.js";
-import type { Services } from "../../src/services/deps.js";
+import type { AppServices } from "../../src/services/create-services.js";
 import { createServices } from "../../src/services/create-services.js";
 import { RetryScheduler } from "../../src/services/retry-scheduler.js";
 import { createTestDatabase, type TestDatabase } from "./test-database.js";
@@ -14,7 +14,7 @@ export const APP_ID = 123456;
 
 export interface TestApp {
   probot: Probot;
-  services: Services;
+  services: AppServices;
   db: Database;
   /** The database's `DATABASE_URL`, for tools that open it themselves (the CLI). */
   databaseUrl: string;
@@ -32,7 +32,7 @@ export async function createTestApp(): Promise<TestApp> {
   const databaseUrl = scratch.url;
   const database = await openDatabase(databaseUrl);
   const now = { value: new Date("2026-11-25T12:00:00Z") };
-  const services: Services = createServices(database.db, {
+  const services: AppServices = createServices(database.db, {
     peopleTtlMs: 60_000,
     setupCheckTtlMs: 600_000,
     appId: APP_ID,

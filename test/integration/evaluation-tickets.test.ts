@@ -1,8 +1,9 @@
 import { describe, expect, test } from "@jest/globals";
-import { publishInOrder, takeTicket } from "../../src/db/evaluation-order.js";
+import { takeTicket } from "../../src/db/evaluation-order.js";
+import { publishInOrder } from "../../src/services/check-run-publisher.js";
 import { useApp } from "../helpers/use-app.js";
 
-// Each evaluation of a pull request takes a ticket first (src/db/evaluation-order.ts): one SQL
+// Each evaluation of a pull request takes a ticket first (src/db/evaluation-order.ts, published through src/services/check-run-publisher.ts): one SQL
 // statement written by hand, the same on both databases. Runs on SQLite and, under `npm run
 // test:postgres`, on PostgreSQL.
 

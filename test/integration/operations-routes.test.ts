@@ -240,7 +240,7 @@ describe("GET /metrics", () => {
     }
   });
 
-  test("shows the decisions and evaluation time reported through Services.onEvaluated", async () => {
+  test("shows the decisions and evaluation time reported through AppServices.onEvaluated", async () => {
     app.services.onEvaluated?.({ status: "decided", conclusion: "action_required", checkRunId: 1, decision: {} as never }, 120);
     app.services.onEvaluated?.({ status: "failed", errorId: "cs-0123456789" }, 40);
     const url = await serve();

@@ -1,5 +1,5 @@
-import { coalesceRequests, type QueuedEvaluation } from "../../../src/services/evaluate-pull-request.js";
-import type { EventContext } from "../../../src/services/deps.js";
+import { coalesceRequests, type QueuedEvaluation } from "../../../src/services/evaluation-queue.js";
+import type { EventContext } from "../../../src/services/event-context.js";
 
 function queued(deliveryId: string | null, request: Partial<QueuedEvaluation["request"]> = {}): QueuedEvaluation {
   const event = { deliveryId, repo: { owner: "o", name: "r", id: 1, fullName: "o/r" }, installationId: 1, log: console, octokit: {} } as unknown as EventContext;

@@ -1,0 +1,33 @@
+import { appendAuditEvent, type AuditEntry, type AuditEventType } from "../db/audit-log.js";
+import type { Database } from "../db/client.js";
+import { recordDecision, type DecisionEntry } from "../db/decisions.js";
+
+/** The audit event a decision is recorded with: its type, who it concerns, and what it says. */
+export interface DecisionEvent {
+  type: AuditEventType;
+  actor: AuditEntry["actor"];
+  payload: Record<string, unknown>;
+}
+
+/**
+ * Records a decision (for the merge record and `countersign` queries) with its audit event (for the
+ * evidence): the event is about the decision's repository, pull request, commit and delivery, at the
+ * time it was made. The two rows are independent: written at once (two connections on PostgreSQL),
+ * the caller waits on the database once.
+ */
+export async function recordDecisionWithEvent(deps: { db: Database }, decision: DecisionEntry, event: DecisionEvent): Promise<void> {
+  const decisionRow = recordDecision(deps.db, decision);
+  const auditEvent = appendAuditEvent(deps.db, {
+    type: event.type,
+    repo: decision.repo,
+    subjectNumber: decision.prNumber,
+    sha: decision.headSha,
+    actor: event.actor,
+    deliveryId: decision.deliveryId,
+    payload: event.payload,
+    at: decision.evaluatedAt,
+  });
+  const [row, audit] = await Promise.allSettled([decisionRow, auditEvent]);
+  if (row.status === "rejected") throw row.reason;
+  if (audit.status === "rejected") throw audit.reason;
+}
