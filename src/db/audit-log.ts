@@ -1,5 +1,5 @@
 import { eventHash, GENESIS, type StoredEvent } from "../audit/chain.js";
-import type { Database } from "./client.js";
+import type { Database } from "./database.js";
 import { isPostgresUniqueViolation, Prisma, statementRows } from "./driver-sql.js";
 import type { AuditEvent as AuditEventRow } from "./generated/sqlite/client.js";
 

@@ -6,18 +6,13 @@ import pg from "pg";
 import { sealUnchainedEvents } from "./audit-log.js";
 import { PrismaClient as PostgresClient } from "./generated/postgres/client.js";
 import { PrismaClient } from "./generated/sqlite/client.js";
+import { rememberOpenedDatabase, type Database } from "./database.js";
 import { applyPendingMigrations, type DatabaseProvider } from "./migrate.js";
 import { checkPostgresReachable } from "./postgres-preflight.js";
 import { databaseUrlProblem, redactDatabaseUrl } from "../config/database-url.js";
 
 export { redactDatabaseUrl };
-
-/**
- * The Prisma client Countersign stores its records with. The SQLite and PostgreSQL clients are
- * generated from one schema and differ only in their transaction isolation levels, which Countersign
- * does not use, so the repositories are written once against this type.
- */
-export type Database = InstanceType<typeof PrismaClient>;
+export { driverPoolOf, providerOf, type Database } from "./database.js";
 
 /** Which provider a `DATABASE_URL` names; an unsupported one is an error that names the supported forms. */
 export function databaseProvider(databaseUrl: string): DatabaseProvider {
@@ -41,25 +36,6 @@ function withPgOption(url: string, option: string): string {
   return parsed.toString();
 }
 
-
-const providers = new WeakMap<Database, DatabaseProvider>();
-const driverPools = new WeakMap<Database, pg.Pool>();
-
-/**
- * The database behind a client opened by `openDatabase`: where one statement can do the work of two
- * (PostgreSQL's data-modifying `WITH`), the repositories use it; other clients get the portable path.
- */
-export function providerOf(db: Database): DatabaseProvider | null {
-  return providers.get(db) ?? null;
-}
-
-/**
- * The PostgreSQL connection pool under a client opened by `openDatabase` (Prisma's adapter runs on it):
- * the few statements every evaluation makes are sent on it directly (see driver-sql.ts).
- */
-export function driverPoolOf(db: Database): pg.Pool | null {
-  return driverPools.get(db) ?? null;
-}
 
 /** An open database whose migrations have been applied. */
 export interface OpenDatabase {
@@ -92,7 +68,7 @@ export async function openDatabase(databaseUrl: string, options: { migrate?: boo
     // One pool for Prisma and for the statements sent to the driver directly; Prisma ends it on disconnect.
     const pool = new pg.Pool({ connectionString });
     db = new PostgresClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) }) as unknown as Database;
-    driverPools.set(db, pool);
+    rememberOpenedDatabase(db, provider, pool);
     location = redactDatabaseUrl(databaseUrl);
   } else {
     const file = sqlitePath(databaseUrl);
@@ -104,8 +80,8 @@ export async function openDatabase(databaseUrl: string, options: { migrate?: boo
     // WAL lets readers proceed while a write is in progress; a read-only session refuses any write.
     await db.$queryRawUnsafe(options.readOnly ? "PRAGMA query_only = ON" : "PRAGMA journal_mode = WAL");
     location = file;
+    rememberOpenedDatabase(db, provider);
   }
-  providers.set(db, provider);
   // Events written before the audit log was hash-chained are sealed into the chain once.
   if (options.migrate !== false) await sealUnchainedEvents(db);
   return {

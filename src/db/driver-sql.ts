@@ -1,4 +1,4 @@
-import { driverPoolOf, type Database } from "./client.js";
+import { driverPoolOf, type Database } from "./database.js";
 import { Prisma } from "./generated/sqlite/client.js";
 
 // Every evaluation makes the same few statements (its ticket, the publish claim, the check-run record,
