@@ -5,62 +5,6 @@
 // layer upwards ties the two layers together as surely as a value does, and cycles made only of
 // types are still cycles (issue 12 names one).
 
-/**
- * TEMPORARY ALLOWANCE: known import edges that are part of a cycle, in files other work is rewriting.
- * Each is one exact from → to pair with the issue 12 item whose change removes it; an edge not listed
- * here that closes a cycle is an error, so a cycle made of these edges alone is the only one allowed.
- * Nothing else in src/ is excepted from any rule. test/unit/layers.test.ts fails when an entry is no
- * longer needed: when the item lands, its entries go.
- */
-const temporaryCycleAllowance = [
-  // Items 1 and 2 (publisher split, the Services bag): deps.ts imports the types EvaluationResult and
-  // QueuedEvaluation from evaluate-pull-request.ts, while every service that takes the bag imports
-  // deps.ts. That one type-only edge closes the loop; the other eight edges are in it only because of it.
-  ["src/services/deps.ts", "src/services/evaluate-pull-request.ts"],
-  ["src/services/evaluate-pull-request.ts", "src/services/deps.ts"], // item 1/2, as above
-  ["src/services/evaluate-pull-request.ts", "src/services/fail-closed.ts"], // item 1/2, as above
-  ["src/services/evaluate-pull-request.ts", "src/services/publish-check-run.ts"], // item 1/2, as above
-  ["src/services/evaluate-pull-request.ts", "src/services/record-agent-push.ts"], // item 1/2, as above
-  ["src/services/fail-closed.ts", "src/services/deps.ts"], // item 1/2, as above
-  ["src/services/fail-closed.ts", "src/services/publish-check-run.ts"], // item 1/2, as above
-  ["src/services/publish-check-run.ts", "src/services/deps.ts"], // item 1/2, as above
-  ["src/services/record-agent-push.ts", "src/services/deps.ts"], // item 1/2, as above
-];
-
-/** A pattern matching exactly one file (a path relative to the repository, as dependency-cruiser reports it). */
-const file = (path) => `^${path.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`;
-
-const cycleComment = "No import cycles anywhere in src/, type-only imports included.";
-
-/**
- * The cycle rule, as one rule for every module outside the allowance and one per allowed module whose
- * own allowed targets alone are excepted (dependency-cruiser's rules restrict from and to separately,
- * so an exact pair needs a rule of its own source).
- */
-function cycleRules() {
-  const allowedTargets = new Map();
-  for (const [from, to] of temporaryCycleAllowance) allowedTargets.set(from, [...(allowedTargets.get(from) ?? []), to]);
-  const rules = [
-    {
-      name: "no-circular",
-      comment: cycleComment,
-      severity: "error",
-      from: { path: "^src/", pathNot: [...allowedTargets.keys()].map(file) },
-      to: { circular: true },
-    },
-  ];
-  for (const [from, targets] of allowedTargets) {
-    rules.push({
-      name: "no-circular",
-      comment: `${cycleComment} (${from}: its temporarily allowed edges excepted)`,
-      severity: "error",
-      from: { path: file(from) },
-      to: { circular: true, pathNot: targets.map(file) },
-    });
-  }
-  return rules;
-}
-
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
@@ -119,7 +63,13 @@ module.exports = {
       from: { path: "^src/" },
       to: { path: "^(test|scripts)/" },
     },
-    ...cycleRules(),
+    {
+      name: "no-circular",
+      comment: "No import cycles anywhere in src/, type-only imports included.",
+      severity: "error",
+      from: { path: "^src/" },
+      to: { circular: true },
+    },
     {
       name: "not-to-unresolvable",
       comment:
