@@ -101,7 +101,8 @@ describe("rate limits", () => {
     // The retry runs on its own, without another webhook.
     github.expectEvaluation(8);
     for (let waited = 0; nock.pendingMocks().length > 0 && waited < 3000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // The retry has read what it needs; its check-run write follows (however loaded the machine).
+    await app.services.retries.settled();
 
     expect(nock.pendingMocks()).toEqual([]);
     expect(github.checkRunOn(HEAD)).toMatchObject({ conclusion: "action_required", title: "Needs a delegation" });
