@@ -4,7 +4,6 @@ import { ProbotOctokit, run } from "probot";
 import { evidenceSettings, parseEnv } from "./config/env.schema.js";
 import { githubWebUrl, isProduction, parseProbotEnv } from "./config/probot-env.schema.js";
 import { openDatabase } from "./db/client.js";
-import { bottleneckYieldPatched, patchBottleneckYield } from "./github/octokit-scheduling.js";
 import { fetchWithTimeout } from "./github/request-timeout.js";
 import { RetryScheduler } from "./services/retry-scheduler.js";
 import { countersignApp } from "./index.js";
@@ -52,9 +51,6 @@ export async function startCountersign(options: StartOptions = {}): Promise<void
   const log = await createLog(probotEnv);
   const evidence = evidenceSettings(env);
   const metrics = createMetrics({ processMetrics: true });
-  // Octokit's retry and throttling stay on; their scheduler stops adding a clamped millisecond per step
-  // (src/github/octokit-scheduling.ts).
-  patchBottleneckYield();
   const database = await openDatabase(env.DATABASE_URL);
 
   // In production Probot itself refuses to start without credentials, with its own message.
@@ -89,7 +85,6 @@ export async function startCountersign(options: StartOptions = {}): Promise<void
         migrationsAppliedNow: database.appliedMigrations,
         evidencePage: services.evidence ? services.evidence.publicUrl : "off",
         webhookProxy: process.env.WEBHOOK_PROXY_URL ? "on" : "off",
-        octokitSchedulerPatched: bottleneckYieldPatched(),
         ...options.startup,
       },
       // The GitHub web address, for links back to pull requests from the evidence page.

@@ -43,7 +43,7 @@ function reviewNode(repo, pr, review) {
 function connectionNodes(repo, pr, name) {
   if (name === "commits") return pr.commits.map(commitNode);
   if (name === "reviews") return pr.reviews.map((review) => reviewNode(repo, pr, review));
-  return pr.files.map((path) => ({ path }));
+  return pr.files.map((path) => ({ path, changeType: "MODIFIED" }));
 }
 
 /** A cursor names an item by its position: GitHub's are opaque; Countersign only passes them back. */
@@ -82,6 +82,7 @@ export function pullRequestGraphqlResponse(repo, pr, policies) {
           headRefOid: pr.headSha,
           headRefName: pr.headRef,
           baseRefName: "main",
+          changedFiles: pr.files.length,
           author: graphqlActor(pr.author),
           commits: firstPage(repo, pr, "commits"),
           reviews: firstPage(repo, pr, "reviews"),

@@ -31,6 +31,7 @@
 //   BENCH_BUSY            1                          0 skips the busy installation (as deployed)
 //   BENCH_BUSY_PULLS      6                          its pull requests
 //   BENCH_BUSY_INTERVAL_MS 250                       the time between its deliveries
+//   BENCH_JSON            (unset)                    a file: the whole report (every percentile) as JSON
 //   BENCH_OCTOKIT_RETRY   on                         off: Octokit's retry plugin off too, in the
 //                                                    throttling-off runs (a diagnostic)
 import { writeFileSync } from "node:fs";
@@ -455,6 +456,7 @@ async function main() {
   }
   const report = { settings, machine: await machine(databases.includes("postgres") ? await postgresVersion() : null), bare, results, deployed, busy, skipped, minutes: (performance.now() - started) / 60_000 };
   process.stdout.write(renderText(report));
+  if (process.env.BENCH_JSON) writeFileSync(path.resolve(process.env.BENCH_JSON), JSON.stringify(report, null, 2));
   if (settings.writeDocs) {
     writeDocs(path.join(root, "docs/benchmarks.md"), renderMarkdown(report));
     log("results written to docs/benchmarks.md");

@@ -1,7 +1,6 @@
 import type { ProbotOctokit } from "probot";
 import { z } from "zod";
 import type { Conclusion } from "../policy/evaluate.js";
-import { sendJson } from "./json-requests.js";
 
 /** The one check run Countersign owns on a commit. Rulesets can pin it to this app as its source. */
 export const CHECK_NAME = "Countersign";
@@ -48,16 +47,15 @@ export async function writeCheckRun(
     ...(content.externalId ? { external_id: content.externalId } : {}),
     output: { title: clip(content.title, MAX_TITLE), summary: clip(content.summary, MAX_MARKDOWN) },
   };
-  // Sent and read with Node's JSON (see json-requests.ts): the output, up to 64 kB, goes out and comes back.
   const params = { owner: repo.owner, repo: repo.name };
   if (existingId !== null) {
     try {
-      const updated = await sendJson(octokit, { method: "PATCH", url: "/repos/{owner}/{repo}/check-runs/{check_run_id}" }, { ...params, check_run_id: existingId }, body);
+      const updated = await octokit.request("PATCH /repos/{owner}/{repo}/check-runs/{check_run_id}", { ...params, check_run_id: existingId, ...body });
       return checkRunSchema.parse(updated.data).id;
     } catch (error) {
       if ((error as { status?: number }).status !== 404) throw error;
     }
   }
-  const created = await sendJson(octokit, { method: "POST", url: "/repos/{owner}/{repo}/check-runs" }, params, { ...body, head_sha: content.headSha });
+  const created = await octokit.request("POST /repos/{owner}/{repo}/check-runs", { ...params, ...body, head_sha: content.headSha });
   return checkRunSchema.parse(created.data).id;
 }

@@ -1,6 +1,5 @@
 import type { ProbotOctokit } from "probot";
 import { z } from "zod";
-import { queryGraphql } from "./json-requests.js";
 
 // Whether a file differs between two commits, in one GraphQL request: the oid of a git blob is the
 // hash of its content, so two commits hold the same file exactly when they hold the same oid.
@@ -21,7 +20,7 @@ const answerSchema = z.object({ repository: z.object({ after: commitSchema, befo
  * question is whether decisions may be out of date, and "maybe" means yes.
  */
 export async function fileChangedBetween(octokit: ProbotOctokit, repo: { owner: string; name: string }, path: string, before: string | null, after: string): Promise<boolean> {
-  const raw = await queryGraphql(octokit, QUERY, { owner: repo.owner, name: repo.name, path, after, before: before ?? after, hasBefore: before !== null });
+  const raw = await octokit.graphql<unknown>(QUERY, { owner: repo.owner, name: repo.name, path, after, before: before ?? after, hasBefore: before !== null });
   const { repository } = answerSchema.parse(raw);
   if (!repository?.after || (before !== null && !repository.before)) return true;
   const afterOid = repository.after.file?.oid ?? null;

@@ -1,6 +1,5 @@
 import type { ProbotOctokit } from "probot";
 import { z } from "zod";
-import { queryGraphql } from "./json-requests.js";
 
 const QUERY = `query CountersignIssuePullRequests($owner: String!, $name: String!, $number: Int!) {
   repository(owner: $owner, name: $name) {
@@ -49,7 +48,7 @@ export async function openPullRequestsReferencingIssue(
   repo: { owner: string; name: string },
   issueNumber: number,
 ): Promise<number[]> {
-  const raw = await queryGraphql(octokit, QUERY, { owner: repo.owner, name: repo.name, number: issueNumber });
+  const raw = await octokit.graphql<unknown>(QUERY, { owner: repo.owner, name: repo.name, number: issueNumber });
   const { repository } = responseSchema.parse(raw);
   if (!repository.issue) return [];
   const refs = [

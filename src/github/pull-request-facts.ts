@@ -4,7 +4,6 @@ import { ORGANIZATION_POLICY_REPO, POLICY_PATH } from "../policy/policy-file.js"
 import type { Actor, CommitFacts, CommitPerson, PullRequestFacts, ReviewFacts } from "../policy/types.js";
 import { assertCompleteList, readRenames, touchedPaths } from "./changed-files.js";
 import { addRound, nextRequests, PAGE_SIZE, startRead, type ConnectionRead, type PageRequest } from "./connection-pages.js";
-import { queryGraphql } from "./json-requests.js";
 
 // One GraphQL request reads everything a decision needs: the PR, its commits with every author
 // (GitHub resolves `Co-authored-by` trailers into `Commit.authors`), its reviews with the commit each
@@ -233,7 +232,7 @@ async function readRemainingPages(octokit: ProbotOctokit, repo: Repo, number: nu
     const plan = names.flatMap((name) => nextRequests(reads[name]).map((request) => ({ connection: name, request })));
     if (plan.length === 0) return;
     const { query, cursors } = roundQuery(plan);
-    const raw = await queryGraphql(octokit, query, { owner: repo.owner, name: repo.name, number, ...cursors });
+    const raw = await octokit.graphql<unknown>(query, { owner: repo.owner, name: repo.name, number, ...cursors });
     const pr = roundResponseSchema.parse(raw).repository?.pullRequest;
     if (!pr) throw new Error(`pull request ${repo.owner}/${repo.name}#${number} disappeared while it was read`);
     if (pr.headRefOid !== headSha) throw new PullRequestMoved();
@@ -282,7 +281,7 @@ function blob(file: z.infer<typeof policyFileSchema>): { blob: PolicyBlob; compl
  */
 async function queryPullRequest(octokit: ProbotOctokit, repo: Repo, number: number): Promise<unknown> {
   try {
-    return await queryGraphql(octokit, PULL_REQUEST_QUERY, { owner: repo.owner, name: repo.name, number });
+    return await octokit.graphql<unknown>(PULL_REQUEST_QUERY, { owner: repo.owner, name: repo.name, number });
   } catch (error) {
     const response = error as { errors?: Array<{ path?: Array<string | number>; type?: string }>; data?: unknown };
     const onlyOrgMissing = Array.isArray(response.errors) && response.errors.length > 0 && response.errors.every((item) => item.path?.[0] === "orgPolicyRepository");

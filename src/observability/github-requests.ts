@@ -121,24 +121,6 @@ function timedFetch(fetch: typeof globalThis.fetch, timer: GitHubWaitTimer, wait
 // asynchronous context, so the hook finds the evaluation that made the request.
 const currentTimer = new AsyncLocalStorage<GitHubWaitTimer>();
 
-/**
- * Runs `read`, reading the rest of an answer from GitHub that Octokit left unread (a request made with
- * `parseSuccessResponseBody: false`), as waiting on GitHub in the current {@link GitHubWaitTimer}: the
- * bytes are still arriving from GitHub, as they are when Octokit reads a body itself.
- */
-export async function readingFromGitHub<T>(read: () => Promise<T>): Promise<T> {
-  const timer = currentTimer.getStore();
-  if (!timer) return read();
-  const wait = timer.requestStarted();
-  const exchange = timer.exchangeStarted(wait);
-  try {
-    return await read();
-  } finally {
-    timer.exchangeReceived(wait, exchange);
-    timer.requestFinished(wait);
-  }
-}
-
 // Probot hands each delivery an Octokit of its own, but the same instance can come back (a cached
 // installation client, the expiry sweep): a hook added twice would count every request twice.
 const instrumented = new WeakSet<object>();

@@ -55,12 +55,14 @@ export function rateLimitDelayMs(error: unknown, now: Date): number | null {
   const err = error as {
     status?: number;
     errors?: Array<{ type?: string }>;
+    headers?: Record<string, string | number | undefined>;
     response?: { headers?: Record<string, string | number | undefined>; data?: { message?: string } };
     message?: string;
   };
-  // GraphQL's primary limit can come as an answer whose errors say RATE_LIMITED (see json-requests.ts).
+  // GraphQL's primary limit can come as a 200 answer whose errors say RATE_LIMITED: Octokit's
+  // GraphqlResponseError, which carries the answer's headers on the error itself.
   if (err.status === undefined && Array.isArray(err.errors) && err.errors.some((item) => item?.type === "RATE_LIMITED")) {
-    const reset = Number(err.response?.headers?.["x-ratelimit-reset"]) * 1000;
+    const reset = Number(err.headers?.["x-ratelimit-reset"]) * 1000;
     return Number.isFinite(reset) && reset > 0 ? Math.max(0, reset - now.getTime()) : 60_000;
   }
   if (err.status !== 403 && err.status !== 429) return null;

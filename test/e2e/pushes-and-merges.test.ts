@@ -82,7 +82,9 @@ describe("agents' pushes and merges that bypass the gate, as deployed", () => {
   test("an administrator's merge of a blocked agent pull request is recorded, commented, shown on the check run and exported", async () => {
     state.pulls.set(50, { number: 50, author: claude, headRef: "claude/retries", headSha: AGENT_HEAD, commits: [{ sha: AGENT_HEAD, message: "Add retries", author: claude }], reviews: [], files: ["src/retry.ts"] });
     await deliver("pull_request", pullRequestEvent("opened", state.pulls.get(50)!));
-    await waitFor(() => runOn(AGENT_HEAD)?.conclusion === "action_required");
+    // Merged once the evaluation has finished (its decision recorded), not as soon as its check run is on GitHub.
+    const opened = `"deliveryId":"pm-${delivery}"`;
+    await waitFor(() => runOn(AGENT_HEAD)?.conclusion === "action_required" && app!.output.join("").split("\n").some((line) => line.includes("countersign: evaluated pull request") && line.includes(opened)));
 
     const merged = pullRequestEvent("closed", { ...state.pulls.get(50)!, state: "closed" }, admin);
     Object.assign(merged.pull_request, { merged: true, merged_at: "2026-11-25T14:00:00Z", closed_at: "2026-11-25T14:00:00Z", merge_commit_sha: "9c".repeat(20), merged_by: { ...merged.sender } });

@@ -20,26 +20,17 @@ function largePullRequest(head: string, files: number): FakePullRequest {
   };
 }
 
-/**
- * A fake Octokit whose GraphQL endpoint (`octokit.request` with the query as JSON text, the answer's
- * body left unread, as src/github/json-requests.ts asks) answers from `current()`, recording each
- * query's name.
- */
+/** A fake Octokit whose `graphql` answers from `current()`, recording each query's name. */
 function fakeGitHub(current: () => FakePullRequest, afterEach: (name: string) => void = () => undefined) {
   const asked: string[] = [];
-  const request = Object.assign(
-    async (options: { url: string; data: string }) => {
-      expect(options.url).toBe("/graphql");
-      const { query, variables } = JSON.parse(options.data) as { query: string; variables: Record<string, unknown> };
-      const name = /query (\w+)/.exec(query)![1]!;
-      asked.push(name);
-      const answer = name === "CountersignPullRequest_pages" ? pagesGraphqlResponse(current(), query, variables) : pullRequestGraphqlResponse(current());
-      afterEach(name);
-      return { status: 200, headers: {}, data: new Response(JSON.stringify(answer)).body };
-    },
-    { endpoint: { DEFAULTS: { baseUrl: "https://api.github.com" } } },
-  );
-  const octokit = { request } as unknown as ProbotOctokit;
+  const graphql = async (query: string, variables: Record<string, unknown>) => {
+    const name = /query (\w+)/.exec(query)![1]!;
+    asked.push(name);
+    const answer = name === "CountersignPullRequest_pages" ? pagesGraphqlResponse(current(), query, variables) : pullRequestGraphqlResponse(current());
+    afterEach(name);
+    return answer.data;
+  };
+  const octokit = { graphql } as unknown as ProbotOctokit;
   return { octokit, asked };
 }
 
