@@ -3,6 +3,7 @@ import { getPrivateKey } from "@probot/get-private-key";
 import { ProbotOctokit, run } from "probot";
 import { evidenceSettings, parseEnv } from "./config/env.schema.js";
 import { githubWebUrl, isProduction, parseProbotEnv } from "./config/probot-env.schema.js";
+import { sealUnchainedEvents } from "./db/audit-log.js";
 import { openDatabase } from "./db/client.js";
 import { fetchWithTimeout } from "./github/request-timeout.js";
 import { RetryScheduler } from "./services/retry-scheduler.js";
@@ -52,6 +53,9 @@ export async function startCountersign(options: StartOptions = {}): Promise<void
   const evidence = evidenceSettings(env);
   const metrics = createMetrics({ processMetrics: true });
   const database = await openDatabase(env.DATABASE_URL);
+  // Start-up work on the data, not part of opening it: events written before the audit log was
+  // hash-chained are sealed into the chain once (the read-only tools must not write).
+  const sealedEvents = await sealUnchainedEvents(database.db);
 
   // In production Probot itself refuses to start without credentials, with its own message.
   if (!isProduction(probotEnv) && !appIsConfigured(process.env)) {
@@ -83,6 +87,7 @@ export async function startCountersign(options: StartOptions = {}): Promise<void
       startup: {
         database: database.location,
         migrationsAppliedNow: database.appliedMigrations,
+        auditEventsSealedNow: sealedEvents,
         evidencePage: services.evidence ? services.evidence.publicUrl : "off",
         webhookProxy: process.env.WEBHOOK_PROXY_URL ? "on" : "off",
         ...options.startup,

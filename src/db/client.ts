@@ -3,7 +3,6 @@ import path from "node:path";
 import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaPg } from "@prisma/adapter-pg";
 import pg from "pg";
-import { sealUnchainedEvents } from "./audit-log.js";
 import { PrismaClient as PostgresClient } from "./generated/postgres/client.js";
 import { PrismaClient } from "./generated/sqlite/client.js";
 import { rememberOpenedDatabase, type Database } from "./database.js";
@@ -82,8 +81,6 @@ export async function openDatabase(databaseUrl: string, options: { migrate?: boo
     location = file;
     rememberOpenedDatabase(db, provider);
   }
-  // Events written before the audit log was hash-chained are sealed into the chain once.
-  if (options.migrate !== false) await sealUnchainedEvents(db);
   return {
     db,
     provider,

@@ -2,7 +2,7 @@ import { execFile } from "node:child_process";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
-import type { AuditExportRecord } from "../../src/audit/export.js";
+import type { AuditExportRecord } from "../../src/cli/audit/export.js";
 import { pullRequestEvent, pushEvent } from "../fixtures/payloads.js";
 import { admin, claude, erin } from "../fixtures/people.js";
 import { deliverWebhook, httpRequest, launchEnterpriseApp, root, waitFor, type EnterpriseApp } from "./app-process.js";

@@ -1,6 +1,6 @@
 import nock from "nock";
 import { describe, expect, test } from "@jest/globals";
-import type { AuditExportRecord } from "../../src/audit/export.js";
+import type { AuditExportRecord } from "../../src/cli/audit/export.js";
 import { runCli, EXIT } from "../../src/cli.js";
 import { appendAuditEvent } from "../../src/db/audit-log.js";
 import { openDatabase } from "../../src/db/client.js";

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "@jest/globals";
 import { appendAuditEvent } from "../../src/db/audit-log.js";
 import { recordDecision } from "../../src/db/decisions.js";
-import { verifyAuditLog } from "../../src/audit/verify-log.js";
+import { verifyAuditLog } from "../../src/cli/audit/verify-log.js";
 import { useApp } from "../helpers/use-app.js";
 
 // On PostgreSQL the statements every evaluation makes (decision, audit event, ticket, publish claim and

@@ -1,6 +1,6 @@
 import nock from "nock";
 import { describe, expect, test } from "@jest/globals";
-import type { AuditExportRecord } from "../../src/audit/export.js";
+import type { AuditExportRecord } from "../../src/cli/audit/export.js";
 import { runCli } from "../../src/cli.js";
 import { commentEvent, pullRequestEvent, reviewEvent, type PayloadUser } from "../fixtures/payloads.js";
 import { admin, alice, bob, claude, erin } from "../fixtures/people.js";

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "@jest/globals";
-import { openAuditDatabase } from "../../src/audit/audit-reads.js";
+import { openAuditDatabase } from "../../src/cli/audit/audit-reads.js";
 import { openDatabase } from "../../src/db/client.js";
 
 // A PostgreSQL DATABASE_URL naming a database that does not exist, against this machine's real

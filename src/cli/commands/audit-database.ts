@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { openAuditDatabase } from "../../audit/audit-reads.js";
+import { openAuditDatabase } from "../audit/audit-reads.js";
 import type { OpenDatabase } from "../../db/client.js";
 import type { Option } from "../command.js";
 

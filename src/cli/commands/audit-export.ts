@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { agentPullRequestStories, auditDatabaseUrl, chainHead } from "../../audit/audit-reads.js";
-import { buildExportRecord, toJsonLine } from "../../audit/export.js";
+import { agentPullRequestStories, auditDatabaseUrl, chainHead } from "../audit/audit-reads.js";
+import { buildExportRecord, toJsonLine } from "../audit/export.js";
 import { defineCommand, EXIT } from "../command.js";
 import { auditEnvironment, databaseUrlOption, withAuditDatabase } from "./audit-database.js";
 import { repoFilterOption } from "./pull-request-options.js";

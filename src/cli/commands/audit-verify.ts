@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { auditDatabaseUrl } from "../../audit/audit-reads.js";
-import { isIntact, renderVerification, verifyAuditLog } from "../../audit/verify-log.js";
+import { auditDatabaseUrl } from "../audit/audit-reads.js";
+import { isIntact, renderVerification, verifyAuditLog } from "../audit/verify-log.js";
 import { defineCommand, EXIT } from "../command.js";
 import { auditEnvironment, databaseUrlOption, withAuditDatabase } from "./audit-database.js";
 

@@ -1,4 +1,4 @@
-import { auditDatabaseUrl, chainHead, readStory } from "../../audit/audit-reads.js";
+import { auditDatabaseUrl, chainHead, readStory } from "../audit/audit-reads.js";
 import { renderStoryMarkdown } from "../../evidence/story-markdown.js";
 import { defineCommand, EXIT } from "../command.js";
 import { auditEnvironment, databaseUrlOption, withAuditDatabase } from "./audit-database.js";

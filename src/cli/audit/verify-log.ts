@@ -1,7 +1,7 @@
 import { performance } from "node:perf_hooks";
-import { ChainVerifier, type StoredEvent, type VerifyResult } from "./chain.js";
-import { readChain } from "../db/audit-log.js";
-import type { Database } from "../db/client.js";
+import { ChainVerifier, type StoredEvent, type VerifyResult } from "../../audit/chain.js";
+import { readChain } from "../../db/audit-log.js";
+import type { Database } from "../../db/client.js";
 
 // `countersign audit verify`: walks the whole audit log a page at a time (memory stays flat however
 // long the log is) and checks every link of the hash chain, stopping at the first broken one. Only the

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "@jest/globals";
-import { eventHash, GENESIS, type StoredEvent } from "../../../src/audit/chain.js";
-import { isIntact, renderVerification, verifyPages, type AuditVerification } from "../../../src/audit/verify-log.js";
+import { eventHash, GENESIS, type StoredEvent } from "../../../../src/audit/chain.js";
+import { isIntact, renderVerification, verifyPages, type AuditVerification } from "../../../../src/cli/audit/verify-log.js";
 
 // The verifier over in-memory chains: each kind of tampering must be caught at the right event, and
 // the report must name it. The chain is built the way the writer builds it (src/db/audit-log.ts).

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "@jest/globals";
-import { buildExportRecord, EXPORT_SCHEMA, toJsonLine } from "../../../src/audit/export.js";
-import type { PullRequestStory, StoryDelegation } from "../../../src/evidence/pr-story.js";
+import { buildExportRecord, EXPORT_SCHEMA, toJsonLine } from "../../../../src/cli/audit/export.js";
+import type { PullRequestStory, StoryDelegation } from "../../../../src/evidence/pr-story.js";
 
 // The export record is assembled from a story alone: here a hand-built one for a delegated agent pull
 // request that was re-delegated, approved by the delegator (rejected) and by an independent reviewer.

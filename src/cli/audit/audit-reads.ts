@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
-import { databaseProvider, openDatabase, redactDatabaseUrl, sqlitePath, type Database, type OpenDatabase } from "../db/client.js";
-import { agentPullRequests, pullRequestEvents } from "../db/pr-records.js";
-import { buildStory, type PullRequestStory } from "../evidence/pr-story.js";
+import { databaseProvider, openDatabase, redactDatabaseUrl, sqlitePath, type Database, type OpenDatabase } from "../../db/client.js";
+import { agentPullRequests, pullRequestEvents } from "../../db/pr-records.js";
+import { buildStory, type PullRequestStory } from "../../evidence/pr-story.js";
 
 // Read-only access to the app's audit log for the operator tools (`countersign audit ...` and
 // `countersign evidence`). They run beside a live app, or on a copy an auditor was handed, so they

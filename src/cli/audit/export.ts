@@ -1,4 +1,4 @@
-import type { PullRequestStory, StoryDecision, StoryDelegation } from "../evidence/pr-story.js";
+import type { PullRequestStory, StoryDecision, StoryDelegation } from "../../evidence/pr-story.js";
 import type { ChainHead } from "./audit-reads.js";
 
 // `countersign audit export`: one self-contained evidence record per agent pull request, for a SIEM
