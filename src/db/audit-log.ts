@@ -1,6 +1,5 @@
 import { eventHash, GENESIS, type StoredEvent } from "../audit/chain.js";
-import type { Database } from "./database.js";
-import { isPostgresUniqueViolation, Prisma, statementRows } from "./driver-sql.js";
+import { isUniqueViolation, type Database } from "./database.js";
 import type { AuditEvent as AuditEventRow } from "./generated/sqlite/client.js";
 
 /** What the audit log records. */
@@ -70,19 +69,27 @@ const appendQueues = new WeakMap<Database, Promise<unknown>>();
 const lastAppended = new WeakMap<Database, { seq: number; hash: string }>();
 const MAX_ATTEMPTS = 8;
 
-function isUniqueViolation(error: unknown): boolean {
-  const err = error as { code?: string; message?: string };
-  return isPostgresUniqueViolation(error) || /UNIQUE constraint failed/i.test(err.message ?? "");
-}
 
-/** Inserts a sealed event, written by hand: every evaluation appends one (see driver-sql.ts). */
+/** Inserts a sealed event. */
 async function insertEvent(db: Database, event: Omit<StoredEvent, "hash">, hash: string): Promise<void> {
-  await statementRows(
-    db,
-    Prisma.sql`INSERT INTO "AuditEvent" ("seq", "type", "repoId", "repoFullName", "subjectNumber", "sha", "actorId", "actorLogin", "deliveryId", "payload", "createdAt", "hash", "prevHash")
-    VALUES (${event.seq}, ${event.type}, ${event.repoId === null ? null : BigInt(event.repoId)}, ${event.repoFullName}, ${event.subjectNumber}, ${event.sha},
-      ${event.actorId === null ? null : BigInt(event.actorId)}, ${event.actorLogin}, ${event.deliveryId}, ${event.payload}, ${event.createdAt}, ${hash}, ${event.prevHash as string})`,
-  );
+  await db.auditEvent.create({
+    data: {
+      seq: event.seq,
+      type: event.type,
+      repoId: event.repoId === null ? null : BigInt(event.repoId),
+      repoFullName: event.repoFullName,
+      subjectNumber: event.subjectNumber,
+      sha: event.sha,
+      actorId: event.actorId === null ? null : BigInt(event.actorId),
+      actorLogin: event.actorLogin,
+      deliveryId: event.deliveryId,
+      payload: event.payload,
+      createdAt: event.createdAt,
+      hash,
+      prevHash: event.prevHash as string,
+    },
+    select: { seq: true },
+  });
 }
 
 async function appendNow(db: Database, entry: AuditEntry): Promise<ChainLink> {

@@ -1,4 +1,4 @@
-import type { Database } from "./client.js";
+import { isUniqueViolation, type Database } from "./database.js";
 
 /** A commit's check run as recorded: its id and the hash of the output last written to it. */
 export interface KnownCheckRun {
@@ -38,8 +38,7 @@ export async function claimCheckRunCreation(db: Database, repoId: number, headSh
     await db.checkRunRecord.create({ data: { repoId: BigInt(repoId), headSha, checkRunId: 0n, prNumber, updatedAt: now }, select: { checkRunId: true } });
     return true;
   } catch (error) {
-    const err = error as { code?: string; message?: string };
-    if (!(err.code === "P2002" || /UNIQUE constraint failed/i.test(err.message ?? ""))) throw error;
+    if (!isUniqueViolation(error)) throw error;
   }
   const lapsed = new Date(now.getTime() - CHECK_RUN_CLAIM_LAPSE_MS);
   const taken = await db.checkRunRecord.updateMany({ where: { repoId: BigInt(repoId), headSha, checkRunId: 0n, updatedAt: { lt: lapsed } }, data: { updatedAt: now } });

@@ -2,7 +2,6 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaPg } from "@prisma/adapter-pg";
-import pg from "pg";
 import { PrismaClient as PostgresClient } from "./generated/postgres/client.js";
 import { PrismaClient } from "./generated/sqlite/client.js";
 import { rememberOpenedDatabase, type Database } from "./database.js";
@@ -11,7 +10,7 @@ import { checkPostgresReachable } from "./postgres-preflight.js";
 import { databaseUrlProblem, redactDatabaseUrl } from "../config/database-url.js";
 
 export { redactDatabaseUrl };
-export { driverPoolOf, providerOf, type Database } from "./database.js";
+export { providerOf, type Database } from "./database.js";
 
 /** Which provider a `DATABASE_URL` names; an unsupported one is an error that names the supported forms. */
 export function databaseProvider(databaseUrl: string): DatabaseProvider {
@@ -64,10 +63,8 @@ export async function openDatabase(databaseUrl: string, options: { migrate?: boo
     // had. A plain `migrate: false` open stays lazy (the readiness probe reports a database that is down).
     if (options.migrate !== false || options.readOnly) await checkPostgresReachable(databaseUrl);
     if (options.migrate !== false) appliedMigrations = await applyPendingMigrations(new PrismaPg({ connectionString }), "postgres");
-    // One pool for Prisma and for the statements sent to the driver directly; Prisma ends it on disconnect.
-    const pool = new pg.Pool({ connectionString });
-    db = new PostgresClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) }) as unknown as Database;
-    rememberOpenedDatabase(db, provider, pool);
+    db = new PostgresClient({ adapter: new PrismaPg({ connectionString }) }) as unknown as Database;
+    rememberOpenedDatabase(db, provider);
     location = redactDatabaseUrl(databaseUrl);
   } else {
     const file = sqlitePath(databaseUrl);

@@ -1,4 +1,3 @@
-import type pg from "pg";
 import type { PrismaClient } from "./generated/sqlite/client.js";
 import type { DatabaseProvider } from "./migrate.js";
 
@@ -12,13 +11,17 @@ import type { DatabaseProvider } from "./migrate.js";
  */
 export type Database = InstanceType<typeof PrismaClient>;
 
-const providers = new WeakMap<Database, DatabaseProvider>();
-const driverPools = new WeakMap<Database, pg.Pool>();
+/** A write refused by a unique key: Prisma's code for it, or SQLite's message as its adapter passes it on. */
+export function isUniqueViolation(error: unknown): boolean {
+  const err = error as { code?: string; message?: string };
+  return err.code === "P2002" || /UNIQUE constraint failed/i.test(err.message ?? "");
+}
 
-/** Records what `openDatabase` opened: the provider, and on PostgreSQL the pool Prisma's adapter runs on. */
-export function rememberOpenedDatabase(db: Database, provider: DatabaseProvider, pool?: pg.Pool): void {
+const providers = new WeakMap<Database, DatabaseProvider>();
+
+/** Records which database `openDatabase` opened. */
+export function rememberOpenedDatabase(db: Database, provider: DatabaseProvider): void {
   providers.set(db, provider);
-  if (pool) driverPools.set(db, pool);
 }
 
 /**
@@ -27,12 +30,4 @@ export function rememberOpenedDatabase(db: Database, provider: DatabaseProvider,
  */
 export function providerOf(db: Database): DatabaseProvider | null {
   return providers.get(db) ?? null;
-}
-
-/**
- * The PostgreSQL connection pool under a client opened by `openDatabase` (Prisma's adapter runs on it):
- * the few statements every evaluation makes are sent on it directly (see driver-sql.ts).
- */
-export function driverPoolOf(db: Database): pg.Pool | null {
-  return driverPools.get(db) ?? null;
 }

@@ -1,7 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Conclusion } from "../policy/evaluate.js";
 import type { Database } from "./client.js";
-import { Prisma, statementRows } from "./driver-sql.js";
 
 /** A decision as stored: what was concluded about which commit, and why. */
 export interface DecisionEntry {
@@ -23,13 +22,26 @@ export interface DecisionEntry {
 /** Stores one decision and returns its id (`dec_...`). */
 export async function recordDecision(db: Database, entry: DecisionEntry): Promise<string> {
   const id = `dec_${randomBytes(8).toString("hex")}`;
-  // Every evaluation records one: written by hand (see driver-sql.ts).
-  await statementRows(
-    db,
-    Prisma.sql`INSERT INTO "Decision" ("id", "repoId", "repoFullName", "prNumber", "headSha", "conclusion", "title", "reasons", "deliveryId", "delegationId", "checkRunId", "errorId", "policyHash", "policySource", "evaluatedAt")
-    VALUES (${id}, ${BigInt(entry.repo.id)}, ${entry.repo.fullName}, ${entry.prNumber}, ${entry.headSha}, ${entry.conclusion}, ${entry.title}, ${JSON.stringify(entry.reasons)}, ${entry.deliveryId},
-      ${entry.delegationId}, ${entry.checkRunId === null ? null : BigInt(entry.checkRunId)}, ${entry.errorId}, ${entry.policy?.hash ?? null}, ${entry.policy?.source ?? null}, ${entry.evaluatedAt})`,
-  );
+  await db.decision.create({
+    data: {
+      id,
+      repoId: BigInt(entry.repo.id),
+      repoFullName: entry.repo.fullName,
+      prNumber: entry.prNumber,
+      headSha: entry.headSha,
+      conclusion: entry.conclusion,
+      title: entry.title,
+      reasons: JSON.stringify(entry.reasons),
+      deliveryId: entry.deliveryId,
+      delegationId: entry.delegationId,
+      checkRunId: entry.checkRunId === null ? null : BigInt(entry.checkRunId),
+      errorId: entry.errorId,
+      policyHash: entry.policy?.hash ?? null,
+      policySource: entry.policy?.source ?? null,
+      evaluatedAt: entry.evaluatedAt,
+    },
+    select: { id: true },
+  });
   return id;
 }
 

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { findCheckRun, recordedCheckRun, type CheckRunSave, type KnownCheckRun } from "./check-run-records.js";
-import { providerOf, type Database } from "./client.js";
-import { postgresRows, Prisma, statementRows } from "./driver-sql.js";
+import { providerOf, type Database } from "./database.js";
+import { Prisma, rawPostgresRows, rawRows } from "./raw-statement.js";
 
 // Replicas evaluate the same pull request concurrently (an approval and a push arriving at two
 // processes at once). Each evaluation takes a ticket when it starts. It publishes only if no
@@ -22,28 +22,27 @@ export interface PublishedOutput {
 
 const outputSchema = z.object({ headSha: z.string(), conclusion: z.string(), title: z.string(), summary: z.string(), detailsUrl: z.string().nullable() });
 
-/**
- * A count or number column: SQLite's driver gives a number; PostgreSQL's a number for an int4 column
- * and a string for int8 (COUNT(*)) when sent to the driver, a bigint through Prisma.
- */
-const integer = z.union([z.number(), z.bigint(), z.string().regex(/^-?\d+$/)]).transform(Number);
-/** A BIGINT column (a check-run id): a string from PostgreSQL's driver, a bigint through Prisma. */
-const bigInteger = z.union([z.bigint(), z.string().regex(/^\d+$/).transform(BigInt), z.number().int().transform(BigInt)]);
+/** A count or an INTEGER column through Prisma's raw queries: a number, or a bigint for int8 (COUNT(*) on PostgreSQL, BIGINT on SQLite). */
+const integer = z.union([z.number().int(), z.bigint()]).transform(Number);
+/** A BIGINT column (a check-run id): a bigint through Prisma's raw queries (a number where SQLite's value is small). */
+const bigInteger = z.union([z.bigint(), z.number().int().transform(BigInt)]);
 const ticketRowsSchema = z.array(z.object({ ticket: integer })).length(1);
 
 /**
  * Takes the next evaluation ticket of a pull request (1, 2, 3, ...): one atomic statement, the same
- * SQL on SQLite and PostgreSQL. Every evaluation starts with it, and Prisma's `upsert` costs several
- * times this statement's JavaScript (0.6 ms against 0.1 on SQLite).
+ * SQL on SQLite and PostgreSQL. Raw SQL because it must be one statement on every database: Prisma's
+ * `upsert` is a read then a write wherever it cannot use the database's own upsert, and two replicas
+ * taking a pull request's first ticket at once must not both get ticket 1.
  */
 export async function takeTicket(db: Database, repoId: number, prNumber: number): Promise<number> {
-  const rows = await statementRows(
+  const rows = await rawRows(
     db,
+    ticketRowsSchema,
     Prisma.sql`INSERT INTO "PullRequestState" ("repoId", "prNumber", "ticket", "updatedAt") VALUES (${BigInt(repoId)}, ${prNumber}, 1, ${new Date()})
     ON CONFLICT ("repoId", "prNumber") DO UPDATE SET "ticket" = "PullRequestState"."ticket" + 1, "updatedAt" = excluded."updatedAt"
     RETURNING "ticket"`,
   );
-  return ticketRowsSchema.parse(rows)[0]!.ticket;
+  return rows[0]!.ticket;
 }
 
 /** The order's state after a write: which ticket published last, on which commit, and what. */
@@ -74,8 +73,9 @@ export async function claimAndFindCheckRun(db: Database, key: { repoId: number; 
   const repoId = BigInt(key.repoId);
   if (providerOf(db) === "postgres") {
     const now = new Date();
-    const rows = await postgresRows(
+    const rows = await rawPostgresRows(
       db,
+      claimRowsSchema,
       `WITH claimed AS (
         UPDATE "PullRequestState"
         SET "published" = $3, "publishedSha" = $4, "publishedOutput" = $5, "updatedAt" = $6
@@ -96,7 +96,7 @@ export async function claimAndFindCheckRun(db: Database, key: { repoId: number; 
       FROM (SELECT 1) AS one LEFT JOIN existing e ON TRUE`,
       [repoId, key.prNumber, key.ticket, output.headSha, JSON.stringify(output), now],
     );
-    const [row] = claimRowsSchema.parse(rows);
+    const [row] = rows;
     const record = row!.checkRunId === null ? null : { checkRunId: row!.checkRunId, outputHash: row!.outputHash };
     return { claimed: row!.claimed === 1, checkRun: recordedCheckRun(record), creationClaimed: row!.creating === 1 };
   }
@@ -121,8 +121,9 @@ export function savesAndReadsOrderAtOnce(db: Database): boolean {
  * `savesAndReadsOrderAtOnce`). The order is null when the pull request has none.
  */
 export async function saveCheckRunAndReadOrder(db: Database, key: { repoId: number; prNumber: number }, save: CheckRunSave): Promise<OrderState> {
-  const rows = await postgresRows(
+  const rows = await rawPostgresRows(
     db,
+    stateRowsSchema,
     `WITH saved AS (
       INSERT INTO "CheckRunRecord" ("repoId", "headSha", "checkRunId", "prNumber", "outputHash", "updatedAt")
       VALUES ($3, $4, $5, $6, $7, $8)
@@ -134,16 +135,16 @@ export async function saveCheckRunAndReadOrder(db: Database, key: { repoId: numb
     WHERE s."repoId" = $1 AND s."prNumber" = $2 AND (SELECT COUNT(*) FROM saved) = 1`,
     [BigInt(key.repoId), key.prNumber, BigInt(save.repoId), save.headSha, BigInt(save.checkRunId), save.prNumber, save.outputHash, new Date()],
   );
-  return stateRowsSchema.parse(rows)[0] ?? null;
+  return rows[0] ?? null;
 }
 
-/** Reads the order of a pull request's evaluations (written by hand: it follows every write). */
+/** Reads the order of a pull request's evaluations. */
 export async function readOrder(db: Database, key: { repoId: number; prNumber: number }): Promise<OrderState> {
-  const rows = await statementRows(
-    db,
-    Prisma.sql`SELECT "published", "publishedSha", "publishedOutput" FROM "PullRequestState" WHERE "repoId" = ${BigInt(key.repoId)} AND "prNumber" = ${key.prNumber}`,
-  );
-  return stateRowsSchema.parse(rows)[0] ?? null;
+  const row = await db.pullRequestState.findUnique({
+    where: { repoId_prNumber: { repoId: BigInt(key.repoId), prNumber: key.prNumber } },
+    select: { published: true, publishedSha: true, publishedOutput: true },
+  });
+  return row ?? null;
 }
 
 /** The output a newer evaluation published, as stored with its claim. */

@@ -4,8 +4,8 @@ import { recordDecision } from "../../src/db/decisions.js";
 import { verifyAuditLog } from "../../src/cli/audit/verify-log.js";
 import { useApp } from "../helpers/use-app.js";
 
-// On PostgreSQL the statements every evaluation makes (decision, audit event, ticket, publish claim and
-// check-run record) are sent to the driver, not through Prisma (src/db/driver-sql.ts). What they write
+// The statements every evaluation makes (decision, audit event, ticket, publish claim and check-run
+// record), some of them raw SQL through Prisma (src/db/raw-statement.ts). What they write
 // must read back through Prisma exactly as Prisma's own writes do: the time stamps to the millisecond
 // (an audit event's hash covers its time), the big integers, the nulls. Runs on SQLite and, under
 // `npm run test:postgres`, on PostgreSQL.
