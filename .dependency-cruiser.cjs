@@ -30,6 +30,15 @@ module.exports = {
       },
     },
     {
+      name: "concurrency-imports-only-concurrency",
+      comment:
+        "src/concurrency holds plain concurrency primitives (a semaphore, keyed and coalescing " +
+        "serializers) that services and deliveries build on: they know nothing of the app.",
+      severity: "error",
+      from: { path: "^src/concurrency/" },
+      to: { path: "^src/", pathNot: "^src/concurrency/" },
+    },
+    {
       name: "db-not-above",
       comment:
         "src/db is below services: repositories are called by services and never call back up " +
@@ -42,9 +51,9 @@ module.exports = {
       name: "nothing-below-imports-services",
       comment:
         "Services orchestrate the layers below them; policy, GitHub, database, evidence, config, " +
-        "audit, observability and command parsing never reach back up into them.",
+        "audit, observability, command parsing and the concurrency primitives never reach back up into them.",
       severity: "error",
-      from: { path: "^src/(policy|github|db|evidence|config|audit|observability|commands)/" },
+      from: { path: "^src/(policy|github|db|evidence|config|audit|observability|commands|concurrency)/" },
       to: { path: "^src/services/" },
     },
     {

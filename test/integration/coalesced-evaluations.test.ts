@@ -5,8 +5,8 @@ import { alice, bob, claude, erin } from "../fixtures/people.js";
 import type { FakeGitHub } from "../mocks/github.js";
 import { useApp } from "../helpers/use-app.js";
 import type { TestApp } from "../helpers/test-app.js";
-import { CoalescingSerializer } from "../../src/services/coalescing-serializer.js";
-import { Slots } from "../../src/services/slots.js";
+import { CoalescingSerializer } from "../../src/concurrency/coalescing-serializer.js";
+import { Semaphore } from "../../src/concurrency/semaphore.js";
 
 // In a busy installation, Probot's throttling lets evaluations reach GitHub about one every two
 // seconds, so deliveries for a pull request pile up behind its running evaluation. Those that arrive
@@ -104,8 +104,8 @@ describe("deliveries that arrive while an evaluation of their pull request waits
     await delegated(github, app, 40, H1);
     await delegated(github, app, 41, "d1".repeat(20));
     // One place to read and evaluate pull requests (the default is 32), taken by a slow evaluation of #41.
-    app.services.evaluationSlots = new Slots(1);
-    app.services.serializer = new CoalescingSerializer(app.services.evaluationSlots);
+    app.services.evaluationSemaphore = new Semaphore(1);
+    app.services.serializer = new CoalescingSerializer(app.services.evaluationSemaphore);
     github.expectPullRequestRead(41, { delayMs: 300 });
     await send(app, "f1-other", "pull_request", pullRequestEvent("edited", github.mustGet(41)));
     await new Promise((resolve) => setTimeout(resolve, 50));
