@@ -7,7 +7,6 @@ import { RequiredCheckDoctor } from "../github/required-check.js";
 import type { EvidenceLinkSettings } from "../evidence/signed-links.js";
 import { createMetrics, type Metrics } from "../observability/metrics.js";
 import { RetryScheduler } from "./retry-scheduler.js";
-import { DeliveryQueue } from "./delivery-queue.js";
 import type { EvaluationDeps } from "./evaluation-queue.js";
 import type { PushDeps } from "./flag-direct-push.js";
 
@@ -21,8 +20,6 @@ export interface AppServices extends EvaluationDeps, PushDeps {
   inventory: AgentInventoryReader;
   /** Places for reading and evaluating pull requests: evaluations take one (via the serializer), and so do commands' reads. */
   evaluationSemaphore: Semaphore;
-  /** Deliveries accepted (GitHub answered) and processed afterwards. */
-  queue: DeliveryQueue;
 }
 
 export interface ServiceSettings {
@@ -38,8 +35,6 @@ export interface ServiceSettings {
    * pages in memory. Deliveries waiting for a place still join an evaluation of their pull request.
    */
   concurrency?: number;
-  /** How many accepted deliveries are held in memory at most (default 1,000); the rest wait in the database. */
-  maxDeliveriesInMemory?: number;
   clock?: () => Date;
   /**
    * The metrics to record into. Without them, a registry of its own without process metrics: the
@@ -55,7 +50,6 @@ export function createServices(db: Database, settings: ServiceSettings): AppServ
   const permissions = new PermissionReader(settings.peopleTtlMs, millis);
   const metrics = settings.metrics ?? createMetrics({ processMetrics: false });
   const evaluationSemaphore = new Semaphore(settings.concurrency ?? 32);
-  const inMemory = settings.maxDeliveriesInMemory ?? 1_000;
   return {
     db,
     permissions,
@@ -65,10 +59,6 @@ export function createServices(db: Database, settings: ServiceSettings): AppServ
     serializer: new CoalescingSerializer(evaluationSemaphore),
     evaluationSemaphore,
     retries: settings.retries ?? new RetryScheduler(),
-    // Every delivery held in memory is worked on at once: what it waits for is GitHub, Octokit's
-    // throttling and a place to read its pull request (the evaluation semaphore above), not the queue, so that a
-    // delivery for a pull request whose evaluation is waiting can join it (see concurrency/coalescing-serializer.ts).
-    queue: new DeliveryQueue(Math.max(1, inMemory), inMemory),
     clock,
     appId: settings.appId,
     evidence: settings.evidence ?? null,

@@ -61,7 +61,7 @@ describe("deliveries that arrive while an evaluation of their pull request waits
     await send(app, "d3-bob", "pull_request_review", reviewEvent("submitted", pr, { id: 2, reviewer: bob, state: "approved", commitSha: H2 }));
     await send(app, "d4-erin", "pull_request_review", reviewEvent("submitted", pr, { id: 3, reviewer: erin, state: "approved", commitSha: H2 }));
     await send(app, "d5-edited", "pull_request", pullRequestEvent("edited", pr));
-    await app.services.queue.idle();
+    await app.inbox.queue.idle();
 
     expect(nock.pendingMocks()).toEqual([]);
     // Two reads, not five: the slow one, and one for the four deliveries that waited behind it.
@@ -120,7 +120,7 @@ describe("deliveries that arrive while an evaluation of their pull request waits
     await send(app, "f2-push", "pull_request", pullRequestEvent("synchronize", pr));
     await send(app, "f3-bob", "pull_request_review", reviewEvent("submitted", pr, { id: 2, reviewer: bob, state: "approved", commitSha: H2 }));
     await send(app, "f4-edited", "pull_request", pullRequestEvent("edited", pr));
-    await app.services.queue.idle();
+    await app.inbox.queue.idle();
 
     expect(nock.pendingMocks()).toEqual([]);
     // One read of #40 for its three deliveries, made once #41's evaluation gave the place back.
@@ -145,7 +145,7 @@ describe("deliveries that arrive while an evaluation of their pull request waits
     pr.reviews.push({ id: 2, reviewer: bob, state: "APPROVED", commitSha: H1, submittedAt: "2026-11-25T12:30:00Z" });
     github.expectEvaluation(40, { permissionLookups: ["bob"] });
     await send(app, "e2-bob", "pull_request_review", reviewEvent("submitted", pr, { id: 2, reviewer: bob, state: "approved", commitSha: H1 }));
-    await app.services.queue.idle();
+    await app.inbox.queue.idle();
 
     expect(nock.pendingMocks()).toEqual([]);
     expect(github.checkRunOn(H1)).toMatchObject({ conclusion: "success" });

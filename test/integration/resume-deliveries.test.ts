@@ -1,6 +1,6 @@
 import nock from "nock";
 import { describe, expect, test } from "@jest/globals";
-import { resumeAbandonedDeliveries } from "../../src/handlers/exactly-once.js";
+import { resumeAbandonedDeliveries } from "../../src/deliveries/delivery-sweeps.js";
 import { pullRequestEvent } from "../fixtures/payloads.js";
 import { claude } from "../fixtures/people.js";
 import { useApp } from "../helpers/use-app.js";
@@ -22,8 +22,8 @@ describe("deliveries accepted by a process that stopped", () => {
     await app.db.delivery.create({ data: { id: "busy-delivery", event: "pull_request", status: "processing", receivedAt: app.now.value, payload: JSON.stringify(payload) } });
     github.expectEvaluation(50);
 
-    const resumed = await resumeAbandonedDeliveries(app.services, (event) => app.probot.receive(event as never), app.probot.log, 5 * 60_000);
-    await app.services.queue.idle();
+    const resumed = await resumeAbandonedDeliveries(app.inbox, (event) => app.probot.receive(event as never), app.probot.log, 5 * 60_000);
+    await app.inbox.queue.idle();
 
     expect(resumed).toBe(1);
     expect(nock.pendingMocks()).toEqual([]);
@@ -31,6 +31,6 @@ describe("deliveries accepted by a process that stopped", () => {
     expect(await app.db.delivery.findUniqueOrThrow({ where: { id: "lost-delivery" } })).toMatchObject({ status: "done", attempts: 2, payload: null });
     expect(await app.db.delivery.findUniqueOrThrow({ where: { id: "busy-delivery" } })).toMatchObject({ status: "processing" });
     // Nothing left to resume.
-    expect(await resumeAbandonedDeliveries(app.services, (event) => app.probot.receive(event as never), app.probot.log, 5 * 60_000)).toBe(0);
+    expect(await resumeAbandonedDeliveries(app.inbox, (event) => app.probot.receive(event as never), app.probot.log, 5 * 60_000)).toBe(0);
   });
 });

@@ -3,7 +3,7 @@ import { Semaphore } from "../concurrency/semaphore.js";
 /**
  * Work accepted from webhooks, processed after GitHub has been answered. GitHub treats a delivery that
  * takes more than 10 seconds as failed, and evaluations wait on GitHub's own API; so the app answers
- * once the delivery is stored (see handlers/exactly-once.ts) and does the work here, at most `limit`
+ * once the delivery is stored (see delivery-inbox.ts) and does the work here, at most `limit`
  * deliveries at a time. The app sets `limit` to the in-memory bound: what bounds the heavy work is
  * the places to read and evaluate pull requests (AppServices.evaluationSemaphore), further down.
  */
@@ -18,7 +18,7 @@ export class DeliveryQueue {
   /**
    * `limit` deliveries are worked on at once; at most `maxPending` are held in memory (working or
    * waiting) once `spillToDatabase()` was called. Beyond that a delivery is stored in the database
-   * only, and taken from there when there is room (see handlers/exactly-once.ts), so a burst costs
+   * only, and taken from there when there is room (see delivery-sweeps.ts), so a burst costs
    * database rows, not this process's memory.
    */
   constructor(
