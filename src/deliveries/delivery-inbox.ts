@@ -5,6 +5,11 @@ import { instrumentGitHubRequests } from "../observability/github-requests.js";
 import type { Metrics } from "../observability/metrics.js";
 import { DeliveryQueue } from "./delivery-queue.js";
 
+// A delivery GitHub sends again while it is still "processing" this long after it was accepted was
+// abandoned (its process died mid-way): the redelivery takes it over, so that it is not silently
+// dropped as a duplicate.
+const REDELIVERY_TAKES_OVER_AFTER_MS = 10 * 60_000;
+
 /**
  * Where webhook deliveries arrive: the database that records each one (the exactly-once claim and the
  * deliveries stored beyond the in-memory limit), the queue that works on them once GitHub has been
@@ -57,7 +62,8 @@ export function exactlyOnce<C extends Context>(inbox: DeliveryInbox, handler: (c
     const queue = inbox.queue;
     const room = queue.reserve();
     try {
-      const claim = await claimDelivery(inbox.db, id, context.name, inbox.clock(), context.payload, room ? "processing" : "queued");
+      const now = inbox.clock();
+      const claim = await claimDelivery(inbox.db, id, context.name, now, context.payload, room ? "processing" : "queued", new Date(now.getTime() - REDELIVERY_TAKES_OVER_AFTER_MS));
       if (claim === "duplicate") {
         context.log.info({ deliveryId: id, event: context.name }, "countersign: duplicate delivery ignored");
         inbox.metrics.recordDelivery(context.name, "duplicate");
