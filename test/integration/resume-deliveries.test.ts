@@ -34,3 +34,29 @@ describe("deliveries accepted by a process that stopped", () => {
     expect(await resumeAbandonedDeliveries(app.inbox, (event) => app.probot.receive(event as never), app.probot.log, 5 * 60_000)).toBe(0);
   });
 });
+
+describe("a redelivery of a delivery still marked processing", () => {
+  test("takes it over once it was abandoned, and is a duplicate while it may still be worked on", async () => {
+    const github = ctx.github();
+    const app = ctx.app();
+    const head = "ae".repeat(20);
+    github.pulls.set(51, { number: 51, author: claude, headSha: head, commits: [{ sha: head, message: "x", author: claude }], reviews: [], files: ["a.ts"] });
+    const payload = pullRequestEvent("opened", github.mustGet(51));
+    await app.db.delivery.create({ data: { id: "recent-delivery", event: "pull_request", status: "processing", receivedAt: new Date(app.now.value.getTime() - 60_000), payload: JSON.stringify(payload) } });
+    await app.db.delivery.create({
+      data: { id: "stale-delivery", event: "pull_request", status: "processing", receivedAt: new Date(app.now.value.getTime() - 20 * 60_000), payload: JSON.stringify(payload) },
+    });
+
+    // Accepted a minute ago: its process may still be at work, so GitHub's redelivery does nothing.
+    await app.receive("pull_request", payload, "recent-delivery");
+    expect(github.checkRuns).toHaveLength(0);
+    expect(await app.db.delivery.findUniqueOrThrow({ where: { id: "recent-delivery" } })).toMatchObject({ status: "processing", attempts: 1 });
+
+    // Accepted twenty minutes ago and never finished: the redelivery is processed, as a new attempt.
+    github.expectEvaluation(51);
+    await app.receive("pull_request", payload, "stale-delivery");
+    expect(nock.pendingMocks()).toEqual([]);
+    expect(github.checkRunOn(head)).toMatchObject({ conclusion: "action_required" });
+    expect(await app.db.delivery.findUniqueOrThrow({ where: { id: "stale-delivery" } })).toMatchObject({ status: "done", attempts: 2, payload: null });
+  });
+});
