@@ -1,7 +1,8 @@
 // The direction of imports in src/, checked by `npm run lint:layers` (part of `npm test`) and by
 // test/unit/layers.test.ts, which also proves on a fixture tree that each rule still catches what it
 // guards. The house direction (STYLE.md): handlers → services → (policy, github, db, evidence), and
-// policy imports nothing that does I/O. Type-only imports count everywhere: a type that crosses a
+// policy imports nothing that does I/O; deliveries sit above services (the wiring runs each handler
+// through the delivery inbox), and the concurrency primitives below them. Type-only imports count everywhere: a type that crosses a
 // layer upwards ties the two layers together as surely as a value does, and cycles made only of
 // types are still cycles (issue 12 names one).
 
@@ -30,6 +31,15 @@ module.exports = {
       },
     },
     {
+      name: "concurrency-imports-only-concurrency",
+      comment:
+        "src/concurrency holds plain concurrency primitives (a semaphore, keyed and coalescing " +
+        "serializers) that services and deliveries build on: they know nothing of the app.",
+      severity: "error",
+      from: { path: "^src/concurrency/" },
+      to: { path: "^src/", pathNot: "^src/concurrency/" },
+    },
+    {
       name: "db-not-above",
       comment:
         "src/db is below services: repositories are called by services and never call back up " +
@@ -42,10 +52,20 @@ module.exports = {
       name: "nothing-below-imports-services",
       comment:
         "Services orchestrate the layers below them; policy, GitHub, database, evidence, config, " +
-        "audit, observability and command parsing never reach back up into them.",
+        "audit, observability, command parsing and the concurrency primitives never reach back up into them.",
       severity: "error",
-      from: { path: "^src/(policy|github|db|evidence|config|audit|observability|commands)/" },
+      from: { path: "^src/(policy|github|db|evidence|config|audit|observability|commands|concurrency)/" },
       to: { path: "^src/services/" },
+    },
+    {
+      name: "nothing-below-imports-deliveries",
+      comment:
+        "src/deliveries (the inbox that claims each webhook delivery once, its queue, and the sweeps " +
+        "that take up stored deliveries) sits between the wiring and the handlers it runs: services, " +
+        "policy, GitHub, database and the layers beside them never reach up into it.",
+      severity: "error",
+      from: { path: "^src/(services|policy|github|db|evidence|config|audit|observability|commands|concurrency)/" },
+      to: { path: "^src/deliveries/" },
     },
     {
       name: "handlers-on-top",

@@ -1,6 +1,8 @@
 import type { ApplicationFunction, ApplicationFunctionOptions, Context, Probot } from "probot";
+import { exactlyOnce, type DeliveryInbox } from "./deliveries/delivery-inbox.js";
+import { startDeliverySweeps } from "./deliveries/delivery-sweeps.js";
 import { evidenceRoute } from "./handlers/evidence-route.js";
-import { drainQueuedDeliveries, exactlyOnce, resumeAbandonedDeliveries } from "./handlers/exactly-once.js";
+import { startExpirySweep } from "./handlers/expiry-sweep.js";
 import { addHttpHandlers } from "./handlers/http-handlers.js";
 import { onCheckRunRerequested, onCheckSuiteRerequested } from "./handlers/check-rerequest.js";
 import { onIssueComment } from "./handlers/issue-comment.js";
@@ -8,10 +10,8 @@ import { operationsRoutes } from "./handlers/operations-routes.js";
 import { onPullRequest, PULL_REQUEST_ACTIONS } from "./handlers/pull-request.js";
 import { onPullRequestReview, REVIEW_ACTIONS } from "./handlers/pull-request-review.js";
 import { onPush } from "./handlers/push.js";
-import { instrumentGitHubRequests } from "./observability/github-requests.js";
 import type { ReadinessCheck } from "./observability/readiness.js";
 import type { AppServices } from "./services/create-services.js";
-import { sweepExpiredDelegations } from "./services/expire-delegations.js";
 
 export interface AppOptions {
   /** How often to look for expired delegations, in milliseconds; 0 turns the sweep off. */
@@ -29,14 +29,8 @@ export interface AppOptions {
   resumeSweepMs?: number;
 }
 
-/** How often to look for deliveries stored beyond the in-memory limit. */
-const QUEUED_DELIVERY_SWEEP_MS = 1_000;
-
-/** A delivery still unfinished this long after it was accepted was abandoned by a process that stopped. */
-const ABANDONED_DELIVERY_MS = 5 * 60_000;
-
 /** Countersign as a Probot app: which events reach which handler. No logic lives here. */
-export function countersignApp(services: AppServices, options: AppOptions): ApplicationFunction {
+export function countersignApp(services: AppServices, inbox: DeliveryInbox, options: AppOptions): ApplicationFunction {
   return (app: Probot, { addHandler }: Partial<ApplicationFunctionOptions> = {}) => {
     if (options.startup) app.log.info(options.startup, "countersign: ready");
     // On Probot's own HTTP server, when there is one: /metrics, /healthz and /readyz always, and the
@@ -49,13 +43,9 @@ export function countersignApp(services: AppServices, options: AppOptions): Appl
       ],
       app.log,
     );
-    // Every delivery is processed once, however often GitHub sends it (see exactly-once.ts), and the
-    // GitHub requests it makes are counted.
-    const once = <C extends Context>(handler: (services: AppServices, context: C) => Promise<void>) =>
-      exactlyOnce<C>(services, (context) => {
-        instrumentGitHubRequests(context.octokit, services.metrics);
-        return handler(services, context);
-      });
+    // Every delivery passes through the inbox: processed once, however often GitHub sends it, after
+    // GitHub has been answered (see deliveries/delivery-inbox.ts).
+    const once = <C extends Context>(handler: (services: AppServices, context: C) => Promise<void>) => exactlyOnce<C>(inbox, (context) => handler(services, context));
     app.on(PULL_REQUEST_ACTIONS.map((action) => `pull_request.${action}` as const), once(onPullRequest));
     app.on(REVIEW_ACTIONS.map((action) => `pull_request_review.${action}` as const), once(onPullRequestReview));
     app.on("issue_comment.created", once(onIssueComment));
@@ -63,41 +53,10 @@ export function countersignApp(services: AppServices, options: AppOptions): Appl
     app.on("check_suite.rerequested", once(onCheckSuiteRerequested));
     app.on("push", once(onPush));
 
-    if (options.expirySweepMs > 0) {
-      const sweep = () =>
-        sweepExpiredDelegations(services, async (installationId) => instrumentGitHubRequests(await app.auth(installationId), services.metrics), app.log).catch((error: unknown) => {
-          services.metrics.recordError("expiry_sweep");
-          app.log.error({ err: error }, "countersign: expiry sweep failed; it will run again");
-        });
-      setInterval(sweep, options.expirySweepMs).unref();
-    }
+    startExpirySweep(app, services, options.expirySweepMs);
 
-    if (options.resumeSweepMs && options.resumeSweepMs > 0) {
-      const resume = () =>
-        resumeAbandonedDeliveries(services, (event) => app.receive(event as never), app.log, ABANDONED_DELIVERY_MS).catch((error: unknown) => {
-          services.metrics.recordError("resume");
-          app.log.error({ err: error }, "countersign: could not resume abandoned deliveries; will try again");
-        });
-      setTimeout(resume, 1_000).unref();
-      setInterval(resume, options.resumeSweepMs).unref();
-      // Deliveries stored beyond the in-memory limit (here or on another replica): taken up when there
-      // is room, a second at most after it appears. One look at a time.
-      let draining = false;
-      const drain = () => {
-        if (draining) return;
-        draining = true;
-        drainQueuedDeliveries(services, (event) => app.receive(event as never), app.log)
-          .catch((error: unknown) => {
-            services.metrics.recordError("resume");
-            app.log.error({ err: error }, "countersign: could not take up queued deliveries; will try again");
-          })
-          .finally(() => {
-            draining = false;
-          });
-      };
-      setInterval(drain, QUEUED_DELIVERY_SWEEP_MS).unref();
-      // Only now may deliveries wait in the database: something takes them up.
-      services.queue.spillToDatabase();
-    }
+    // Deliveries stored but not processed (abandoned by a stopped process, or beyond the in-memory
+    // limit) are received again.
+    startDeliverySweeps(inbox, (event) => app.receive(event as never), app.log, options.resumeSweepMs ?? 0);
   };
 }

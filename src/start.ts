@@ -7,6 +7,7 @@ import { sealUnchainedEvents } from "./db/audit-log.js";
 import { openDatabase } from "./db/client.js";
 import { fetchWithTimeout } from "./github/request-timeout.js";
 import { RetryScheduler } from "./services/retry-scheduler.js";
+import { createDeliveryInbox } from "./deliveries/delivery-inbox.js";
 import { countersignApp } from "./index.js";
 import { createLog } from "./observability/log.js";
 import { createMetrics } from "./observability/metrics.js";
@@ -71,7 +72,6 @@ export async function startCountersign(options: StartOptions = {}): Promise<void
     appId: parseEnv(process.env).APP_ID ?? null,
     evidence,
     metrics,
-    maxDeliveriesInMemory: env.COUNTERSIGN_MAX_DELIVERIES_IN_MEMORY,
     retries: new RetryScheduler({ minDelayMs: env.COUNTERSIGN_RETRY_MIN_SECONDS * 1000, maxDelayMs: 15 * 60_000 }),
   });
   // Every GitHub request (REST, GraphQL, the token exchange) gives up after the configured timeout.
@@ -81,7 +81,7 @@ export async function startCountersign(options: StartOptions = {}): Promise<void
     request: { ...defaults.request, fetch: fetchWithTimeout(timeoutMs, defaults.request?.fetch) },
   }));
   const server = await run(
-    countersignApp(services, {
+    countersignApp(services, createDeliveryInbox(services, env.COUNTERSIGN_MAX_DELIVERIES_IN_MEMORY), {
       expirySweepMs: env.COUNTERSIGN_EXPIRY_SWEEP_SECONDS * 1000,
       resumeSweepMs: 60_000,
       startup: {

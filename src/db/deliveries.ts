@@ -7,10 +7,6 @@ import type { Database } from "./client.js";
  */
 export type DeliveryClaim = "process" | "queue" | "duplicate";
 
-// A delivery still "processing" after this long was abandoned (the process died mid-way): it may be
-// taken over, so that a redelivery after a crash is not silently dropped.
-const ABANDONED_AFTER_MS = 10 * 60_000;
-
 function isUniqueViolation(error: unknown): boolean {
   const err = error as { code?: string; message?: string };
   return err.code === "P2002" || /UNIQUE constraint failed/i.test(err.message ?? "");
@@ -20,10 +16,11 @@ function isUniqueViolation(error: unknown): boolean {
  * Claims a delivery by its `X-GitHub-Delivery` id, `into` processing (now) or the queue (later). The
  * first arrival is processed or queued; a redelivery or a retry of a delivery that was done (or is
  * being processed by another replica) is a duplicate and does nothing. A delivery that failed (and
- * left the check blocking) or was abandoned may be claimed again, so "Redeliver" is the way to retry
- * it; a queued delivery is claimed for processing once, by the first process with room for it.
+ * left the check blocking) or was abandoned (still processing, but accepted before
+ * `abandonedBefore`) may be claimed again, so "Redeliver" is the way to retry it; a queued delivery
+ * is claimed for processing once, by the first process with room for it.
  */
-export async function claimDelivery(db: Database, id: string, event: string, now: Date, payload: unknown = null, into: "processing" | "queued" = "processing"): Promise<DeliveryClaim> {
+export async function claimDelivery(db: Database, id: string, event: string, now: Date, payload: unknown, into: "processing" | "queued", abandonedBefore: Date): Promise<DeliveryClaim> {
   const stored = payload === null ? null : JSON.stringify(payload);
   const claimed: DeliveryClaim = into === "processing" ? "process" : "queue";
   try {
@@ -38,7 +35,7 @@ export async function claimDelivery(db: Database, id: string, event: string, now
   const fromQueue = await db.delivery.updateMany({ where: { id, status: "queued" }, data: into === "processing" ? { status: "processing", receivedAt: now } : { status: "queued" } });
   if (fromQueue.count === 1) return claimed;
   const retry = await db.delivery.updateMany({
-    where: { id, OR: [{ status: "failed" }, { status: "processing", receivedAt: { lt: new Date(now.getTime() - ABANDONED_AFTER_MS) } }] },
+    where: { id, OR: [{ status: "failed" }, { status: "processing", receivedAt: { lt: abandonedBefore } }] },
     data: { status: into, receivedAt: now, finishedAt: null, attempts: { increment: 1 }, ...(stored ? { payload: stored } : {}) },
   });
   return retry.count === 1 ? claimed : "duplicate";

@@ -1,13 +1,12 @@
+import { CoalescingSerializer } from "../concurrency/coalescing-serializer.js";
+import { Semaphore } from "../concurrency/semaphore.js";
 import type { Database } from "../db/client.js";
 import { AgentInventoryReader } from "../github/agent-inventory.js";
 import { PermissionReader, TeamMembershipReader } from "../github/permissions.js";
 import { RequiredCheckDoctor } from "../github/required-check.js";
 import type { EvidenceLinkSettings } from "../evidence/signed-links.js";
 import { createMetrics, type Metrics } from "../observability/metrics.js";
-import { CoalescingSerializer } from "./coalescing-serializer.js";
-import { Slots } from "./slots.js";
 import { RetryScheduler } from "./retry-scheduler.js";
-import { DeliveryQueue } from "./delivery-queue.js";
 import type { EvaluationDeps } from "./evaluation-queue.js";
 import type { PushDeps } from "./flag-direct-push.js";
 
@@ -20,9 +19,7 @@ export interface AppServices extends EvaluationDeps, PushDeps {
   /** What agents are able to do (their apps' grants), recorded with each delegation. */
   inventory: AgentInventoryReader;
   /** Places for reading and evaluating pull requests: evaluations take one (via the serializer), and so do commands' reads. */
-  evaluationSlots: Slots;
-  /** Deliveries accepted (GitHub answered) and processed afterwards. */
-  queue: DeliveryQueue;
+  evaluationSemaphore: Semaphore;
 }
 
 export interface ServiceSettings {
@@ -38,8 +35,6 @@ export interface ServiceSettings {
    * pages in memory. Deliveries waiting for a place still join an evaluation of their pull request.
    */
   concurrency?: number;
-  /** How many accepted deliveries are held in memory at most (default 1,000); the rest wait in the database. */
-  maxDeliveriesInMemory?: number;
   clock?: () => Date;
   /**
    * The metrics to record into. Without them, a registry of its own without process metrics: the
@@ -54,21 +49,16 @@ export function createServices(db: Database, settings: ServiceSettings): AppServ
   const millis = () => clock().getTime();
   const permissions = new PermissionReader(settings.peopleTtlMs, millis);
   const metrics = settings.metrics ?? createMetrics({ processMetrics: false });
-  const slots = new Slots(settings.concurrency ?? 32);
-  const inMemory = settings.maxDeliveriesInMemory ?? 1_000;
+  const evaluationSemaphore = new Semaphore(settings.concurrency ?? 32);
   return {
     db,
     permissions,
     inventory: new AgentInventoryReader(permissions, 3_600_000, millis),
     memberships: new TeamMembershipReader(settings.peopleTtlMs, millis),
     doctor: new RequiredCheckDoctor(settings.setupCheckTtlMs, millis),
-    serializer: new CoalescingSerializer(slots),
-    evaluationSlots: slots,
+    serializer: new CoalescingSerializer(evaluationSemaphore),
+    evaluationSemaphore,
     retries: settings.retries ?? new RetryScheduler(),
-    // Every delivery held in memory is worked on at once: what it waits for is GitHub, Octokit's
-    // throttling and a place to read its pull request (the slots above), not the queue, so that a
-    // delivery for a pull request whose evaluation is waiting can join it (see coalescing-serializer.ts).
-    queue: new DeliveryQueue(Math.max(1, inMemory), inMemory),
     clock,
     appId: settings.appId,
     evidence: settings.evidence ?? null,

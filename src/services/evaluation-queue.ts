@@ -1,7 +1,7 @@
 import { performance } from "node:perf_hooks";
+import type { CoalescingSerializer } from "../concurrency/coalescing-serializer.js";
 import { GitHubWaitTimer } from "../observability/github-requests.js";
 import type { Metrics } from "../observability/metrics.js";
-import type { CoalescingSerializer } from "./coalescing-serializer.js";
 import type { EvaluationRequest, EvaluationResult } from "./evaluation.js";
 import type { EventContext } from "./event-context.js";
 import { failClosed, type FailClosedDeps } from "./fail-closed.js";
@@ -36,7 +36,7 @@ export interface QueuedEvaluation {
 }
 
 /**
- * Requests for one pull request gathered while it waited (see coalescing-serializer.ts), as one
+ * Requests for one pull request gathered while it waited (see concurrency/coalescing-serializer.ts), as one
  * evaluation: it stands for the newest delivery (its event, its logger), and names the others; every
  * review's verdict is logged under its own delivery; a Re-run among them forces the write; facts a
  * command read beforehand are not used (they may be older than another request's change), so the
@@ -77,7 +77,7 @@ const MAX_TRANSIENT_RETRIES = 50;
  * Evaluates a pull request and publishes the decision as the `Countersign` check run. Never throws:
  * any failure leaves the check blocking ("could not evaluate") with an error id that is in the logs.
  * Evaluations of one pull request run one at a time; requests that arrive while one waits for its turn
- * join it (see coalescing-serializer.ts), and all of them get its result.
+ * join it (see concurrency/coalescing-serializer.ts), and all of them get its result.
  */
 export async function evaluateAndReport(services: EvaluationDeps, event: EventContext, request: EvaluationRequest): Promise<EvaluationResult> {
   return services.serializer.run(`${event.repo.id}#${request.prNumber}`, { event, request }, (queued) => {

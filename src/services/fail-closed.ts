@@ -74,7 +74,7 @@ export async function failClosed(
   const errorId = newErrorId();
   const cause = describeFailure(error);
   services.metrics.recordError("evaluation");
-  // A failed delivery may be redelivered to try again (see handlers/exactly-once.ts).
+  // A failed delivery may be redelivered to try again (see deliveries/delivery-inbox.ts).
   if (event.deliveryId) await failDelivery(services.db, event.deliveryId, services.clock()).catch(() => undefined);
   event.log.error({ err: error, errorId, repo: event.repo.fullName, pr: subject.prNumber, deliveryId: event.deliveryId }, `countersign: evaluation failed (${errorId}): ${cause}`);
   const now = services.clock();

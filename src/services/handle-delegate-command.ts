@@ -22,10 +22,10 @@ import type { EvaluationResult } from "./evaluation.js";
 import { evaluateAndReport, type EvaluationDeps } from "./evaluation-queue.js";
 import { auditCommand as audit, type CommandEntry, type CommandRequest } from "./run-command.js";
 import type { AgentInventoryReader } from "../github/agent-inventory.js";
-import type { Slots } from "./slots.js";
+import type { Semaphore } from "../concurrency/semaphore.js";
 
 /** What handling a command needs: evaluating pull requests again, and reading agents' grants and the pull request. */
-type Services = EvaluationDeps & { inventory: AgentInventoryReader; evaluationSlots: Slots };
+type Services = EvaluationDeps & { inventory: AgentInventoryReader; evaluationSemaphore: Semaphore };
 
 /** What a `/delegate` command did: recorded a delegation, revoked some, or was refused (and why). */
 type DelegateResult =
@@ -158,7 +158,7 @@ async function revoke(services: Services, event: EventContext, request: CommandR
 async function loadSubject(services: Services, event: EventContext, request: CommandRequest): Promise<Subject> {
   if (request.subject === "pull_request") {
     // A read like an evaluation's: it takes one of the places evaluations share.
-    const { facts, policy } = await services.evaluationSlots.run(() => fetchPullRequestSnapshot(event.octokit, event.repo, request.number));
+    const { facts, policy } = await services.evaluationSemaphore.run(() => fetchPullRequestSnapshot(event.octokit, event.repo, request.number));
     return { facts, policy: await loadPullRequestPolicy(event.octokit, event.repo, facts.baseRef, policy) };
   }
   return { facts: null, policy: await loadRepoPolicy(event.octokit, event.repo) };

@@ -5,7 +5,7 @@ import { listInstallationRepositories, listOpenPullRequests, type OpenPullReques
 import type { EventContext, RepoContext } from "./event-context.js";
 import type { EvaluationResult } from "./evaluation.js";
 import { evaluateAndReport, type EvaluationDeps } from "./evaluation-queue.js";
-import { Slots } from "./slots.js";
+import { Semaphore } from "../concurrency/semaphore.js";
 
 // A decision is made under the policy in force when it is evaluated. When the policy changes, every
 // open pull request it judges is re-evaluated at once, not at its next event: a tightened policy must
@@ -114,7 +114,7 @@ export async function reevaluateAfterPolicyChange(services: EvaluationDeps, even
   });
   event.log.info({ repo: event.repo.fullName, ref: push.ref, scope, pullRequests: queued.length, repositories: targets.length }, "countersign: the policy changed; re-evaluating the open pull requests it judges");
 
-  const places = new Slots(CONCURRENCY);
+  const places = new Semaphore(CONCURRENCY);
   const results = await Promise.all(
     queued.map(({ repo, pull }) => places.run(() => evaluateAndReport(services, { ...event, repo }, { prNumber: pull.number, headShaHint: pull.headSha }))),
   );
@@ -124,7 +124,7 @@ export async function reevaluateAfterPolicyChange(services: EvaluationDeps, even
 /** Every open pull request of the installation's repositories, listed a few repositories at a time. */
 async function organizationPullRequests(event: EventContext): Promise<Array<{ repo: RepoContext; pulls: OpenPullRequest[] }>> {
   const repositories = await listInstallationRepositories(event.octokit);
-  const places = new Slots(CONCURRENCY);
+  const places = new Semaphore(CONCURRENCY);
   return Promise.all(
     repositories.map((repository) =>
       places.run(async () => {

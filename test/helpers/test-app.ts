@@ -1,6 +1,7 @@
 import { generateKeyPairSync, randomUUID } from "node:crypto";
 import { Probot, ProbotOctokit } from "probot";
 import { openDatabase, type Database } from "../../src/db/client.js";
+import { createDeliveryInbox, type DeliveryInbox } from "../../src/deliveries/delivery-inbox.js";
 import { countersignApp } from "../../src/index.js";
 import type { AppServices } from "../../src/services/create-services.js";
 import { createServices } from "../../src/services/create-services.js";
@@ -15,6 +16,8 @@ export const APP_ID = 123456;
 export interface TestApp {
   probot: Probot;
   services: AppServices;
+  /** Where the app's deliveries arrive; tests wait for its queue, or give it another. */
+  inbox: DeliveryInbox;
   db: Database;
   /** The database's `DATABASE_URL`, for tools that open it themselves (the CLI). */
   databaseUrl: string;
@@ -54,10 +57,12 @@ export async function createTestApp(): Promise<TestApp> {
       throttle: { ...options.throttle, enabled: false },
     })),
   });
-  await probot.load(countersignApp(services, { expirySweepMs: 0 }));
+  const inbox = createDeliveryInbox(services);
+  await probot.load(countersignApp(services, inbox, { expirySweepMs: 0 }));
   return {
     probot,
     services,
+    inbox,
     db: database.db,
     databaseUrl,
     database: scratch,
@@ -65,14 +70,14 @@ export async function createTestApp(): Promise<TestApp> {
     async receive(name, payload, deliveryId = randomUUID()) {
       // GitHub is answered once the delivery is stored; the work follows on the delivery queue.
       await probot.receive({ id: deliveryId, name, payload } as never);
-      await services.queue.idle();
+      await inbox.queue.idle();
       return deliveryId;
     },
     async close() {
       // A retry already running (a failed evaluation tried again) finishes before its database closes.
       services.retries.dispose();
       await services.retries.settled();
-      await services.queue.idle();
+      await inbox.queue.idle();
       await database.close();
       await scratch.dispose();
     },

@@ -5,8 +5,8 @@ import { alice, bob, claude, erin } from "../fixtures/people.js";
 import type { FakeGitHub } from "../mocks/github.js";
 import { useApp } from "../helpers/use-app.js";
 import type { TestApp } from "../helpers/test-app.js";
-import { CoalescingSerializer } from "../../src/services/coalescing-serializer.js";
-import { Slots } from "../../src/services/slots.js";
+import { CoalescingSerializer } from "../../src/concurrency/coalescing-serializer.js";
+import { Semaphore } from "../../src/concurrency/semaphore.js";
 
 // In a busy installation, Probot's throttling lets evaluations reach GitHub about one every two
 // seconds, so deliveries for a pull request pile up behind its running evaluation. Those that arrive
@@ -61,7 +61,7 @@ describe("deliveries that arrive while an evaluation of their pull request waits
     await send(app, "d3-bob", "pull_request_review", reviewEvent("submitted", pr, { id: 2, reviewer: bob, state: "approved", commitSha: H2 }));
     await send(app, "d4-erin", "pull_request_review", reviewEvent("submitted", pr, { id: 3, reviewer: erin, state: "approved", commitSha: H2 }));
     await send(app, "d5-edited", "pull_request", pullRequestEvent("edited", pr));
-    await app.services.queue.idle();
+    await app.inbox.queue.idle();
 
     expect(nock.pendingMocks()).toEqual([]);
     // Two reads, not five: the slow one, and one for the four deliveries that waited behind it.
@@ -104,8 +104,8 @@ describe("deliveries that arrive while an evaluation of their pull request waits
     await delegated(github, app, 40, H1);
     await delegated(github, app, 41, "d1".repeat(20));
     // One place to read and evaluate pull requests (the default is 32), taken by a slow evaluation of #41.
-    app.services.evaluationSlots = new Slots(1);
-    app.services.serializer = new CoalescingSerializer(app.services.evaluationSlots);
+    app.services.evaluationSemaphore = new Semaphore(1);
+    app.services.serializer = new CoalescingSerializer(app.services.evaluationSemaphore);
     github.expectPullRequestRead(41, { delayMs: 300 });
     await send(app, "f1-other", "pull_request", pullRequestEvent("edited", github.mustGet(41)));
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -120,7 +120,7 @@ describe("deliveries that arrive while an evaluation of their pull request waits
     await send(app, "f2-push", "pull_request", pullRequestEvent("synchronize", pr));
     await send(app, "f3-bob", "pull_request_review", reviewEvent("submitted", pr, { id: 2, reviewer: bob, state: "approved", commitSha: H2 }));
     await send(app, "f4-edited", "pull_request", pullRequestEvent("edited", pr));
-    await app.services.queue.idle();
+    await app.inbox.queue.idle();
 
     expect(nock.pendingMocks()).toEqual([]);
     // One read of #40 for its three deliveries, made once #41's evaluation gave the place back.
@@ -145,7 +145,7 @@ describe("deliveries that arrive while an evaluation of their pull request waits
     pr.reviews.push({ id: 2, reviewer: bob, state: "APPROVED", commitSha: H1, submittedAt: "2026-11-25T12:30:00Z" });
     github.expectEvaluation(40, { permissionLookups: ["bob"] });
     await send(app, "e2-bob", "pull_request_review", reviewEvent("submitted", pr, { id: 2, reviewer: bob, state: "approved", commitSha: H1 }));
-    await app.services.queue.idle();
+    await app.inbox.queue.idle();
 
     expect(nock.pendingMocks()).toEqual([]);
     expect(github.checkRunOn(H1)).toMatchObject({ conclusion: "success" });

@@ -31,7 +31,7 @@ interface Answer {
 async function serveApp(app: TestApp, readiness?: ReadinessCheck): Promise<{ server: Server; url: string }> {
   const handlers: Handler[] = [];
   const probot = new Probot({ githubToken: "test-token", logLevel: "fatal" });
-  await probot.load(countersignApp(app.services, { expirySweepMs: 0, ...(readiness ? { readiness } : {}) }), { cwd: process.cwd(), addHandler: (handler: Handler) => void handlers.push(handler) });
+  await probot.load(countersignApp(app.services, app.inbox, { expirySweepMs: 0, ...(readiness ? { readiness } : {}) }), { cwd: process.cwd(), addHandler: (handler: Handler) => void handlers.push(handler) });
   const server = createServer((req, res) => {
     void (async () => {
       for (const handler of handlers) if (await handler(req, res)) return;

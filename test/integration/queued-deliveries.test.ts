@@ -1,7 +1,7 @@
 import nock from "nock";
 import { describe, expect, test } from "@jest/globals";
-import { drainQueuedDeliveries } from "../../src/handlers/exactly-once.js";
-import { DeliveryQueue } from "../../src/services/delivery-queue.js";
+import { drainQueuedDeliveries } from "../../src/deliveries/delivery-sweeps.js";
+import { DeliveryQueue } from "../../src/deliveries/delivery-queue.js";
 import { pullRequestEvent } from "../fixtures/payloads.js";
 import { claude } from "../fixtures/people.js";
 import { useApp } from "../helpers/use-app.js";
@@ -16,8 +16,8 @@ describe("deliveries beyond the in-memory limit", () => {
   test("are stored and answered, processed once when there is room, and a redelivery meanwhile changes nothing", async () => {
     const github = ctx.github();
     const app = ctx.app();
-    app.services.queue = new DeliveryQueue(32, 1);
-    app.services.queue.spillToDatabase();
+    app.inbox.queue = new DeliveryQueue(32, 1);
+    app.inbox.queue.spillToDatabase();
     for (const number of [60, 61]) {
       const head = `${number}`.repeat(20);
       github.pulls.set(number, { number, author: claude, headSha: head, commits: [{ sha: head, message: "x", author: claude }], reviews: [], files: ["a.ts"] });
@@ -34,14 +34,14 @@ describe("deliveries beyond the in-memory limit", () => {
     await deliver(61);
     expect(await app.db.delivery.findUniqueOrThrow({ where: { id: "delivery-61" } })).toMatchObject({ status: "queued", attempts: 1 });
 
-    await app.services.queue.idle();
+    await app.inbox.queue.idle();
     expect(github.checkRunOn("60".repeat(20))).toBeDefined();
     expect(github.checkRunOn("61".repeat(20))).toBeUndefined();
 
     // Room again: the queued delivery is taken up from the database, once.
-    expect(await drainQueuedDeliveries(app.services, (event) => app.probot.receive(event as never), app.probot.log)).toBe(1);
-    await app.services.queue.idle();
-    expect(await drainQueuedDeliveries(app.services, (event) => app.probot.receive(event as never), app.probot.log)).toBe(0);
+    expect(await drainQueuedDeliveries(app.inbox, (event) => app.probot.receive(event as never), app.probot.log)).toBe(1);
+    await app.inbox.queue.idle();
+    expect(await drainQueuedDeliveries(app.inbox, (event) => app.probot.receive(event as never), app.probot.log)).toBe(0);
 
     expect(nock.pendingMocks()).toEqual([]);
     expect(github.checkRunOn("61".repeat(20))).toMatchObject({ conclusion: "action_required" });
@@ -52,18 +52,18 @@ describe("deliveries beyond the in-memory limit", () => {
   test("a queued delivery redelivered once there is room is processed then, and not again from the queue", async () => {
     const github = ctx.github();
     const app = ctx.app();
-    app.services.queue = new DeliveryQueue(32, 0);
-    app.services.queue.spillToDatabase();
+    app.inbox.queue = new DeliveryQueue(32, 0);
+    app.inbox.queue.spillToDatabase();
     const head = "62".repeat(20);
     github.pulls.set(62, { number: 62, author: claude, headSha: head, commits: [{ sha: head, message: "x", author: claude }], reviews: [], files: ["a.ts"] });
     await app.receive("pull_request", pullRequestEvent("opened", github.mustGet(62)), "delivery-62");
     expect(await app.db.delivery.findUniqueOrThrow({ where: { id: "delivery-62" } })).toMatchObject({ status: "queued" });
 
-    app.services.queue = new DeliveryQueue(32, 10);
+    app.inbox.queue = new DeliveryQueue(32, 10);
     github.expectEvaluation(62);
     await app.receive("pull_request", pullRequestEvent("opened", github.mustGet(62)), "delivery-62");
-    await app.services.queue.idle();
-    expect(await drainQueuedDeliveries(app.services, (event) => app.probot.receive(event as never), app.probot.log)).toBe(0);
+    await app.inbox.queue.idle();
+    expect(await drainQueuedDeliveries(app.inbox, (event) => app.probot.receive(event as never), app.probot.log)).toBe(0);
 
     expect(nock.pendingMocks()).toEqual([]);
     expect(github.checkRuns).toHaveLength(1);
@@ -74,7 +74,7 @@ describe("deliveries beyond the in-memory limit", () => {
     const app = ctx.app();
     await app.db.delivery.create({ data: { id: "stuck", event: "pull_request", status: "queued", receivedAt: app.now.value, payload: JSON.stringify({ action: "opened" }) } });
     const errors: unknown[] = [];
-    const taken = await drainQueuedDeliveries(app.services, () => Promise.reject(new Error("refused")), { error: (...args: unknown[]) => void errors.push(args) } as never);
+    const taken = await drainQueuedDeliveries(app.inbox, () => Promise.reject(new Error("refused")), { error: (...args: unknown[]) => void errors.push(args) } as never);
     expect(taken).toBe(1);
     expect(errors).toHaveLength(1);
     expect(await app.db.delivery.findUniqueOrThrow({ where: { id: "stuck" } })).toMatchObject({ status: "queued" });
@@ -83,7 +83,7 @@ describe("deliveries beyond the in-memory limit", () => {
   test("without a drain to take them up, deliveries are never left in the database, whatever the limit", async () => {
     const github = ctx.github();
     const app = ctx.app();
-    app.services.queue = new DeliveryQueue(32, 0);
+    app.inbox.queue = new DeliveryQueue(32, 0);
     const head = "63".repeat(20);
     github.pulls.set(63, { number: 63, author: claude, headSha: head, commits: [{ sha: head, message: "x", author: claude }], reviews: [], files: ["a.ts"] });
     github.expectEvaluation(63);

@@ -50,11 +50,13 @@ describe("the layer rules", () => {
 
   test("report each break in the fixture tree, and nothing in the files that break none", () => {
     expect(violations(fixture)).toEqual([
+      "concurrency-imports-only-concurrency: src/concurrency/knows-the-app.ts -> src/db/store.ts",
       "db-not-above: src/db/store.ts -> src/services/service-a.ts",
       "handlers-on-top: src/services/calls-handler.ts -> src/handlers/event.ts",
       "no-circular: src/services/service-a.ts -> src/services/service-b.ts",
       "not-to-dev-dependency: src/services/imports-dev-dependency.ts -> npm:fast-check",
       "not-to-unresolvable: src/services/imports-missing.ts -> ./missing-module.js",
+      "nothing-below-imports-deliveries: src/services/queues-delivery.ts -> src/deliveries/inbox.ts",
       "nothing-below-imports-services: src/db/store.ts -> src/services/service-a.ts",
       "nothing-below-imports-services: src/github/calls-service.ts -> src/services/service-a.ts",
       "policy-imports-only-policy: src/policy/reads-database.ts -> src/db/store.ts",

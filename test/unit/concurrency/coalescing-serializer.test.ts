@@ -1,5 +1,5 @@
-import { CoalescingSerializer } from "../../../src/services/coalescing-serializer.js";
-import { Slots } from "../../../src/services/slots.js";
+import { CoalescingSerializer } from "../../../src/concurrency/coalescing-serializer.js";
+import { Semaphore } from "../../../src/concurrency/semaphore.js";
 
 /** A promise with its resolve function, to hold a run until the test lets it go. */
 function gate(): { promise: Promise<void>; open: () => void } {
@@ -121,8 +121,8 @@ describe("CoalescingSerializer", () => {
   });
 
   test("with places shared by all keys, a run waiting for a place still takes requests; runs never exceed the places", async () => {
-    const slots = new Slots(1);
-    const serializer = new CoalescingSerializer<string, string>(slots);
+    const semaphore = new Semaphore(1);
+    const serializer = new CoalescingSerializer<string, string>(semaphore);
     const held = gate();
     const runs: string[][] = [];
     let working = 0;

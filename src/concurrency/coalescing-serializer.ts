@@ -1,5 +1,5 @@
 import { KeyedSerializer } from "./keyed-serializer.js";
-import type { Slots } from "./slots.js";
+import type { Semaphore } from "./semaphore.js";
 
 /** Requests gathered for one run that has not begun yet. */
 interface Waiting<R, T> {
@@ -27,11 +27,11 @@ export class CoalescingSerializer<R, T> {
   private readonly waiting = new Map<string, Waiting<R, T>>();
 
   /**
-   * `slots`, when given, bounds how many runs (of any keys) work at once; a run waiting for a place
+   * `semaphore`, when given, bounds how many runs (of any keys) work at once; a run waiting for a place
    * has not begun, so requests for its key still join it. Under a backlog every key then has at most
    * one run waiting, however many requests arrive.
    */
-  constructor(private readonly slots: Slots | null = null) {}
+  constructor(private readonly semaphore: Semaphore | null = null) {}
 
   /**
    * Runs `work` with `request` (and any requests that join it) after every earlier run for `key` has
@@ -47,7 +47,7 @@ export class CoalescingSerializer<R, T> {
     const entry: Waiting<R, T> = { requests: [request], result: Promise.resolve(undefined as never) };
     this.waiting.set(key, entry);
     entry.result = this.serializer.run(key, async () => {
-      const release = this.slots ? await this.slots.acquire() : null;
+      const release = this.semaphore ? await this.semaphore.acquire() : null;
       // From here on the run may read GitHub: later requests wait for a run of their own.
       this.waiting.delete(key);
       try {

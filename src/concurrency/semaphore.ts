@@ -1,13 +1,13 @@
 /**
- * A fixed number of places for work that must not all run at once (a counting semaphore): `acquire`
+ * A counting semaphore: a fixed number of places for work that must not all run at once. `acquire`
  * resolves with a release function once a place is free, in the order places were asked for.
  */
-export class Slots {
+export class Semaphore {
   private free: number;
   private readonly waiting: Array<() => void> = [];
 
   constructor(readonly size: number) {
-    if (!Number.isInteger(size) || size < 1) throw new Error(`slots need a positive whole size, not ${size}`);
+    if (!Number.isInteger(size) || size < 1) throw new Error(`a semaphore needs a positive whole size, not ${size}`);
     this.free = size;
   }
 

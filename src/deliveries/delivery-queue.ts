@@ -1,11 +1,11 @@
-import { Slots } from "./slots.js";
+import { Semaphore } from "../concurrency/semaphore.js";
 
 /**
  * Work accepted from webhooks, processed after GitHub has been answered. GitHub treats a delivery that
  * takes more than 10 seconds as failed, and evaluations wait on GitHub's own API; so the app answers
- * once the delivery is stored (see handlers/exactly-once.ts) and does the work here, at most `limit`
+ * once the delivery is stored (see delivery-inbox.ts) and does the work here, at most `limit`
  * deliveries at a time. The app sets `limit` to the in-memory bound: what bounds the heavy work is
- * the places to read and evaluate pull requests (AppServices.evaluationSlots), further down.
+ * the places to read and evaluate pull requests (AppServices.evaluationSemaphore), further down.
  */
 export class DeliveryQueue {
   private readonly inFlight = new Set<Promise<void>>();
@@ -13,19 +13,19 @@ export class DeliveryQueue {
   /** Whether deliveries beyond `maxPending` are left in the database: only once something takes them up. */
   private spilling = false;
 
-  private readonly slots: Slots;
+  private readonly working: Semaphore;
 
   /**
    * `limit` deliveries are worked on at once; at most `maxPending` are held in memory (working or
    * waiting) once `spillToDatabase()` was called. Beyond that a delivery is stored in the database
-   * only, and taken from there when there is room (see handlers/exactly-once.ts), so a burst costs
+   * only, and taken from there when there is room (see delivery-sweeps.ts), so a burst costs
    * database rows, not this process's memory.
    */
   constructor(
     limit: number = 32,
     private readonly maxPending: number = 1_000,
   ) {
-    this.slots = new Slots(Math.max(1, limit));
+    this.working = new Semaphore(Math.max(1, limit));
   }
 
   /**
@@ -61,9 +61,9 @@ export class DeliveryQueue {
     return Math.max(0, this.maxPending - this.inFlight.size - this.reserved);
   }
 
-  /** Starts `work` when a slot is free; errors are the work's own to handle and log. */
+  /** Starts `work` when a place is free; errors are the work's own to handle and log. */
   enqueue(work: () => Promise<void>): void {
-    const task = this.slots
+    const task = this.working
       .run(work)
       .catch(() => undefined)
       .finally(() => {
