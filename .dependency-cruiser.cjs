@@ -40,6 +40,16 @@ module.exports = {
       to: { path: "^src/", pathNot: "^src/concurrency/" },
     },
     {
+      name: "audit-chain-imports-only-audit",
+      comment:
+        "src/audit is the audit log's hash chain: how an event is hashed and how a chain is checked, " +
+        "pure code below the database that stores it and the tools that verify it. It imports nothing " +
+        "else in src/.",
+      severity: "error",
+      from: { path: "^src/audit/" },
+      to: { path: "^src/", pathNot: "^src/audit/" },
+    },
+    {
       name: "db-not-above",
       comment:
         "src/db is below services: repositories are called by services and never call back up " +

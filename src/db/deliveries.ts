@@ -1,4 +1,4 @@
-import type { Database } from "./client.js";
+import { isUniqueViolation, type Database } from "./database.js";
 
 /**
  * What to do with a delivery that has arrived: process it now, leave it queued in the database (the
@@ -6,11 +6,6 @@ import type { Database } from "./client.js";
  * duplicate).
  */
 export type DeliveryClaim = "process" | "queue" | "duplicate";
-
-function isUniqueViolation(error: unknown): boolean {
-  const err = error as { code?: string; message?: string };
-  return err.code === "P2002" || /UNIQUE constraint failed/i.test(err.message ?? "");
-}
 
 /**
  * Claims a delivery by its `X-GitHub-Delivery` id, `into` processing (now) or the queue (later). The

@@ -50,6 +50,7 @@ describe("the layer rules", () => {
 
   test("report each break in the fixture tree, and nothing in the files that break none", () => {
     expect(violations(fixture)).toEqual([
+      "audit-chain-imports-only-audit: src/audit/reads-store.ts -> src/db/store.ts",
       "concurrency-imports-only-concurrency: src/concurrency/knows-the-app.ts -> src/db/store.ts",
       "db-not-above: src/db/store.ts -> src/services/service-a.ts",
       "handlers-on-top: src/services/calls-handler.ts -> src/handlers/event.ts",
