@@ -129,7 +129,8 @@ export function routeGitHubRequest(world: FakeGitHubWorld, request: FakeRequest)
     const name = decodeURIComponent(repoPath[2]!);
     const rest = repoPath[3] ?? "";
     const repo = world.repository(owner, name);
-    // Policy files are served through the pull-request query only.
+    // Policy files are served through the pull-request query only: the contents API has none, which
+    // contradicts `policies` when they are set (so the benchmark counts such a read as unexpected).
     if (method === "GET" && rest.startsWith("/contents/")) return answer("unexpected", 404, notFound());
     if (method === "GET" && rest === "/activity") return answer("activity", 200, repo ? activityResponse(repo.activity ?? [], query.get("ref")) : []);
     const rules = /^\/rules\/branches\/([^/]+)$/.exec(rest);
