@@ -1,14 +1,16 @@
 // How long a hostile policy file holds up the event loop (docs/benchmarks.md, finding 7).
 //
-//   node scripts/build.mjs && node scripts/bench/policy-files.mjs          # about 10 s
+//   node scripts/build.mjs && npx tsc -p tsconfig.fakes.json && node scripts/bench/policy-files.mjs   # about 10 s
 //   BENCH_POLICY_OLD=1 node scripts/bench/policy-files.mjs                 # also the old way: +35 s
 //
-// Uses the built app (lib/). For each file: how long until the app has its answer, and the longest
+// Uses the built app (lib/) and the tests' event-loop watch (test/helpers/loop-watch.ts, compiled into
+// build/fakes/). For each file: how long until the app has its answer, and the longest
 // time the event loop went without turning meanwhile (sampled every millisecond, the last stretch up
 // to the answer included), over several rounds; the first round includes starting the worker thread.
 import { parse } from "yaml";
 import { parsePolicyText, POLICY_FILE_LIMITS } from "../../lib/config/policy-yaml.js";
 import { compilePolicyLayers, policyFromBlobs } from "../../lib/config/repo-policy-loader.js";
+import { withLoopWatch } from "../../build/fakes/test/helpers/loop-watch.js";
 
 const ROUNDS = 5;
 const manyKeys = (count) => Array.from({ length: count }, (_, index) => `k${index}: ${index}`).join("\n");
@@ -22,19 +24,11 @@ function globs(round) {
   return text;
 }
 
+/** `work`'s result, how long it took, and the longest the event loop went without turning meanwhile. */
 async function watched(work) {
-  let last = performance.now();
-  let longest = 0;
-  const timer = setInterval(() => {
-    const now = performance.now();
-    longest = Math.max(longest, now - last);
-    last = now;
-  }, 1);
   const started = performance.now();
-  const result = await work();
-  const end = performance.now();
-  clearInterval(timer);
-  return { result, ms: end - started, stall: Math.max(longest, end - last) };
+  const { result, longestStallMs } = await withLoopWatch(work);
+  return { result, ms: performance.now() - started, stall: longestStallMs };
 }
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, release, totalmem } from "node:os";
-import { REQUEST_KINDS } from "./fake-github.mjs";
+import { REQUEST_KINDS } from "../../build/fakes/test/fakes/bench-github.js";
 
 // The benchmark's report: a plain-text table on stdout, and the results section of
 // docs/benchmarks.md (between the markers below; the rest of that page is written by hand).

@@ -5,7 +5,8 @@
 //
 // The built app runs as a process of its own; signed webhook deliveries are sent to its server;
 // GitHub is a loopback fake that answers every request after a fixed latency, from a model that the
-// deliveries change (see fake-github.mjs, workloads.mjs). Per database (SQLite, PostgreSQL) and
+// deliveries change (the tests' fake GitHub, test/fakes/bench-github.ts, compiled into build/fakes/ by
+// `npm run bench`; see also workloads.mjs). Per database (SQLite, PostgreSQL) and
 // workload (small pull requests, a large one), it reports the deliveries processed per second, the
 // app's own time per evaluation (from its log: the evaluation's time minus the time it waited on
 // GitHub), GitHub requests per evaluation, CPU per delivery and peak RSS; beside them, a bare Probot
@@ -39,12 +40,11 @@ import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { describePostgres, postgresVersion, scratchDatabase } from "./databases.mjs";
-import { addRepository, createWorld, REQUEST_KINDS, startFakeGitHub } from "./fake-github.mjs";
+import { addRepository, createWorld, REQUEST_KINDS, startFakeGitHub } from "../../build/fakes/test/fakes/bench-github.js";
 import { burst, drive, encodeDelivery, keepAliveAgent, paced } from "./load.mjs";
-import { benchRepository } from "./payloads.mjs";
 import { appPrivateKey, cpuMs, databaseServerCpuMs, deliveryOutcomes, evaluated, freePort, peakRssMb, probotEnv, root, startProcess, stopProcess } from "./processes.mjs";
 import { machine, percentile, renderMarkdown, renderText, writeDocs } from "./report.mjs";
-import { grantPermissions, largePullRequestScript, ORG_POLICY, smallPullRequestScript } from "./workloads.mjs";
+import { AGENT_APP, benchRepository, grantPermissions, largePullRequestScript, ORG_POLICY, smallPullRequestScript } from "./workloads.mjs";
 
 const settings = {
   databases: (process.env.BENCH_DATABASES ?? "sqlite,postgres").split(",").map((name) => name.trim()),
@@ -157,7 +157,7 @@ function timings(app, ids) {
 
 /** Repositories of the benchmark in a fresh model of GitHub, each in an installation of its own. */
 function benchWorld(repositories) {
-  const world = createWorld({ appId: APP_ID, orgPolicy: ORG_POLICY });
+  const world = createWorld({ appId: APP_ID, orgPolicy: ORG_POLICY, agentApp: AGENT_APP });
   grantPermissions(world);
   const repos = Array.from({ length: repositories }, (_, index) => addRepository(world, benchRepository(index + 1, 5000 + index + 1)));
   return { world, repos };
@@ -342,7 +342,7 @@ async function runBusyInstallation() {
     const checks = numbers.map((number) => {
       const pr = repos[0].pulls.get(number);
       const expected = pr.files.includes(".github/workflows/ci.yml") ? "action_required" : "success";
-      const runs = [...world.checkRuns.values()].filter((run) => run.headSha === pr.headSha);
+      const runs = [...world.checkRuns.values()].filter((run) => run.head_sha === pr.headSha);
       return { number, expected, actual: runs.at(-1)?.conclusion ?? null };
     });
     const seconds = (lastProcessed - sent.firstSentAt) / 1000;

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
-import { touch } from "./fake-github.mjs";
-import { commentEvent, pullRequestEvent, reviewEvent } from "./payloads.mjs";
+import { touch } from "../../build/fakes/test/fakes/bench-github.js";
+import { commentEvent as testCommentEvent, pullRequestEvent as testPullRequestEvent, reviewEvent as testReviewEvent, siteFor } from "../../build/fakes/test/fixtures/payloads.js";
 
 // The benchmark's workloads: pull requests and the sequence of deliveries each receives, as GitHub
 // would send them over an agent pull request's life. A step changes the model first (a push, a
@@ -8,6 +8,8 @@ import { commentEvent, pullRequestEvent, reviewEvent } from "./payloads.mjs";
 // as it is then, as it would read GitHub.
 
 export const claude = { id: 209825114, login: "claude[bot]", type: "Bot" };
+/** What `GET /apps/{slug}` answers for every agent: Claude's GitHub App. */
+export const AGENT_APP = { id: 1236702, name: "Claude", permissions: { contents: "write", issues: "write", metadata: "read", pull_requests: "write" }, events: ["issue_comment", "pull_request", "pull_request_review"] };
 const alice = { id: 1001, login: "alice", type: "User" }; // writer: delegates
 const bob = { id: 1002, login: "bob", type: "User" }; // writer: reviews
 const carol = { id: 1003, login: "carol", type: "User" }; // read: comments
@@ -73,6 +75,40 @@ scope:
   base_branches: ["main", "release/*"]
 protected_branches: ["main", "release/*"]
 `;
+
+// Webhook payloads as GitHub sends them: the tests' (test/fixtures/payloads.ts, from the documented
+// examples of @octokit/webhooks-examples, about 13–23 kB each, like real deliveries), for the
+// benchmark's repositories on its Enterprise Server, with the pull request's real counts.
+const GHES = "https://ghes.example";
+const sites = new Map();
+const site = (repo) => sites.get(repo.fullName) ?? sites.set(repo.fullName, siteFor(repo, GHES)).get(repo.fullName);
+function withCounts(payload, pr) {
+  payload.pull_request.commits = pr.commits.length;
+  payload.pull_request.changed_files = pr.files.length;
+  return payload;
+}
+
+/** A `pull_request` event (`opened`, `synchronize`). */
+function pullRequestEvent(repo, action, pr) {
+  return withCounts(testPullRequestEvent(action, pr, pr.author, { site: site(repo), before: pr.commits.at(-2)?.sha }), pr);
+}
+
+/** A `pull_request_review.submitted` event. */
+function reviewEvent(repo, pr, review) {
+  return withCounts(testReviewEvent("submitted", pr, { ...review, state: review.state.toLowerCase() }, site(repo)), pr);
+}
+
+/** An `issue_comment.created` event on a pull request's conversation. */
+function commentEvent(repo, pr, { body, author, commentId }) {
+  return testCommentEvent({ number: pr.number, onPullRequest: true, body, author, commentId }, site(repo));
+}
+
+/** A repository of the benchmark, installed in its own installation. */
+export function benchRepository(index, installationId) {
+  const owner = `bench-org-${index}`;
+  const name = `service-${index}`;
+  return { id: 700_000 + index, owner, name, fullName: `${owner}/${name}`, htmlUrl: `${GHES}/${owner}/${name}`, installationId };
+}
 
 /** A deterministic 40-hex-digit SHA from a label. */
 function sha(label) {

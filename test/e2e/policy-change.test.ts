@@ -3,7 +3,7 @@ import { parse } from "yaml";
 import { compileRepoConfig } from "../../src/config/repo-policy-loader.js";
 import { pullRequestEvent, pushEvent, REPO } from "../fixtures/payloads.js";
 import { alice, claude } from "../fixtures/people.js";
-import type { FakePullRequest } from "../mocks/graphql-responses.js";
+import type { FakePullRequest } from "../fakes/graphql-responses.js";
 import { deliverWebhook, launchEnterpriseApp, waitFor, type EnterpriseApp } from "./app-process.js";
 import { fakeGhesState } from "./fake-ghes.js";
 

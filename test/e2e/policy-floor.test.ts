@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
 import { pullRequestEvent } from "../fixtures/payloads.js";
 import { claude } from "../fixtures/people.js";
-import { pullRequestGraphqlResponse, type FakePolicies, type FakePullRequest } from "../mocks/graphql-responses.js";
+import { pullRequestGraphqlResponse, type FakePolicies, type FakePullRequest } from "../fakes/graphql-responses.js";
 import { deliverWebhook, launchEnterpriseApp, waitFor, type EnterpriseApp } from "./app-process.js";
 import { fakeGhesState } from "./fake-ghes.js";
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
 import { commentEvent, pullRequestEvent, reviewEvent } from "../fixtures/payloads.js";
 import { alice, bob, claude } from "../fixtures/people.js";
-import type { FakePullRequest } from "../mocks/graphql-responses.js";
+import type { FakePullRequest } from "../fakes/graphql-responses.js";
 import { deliverWebhook, launchEnterpriseApp, waitFor, type EnterpriseApp } from "./app-process.js";
 import { fakeGhesState } from "./fake-ghes.js";
 

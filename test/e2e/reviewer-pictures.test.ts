@@ -6,7 +6,7 @@ import { chromium, type Browser } from "playwright-core";
 import { commentEvent, pullRequestEvent, reviewEvent } from "../fixtures/payloads.js";
 import { alice, bob, claude } from "../fixtures/people.js";
 import { deliverWebhook, httpRequest, launchEnterpriseApp, root, type EnterpriseApp } from "./app-process.js";
-import type { FakePullRequest } from "../mocks/graphql-responses.js";
+import type { FakePullRequest } from "../fakes/graphql-responses.js";
 import { fakeGhesState } from "./fake-ghes.js";
 import { checkRunPage, conversationPage, PICTURE_SELECTOR, type CommentView } from "./github-markdown-view.js";
 

@@ -3,7 +3,7 @@ import { describe, expect, test } from "@jest/globals";
 import { pullRequestEvent, pushEvent, reviewEvent } from "../fixtures/payloads.js";
 import { bob, claude, erin } from "../fixtures/people.js";
 import { useApp } from "../helpers/use-app.js";
-import type { FakePullRequest } from "../mocks/graphql-responses.js";
+import type { FakePullRequest } from "../fakes/graphql-responses.js";
 
 // An agent with write access can push into a person's pull request with that person's name as author
 // and committer and no trailer: every commit then looks human. GitHub still says who pushed (the

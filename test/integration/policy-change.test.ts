@@ -5,7 +5,7 @@ import { compileRepoConfig } from "../../src/config/repo-policy-loader.js";
 import { pullRequestEvent, pushEvent, REPO, type PayloadUser } from "../fixtures/payloads.js";
 import { alice, claude, erin } from "../fixtures/people.js";
 import { API, type FakeGitHub } from "../mocks/github.js";
-import { pullRequestGraphqlResponse } from "../mocks/graphql-responses.js";
+import { pullRequestGraphqlResponse } from "../fakes/graphql-responses.js";
 import { useApp } from "../helpers/use-app.js";
 
 // A push that changes `.github/countersign.yml` re-evaluates the open pull requests it judges, at

@@ -3,19 +3,49 @@ import nock from "nock";
 // Body matchers must tolerate a missing body: nock 15.0.0 runs them against every request it is
 // matching, a GET included, and a matcher that throws makes nock answer that request with a 500.
 import { REPO } from "../fixtures/payloads.js";
-import { followUpRounds, pagesGraphqlResponse, pullRequestFilesPage, pullRequestGraphqlResponse, restFilePages, type FakePullRequest } from "./graphql-responses.js";
+import {
+  fileVersionsGraphqlResponse,
+  followUpRounds,
+  issuePullRequestsGraphqlResponse,
+  pagesGraphqlResponse,
+  pullRequestFilesPage,
+  pullRequestGraphqlResponse,
+  restFilePages,
+  type FakePullRequest,
+} from "../fakes/graphql-responses.js";
+import {
+  activityResponse,
+  appResponse,
+  branchResponse,
+  branchRulesResponse,
+  contentsResponse,
+  installationRepositoriesResponse,
+  installationToken,
+  membershipResponse,
+  notFound,
+  openPullRequestsResponse,
+  permissionResponse,
+  type ActivityEntry,
+  type FakeApp,
+  type PermissionLevel,
+  type RequiredCheck,
+} from "../fakes/rest-responses.js";
 
-export type { FakeCommit, FakePullRequest, FakeReview } from "./graphql-responses.js";
+export type { FakeCommit, FakePullRequest, FakeReview } from "../fakes/graphql-responses.js";
+export { contentsResponse } from "../fakes/rest-responses.js";
 
 // Typed nock builders for every GitHub endpoint Countersign calls, driven by a small model of the
-// repository's state (the pull request, its commits and reviews, who has which permission). Each
+// repository's state (the pull request, its commits and reviews, who has which permission), answered
+// by the response builders the loopback fake GitHub uses too (test/fakes/). Each
 // `expect*` call registers exactly the requests one step should make, so `nock.isDone()` proves that
 // nothing expected was skipped and `disableNetConnect` proves that nothing else was called.
 
 export const API = "https://api.github.com";
+/** The app's id in the integration tests (test/helpers/test-app.ts), which rulesets pin the check to. */
+const APP_ID = 123456;
 const repoPath = `/repos/${REPO.owner}/${REPO.name}`;
 
-export type Permission = "admin" | "write" | "read" | "none";
+export type Permission = PermissionLevel;
 
 /** A check run as the fake GitHub holds it after Countersign's writes. */
 export interface RecordedCheckRun {
@@ -43,12 +73,6 @@ function replyFromBody<T>(build: (body: Record<string, any>) => T): (request: Re
   return async (request: Request) => build(JSON.parse(await request.clone().text()) as Record<string, any>);
 }
 
-/** A file as the contents API returns it (JSON: its size, and its content in base64). */
-export function contentsResponse(path: string, text: string): Record<string, unknown> {
-  const content = Buffer.from(text, "utf8");
-  return { type: "file", name: path.split("/").at(-1), path, size: content.length, encoding: "base64", content: content.toString("base64"), sha: "0".repeat(40) };
-}
-
 /**
  * A model of one repository on GitHub. Tests change its state (push a commit, add a review) and call
  * `expect*` to declare the API calls the next webhook should cause.
@@ -63,12 +87,12 @@ export class FakeGitHub {
   /** The organization's `.github` repository's `.github/countersign.yml`, null when it has none, or `missing` when there is no such repository. */
   orgPolicyYaml: string | null | "missing" = null;
   /** How the base branch requires `Countersign`: a ruleset (pinned to the app), branch protection, or not at all. */
-  requiredCheck: "ruleset" | "branch-protection" | "none" = "ruleset";
+  requiredCheck: RequiredCheck = "ruleset";
   /** Members of teams, by `slug`. */
   readonly teams = new Map<string, string[]>();
   private readonly doctorChecked = new Set<string>();
   /** GitHub Apps by slug, as `GET /apps/{slug}` returns them (the agents' tool inventories). */
-  readonly apps = new Map<string, { name: string; permissions: Record<string, string>; events: string[] }>([
+  readonly apps = new Map<string, FakeApp>([
     ["claude", { name: "Claude", permissions: { contents: "write", issues: "write", metadata: "read", pull_requests: "write" }, events: ["issue_comment", "pull_request", "pull_request_review"] }],
   ]);
   private readonly appsRead = new Set<string>();
@@ -90,7 +114,7 @@ export class FakeGitHub {
    * GitHub's repository activity log (`GET /repos/{o}/{r}/activity`), newest first, as the app reads it
    * when a pull request is opened or reopened: who pushed to its branch before Countersign saw it.
    */
-  readonly activity: Array<{ before: string; after: string; ref: string; timestamp: string; activity_type: string; actor: { id: number; login: string; type: string } }> = [];
+  readonly activity: ActivityEntry[] = [];
   private nextCheckRunId = 5_000_000_001;
   private tokenScope: nock.Scope | null = null;
 
@@ -100,16 +124,13 @@ export class FakeGitHub {
       .persist()
       .post(/\/app\/installations\/\d+\/access_tokens/)
       .optionally()
-      .reply(201, { token: "ghs_test", expires_at: "2099-01-01T00:00:00Z", permissions: {}, repository_selection: "all" });
+      .reply(201, installationToken("ghs_test"));
     // Read on every opened or reopened pull request; answered from `activity`, filtered by `ref`.
     this.api()
       .persist()
       .get(/\/repos\/[^/]+\/[^/]+\/activity/)
       .optionally()
-      .reply(200, (uri: string) => {
-        const ref = new URL(uri, API).searchParams.get("ref");
-        return this.activity.filter((entry) => ref === null || entry.ref === ref);
-      });
+      .reply(200, (uri: string) => activityResponse(this.activity, new URL(uri, API).searchParams.get("ref")));
   }
 
   /** The latest check run Countersign wrote on a commit. */
@@ -167,9 +188,9 @@ export class FakeGitHub {
     const query = ref ? { ref } : true;
     const path = `${repoPath}/contents/.github%2Fcountersign.yml`;
     const orgPath = `/repos/${REPO.owner}/.github/contents/.github%2Fcountersign.yml`;
-    if (this.orgPolicyYaml === null || this.orgPolicyYaml === "missing") this.api().get(orgPath).reply(404, { message: "Not Found" });
+    if (this.orgPolicyYaml === null || this.orgPolicyYaml === "missing") this.api().get(orgPath).reply(404, notFound());
     else this.api().get(orgPath).reply(200, contentsResponse(".github/countersign.yml", this.orgPolicyYaml));
-    if (this.policyYaml === null) this.api().get(path).query(query).reply(404, { message: "Not Found" });
+    if (this.policyYaml === null) this.api().get(path).query(query).reply(404, notFound());
     else this.api().get(path).query(query).reply(200, contentsResponse(".github/countersign.yml", this.policyYaml));
   }
 
@@ -180,16 +201,8 @@ export class FakeGitHub {
   expectSetupCheck(branch: string, options: { again?: boolean } = {}): void {
     if (this.doctorChecked.has(branch) && !options.again) return;
     this.doctorChecked.add(branch);
-    const rules =
-      this.requiredCheck === "ruleset"
-        ? [{ type: "required_status_checks", ruleset_source_type: "Organization", ruleset_id: 1, parameters: { strict_required_status_checks_policy: false, required_status_checks: [{ context: "Countersign", integration_id: 123456 }] } }]
-        : [{ type: "pull_request", parameters: { required_approving_review_count: 1 } }];
-    this.api().get(`${repoPath}/rules/branches/${encodeURIComponent(branch)}`).query(true).reply(200, rules);
-    const protection =
-      this.requiredCheck === "branch-protection"
-        ? { enabled: true, required_status_checks: { enforcement_level: "non_admins", contexts: ["Countersign"], checks: [{ context: "Countersign", app_id: 123456 }] } }
-        : { enabled: false, required_status_checks: { enforcement_level: "off", contexts: [], checks: [] } };
-    this.api().get(`${repoPath}/branches/${encodeURIComponent(branch)}`).reply(200, { name: branch, protected: this.requiredCheck === "branch-protection", protection });
+    this.api().get(`${repoPath}/rules/branches/${encodeURIComponent(branch)}`).query(true).reply(200, branchRulesResponse(this.requiredCheck, APP_ID));
+    this.api().get(`${repoPath}/branches/${encodeURIComponent(branch)}`).reply(200, branchResponse(branch, this.requiredCheck, APP_ID));
   }
 
   /** The repository itself (`GET /repos/{owner}/{repo}`). */
@@ -201,15 +214,15 @@ export class FakeGitHub {
   expectMembershipRead(team: string, login: string): void {
     const members = this.teams.get(team) ?? [];
     const scope = this.api().get(`/orgs/${REPO.owner}/teams/${team}/memberships/${encodeURIComponent(login)}`);
-    if (members.includes(login)) scope.reply(200, { state: "active", role: "member" });
-    else scope.reply(404, { message: "Not Found" });
+    if (members.includes(login)) scope.reply(200, membershipResponse());
+    else scope.reply(404, notFound());
   }
 
   /** A collaborator-permission lookup for `login`. */
   expectPermissionRead(login: string): void {
     this.api()
       .get(`${repoPath}/collaborators/${encodeURIComponent(login)}/permission`)
-      .reply(200, () => ({ permission: this.permissions.get(login) ?? "read", role_name: this.permissions.get(login) ?? "read", user: { login } }));
+      .reply(200, () => permissionResponse(login, this.permissions.get(login) ?? "read"));
   }
 
   /** The check-run write on `headSha`: an update if Countersign already has one there, else a create. */
@@ -251,17 +264,7 @@ export class FakeGitHub {
   expectIssuePullRequestsRead(issueNumber: number, prNumbers: number[]): void {
     this.api()
       .post("/graphql", (body: { query: string; variables: { number: number } } | undefined) => body?.query?.includes("CountersignIssuePullRequests") === true && body.variables.number === issueNumber)
-      .reply(200, {
-        data: {
-          repository: {
-            databaseId: REPO.id,
-            issue: {
-              closedByPullRequestsReferences: { nodes: prNumbers.map((number) => ({ number, state: "OPEN", repository: { databaseId: REPO.id } })) },
-              timelineItems: { nodes: [] },
-            },
-          },
-        },
-      });
+      .reply(200, issuePullRequestsGraphqlResponse(prNumbers));
   }
 
   /**
@@ -313,8 +316,8 @@ export class FakeGitHub {
     this.appsRead.add(slug);
     const app = this.apps.get(slug);
     const scope = this.api().get(`/apps/${slug}`);
-    if (app) scope.reply(200, { id: 1, slug, ...app });
-    else scope.reply(404, { message: "Not Found" });
+    if (app) scope.reply(200, appResponse(slug, app));
+    else scope.reply(404, notFound());
   }
 
   /**
@@ -337,26 +340,26 @@ export class FakeGitHub {
    */
   expectOpenPullRequestsList(options: { base?: string; repo?: string; pulls?: FakePullRequest[] } = {}): void {
     const path = options.repo ? `/repos/${REPO.owner}/${options.repo}/pulls` : `${repoPath}/pulls`;
-    const open = () => (options.repo ? (options.pulls ?? []) : [...this.pulls.values()]).filter((pr) => pr.state !== "closed" && (options.base === undefined || (pr.baseRef ?? "main") === options.base));
+    const pulls = () => (options.repo ? (options.pulls ?? []) : [...this.pulls.values()]);
     this.api()
       .get(path)
       .query({ state: "open", per_page: "100", ...(options.base !== undefined ? { base: options.base } : {}) })
-      .reply(200, () => open().map((pr) => ({ number: pr.number, state: "open", head: { sha: pr.headSha, ref: pr.headRef ?? "feature" }, base: { ref: pr.baseRef ?? "main" } })));
+      .reply(200, () => openPullRequestsResponse(pulls(), options.base ?? null));
   }
 
   /** The installation's repositories (`GET /installation/repositories`): this one, and `others` by name. */
   expectInstallationRepositoriesList(others: Array<{ name: string; id: number; archived?: boolean }>): void {
-    const repository = (name: string, id: number, archived = false) => ({ id, name, full_name: `${REPO.owner}/${name}`, owner: { login: REPO.owner }, archived });
-    const repositories = [repository(REPO.name, REPO.id), ...others.map((other) => repository(other.name, other.id, other.archived))];
-    this.api().get("/installation/repositories").query({ per_page: "100" }).reply(200, { total_count: repositories.length, repositories });
+    this.api()
+      .get("/installation/repositories")
+      .query({ per_page: "100" })
+      .reply(200, installationRepositoriesResponse(REPO.owner, [{ id: REPO.id, name: REPO.name }, ...others]));
   }
 
   /** The GraphQL comparison of `.github/countersign.yml` between two commits: its blob oid in each (null: absent). */
   expectFileVersionsRead(oids: { before: string | null; after: string | null }): void {
-    const file = (oid: string | null) => ({ file: oid === null ? null : { oid } });
     this.api()
       .post("/graphql", (body: { query: string } | undefined) => body?.query?.includes("query CountersignFileVersions(") === true)
-      .reply(200, { data: { repository: { after: file(oids.after), before: file(oids.before) } } });
+      .reply(200, fileVersionsGraphqlResponse(oids));
   }
 
   mustGet(number: number): FakePullRequest {

@@ -2,6 +2,7 @@ import { describe, expect, test } from "@jest/globals";
 import { parse } from "yaml";
 import { parsePolicyText, POLICY_FILE_LIMITS } from "../../../src/config/policy-yaml.js";
 import { policyFromBlobs } from "../../../src/config/repo-policy-loader.js";
+import { withLoopWatch } from "../../helpers/loop-watch.js";
 
 // A policy file is written by anyone who can push to a base branch, agents included: its size and
 // shape are bounded before and while it is parsed, and it is parsed off the event loop.
@@ -12,27 +13,6 @@ const SOURCE = "acme/widgets:.github/countersign.yml@main";
 /** `count` keys in one mapping, `k0: 0` … (the shape that made the parser's duplicate check quadratic). */
 function manyKeys(count: number): string {
   return Array.from({ length: count }, (_, index) => `k${index}: ${index}`).join("\n");
-}
-
-/**
- * Runs `work` while sampling the event loop every millisecond; resolves to its result and the longest
- * time the loop went without turning (the last stretch, up to the end of `work`, included).
- */
-async function withLoopWatch<T>(work: () => Promise<T>): Promise<{ result: T; longestStallMs: number }> {
-  let last = performance.now();
-  let longest = 0;
-  const timer = setInterval(() => {
-    const now = performance.now();
-    longest = Math.max(longest, now - last);
-    last = now;
-  }, 1);
-  try {
-    const result = await work();
-    longest = Math.max(longest, performance.now() - last);
-    return { result, longestStallMs: longest };
-  } finally {
-    clearInterval(timer);
-  }
 }
 
 describe("the size limit is checked before the file is parsed", () => {

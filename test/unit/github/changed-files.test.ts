@@ -2,7 +2,7 @@ import { describe, expect, test } from "@jest/globals";
 import type { ProbotOctokit } from "probot";
 import { assertCompleteList, IncompleteFileList, readRenames, touchedPaths } from "../../../src/github/changed-files.js";
 import { erin } from "../../fixtures/people.js";
-import { pullRequestFilesPage, type FakePullRequest } from "../../mocks/graphql-responses.js";
+import { pullRequestFilesPage, type FakePullRequest } from "../../fakes/graphql-responses.js";
 
 // Where renamed files came from, from GitHub's REST file list, against a fake Octokit that answers the
 // pages from a model of the pull request and records when each was asked for and answered.

@@ -3,7 +3,7 @@ import type { ProbotOctokit } from "probot";
 import { fetchPullRequestSnapshot } from "../../../src/github/pull-request-facts.js";
 import { REPO } from "../../fixtures/payloads.js";
 import { erin } from "../../fixtures/people.js";
-import { pagesGraphqlResponse, pullRequestGraphqlResponse, type FakePullRequest } from "../../mocks/graphql-responses.js";
+import { pagesGraphqlResponse, pullRequestGraphqlResponse, type FakePullRequest } from "../../fakes/graphql-responses.js";
 
 // Reading a pull request whose connections need follow-up queries, against a GitHub whose answers are
 // built from a model (no HTTP): the follow-ups carry every long connection, and a push between the

@@ -3,8 +3,18 @@ import { addRound, nextRequests, startRead, type BackwardPage, type ForwardPage 
 import { REPO, type PayloadUser, type PullRequestShape } from "../fixtures/payloads.js";
 
 // GraphQL responses built from a small model of a pull request, shared by the nock-based fake GitHub
-// (test/mocks/github.ts) and the loopback GitHub Enterprise Server of the end-to-end test. No nock
-// here: the end-to-end test runs without request interception.
+// (test/mocks/github.ts), the loopback GitHub Enterprise Server of the end-to-end tests and the
+// benchmark's (both served by github-server.ts). No nock here: those two run without request
+// interception.
+
+/** A repository as the responses name it; the tests' is `REPO`. */
+export interface FakeRepository {
+  id: number;
+  owner: string;
+  name: string;
+  fullName: string;
+  htmlUrl: string;
+}
 
 /** A commit of the fake pull request. Bots commit with their noreply address and no GitHub user. */
 export interface FakeCommit {
@@ -37,6 +47,16 @@ export interface FakePullRequest extends PullRequestShape {
   copiedFrom?: Record<string, string>;
   /** What GitHub counts as changed files, when it is more than it lists (`files.length` otherwise). */
   changedFiles?: number;
+  /**
+   * Set by a caller that changes the pull request only through `touch`: answers about it are then
+   * built once per version (the benchmark's fake shares the cores with the app it measures).
+   */
+  version?: number;
+}
+
+/** Marks a pull request changed: answers built for its previous version are stale. */
+export function touch(pr: FakePullRequest): void {
+  pr.version = (pr.version ?? 0) + 1;
 }
 
 function gitActor(user: PayloadUser): Record<string, unknown> {
@@ -65,12 +85,12 @@ function commitNode(commit: FakeCommit): Record<string, unknown> {
   };
 }
 
-function reviewNode(pr: FakePullRequest, review: FakeReview): Record<string, unknown> {
+function reviewNode(repo: FakeRepository, pr: FakePullRequest, review: FakeReview): Record<string, unknown> {
   return {
     databaseId: review.id,
     state: review.state,
     submittedAt: review.submittedAt,
-    url: `${REPO.htmlUrl}/pull/${pr.number}#pullrequestreview-${review.id}`,
+    url: `${repo.htmlUrl}/pull/${pr.number}#pullrequestreview-${review.id}`,
     commit: { oid: review.commitSha },
     author: graphqlActor(review.reviewer),
   };
@@ -79,9 +99,9 @@ function reviewNode(pr: FakePullRequest, review: FakeReview): Record<string, unk
 export type Connection = "commits" | "reviews" | "files";
 
 /** All nodes of a connection, before paging. */
-function connectionNodes(pr: FakePullRequest, name: Connection): unknown[] {
+function connectionNodes(pr: FakePullRequest, name: Connection, repo: FakeRepository = REPO): unknown[] {
   if (name === "commits") return pr.commits.map(commitNode);
-  if (name === "reviews") return pr.reviews.map((review) => reviewNode(pr, review));
+  if (name === "reviews") return pr.reviews.map((review) => reviewNode(repo, pr, review));
   return pr.files.map((path) => ({ path, changeType: changeType(pr, path) }));
 }
 
@@ -120,8 +140,8 @@ const cursorOf = (index: number) => `cursor:${index}`;
 const positionOf = (cursor: string) => Number(cursor.replace(/^cursor:/, ""));
 
 /** The first page of a connection, GitHub-style: at most 100 nodes, the total, and a cursor when more follow. */
-function firstPage(pr: FakePullRequest, name: Connection): Record<string, unknown> {
-  const all = connectionNodes(pr, name);
+function firstPage(pr: FakePullRequest, name: Connection, repo: FakeRepository = REPO): Record<string, unknown> {
+  const all = connectionNodes(pr, name, repo);
   const nodes = all.slice(0, PAGE);
   return { totalCount: all.length, pageInfo: { hasNextPage: PAGE < all.length, endCursor: nodes.length > 0 ? cursorOf(nodes.length - 1) : null }, nodes };
 }
@@ -145,12 +165,12 @@ function backwardPage(all: unknown[], count: number, before: string | undefined)
  * `<connection>Forward: <connection>(first: n, after: $var)` or `<connection>Backward: <connection>(last:
  * n[, before: $var])`, read from the query text and its variables as GitHub would.
  */
-export function pagesGraphqlResponse(pr: FakePullRequest, query: string, variables: Record<string, unknown>): Record<string, unknown> {
+export function pagesGraphqlResponse(pr: FakePullRequest, query: string, variables: Record<string, unknown>, repo: FakeRepository = REPO): Record<string, unknown> {
   const pullRequest: Record<string, unknown> = { headRefOid: pr.headSha };
   const field = /(\w+): (commits|reviews|files)\((first|last): (\d+)(?:, (?:after|before): \$(\w+))?\)/g;
   for (const match of query.matchAll(field)) {
     const [, alias, name, size, count, variable] = match;
-    const all = connectionNodes(pr, name as Connection);
+    const all = connectionNodes(pr, name as Connection, repo);
     const cursor = variable === undefined ? undefined : String(variables[variable]);
     pullRequest[alias!] = size === "first" ? forwardPage(all, Number(count), cursor!) : backwardPage(all, Number(count), cursor);
   }
@@ -202,23 +222,23 @@ function policyFile(text: string | null): Record<string, unknown> | null {
  * organization `.github` repository is answered as GitHub does: data with that field null, and a
  * NOT_FOUND error for it.
  */
-export function pullRequestGraphqlResponse(pr: FakePullRequest, policies: FakePolicies = { repository: null, organization: null }): Record<string, unknown> {
+export function pullRequestGraphqlResponse(pr: FakePullRequest, policies: FakePolicies = { repository: null, organization: null }, repo: FakeRepository = REPO): Record<string, unknown> {
   const orgMissing = policies.organization === "missing";
   return {
-    ...(orgMissing ? { errors: [{ type: "NOT_FOUND", path: ["orgPolicyRepository"], message: `Could not resolve to a Repository with the name '${REPO.owner}/.github'.` }] } : {}),
+    ...(orgMissing ? { errors: [{ type: "NOT_FOUND", path: ["orgPolicyRepository"], message: `Could not resolve to a Repository with the name '${repo.owner}/.github'.` }] } : {}),
     data: {
       orgPolicyRepository: orgMissing
         ? null
-        : { nameWithOwner: `${REPO.owner}/.github`, defaultBranchRef: { target: { policyFile: policyFile(policies.organization as string | null) } } },
+        : { nameWithOwner: `${repo.owner}/.github`, defaultBranchRef: { target: { policyFile: policyFile(policies.organization as string | null) } } },
       repository: {
-        databaseId: REPO.id,
-        nameWithOwner: REPO.fullName,
-        url: REPO.htmlUrl,
-        owner: { login: REPO.owner },
-        name: REPO.name,
+        databaseId: repo.id,
+        nameWithOwner: repo.fullName,
+        url: repo.htmlUrl,
+        owner: { login: repo.owner },
+        name: repo.name,
         pullRequest: {
           number: pr.number,
-          url: `${REPO.htmlUrl}/pull/${pr.number}`,
+          url: `${repo.htmlUrl}/pull/${pr.number}`,
           title: pr.title ?? "Update the README",
           body: pr.body ?? "",
           state: pr.state === "closed" ? "CLOSED" : "OPEN",
@@ -228,15 +248,41 @@ export function pullRequestGraphqlResponse(pr: FakePullRequest, policies: FakePo
           baseRefName: pr.baseRef ?? "main",
           changedFiles: pr.changedFiles ?? pr.files.length,
           author: graphqlActor(pr.author),
-          commits: firstPage(pr, "commits"),
-          reviews: firstPage(pr, "reviews"),
-          files: firstPage(pr, "files"),
+          commits: firstPage(pr, "commits", repo),
+          reviews: firstPage(pr, "reviews", repo),
+          files: firstPage(pr, "files", repo),
           labels: { nodes: (pr.labels ?? []).map((name) => ({ name })) },
           baseRef: { target: { policyFile: policyFile(policies.repository) } },
-          closingIssuesReferences: { nodes: (pr.closingIssues ?? []).map((number) => ({ number, repository: { databaseId: REPO.id } })) },
+          closingIssuesReferences: { nodes: (pr.closingIssues ?? []).map((number) => ({ number, repository: { databaseId: repo.id } })) },
         },
       },
     },
   };
 }
 
+
+/** The answer to `CountersignIssuePullRequests`: the open pull requests `numbers` that close the issue. */
+export function issuePullRequestsGraphqlResponse(numbers: number[], repo: FakeRepository = REPO): Record<string, unknown> {
+  return {
+    data: {
+      repository: {
+        databaseId: repo.id,
+        issue: {
+          closedByPullRequestsReferences: { nodes: numbers.map((number) => ({ number, state: "OPEN", repository: { databaseId: repo.id } })) },
+          timelineItems: { nodes: [] },
+        },
+      },
+    },
+  };
+}
+
+/** The answer to `CountersignFileVersions`: the policy file's blob oid at each commit (null: absent). */
+export function fileVersionsGraphqlResponse(oids: { before: string | null; after: string | null }): Record<string, unknown> {
+  const file = (oid: string | null) => ({ file: oid === null ? null : { oid } });
+  return { data: { repository: { after: file(oids.after), before: file(oids.before) } } };
+}
+
+/** GitHub's answer to a query about a repository or pull request it does not have. */
+export function notFoundGraphqlResponse(): Record<string, unknown> {
+  return { data: { repository: null }, errors: [{ type: "NOT_FOUND", message: "not found" }] };
+}
