@@ -1,7 +1,5 @@
 import type { Database } from "../db/client.js";
-import { AgentInventoryReader } from "../github/agent-inventory.js";
-import { PermissionReader, TeamMembershipReader } from "../github/permissions.js";
-import { RequiredCheckDoctor } from "../github/required-check.js";
+import { createGitHubCaches, type GitHubCaches } from "../github/octokit-github.js";
 import type { EvidenceLinkSettings } from "../evidence/signed-links.js";
 import { createMetrics, type Metrics } from "../observability/metrics.js";
 import { CoalescingSerializer } from "./coalescing-serializer.js";
@@ -17,8 +15,8 @@ import type { PushDeps } from "./flag-direct-push.js";
  * handlers names it.
  */
 export interface AppServices extends EvaluationDeps, PushDeps {
-  /** What agents are able to do (their apps' grants), recorded with each delegation. */
-  inventory: AgentInventoryReader;
+  /** GitHub's answers kept for a while (people's standing, agents' grants, the required-check setup), shared by every event's client. */
+  gitHubCaches: GitHubCaches;
   /** Places for reading and evaluating pull requests: evaluations take one (via the serializer), and so do commands' reads. */
   evaluationSlots: Slots;
   /** Deliveries accepted (GitHub answered) and processed afterwards. */
@@ -52,16 +50,12 @@ export interface ServiceSettings {
 export function createServices(db: Database, settings: ServiceSettings): AppServices {
   const clock = settings.clock ?? (() => new Date());
   const millis = () => clock().getTime();
-  const permissions = new PermissionReader(settings.peopleTtlMs, millis);
   const metrics = settings.metrics ?? createMetrics({ processMetrics: false });
   const slots = new Slots(settings.concurrency ?? 32);
   const inMemory = settings.maxDeliveriesInMemory ?? 1_000;
   return {
     db,
-    permissions,
-    inventory: new AgentInventoryReader(permissions, 3_600_000, millis),
-    memberships: new TeamMembershipReader(settings.peopleTtlMs, millis),
-    doctor: new RequiredCheckDoctor(settings.setupCheckTtlMs, millis),
+    gitHubCaches: createGitHubCaches({ peopleTtlMs: settings.peopleTtlMs, setupCheckTtlMs: settings.setupCheckTtlMs, clock: millis }),
     serializer: new CoalescingSerializer(slots),
     evaluationSlots: slots,
     retries: settings.retries ?? new RetryScheduler(),
