@@ -13,7 +13,6 @@ import {
   type PublishedOutput,
 } from "../db/evaluation-order.js";
 import type { CheckRunOutput } from "../evidence/check-run-output.js";
-import { writeCheckRun } from "../github/check-runs.js";
 import type { Conclusion } from "../policy/evaluate.js";
 import type { EventContext } from "./event-context.js";
 
@@ -142,7 +141,7 @@ async function writeCheckRunUnsaved(
   if (existing && existing.outputHash === fingerprint && !target.forceWrite) return { checkRunId: existing.checkRunId, save: null };
   let id: number;
   try {
-    id = await writeCheckRun(event.octokit, event.repo, existing?.checkRunId ?? null, {
+    id = await event.github.writeCheckRun(event.repo, existing?.checkRunId ?? null, {
       headSha: target.headSha,
       conclusion,
       title: output.title,
@@ -186,7 +185,7 @@ export async function publishFailureCheckRun(deps: PublisherDeps, event: EventCo
     if (typeof (error as { status?: unknown }).status === "number") throw error;
     const known = (await readCheckRun(deps.db, event.repo.id, target.headSha).catch(() => null))?.checkRunId ?? unsavedCheckRun(deps.db, event.repo.id, target.headSha) ?? null;
     markCheckRunUnsaved(deps.db, event.repo.id, target.headSha, known);
-    const id = await writeCheckRun(event.octokit, event.repo, known, { headSha: target.headSha, conclusion: "failure", title: output.title, summary: output.summary });
+    const id = await event.github.writeCheckRun(event.repo, known, { headSha: target.headSha, conclusion: "failure", title: output.title, summary: output.summary });
     markCheckRunUnsaved(deps.db, event.repo.id, target.headSha, id);
     return id;
   }

@@ -47,8 +47,7 @@ async function findHeadSha(services: FailClosedDeps, event: EventContext, prNumb
   if (hint) return hint;
   if (prNumber === null) return null;
   try {
-    const { data } = await event.octokit.rest.pulls.get({ owner: event.repo.owner, repo: event.repo.name, pull_number: prNumber });
-    return data.head.sha;
+    return await event.github.pullRequestHeadSha(event.repo, prNumber);
   } catch {
     // GitHub is failing too: fall back to the last commit Countersign wrote a check run on.
   }

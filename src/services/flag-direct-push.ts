@@ -42,7 +42,7 @@ export function isProtectedBranch(branch: string, defaultBranch: string, pattern
 
 /** The repository's policy for a push (its default branch's), or why it could not be read. */
 async function loadPushPolicy(event: EventContext): Promise<PolicyLoadResult> {
-  return loadRepoPolicy(event.octokit, event.repo).catch((error: unknown) => {
+  return loadRepoPolicy(event.github, event.repo).catch((error: unknown) => {
     event.log.warn({ err: error, repo: event.repo.fullName }, "countersign: could not read the policy; checking the push against built-in agent identities");
     return { ok: false, source: "unreadable", problems: [] };
   });

@@ -1,6 +1,5 @@
 import { agentPushesFor, recordAgentPush } from "../db/agent-pushes.js";
 import { appendAuditEvent } from "../db/audit-log.js";
-import { recentPushesToBranch } from "../github/branch-activity.js";
 import { matchAgentIdentity } from "../policy/agent-identities.js";
 import type { RepoPolicy } from "../policy/repo-policy.js";
 import type { Actor, AgentPush, PullRequestFacts } from "../policy/types.js";
@@ -87,7 +86,7 @@ export async function agentPushesForPullRequest(
   const headInRepo = facts.crossRepository !== true;
   if (options.readActivity && headInRepo) {
     try {
-      const pushes = await recentPushesToBranch(event.octokit, { owner: facts.repo.owner, name: facts.repo.name }, facts.headRef);
+      const pushes = await event.github.recentPushesToBranch({ owner: facts.repo.owner, name: facts.repo.name }, facts.headRef);
       for (const push of pushes) {
         await recordPushIfAgent(services, { repo: event.repo, deliveryId: event.deliveryId }, policy, { ...push, branch: facts.headRef, pusher: push.actor, commits: [], source: "activity", prNumber: facts.number });
       }
