@@ -1,6 +1,6 @@
 import { CoalescingSerializer } from "../concurrency/coalescing-serializer.js";
 import { Semaphore } from "../concurrency/semaphore.js";
-import type { Database } from "../db/client.js";
+import type { Store } from "../db/client.js";
 import { createGitHubCaches, type GitHubCaches } from "../github/octokit-github.js";
 import type { EvidenceLinkSettings } from "../evidence/signed-links.js";
 import { createMetrics, type Metrics } from "../observability/metrics.js";
@@ -42,7 +42,7 @@ export interface ServiceSettings {
 }
 
 /** Wires the services the app (and the simulator) runs on, with their per-process caches. */
-export function createServices(db: Database, settings: ServiceSettings): AppServices {
+export function createServices(db: Store, settings: ServiceSettings): AppServices {
   const clock = settings.clock ?? (() => new Date());
   const millis = () => clock().getTime();
   const metrics = settings.metrics ?? createMetrics({ processMetrics: false });

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { ZodError } from "zod";
 import { rateLimitDelayMs } from "./retry-scheduler.js";
 import { latestCheckRunForPullRequest } from "../db/check-run-records.js";
-import type { Database } from "../db/client.js";
+import type { Store } from "../db/client.js";
 import { failDelivery } from "../db/deliveries.js";
 import { renderEvaluationFailure } from "../evidence/blocking-outputs.js";
 import { IncompleteFileList } from "../github/changed-files.js";
@@ -13,7 +13,7 @@ import { recordDecisionWithEvent } from "./record-decision.js";
 
 /** What failing closed needs: the database (which may be what failed), the clock, and the error metrics. */
 export interface FailClosedDeps {
-  db: Database;
+  db: Store;
   clock: () => Date;
   metrics: Metrics;
 }

@@ -1,5 +1,5 @@
 import { loadRepoPolicy, type PolicyLoadResult } from "../config/repo-policy-loader.js";
-import type { Database } from "../db/client.js";
+import type { Store } from "../db/client.js";
 import { renderDirectPush, type DirectPush } from "../evidence/blocking-outputs.js";
 import { matchAgentIdentity } from "../policy/agent-identities.js";
 import { anyGlobMatcher } from "../policy/glob-matchers.js";
@@ -12,7 +12,7 @@ import { recordDecisionWithEvent } from "./record-decision.js";
 
 /** What handling a push needs: the database (pushes, check-run records, decisions) and the clock. */
 export interface PushDeps {
-  db: Database;
+  db: Store;
   clock: () => Date;
 }
 

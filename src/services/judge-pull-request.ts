@@ -1,5 +1,5 @@
 import { loadPullRequestPolicy, type PolicyLoadResult } from "../config/repo-policy-loader.js";
-import type { Database } from "../db/client.js";
+import type { Store } from "../db/client.js";
 import { delegationsForPullRequest } from "../db/delegations.js";
 import { renderInvalidConfig } from "../evidence/blocking-outputs.js";
 import { renderDecision, type CheckRunOutput } from "../evidence/check-run-output.js";
@@ -17,7 +17,7 @@ import { agentPushesForPullRequest, recordPushIfAgent } from "./record-agent-pus
 
 /** What judging a pull request reads besides GitHub's answers: the database and the clock. */
 export interface JudgeDeps {
-  db: Database;
+  db: Store;
   clock: () => Date;
   /** This GitHub App's id (null in setup mode): the required-check read tells whether a ruleset pins the check to it. */
   appId: number | null;

@@ -1,6 +1,6 @@
 import { loadPullRequestPolicy } from "../config/repo-policy-loader.js";
 import { agentPushesFor } from "../db/agent-pushes.js";
-import type { Database } from "../db/client.js";
+import type { Store } from "../db/client.js";
 import { appendAuditEvent } from "../db/audit-log.js";
 import { decisionsAtMerge } from "../db/decisions.js";
 import { endPullRequestDelegations } from "../db/delegations.js";
@@ -15,7 +15,7 @@ import { publishCheckRun, type PublisherDeps } from "./check-run-publisher.js";
 
 /** What recording a closed pull request needs: the records, the required-check setup, the merge metrics. */
 export interface MergeDeps extends PublisherDeps {
-  db: Database;
+  db: Store;
   clock: () => Date;
   appId: number | null;
   metrics: Metrics;

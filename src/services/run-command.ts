@@ -3,7 +3,7 @@ import { readCommand } from "../commands/registry.js";
 import { appendAuditEvent, type AuditEventType } from "../db/audit-log.js";
 import { malformedReply, refusedReply } from "../evidence/command-replies.js";
 import type { CommentApp } from "../github/comment-app.schema.js";
-import type { Database } from "../db/client.js";
+import type { Store } from "../db/client.js";
 import type { EventContext } from "./event-context.js";
 
 // Runs the command a comment holds: finds it through the registry, refuses what no command may be
@@ -25,7 +25,7 @@ export interface CommandRequest {
 
 /** What running any command needs: the audit log and the clock. */
 export interface CommandServices {
-  db: Database;
+  db: Store;
   clock: () => Date;
 }
 

@@ -57,10 +57,10 @@ describe("publishFailureCheckRun", () => {
     const { services, github, event } = world();
     await publishCheckRun(services, event(), { headSha: HEAD, prNumber: 7 }, "success", output("Countersigned"));
     // The check-run records cannot be read or written: the failure goes on a check run of its own.
-    await services.db.$executeRawUnsafe('ALTER TABLE "CheckRunRecord" RENAME TO "CheckRunRecordAway"');
+    await services.db.prisma.$executeRawUnsafe('ALTER TABLE "CheckRunRecord" RENAME TO "CheckRunRecordAway"');
     const failure = await publishFailureCheckRun(services, event(), { headSha: HEAD, prNumber: 7 }, output("Could not evaluate"));
     expect(github.checkRuns.get(failure)).toMatchObject({ conclusion: "failure" });
-    await services.db.$executeRawUnsafe('ALTER TABLE "CheckRunRecordAway" RENAME TO "CheckRunRecord"');
+    await services.db.prisma.$executeRawUnsafe('ALTER TABLE "CheckRunRecordAway" RENAME TO "CheckRunRecord"');
     // The record still says "success, this output": trusting it would skip the write and leave the failure.
     await publishCheckRun(services, event(), { headSha: HEAD, prNumber: 7 }, "success", output("Countersigned"));
     expect(github.checkRuns.get(failure)).toMatchObject({ conclusion: "success", writes: 2 });

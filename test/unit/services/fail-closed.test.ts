@@ -1,6 +1,6 @@
 import { describe, expect, test } from "@jest/globals";
 import { saveCheckRunId } from "../../../src/db/check-run-records.js";
-import type { Database } from "../../../src/db/client.js";
+import { Store, type DatabaseClient } from "../../../src/db/store.js";
 import { failClosed } from "../../../src/services/fail-closed.js";
 import { pullRequest } from "../policy/builders.js";
 import { httpError } from "../../helpers/in-memory-github.js";
@@ -11,13 +11,13 @@ import { REPO, useServiceWorld } from "./service-harness.js";
 
 const HEAD = "1".repeat(40);
 
-/** A database every statement of which fails, as one that is down does. */
-function unreachableDatabase(): Database {
+/** A store whose database fails every statement, as one that is down does. */
+function unreachableDatabase(): Store {
   const failing: object = new Proxy(() => undefined, {
     get: (_target, key) => (key === "then" ? undefined : failing),
     apply: () => Promise.reject(new Error("SQLITE_CANTOPEN: unable to open database file")),
   });
-  return failing as Database;
+  return new Store(failing as DatabaseClient, "sqlite");
 }
 const OLDER = "3".repeat(40);
 
@@ -35,9 +35,9 @@ describe("failClosed", () => {
     expect(run?.summary).toContain("`GitHub API error: HTTP 502`");
     expect(run?.summary).toContain(`\`${errorId}\``);
     expect(logs).toContainEqual(expect.objectContaining({ level: "error", fields: expect.objectContaining({ errorId, pr: 7 }) }));
-    const decisions = await services.db.decision.findMany();
+    const decisions = await services.db.prisma.decision.findMany();
     expect(decisions).toEqual([expect.objectContaining({ prNumber: 7, headSha: HEAD, conclusion: "failure", errorId, checkRunId: BigInt(run?.id ?? 0) })]);
-    const events = await services.db.auditEvent.findMany();
+    const events = await services.db.prisma.auditEvent.findMany();
     expect(events.map((row) => row.type)).toEqual(["evaluation.failed"]);
   });
 
@@ -64,7 +64,7 @@ describe("failClosed", () => {
     const errorId = await failClosed(services, event(), { prNumber: 7, headSha: HEAD }, httpError(500));
     expect(github.checkRuns.size).toBe(0);
     expect(logs).toContainEqual(expect.objectContaining({ level: "error", message: "countersign: could not write the blocking check run" }));
-    expect(await services.db.decision.findMany()).toEqual([expect.objectContaining({ headSha: HEAD, conclusion: "failure", errorId, checkRunId: null })]);
+    expect(await services.db.prisma.decision.findMany()).toEqual([expect.objectContaining({ headSha: HEAD, conclusion: "failure", errorId, checkRunId: null })]);
   });
 
   test("with no commit to block (no head, no record), writes nothing and says so in the log", async () => {

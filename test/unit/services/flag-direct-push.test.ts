@@ -23,10 +23,10 @@ describe("handlePush", () => {
     const { services, github, event } = world();
     expect(await handlePush(services, event(), push(claude))).toBe(true);
     expect(github.checkRunsOn(HEAD)).toEqual([expect.objectContaining({ conclusion: "failure", title: "Direct push by an agent, not reviewed" })]);
-    expect(await services.db.decision.findMany()).toEqual([expect.objectContaining({ headSha: HEAD, conclusion: "failure", prNumber: null })]);
-    const events = await services.db.auditEvent.findMany({ orderBy: { seq: "asc" } });
+    expect(await services.db.prisma.decision.findMany()).toEqual([expect.objectContaining({ headSha: HEAD, conclusion: "failure", prNumber: null })]);
+    const events = await services.db.prisma.auditEvent.findMany({ orderBy: { seq: "asc" } });
     expect(events.map((row) => row.type)).toEqual(["push.agent", "push.flagged"]);
-    expect(await services.db.agentPush.findMany()).toEqual([expect.objectContaining({ branch: "main", afterSha: HEAD, pusherLogin: "claude[bot]", source: "push" })]);
+    expect(await services.db.prisma.agentPush.findMany()).toEqual([expect.objectContaining({ branch: "main", afterSha: HEAD, pusherLogin: "claude[bot]", source: "push" })]);
   });
 
   test("reads the repository's policy from its default branch through the contents API, and a dry run is neutral", async () => {
@@ -60,6 +60,6 @@ describe("handlePush", () => {
     const { services, github, event } = world();
     github.fail("writeCheckRun", httpError(502));
     await expect(handlePush(services, event(), push(claude))).rejects.toMatchObject({ status: 502 });
-    expect(await services.db.agentPush.count()).toBe(1);
+    expect(await services.db.prisma.agentPush.count()).toBe(1);
   });
 });

@@ -25,7 +25,7 @@ describe("reevaluateAfterPolicyChange", () => {
     expect(github.callsOf("openPullRequests")).toEqual([[expect.objectContaining({ name: "widgets" }), "main"]]);
     expect(github.checkRunsOn(HEAD_7)).toHaveLength(1);
     expect(github.checkRunsOn(HEAD_8)).toHaveLength(0);
-    expect((await services.db.auditEvent.findMany()).map((row) => row.type)).toContain("policy.changed");
+    expect((await services.db.prisma.auditEvent.findMany()).map((row) => row.type)).toContain("policy.changed");
   });
 
   test("a force-push is compared through GitHub, and an unchanged file re-judges nothing", async () => {

@@ -24,14 +24,14 @@ describe("recordPushIfAgent", () => {
     const { services, event } = world();
     expect(await recordPushIfAgent(services, event(), defaultPolicy(), reported(claude))).toMatchObject({ pusher: { login: "claude[bot]" }, identity: expect.any(String) });
     await recordPushIfAgent(services, event(), defaultPolicy(), reported(claude));
-    expect(await services.db.agentPush.count()).toBe(1);
-    expect((await services.db.auditEvent.findMany()).map((row) => row.type)).toEqual(["push.agent"]);
+    expect(await services.db.prisma.agentPush.count()).toBe(1);
+    expect((await services.db.prisma.auditEvent.findMany()).map((row) => row.type)).toEqual(["push.agent"]);
   });
 
   test("a person's push is not recorded", async () => {
     const { services, event } = world();
     expect(await recordPushIfAgent(services, event(), defaultPolicy(), reported(alice))).toBeNull();
-    expect(await services.db.agentPush.count()).toBe(0);
+    expect(await services.db.prisma.agentPush.count()).toBe(0);
   });
 });
 

@@ -3,7 +3,7 @@ import { recordPullRequestClosed, type ClosedPullRequest } from "../../../src/se
 import type { Actor } from "../../../src/policy/types.js";
 import { httpError } from "../../helpers/in-memory-github.js";
 import { HEAD, pullRequest } from "../policy/builders.js";
-import { NOW, useServiceWorld } from "./service-harness.js";
+import { auditTypes, NOW, useServiceWorld } from "./service-harness.js";
 
 // A merge of an agent-touched pull request without a success on its head is an exception the team is
 // told about (an audit event, a comment, the check run); what is known about the pull request comes
@@ -28,8 +28,6 @@ function closed(overrides: Partial<ClosedPullRequest> = {}): ClosedPullRequest {
   };
 }
 
-const auditTypes = async (world: { services: { db: { auditEvent: { findMany(args: object): Promise<Array<{ type: string }>> } } } }) =>
-  (await world.services.db.auditEvent.findMany({ orderBy: { seq: "asc" } })).map((row) => row.type);
 
 describe("recordPullRequestClosed", () => {
   const world = useServiceWorld();
@@ -39,10 +37,10 @@ describe("recordPullRequestClosed", () => {
     github.addPullRequest(pullRequest({ state: "MERGED" }));
     await recordPullRequestClosed(services, event(), closed());
     expect(github.callsOf("readPullRequest")).toHaveLength(1);
-    expect(await auditTypes(world())).toEqual(["merge.recorded", "merge.unverified"]);
+    expect(await auditTypes(world().services.db)).toEqual(["merge.recorded", "merge.unverified"]);
     expect(github.comments).toEqual([expect.objectContaining({ issueNumber: 7, body: expect.stringContaining("merged without a countersign") })]);
     expect(github.checkRunsOn(HEAD)).toEqual([expect.objectContaining({ conclusion: "failure", title: "Merged without a countersign" })]);
-    const unverified = await services.db.auditEvent.findFirstOrThrow({ where: { type: "merge.unverified" } });
+    const unverified = await services.db.prisma.auditEvent.findFirstOrThrow({ where: { type: "merge.unverified" } });
     expect(JSON.parse(unverified.payload)).toMatchObject({ gate: "bypassed-required-check", agentEvidence: "read-at-merge", agents: ["claude[bot]"] });
   });
 
@@ -50,7 +48,7 @@ describe("recordPullRequestClosed", () => {
     const { services, github, event } = world();
     github.addPullRequest(pullRequest({ state: "MERGED", author: alice, headRef: "alice/retry", commits: [{ sha: HEAD, message: "Retry", authors: [{ name: "alice", email: "alice@example.com", account: alice }], committer: null }] }));
     await recordPullRequestClosed(services, event(), closed({ headRef: "alice/retry" }));
-    expect(await auditTypes(world())).toEqual(["merge.recorded"]);
+    expect(await auditTypes(world().services.db)).toEqual(["merge.recorded"]);
     expect(github.comments).toEqual([]);
     expect(github.checkRuns.size).toBe(0);
   });
@@ -59,7 +57,7 @@ describe("recordPullRequestClosed", () => {
     const { services, github, logs, event } = world();
     github.fail("readPullRequest", httpError(502)).fail("requiredCheckStatus", new Error("rulesets unreadable"));
     await recordPullRequestClosed(services, event(), closed());
-    const unverified = await services.db.auditEvent.findFirstOrThrow({ where: { type: "merge.unverified" } });
+    const unverified = await services.db.prisma.auditEvent.findFirstOrThrow({ where: { type: "merge.unverified" } });
     expect(JSON.parse(unverified.payload)).toMatchObject({ agentEvidence: "unreadable", gate: "required-check-unknown", requiredCheck: "unknown" });
     expect(logs).toContainEqual(expect.objectContaining({ level: "warn", message: expect.stringContaining("could not read a merged pull request") }));
   });
@@ -76,6 +74,6 @@ describe("recordPullRequestClosed", () => {
     const { services, github, event } = world();
     await recordPullRequestClosed(services, event(), closed({ merged: false, mergedBy: null, mergeCommitSha: null }));
     expect(github.calls).toEqual([]);
-    expect(await auditTypes(world())).toEqual([]);
+    expect(await auditTypes(world().services.db)).toEqual([]);
   });
 });

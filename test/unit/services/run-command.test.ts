@@ -3,7 +3,7 @@ import { COMMANDS } from "../../../src/services/commands.js";
 import { runCommand, type CommandRequest } from "../../../src/services/run-command.js";
 import { httpError } from "../../helpers/in-memory-github.js";
 import { pullRequest } from "../policy/builders.js";
-import { useServiceWorld } from "./service-harness.js";
+import { auditTypes, useServiceWorld } from "./service-harness.js";
 
 // Commands, from the comment to the reply: what no command may be is refused before anything is read,
 // a malformed one is answered with its usage, and `/delegate` checks the commenter's standing with
@@ -23,7 +23,6 @@ function request(body: string, overrides: Partial<CommandRequest> = {}): Command
   };
 }
 
-const auditTypes = async (db: { auditEvent: { findMany(args: object): Promise<Array<{ type: string }>> } }) => (await db.auditEvent.findMany({ orderBy: { seq: "asc" } })).map((row) => row.type);
 
 describe("runCommand", () => {
   const world = useServiceWorld();
@@ -41,14 +40,14 @@ describe("runCommand", () => {
     expect(github.calls.map((call) => call.operation)).toEqual(["postComment"]);
     expect(github.comments).toEqual([expect.objectContaining({ issueNumber: 7, body: expect.stringContaining("posted through the GitHub App") })]);
     expect(await auditTypes(services.db)).toEqual(["delegation.refused"]);
-    expect(await services.db.delegation.count()).toBe(0);
+    expect(await services.db.prisma.delegation.count()).toBe(0);
   });
 
   test("a bot's command is refused: only people can delegate", async () => {
     const { services, github, event } = world();
     await runCommand(services, event(), COMMANDS, request("/delegate SEC-7", { sender: { id: 5, login: "helper[bot]", type: "Bot" } }));
     expect(github.comments).toEqual([expect.objectContaining({ body: expect.stringContaining("only people can delegate or revoke") })]);
-    expect(await services.db.delegation.count()).toBe(0);
+    expect(await services.db.prisma.delegation.count()).toBe(0);
   });
 
   test("a malformed command is answered with its usage", async () => {
@@ -69,7 +68,7 @@ describe("the /delegate command", () => {
     await runCommand(services, event(), COMMANDS, request("/delegate SEC-7"));
     // Standing is read fresh: delegating is judged at the moment of the command.
     expect(github.callsOf("permission")[0]).toEqual([expect.objectContaining({ owner: "acme", name: "widgets" }), "alice", { fresh: true }]);
-    expect(await services.db.delegation.findMany()).toEqual([expect.objectContaining({ subjectNumber: 7, ownerLogin: "alice" })]);
+    expect(await services.db.prisma.delegation.findMany()).toEqual([expect.objectContaining({ subjectNumber: 7, ownerLogin: "alice" })]);
     expect(github.checkRunsOn(HEAD)).toHaveLength(1);
     const operations = github.calls.map((call) => call.operation);
     expect(operations.lastIndexOf("postComment")).toBeGreaterThan(operations.indexOf("writeCheckRun"));
@@ -82,7 +81,7 @@ describe("the /delegate command", () => {
     github.addPullRequest(pullRequest());
     github.permissions.set("alice", "read");
     await runCommand(services, event(), COMMANDS, request("/delegate SEC-7"));
-    expect(await services.db.delegation.count()).toBe(0);
+    expect(await services.db.prisma.delegation.count()).toBe(0);
     expect(github.checkRuns.size).toBe(0);
     expect(github.comments).toEqual([expect.objectContaining({ body: expect.stringContaining("did not record this command") })]);
   });
@@ -104,7 +103,7 @@ describe("the /delegate command", () => {
     github.permissions.set("alice", "write").set("bob", "write");
     await runCommand(services, event(), COMMANDS, request("/delegate SEC-7"));
     await runCommand(services, event(), COMMANDS, request("/delegate revoke", { sender: { id: 1002, login: "bob", type: "User" } }));
-    expect(await services.db.delegation.findMany()).toEqual([expect.objectContaining({ status: "active" })]);
+    expect(await services.db.prisma.delegation.findMany()).toEqual([expect.objectContaining({ status: "active" })]);
     // Logins in a refusal are escaped, so that the reply mentions nobody.
     expect(github.comments.at(-1)?.body).toMatch(/only the delegation's owner \(.*alice\) or a repository admin may revoke it/);
   });
@@ -113,6 +112,6 @@ describe("the /delegate command", () => {
     const { services, github, event } = world();
     github.fail("readPullRequest", httpError(502));
     await expect(runCommand(services, event(), COMMANDS, request("/delegate SEC-7"))).rejects.toMatchObject({ status: 502 });
-    expect(await services.db.delegation.count()).toBe(0);
+    expect(await services.db.prisma.delegation.count()).toBe(0);
   });
 });

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach } from "@jest/globals";
-import { openDatabase, type OpenDatabase } from "../../../src/db/client.js";
+import { openDatabase, type OpenDatabase, type Store } from "../../../src/db/client.js";
 import { createServices, type AppServices } from "../../../src/services/create-services.js";
 import type { EventContext, Log } from "../../../src/services/event-context.js";
 import { RetryScheduler } from "../../../src/services/retry-scheduler.js";
@@ -12,6 +12,11 @@ import { createTestDatabase, type TestDatabase } from "../../helpers/test-databa
 
 export const REPO = { owner: "acme", name: "widgets", id: 42, fullName: "acme/widgets" };
 export const NOW = new Date("2025-06-01T12:00:00Z");
+
+/** The audit log's event types, in chain order. */
+export async function auditTypes(db: Store): Promise<string[]> {
+  return (await db.prisma.auditEvent.findMany({ orderBy: { seq: "asc" } })).map((row) => row.type);
+}
 
 /** A log line a service wrote: its level, its fields and its message. */
 export interface LogLine {
