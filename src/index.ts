@@ -1,6 +1,10 @@
 import type { ApplicationFunction, ApplicationFunctionOptions, Context, Probot } from "probot";
 import { exactlyOnce, type DeliveryInbox } from "./deliveries/delivery-inbox.js";
 import { startDeliverySweeps } from "./deliveries/delivery-sweeps.js";
+import type { CredentialAppSettings } from "./config/env.schema.js";
+import { credentialReads } from "./credentials/exchange-reads.js";
+import { WorkloadKeySets } from "./credentials/verify-workload-token.js";
+import { credentialsRoute } from "./handlers/credentials-route.js";
 import { evidenceRoute } from "./handlers/evidence-route.js";
 import { startExpirySweep } from "./handlers/expiry-sweep.js";
 import { addHttpHandlers } from "./handlers/http-handlers.js";
@@ -27,6 +31,11 @@ export interface AppOptions {
    * milliseconds; 0 turns it off. The first look is right after start-up.
    */
   resumeSweepMs?: number;
+  /**
+   * The credential exchange (`POST /countersign/credentials`): the credential app's settings (null:
+   * not configured, every request is answered `not_configured`) and the per-issuer rate limit.
+   */
+  credentials?: { app: CredentialAppSettings | null; ratePerMinute: number };
 }
 
 /** Countersign as a Probot app: which events reach which handler. No logic lives here. */
@@ -40,6 +49,13 @@ export function countersignApp(services: AppServices, inbox: DeliveryInbox, opti
       [
         operationsRoutes({ metrics: services.metrics, readiness: options.readiness ?? null, log: app.log }),
         ...(services.evidence ? [evidenceRoute(services, services.evidence, { webUrl: options.webUrl ?? "https://github.com", log: app.log })] : []),
+        credentialsRoute({
+          db: services.db,
+          log: app.log,
+          clock: services.clock,
+          ratePerMinute: options.credentials?.ratePerMinute ?? 60,
+          exchange: options.credentials?.app ? { reads: credentialReads(services.db, (installationId) => app.auth(installationId), new WorkloadKeySets(), services.clock), mint: null } : null,
+        }),
       ],
       app.log,
     );

@@ -67,3 +67,40 @@ export function permissionsBeyond(wanted: CredentialPermissionSet, allowed: Cred
     return limit !== undefined && LEVELS.indexOf(level) <= LEVELS.indexOf(limit) ? [] : [permission];
   });
 }
+
+/** What a verified token is matched against: the repository the credential would be for. */
+export interface WorkloadTarget {
+  repo: { id: number; fullName: string; ownerId: number; defaultBranch: string };
+  /** The login of the agent the delegation is for. */
+  agentLogin: string;
+}
+
+/** The decimal text of a claim (GitHub Actions sends ids as strings; other issuers may send numbers). */
+function claimText(value: unknown): string | null {
+  if (typeof value === "string") return value;
+  if (typeof value === "number" && Number.isSafeInteger(value)) return String(value);
+  return null;
+}
+
+/**
+ * Why `claims` (verified, from `issuer`) do not identify `workload` acting for `target`, or null
+ * when they do. For GitHub Actions: the token's repository and owner ids are the repository's (ids,
+ * not names, survive renames and cannot be re-registered), and both its workflow refs name the
+ * workload's workflow on the default branch, which a pull request's head cannot change.
+ */
+export function workloadMismatch(workload: CredentialWorkload, issuer: TrustedIssuer, claims: Readonly<Record<string, unknown>>, target: WorkloadTarget): string | null {
+  if (workload.issuer !== issuer.issuer) return "another issuer";
+  if (workload.agent.toLowerCase() !== target.agentLogin.toLowerCase()) return `the workload acts for ${workload.agent}, the delegation is for ${target.agentLogin}`;
+  for (const [name, wanted] of Object.entries(workload.claims)) {
+    if (claimText(claims[name]) !== wanted) return `the token's ${name} claim is not the one the policy names`;
+  }
+  if (issuer.githubActions) {
+    if (claimText(claims.repository_id) !== String(target.repo.id)) return "the token's repository_id is not this repository's";
+    if (claimText(claims.repository_owner_id) !== String(target.repo.ownerId)) return "the token's repository_owner_id is not this repository's owner";
+    const pinned = `${target.repo.fullName}/${workload.workflow ?? ""}@refs/heads/${target.repo.defaultBranch}`;
+    for (const name of ["workflow_ref", "job_workflow_ref"]) {
+      if (claimText(claims[name]) !== pinned) return `the token's ${name} is not ${pinned}`;
+    }
+  }
+  return null;
+}
