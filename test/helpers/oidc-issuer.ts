@@ -1,4 +1,5 @@
 import { createServer, type Server } from "node:http";
+import { createServer as createTlsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { exportJWK, generateKeyPair, SignJWT, type JWK, type JWTPayload, type CryptoKey } from "jose";
 
@@ -6,7 +7,7 @@ import { exportJWK, generateKeyPair, SignJWT, type JWK, type JWTPayload, type Cr
 // on a loopback port, and a signer for tokens with GitHub Actions' claims (or any others).
 
 export interface TestIssuer {
-  /** The JWKS URL (http on 127.0.0.1). */
+  /** The JWKS URL (on 127.0.0.1: http, or https with the `tls` given). */
   jwksUrl: string;
   /** How many times the key set was fetched. */
   fetches: () => number;
@@ -19,19 +20,20 @@ export interface TestIssuer {
 
 const KID = "test-key-1";
 
-export async function startTestIssuer(): Promise<TestIssuer> {
+export async function startTestIssuer(options: { tls?: { key: string; cert: string } } = {}): Promise<TestIssuer> {
   const { publicKey, privateKey } = await generateKeyPair("RS256");
   const jwk: JWK = { ...(await exportJWK(publicKey)), kid: KID, alg: "RS256", use: "sig" };
   let fetches = 0;
-  const server: Server = createServer((_req, res) => {
+  const serve = (_req: unknown, res: import("node:http").ServerResponse) => {
     fetches += 1;
     res.writeHead(200, { "content-type": "application/json" });
     res.end(JSON.stringify({ keys: [jwk] }));
-  });
+  };
+  const server: Server = options.tls ? createTlsServer(options.tls, serve) : createServer(serve);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    jwksUrl: `http://127.0.0.1:${port}/.well-known/jwks`,
+    jwksUrl: `${options.tls ? "https" : "http"}://127.0.0.1:${port}/.well-known/jwks`,
     fetches: () => fetches,
     async sign(claims, options = {}) {
       return new SignJWT(claims).setProtectedHeader({ alg: "RS256", kid: KID, typ: "JWT", ...options.header }).sign(options.key ?? privateKey);
