@@ -1,8 +1,9 @@
-import type { ApplicationFunction, ApplicationFunctionOptions, Context, Probot } from "probot";
+import type { ApplicationFunction, ApplicationFunctionOptions, Context, Probot, ProbotOctokit } from "probot";
 import { exactlyOnce, type DeliveryInbox } from "./deliveries/delivery-inbox.js";
 import { startDeliverySweeps } from "./deliveries/delivery-sweeps.js";
 import type { CredentialAppSettings } from "./config/env.schema.js";
 import { credentialReads } from "./credentials/exchange-reads.js";
+import { credentialMint } from "./credentials/mint-credential.js";
 import { WorkloadKeySets } from "./credentials/verify-workload-token.js";
 import { credentialsRoute } from "./handlers/credentials-route.js";
 import { evidenceRoute } from "./handlers/evidence-route.js";
@@ -35,7 +36,7 @@ export interface AppOptions {
    * The credential exchange (`POST /countersign/credentials`): the credential app's settings (null:
    * not configured, every request is answered `not_configured`) and the per-issuer rate limit.
    */
-  credentials?: { app: CredentialAppSettings | null; ratePerMinute: number };
+  credentials?: { app: CredentialAppSettings | null; ratePerMinute: number; octokitWithToken: (token: string) => ProbotOctokit };
 }
 
 /** Countersign as a Probot app: which events reach which handler. No logic lives here. */
@@ -54,7 +55,12 @@ export function countersignApp(services: AppServices, inbox: DeliveryInbox, opti
           log: app.log,
           clock: services.clock,
           ratePerMinute: options.credentials?.ratePerMinute ?? 60,
-          exchange: options.credentials?.app ? { reads: credentialReads(services.db, (installationId) => app.auth(installationId), new WorkloadKeySets(), services.clock), mint: null } : null,
+          exchange: options.credentials?.app
+            ? {
+                reads: credentialReads(services.db, (installationId) => app.auth(installationId), new WorkloadKeySets(), services.clock),
+                mint: credentialMint({ db: services.db, app: options.credentials.app, octokitWithToken: options.credentials.octokitWithToken, clock: services.clock, log: app.log }),
+              }
+            : null,
         }),
       ],
       app.log,

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { getPrivateKey } from "@probot/get-private-key";
 import { ProbotOctokit, run } from "probot";
 import { credentialAppSettings, evidenceSettings, parseEnv } from "./config/env.schema.js";
-import { githubWebUrl, isProduction, parseProbotEnv } from "./config/probot-env.schema.js";
+import { githubApiUrl, githubWebUrl, isProduction, parseProbotEnv } from "./config/probot-env.schema.js";
 import { sealUnchainedEvents } from "./db/audit-log.js";
 import { openDatabase } from "./db/client.js";
 import { fetchWithTimeout } from "./github/request-timeout.js";
@@ -97,7 +97,13 @@ export async function startCountersign(options: StartOptions = {}): Promise<void
       // The GitHub web address, for links back to pull requests from the evidence page.
       webUrl: githubWebUrl(probotEnv),
       readiness: databaseReadiness(database),
-      credentials: { app: credentialApp, ratePerMinute: env.COUNTERSIGN_CREDENTIALS_RATE_PER_MINUTE },
+      credentials: {
+        app: credentialApp,
+        ratePerMinute: env.COUNTERSIGN_CREDENTIALS_RATE_PER_MINUTE,
+        // The credential app's calls, and revocations, authenticate with one token each (its JWT, or the
+        // issued token): no retries, so a refused mint is answered at once and never repeated.
+        octokitWithToken: (token: string) => new Octokit({ auth: { token }, baseUrl: githubApiUrl(probotEnv), log, retry: { enabled: false }, throttle: { enabled: false } }),
+      },
     }),
     { log, Octokit },
   );

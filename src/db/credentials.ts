@@ -31,3 +31,40 @@ export async function findCredentialDelegations(db: Database, repository: string
       : await db.delegation.findMany({ where: { repoFullName: repository, subjectType: reference.subjectType, subjectNumber: reference.number, status: "active" }, orderBy: { createdAt: "desc" }, take: MAX_CANDIDATES });
   return rows.map((row) => ({ record: toDelegationRecord(row), repo: { id: Number(row.repoId), fullName: row.repoFullName }, installationId: row.installationId === null ? null : Number(row.installationId) }));
 }
+
+/** An issued credential to keep until it ends: hashes, the sealed token, what and until when. */
+export interface NewIssuedCredential {
+  id: string;
+  delegationId: string;
+  repo: { id: number; fullName: string };
+  installationId: number;
+  tokenSha256: string;
+  tokenHashedBase64: string;
+  encryptedToken: string;
+  permissions: Record<string, string>;
+  workload: Record<string, unknown>;
+  githubExpiresAt: Date;
+  expiresAt: Date;
+  issuedAt: Date;
+}
+
+/** Stores an issued credential (its token sealed: see credentials/token-vault.ts). */
+export async function recordIssuedCredential(db: Database, credential: NewIssuedCredential): Promise<void> {
+  await db.issuedCredential.create({
+    data: {
+      id: credential.id,
+      delegationId: credential.delegationId,
+      repoId: BigInt(credential.repo.id),
+      repoFullName: credential.repo.fullName,
+      installationId: BigInt(credential.installationId),
+      tokenSha256: credential.tokenSha256,
+      tokenHashedBase64: credential.tokenHashedBase64,
+      encryptedToken: credential.encryptedToken,
+      permissions: JSON.stringify(credential.permissions),
+      workload: JSON.stringify(credential.workload),
+      githubExpiresAt: credential.githubExpiresAt,
+      expiresAt: credential.expiresAt,
+      issuedAt: credential.issuedAt,
+    },
+  });
+}

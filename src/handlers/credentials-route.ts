@@ -3,6 +3,7 @@ import { decodeJwt } from "jose";
 import { appendAuditEvent } from "../db/audit-log.js";
 import type { Database } from "../db/database.js";
 import { exchangeCredential, exchangeRequestSchema, type CredentialGrant, type ExchangeContext, type ExchangeReads } from "../credentials/credential-exchange.js";
+import type { CredentialMint } from "../credentials/mint-credential.js";
 import { RateLimit } from "../credentials/rate-limit.js";
 import { REFUSAL_STATUS, refusalBody, type Refusal } from "../credentials/refusals.js";
 import type { Log } from "../services/event-context.js";
@@ -11,18 +12,6 @@ const PATH = "/countersign/credentials";
 /** Larger than any honest request body (a repository, a delegation, a few permissions). */
 export const MAX_BODY_BYTES = 4096;
 const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]{1,16384})$/;
-
-/** A minted credential, as the route returns it. */
-export interface IssuedCredential {
-  token: string;
-  /** When Countersign revokes it (GitHub's own expiry is an hour from minting). */
-  expiresAt: Date;
-  githubExpiresAt: Date;
-  permissions: Record<string, string>;
-}
-
-/** Mints the credential a grant allows, with `credential.issued` recorded before it is returned. */
-export type CredentialMint = (grant: CredentialGrant, context: ExchangeContext) => Promise<{ ok: true; credential: IssuedCredential } | { ok: false; refusal: Refusal }>;
 
 export interface CredentialsRouteSettings {
   db: Database;
@@ -137,6 +126,7 @@ export function credentialsRoute(settings: CredentialsRouteSettings): (req: Inco
         permissions: credential.permissions,
         repository: outcome.grant.repository.fullName,
         delegation: outcome.grant.delegation.record.id,
+        credential: credential.id,
       });
     } catch (error) {
       // Never the error's request details: they may hold the token. Its message and code are enough.

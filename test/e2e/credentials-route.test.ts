@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
@@ -13,9 +13,10 @@ import { startTestIssuer, type TestIssuer } from "../helpers/oidc-issuer.js";
 import { appPrivateKey, httpRequest, launchEnterpriseApp, type EnterpriseApp } from "./app-process.js";
 import { fakeGhesState } from "./fake-ghes.js";
 
-// POST /countersign/credentials on the running app (`node lib/main.js`), over HTTP: the refusals a
-// workload can meet, each a JSON error with its reason code, each recorded in the audit log; and
-// neither the database nor the logs ever hold the JWT. The issuer's key set is served over https on
+// POST /countersign/credentials on the running app (`node lib/main.js`), over HTTP: the exchange of a
+// workload's OIDC token for a credential-app token, and the refusals a workload can meet, each a JSON
+// error with its reason code, each recorded in the audit log; neither the database nor the logs ever
+// hold the JWT or the issued token. The issuer's key set is served over https on
 // loopback (the policy accepts only https key sets), its certificate trusted through NODE_EXTRA_CA_CERTS.
 
 const SECRET = "e2e-credentials-secret";
@@ -54,7 +55,7 @@ async function storedText(app: EnterpriseApp): Promise<string> {
     const file = app.database.url.replace(/^file:/, "");
     return [file, `${file}-wal`, `${file}-journal`].filter((candidate) => existsSync(candidate)).map((candidate) => readFileSync(candidate).toString("latin1")).join("\n");
   }
-  const tables = ["AuditEvent", "WorkloadTokenUse", "Delegation"];
+  const tables = ["AuditEvent", "WorkloadTokenUse", "Delegation", "IssuedCredential"];
   const rows = await Promise.all(tables.map((table) => app.database.rows(`SELECT * FROM "${table}"`)));
   return JSON.stringify(rows, (_key, value: unknown) => (typeof value === "bigint" ? String(value) : value));
 }
@@ -104,6 +105,24 @@ describe("the credential route with a credential app configured", () => {
     if (url.startsWith(`/api/v3/repos/${REPO.owner}/${REPO.name}/contents/`)) return json(res, 404, { message: "Not Found" });
     if (url === `/api/v3/repos/${REPO.owner}/${REPO.name}/issues/7`) return json(res, 200, { number: 7, state: "open", user: { login: "claude[bot]" } });
     return false;
+  };
+  // The credential app: installed on the repository (installation 9999), minting what it is asked.
+  const mints: Array<{ authorization: string; body: { repository_ids: number[]; permissions: Record<string, string> } }> = [];
+  const issuedTokens: string[] = [];
+  const readPolicy = state.routes;
+  state.routes = (req, raw, res) => {
+    const url = req.url ?? "";
+    if (req.method === "GET" && url === `/api/v3/repos/${REPO.owner}/${REPO.name}/installation`) {
+      return json(res, 200, { id: 9999, app_id: 5151, permissions: { contents: "write", pull_requests: "write", metadata: "read" } });
+    }
+    if (req.method === "POST" && url === "/api/v3/app/installations/9999/access_tokens") {
+      const body = JSON.parse(raw) as (typeof mints)[number]["body"];
+      mints.push({ authorization: String(req.headers.authorization), body });
+      const token = `ghs_${randomBytes(18).toString("hex")}`;
+      issuedTokens.push(token);
+      return json(res, 201, { token, expires_at: new Date(Date.now() + 3_600_000).toISOString(), permissions: body.permissions, repository_selection: "selected" });
+    }
+    return readPolicy(req, raw, res);
   };
 
   async function token(overrides: Record<string, unknown> = {}, options: Parameters<TestIssuer["sign"]>[1] = {}): Promise<string> {
@@ -175,10 +194,23 @@ describe("the credential route with a credential app configured", () => {
     expect(JSON.parse(none.body)).toMatchObject({ error: "no_delegation" });
   });
 
-  test("a valid token passes every check once (nothing is minted yet); presented again it is replayed", async () => {
+  test("a valid token is exchanged for a token of the credential app, for this repository only, recorded before it is returned; presented again it is replayed", async () => {
     const valid = await token();
-    const first = await post(running!, valid, body);
-    expect(JSON.parse(first.body)).toEqual({ error: "not_configured", message: expect.stringContaining("every check passed") });
+    const first = await post(running!, valid, { ...body, permissions: { contents: "write" } });
+    expect(first.status).toBe(201);
+    const issued = JSON.parse(first.body) as { token: string; expires_at: string; github_expires_at: string; permissions: Record<string, string>; credential: string; delegation: string };
+    expect(issued).toMatchObject({ token: issuedTokens[0], permissions: { contents: "write" }, repository: REPO.fullName, delegation: expect.stringMatching(/^dlg_/), credential: expect.stringMatching(/^cred_/) });
+    // max_ttl (30m) ends it before GitHub's hour.
+    expect(Date.parse(issued.expires_at) - Date.now()).toBeLessThanOrEqual(30 * 60_000);
+    expect(Date.parse(issued.github_expires_at)).toBeGreaterThan(Date.parse(issued.expires_at));
+    expect(mints).toEqual([{ authorization: expect.stringMatching(/^bearer eyJ/i), body: { repository_ids: [REPO.id], permissions: { contents: "write" } } }]);
+    const recorded = await running!.database.rows(`SELECT "payload" FROM "AuditEvent" WHERE "type" = 'credential.issued'`);
+    expect(recorded).toHaveLength(1);
+    const payload = JSON.parse(String(recorded[0]?.payload)) as Record<string, unknown>;
+    expect(payload).toMatchObject({ credentialId: issued.credential, delegationId: issued.delegation, agent: "claude[bot]", granted: { contents: "write" }, workload: { repository_id: String(REPO.id), run_id: "4242" } });
+    expect(payload.tokenSha256).toBe(createHash("sha256").update(issued.token).digest("hex"));
+    expect(payload.hashedToken).toBe(createHash("sha256").update(issued.token).digest("base64"));
+
     const again = await post(running!, valid, body);
     expect(again.status).toBe(401);
     expect(JSON.parse(again.body)).toMatchObject({ error: "replayed" });
@@ -190,16 +222,29 @@ describe("the credential route with a credential app configured", () => {
     expect(JSON.parse(response.body)).toMatchObject({ error: "claims_mismatch" });
   });
 
-  test("every refusal is a credential.denied event with its reason and claims; the JWT is nowhere in the database or the logs", async () => {
+  test("permissions beyond the workload's are permissions_exceed_policy (403), and nothing is minted", async () => {
+    const before = mints.length;
+    const response = await post(running!, await token(), { ...body, permissions: { issues: "write" } });
+    expect(response.status).toBe(403);
+    expect(JSON.parse(response.body)).toMatchObject({ error: "permissions_exceed_policy" });
+    expect(mints.length).toBe(before);
+  });
+
+  test("every refusal is a credential.denied event with its reason and claims; neither the JWT nor the issued token is in the database or the logs", async () => {
     const events = await running!.database.rows(`SELECT "type", "payload" FROM "AuditEvent" WHERE "type" = 'credential.denied' ORDER BY "seq"`);
     const reasons = events.map((event) => (JSON.parse(String(event.payload)) as { reason: string }).reason);
-    expect(reasons).toEqual(expect.arrayContaining(["invalid_token", "unknown_issuer", "wrong_audience", "no_delegation", "not_configured", "replayed", "claims_mismatch"]));
+    expect(reasons).toEqual(expect.arrayContaining(["invalid_token", "unknown_issuer", "wrong_audience", "no_delegation", "replayed", "claims_mismatch", "permissions_exceed_policy"]));
     const mismatched = events.map((event) => JSON.parse(String(event.payload)) as { reason: string; claims: Record<string, unknown> | null }).find((event) => event.reason === "claims_mismatch");
     expect(mismatched?.claims).toMatchObject({ iss: ACTIONS, repository_id: String(REPO.id), run_id: "4242", actor: "alice" });
 
     const stored = await storedText(running!);
     const logs = running!.output.join("");
     expect(presented.length).toBeGreaterThan(5);
+    expect(issuedTokens.length).toBe(1);
+    for (const issued of issuedTokens) {
+      expect(stored.includes(issued)).toBe(false);
+      expect(logs.includes(issued)).toBe(false);
+    }
     for (const jwt of presented) {
       const [, payload, signature] = jwt.split(".");
       for (const part of [jwt, payload as string, signature as string]) {
