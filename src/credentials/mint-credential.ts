@@ -85,11 +85,14 @@ export function credentialMint(settings: MintSettings): CredentialMint {
     }
     const issuedAt = settings.clock();
     const id = `cred_${randomBytes(8).toString("hex")}`;
-    const revokeNow = async (why: string) => {
+    /** Revokes the minted token with itself; false when GitHub did not confirm it. */
+    const revokeNow = async (why: string): Promise<boolean> => {
       try {
         await revokeOwnToken(settings.octokitWithToken(minted.token));
+        return true;
       } catch (error) {
         settings.log.error({ credentialId: id, tokenSha256: tokenHashes(minted.token).sha256, status: (error as { status?: number }).status }, `countersign: a token that was not issued (${why}) could not be revoked; it expires within the hour`);
+        return false;
       }
     };
     if (minted.token.length === 0 || minted.token.length > MAX_TOKEN_LENGTH) {
@@ -137,7 +140,18 @@ export function credentialMint(settings: MintSettings): CredentialMint {
       });
     } catch (error) {
       settings.log.error({ credentialId: id, error: { name: (error as Error).name, message: (error as Error).message } }, "countersign: an issued token could not be recorded; revoking it");
-      await revokeNow("it could not be recorded");
+      const revoked = await revokeNow("it could not be recorded");
+      // Best effort: when the issued event was recorded, the chain also says the token ended at once.
+      await appendAuditEvent(settings.db, {
+        type: revoked ? "credential.revoked" : "credential.revoke_failed",
+        repo: { id: grant.repository.id, fullName: grant.repository.fullName },
+        subjectNumber: grant.delegation.record.subjectNumber,
+        sha: null,
+        actor: null,
+        deliveryId: null,
+        payload: { credentialId: id, delegationId: grant.delegation.record.id, trigger: "recording_failed", tokenSha256: hashes.sha256, hashedToken: hashes.hashedToken },
+        at: settings.clock(),
+      }).catch(() => undefined);
       return refuse("unavailable", "the credential could not be recorded, so it was revoked; nothing was issued");
     }
     return { ok: true, credential: { id, token: minted.token, expiresAt, githubExpiresAt: minted.expiresAt, permissions: minted.permissions } };
