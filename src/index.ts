@@ -5,6 +5,7 @@ import type { CredentialAppSettings } from "./config/env.schema.js";
 import { credentialReads } from "./credentials/exchange-reads.js";
 import { credentialMint } from "./credentials/mint-credential.js";
 import { WorkloadKeySets } from "./credentials/verify-workload-token.js";
+import { startCredentialSweep } from "./handlers/credential-sweep.js";
 import { credentialsRoute } from "./handlers/credentials-route.js";
 import { evidenceRoute } from "./handlers/evidence-route.js";
 import { startExpirySweep } from "./handlers/expiry-sweep.js";
@@ -36,7 +37,7 @@ export interface AppOptions {
    * The credential exchange (`POST /countersign/credentials`): the credential app's settings (null:
    * not configured, every request is answered `not_configured`) and the per-issuer rate limit.
    */
-  credentials?: { app: CredentialAppSettings | null; ratePerMinute: number; octokitWithToken: (token: string) => ProbotOctokit };
+  credentials?: { app: CredentialAppSettings | null; ratePerMinute: number; octokitWithToken: (token: string) => ProbotOctokit; sweepMs?: number };
 }
 
 /** Countersign as a Probot app: which events reach which handler. No logic lives here. */
@@ -76,6 +77,7 @@ export function countersignApp(services: AppServices, inbox: DeliveryInbox, opti
     app.on("push", once(onPush));
 
     startExpirySweep(app, services, options.expirySweepMs);
+    if (options.credentials?.app) startCredentialSweep(app, services, options.credentials.app, options.credentials.octokitWithToken, options.credentials.sweepMs);
 
     // Deliveries stored but not processed (abandoned by a stopped process, or beyond the in-memory
     // limit) are received again.

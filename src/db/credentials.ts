@@ -68,3 +68,49 @@ export async function recordIssuedCredential(db: Database, credential: NewIssued
     },
   });
 }
+
+/** A live credential that should end now, and why. */
+export interface DueCredential {
+  id: string;
+  delegationId: string;
+  repo: { id: number; fullName: string };
+  encryptedToken: string | null;
+  tokenSha256: string;
+  tokenHashedBase64: string;
+  expiresAt: Date;
+  githubExpiresAt: Date;
+  /** Why: its effective expiry passed, or its delegation is no longer active (and which status it has). */
+  due: { kind: "expiry" } | { kind: "delegation"; status: string; reason: string | null };
+}
+
+// Credentials live an hour at most, so the live ones are few; more than this waits for the next sweep.
+const MAX_LIVE = 500;
+
+/**
+ * The live credentials (not yet ended) that are due to end at `now`: past their effective expiry, or
+ * issued under a delegation that is no longer active (revoked, expired, or ended with its pull request).
+ */
+export async function credentialsDueToEnd(db: Database, now: Date): Promise<DueCredential[]> {
+  const live = await db.issuedCredential.findMany({ where: { endedAs: null }, orderBy: { expiresAt: "asc" }, take: MAX_LIVE });
+  if (live.length === 0) return [];
+  const delegations = await db.delegation.findMany({ where: { id: { in: [...new Set(live.map((row) => row.delegationId))] } }, select: { id: true, status: true, revokeReason: true } });
+  const byId = new Map(delegations.map((row) => [row.id, row]));
+  return live.flatMap((row): DueCredential[] => {
+    const delegation = byId.get(row.delegationId);
+    const due: DueCredential["due"] | null =
+      // A delegation that is gone from the database cannot vouch for the credential either.
+      !delegation || delegation.status !== "active"
+        ? { kind: "delegation", status: delegation?.status ?? "missing", reason: delegation?.revokeReason ?? null }
+        : row.expiresAt.getTime() <= now.getTime()
+          ? { kind: "expiry" }
+          : null;
+    if (!due) return [];
+    return [{ id: row.id, delegationId: row.delegationId, repo: { id: Number(row.repoId), fullName: row.repoFullName }, encryptedToken: row.encryptedToken, tokenSha256: row.tokenSha256, tokenHashedBase64: row.tokenHashedBase64, expiresAt: row.expiresAt, githubExpiresAt: row.githubExpiresAt, due }];
+  });
+}
+
+/** Marks a credential ended and forgets its sealed token; false when it had ended already (another replica). */
+export async function markCredentialEnded(db: Database, id: string, endedAs: "revoked" | "expired", at: Date): Promise<boolean> {
+  const { count } = await db.issuedCredential.updateMany({ where: { id, endedAs: null }, data: { endedAs, endedAt: at, encryptedToken: null } });
+  return count === 1;
+}
