@@ -37,7 +37,7 @@ export interface AppOptions {
    * The credential exchange (`POST /countersign/credentials`): the credential app's settings (null:
    * not configured, every request is answered `not_configured`) and the per-issuer rate limit.
    */
-  credentials?: { app: CredentialAppSettings | null; ratePerMinute: number; octokitWithToken: (token: string) => ProbotOctokit; sweepMs?: number };
+  credentials?: { app: CredentialAppSettings | null; ratePerMinute: number; octokitWithToken: (token: string) => ProbotOctokit };
 }
 
 /** Countersign as a Probot app: which events reach which handler. No logic lives here. */
@@ -77,7 +77,7 @@ export function countersignApp(services: AppServices, inbox: DeliveryInbox, opti
     app.on("push", once(onPush));
 
     startExpirySweep(app, services, options.expirySweepMs);
-    if (options.credentials?.app) startCredentialSweep(app, services, options.credentials.app, options.credentials.octokitWithToken, options.credentials.sweepMs);
+    if (options.credentials?.app) startCredentialSweep(app, services, options.credentials.app, options.credentials.octokitWithToken, options.credentials.app.sweepMs);
 
     // Deliveries stored but not processed (abandoned by a stopped process, or beyond the in-memory
     // limit) are received again.

@@ -61,6 +61,8 @@ export const envSchema = z.object({
     .optional(),
   /** Credential requests accepted per issuer per minute (all issuers together: ten times as many). */
   COUNTERSIGN_CREDENTIALS_RATE_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(60),
+  /** How often issued credentials are checked for their end (effective expiry, delegation ended): a revocation lags its trigger by at most this. */
+  COUNTERSIGN_CREDENTIAL_SWEEP_SECONDS: z.coerce.number().int().min(1).max(300).default(15),
 });
 
 export type CountersignEnv = z.infer<typeof envSchema>;
@@ -80,6 +82,7 @@ export interface CredentialAppSettings {
   privateKey: string;
   tokenKey: Buffer;
   ratePerMinute: number;
+  sweepMs: number;
 }
 
 const CREDENTIAL_VARIABLES = ["COUNTERSIGN_CREDENTIAL_APP_ID", "COUNTERSIGN_CREDENTIAL_APP_PRIVATE_KEY", "COUNTERSIGN_CREDENTIAL_TOKEN_KEY"] as const;
@@ -89,7 +92,7 @@ export function credentialAppSettings(env: CountersignEnv): CredentialAppSetting
   const missing = CREDENTIAL_VARIABLES.filter((name) => env[name] === undefined);
   if (missing.length === CREDENTIAL_VARIABLES.length) return null;
   if (missing.length > 0) throw new Error(`Invalid Countersign environment: the credential app needs ${CREDENTIAL_VARIABLES.join(", ")} (${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} missing)`);
-  return { appId: env.COUNTERSIGN_CREDENTIAL_APP_ID as number, privateKey: env.COUNTERSIGN_CREDENTIAL_APP_PRIVATE_KEY as string, tokenKey: Buffer.from(env.COUNTERSIGN_CREDENTIAL_TOKEN_KEY as string, "base64"), ratePerMinute: env.COUNTERSIGN_CREDENTIALS_RATE_PER_MINUTE };
+  return { appId: env.COUNTERSIGN_CREDENTIAL_APP_ID as number, privateKey: env.COUNTERSIGN_CREDENTIAL_APP_PRIVATE_KEY as string, tokenKey: Buffer.from(env.COUNTERSIGN_CREDENTIAL_TOKEN_KEY as string, "base64"), ratePerMinute: env.COUNTERSIGN_CREDENTIALS_RATE_PER_MINUTE, sweepMs: env.COUNTERSIGN_CREDENTIAL_SWEEP_SECONDS * 1000 };
 }
 
 /** Parses `env` with `schema`; the error says whose variables they are (`what`) and names each bad one. */

@@ -1,16 +1,13 @@
-import type { Probot } from "probot";
+import type { Probot, ProbotOctokit } from "probot";
 import type { CredentialAppSettings } from "../config/env.schema.js";
 import { endDueCredentials } from "../credentials/end-credentials.js";
 import type { AppServices } from "../services/create-services.js";
-
-/** How often issued credentials are checked for their end: a revocation lags its trigger by at most this. */
-export const CREDENTIAL_SWEEP_MS = 15_000;
 
 /**
  * Revokes issued credentials when their effective expiry passes or their delegation ends, on a timer
  * (every replica sweeps; a credential is ended, and recorded, once).
  */
-export function startCredentialSweep(app: Pick<Probot, "log">, services: AppServices, credentialApp: CredentialAppSettings, octokitWithToken: (token: string) => import("probot").ProbotOctokit, everyMs = CREDENTIAL_SWEEP_MS): void {
+export function startCredentialSweep(app: Pick<Probot, "log">, services: AppServices, credentialApp: CredentialAppSettings, octokitWithToken: (token: string) => ProbotOctokit, everyMs: number): void {
   if (everyMs <= 0) return;
   let running = false;
   const sweep = async () => {

@@ -10,7 +10,7 @@ import { openDatabase } from "../../src/db/client.js";
 import { createDelegation } from "../../src/db/delegations.js";
 import { INSTALLATION_ID, REPO } from "../fixtures/payloads.js";
 import { startTestIssuer, type TestIssuer } from "../helpers/oidc-issuer.js";
-import { appPrivateKey, httpRequest, launchEnterpriseApp, type EnterpriseApp } from "./app-process.js";
+import { appPrivateKey, httpRequest, launchEnterpriseApp, waitFor, type EnterpriseApp } from "./app-process.js";
 import { fakeGhesState } from "./fake-ghes.js";
 
 // POST /countersign/credentials on the running app (`node lib/main.js`), over HTTP: the exchange of a
@@ -122,8 +122,15 @@ describe("the credential route with a credential app configured", () => {
       issuedTokens.push(token);
       return json(res, 201, { token, expires_at: new Date(Date.now() + 3_600_000).toISOString(), permissions: body.permissions, repository_selection: "selected" });
     }
+    if (req.method === "DELETE" && url === "/api/v3/installation/token") {
+      revocations.push(String(req.headers.authorization));
+      res.writeHead(204);
+      res.end();
+      return true;
+    }
     return readPolicy(req, raw, res);
   };
+  const revocations: string[] = [];
 
   async function token(overrides: Record<string, unknown> = {}, options: Parameters<TestIssuer["sign"]>[1] = {}): Promise<string> {
     jti += 1;
@@ -141,7 +148,7 @@ describe("the credential route with a credential app configured", () => {
     policy.credentials.issuers[0]!.jwks_url = issuer.jwksUrl;
     running = await launchEnterpriseApp(state, {
       webhookSecret: SECRET,
-      extra: () => ({ COUNTERSIGN_CREDENTIAL_APP_ID: "5151", COUNTERSIGN_CREDENTIAL_APP_PRIVATE_KEY: appPrivateKey(), COUNTERSIGN_CREDENTIAL_TOKEN_KEY: randomBytes(32).toString("base64"), NODE_EXTRA_CA_CERTS: certFile }),
+      extra: () => ({ COUNTERSIGN_CREDENTIAL_APP_ID: "5151", COUNTERSIGN_CREDENTIAL_APP_PRIVATE_KEY: appPrivateKey(), COUNTERSIGN_CREDENTIAL_TOKEN_KEY: randomBytes(32).toString("base64"), COUNTERSIGN_CREDENTIAL_SWEEP_SECONDS: "1", NODE_EXTRA_CA_CERTS: certFile }),
     });
     const opened = await openDatabase(running.database.url, { migrate: false });
     try {
@@ -228,6 +235,21 @@ describe("the credential route with a credential app configured", () => {
     expect(response.status).toBe(403);
     expect(JSON.parse(response.body)).toMatchObject({ error: "permissions_exceed_policy" });
     expect(mints.length).toBe(before);
+  });
+
+  test("a delegation revoked (as /delegate revoke, a merge or a close leaves it) revokes the issued token at GitHub with exactly that token, and the chain says so", async () => {
+    expect(issuedTokens).toHaveLength(1);
+    await running!.database.rawSql(`UPDATE "Delegation" SET "status" = 'revoked', "revokeReason" = 'done' WHERE "status" = 'active'`);
+    await waitFor(() => revocations.length > 0, 10_000);
+    expect(revocations).toEqual([`token ${issuedTokens[0]}`]);
+    let events: Array<Record<string, unknown>> = [];
+    for (let tries = 0; events.length === 0 && tries < 100; tries += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      events = await running!.database.rows(`SELECT "payload" FROM "AuditEvent" WHERE "type" = 'credential.revoked'`);
+    }
+    expect(JSON.parse(String(events[0]?.payload))).toMatchObject({ trigger: "delegation_revoked", delegationReason: "done", github: "HTTP 204" });
+    const [row] = await running!.database.rows(`SELECT "endedAs", "encryptedToken" FROM "IssuedCredential"`);
+    expect(row).toEqual({ endedAs: "revoked", encryptedToken: null });
   });
 
   test("every refusal is a credential.denied event with its reason and claims; neither the JWT nor the issued token is in the database or the logs", async () => {

@@ -57,7 +57,7 @@ function grant(): CredentialGrant {
 }
 
 const log = { info: () => undefined, warn: () => undefined, error: () => undefined };
-const app = { appId: 5151, privateKey, tokenKey: key, ratePerMinute: 60 };
+const app = { appId: 5151, privateKey, tokenKey: key, ratePerMinute: 60, sweepMs: 15_000 };
 
 describe("credentialMint", () => {
   test("mints for the one repository with what both the grant and the credential app allow, and has it recorded first", async () => {
