@@ -42,7 +42,7 @@ export async function endDueCredentials(settings: EndCredentialsSettings): Promi
       appendAuditEvent(settings.db, {
         type,
         repo: credential.repo,
-        subjectNumber: null,
+        subjectNumber: credential.subjectNumber,
         sha: null,
         actor: null,
         deliveryId: null,

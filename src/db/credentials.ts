@@ -74,6 +74,8 @@ export interface DueCredential {
   id: string;
   delegationId: string;
   repo: { id: number; fullName: string };
+  /** The pull request or issue the delegation was given on (the end is part of its evidence). */
+  subjectNumber: number | null;
   encryptedToken: string | null;
   tokenSha256: string;
   tokenHashedBase64: string;
@@ -93,7 +95,7 @@ const MAX_LIVE = 500;
 export async function credentialsDueToEnd(db: Database, now: Date): Promise<DueCredential[]> {
   const live = await db.issuedCredential.findMany({ where: { endedAs: null }, orderBy: { expiresAt: "asc" }, take: MAX_LIVE });
   if (live.length === 0) return [];
-  const delegations = await db.delegation.findMany({ where: { id: { in: [...new Set(live.map((row) => row.delegationId))] } }, select: { id: true, status: true, revokeReason: true } });
+  const delegations = await db.delegation.findMany({ where: { id: { in: [...new Set(live.map((row) => row.delegationId))] } }, select: { id: true, status: true, revokeReason: true, subjectNumber: true } });
   const byId = new Map(delegations.map((row) => [row.id, row]));
   return live.flatMap((row): DueCredential[] => {
     const delegation = byId.get(row.delegationId);
@@ -105,7 +107,7 @@ export async function credentialsDueToEnd(db: Database, now: Date): Promise<DueC
           ? { kind: "expiry" }
           : null;
     if (!due) return [];
-    return [{ id: row.id, delegationId: row.delegationId, repo: { id: Number(row.repoId), fullName: row.repoFullName }, encryptedToken: row.encryptedToken, tokenSha256: row.tokenSha256, tokenHashedBase64: row.tokenHashedBase64, expiresAt: row.expiresAt, githubExpiresAt: row.githubExpiresAt, due }];
+    return [{ id: row.id, delegationId: row.delegationId, repo: { id: Number(row.repoId), fullName: row.repoFullName }, subjectNumber: delegation?.subjectNumber ?? null, encryptedToken: row.encryptedToken, tokenSha256: row.tokenSha256, tokenHashedBase64: row.tokenHashedBase64, expiresAt: row.expiresAt, githubExpiresAt: row.githubExpiresAt, due }];
   });
 }
 

@@ -106,6 +106,8 @@ describe("endDueCredentials", () => {
     expect(gh.revoked).toEqual(["ghs_revoked_token_00000000000000"]);
     const [event] = await ended("credential.revoked");
     expect(JSON.parse(event?.payload ?? "{}")).toMatchObject({ credentialId: "cred_a", trigger: "delegation_revoked" });
+    // On the pull request the delegation was given on, so its evidence shows how the credential ended.
+    expect(event).toMatchObject({ repoFullName: "acme/widgets", subjectNumber: 7 });
   });
 
   test("a token past GitHub's hour is marked expired without asking GitHub", async () => {
