@@ -10,6 +10,12 @@ import { performance } from "node:perf_hooks";
 // `/metrics`, and the kernel's accounting of their memory and CPU.
 
 export const root = path.resolve(import.meta.dirname, "../..");
+/**
+ * The checkout whose build is measured (its lib/ and scripts/bench/*.mjs processes): this one, or
+ * BENCH_APP_ROOT, so that an earlier commit's build (checked out and built elsewhere) runs against
+ * the same fake GitHub, load and machine, for before-and-after figures from one harness.
+ */
+export const appRoot = process.env.BENCH_APP_ROOT ? path.resolve(process.env.BENCH_APP_ROOT) : root;
 
 /** A port nothing is listening on. */
 export async function freePort() {
@@ -48,7 +54,7 @@ export function probotEnv({ appId, privateKey, secret, ghesPort, port, databaseU
  */
 export function startProcess(script, env, { nodeArgs = [] } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...nodeArgs, script], { cwd: root, env: { PATH: process.env.PATH, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [...nodeArgs, script], { cwd: appRoot, env: { PATH: process.env.PATH, ...env }, stdio: ["ignore", "pipe", "pipe"] });
     const handle = {
       child,
       pid: child.pid,

@@ -158,6 +158,7 @@ export function renderText(report) {
     "",
     `Countersign benchmark — fake GitHub latency ${report.settings.latencyMs} ms/request, ${report.settings.concurrency} deliveries in flight`,
     `Machine: ${machineLine(report)}`,
+    `App measured: ${report.app.commit} (${report.app.root})`,
     ...report.skipped.map((why) => `*** ${why} ***`),
     "",
     `Countersign (throttling off: the app's own capacity${report.settings.octokitRetry === "off" ? "; Octokit's retry plugin OFF too, a diagnostic" : ""}):`,

@@ -33,8 +33,11 @@
 //   BENCH_BUSY_PULLS      6                          its pull requests
 //   BENCH_BUSY_INTERVAL_MS 250                       the time between its deliveries
 //   BENCH_JSON            (unset)                    a file: the whole report (every percentile) as JSON
+//   BENCH_APP_ROOT        (this checkout)            another checkout, built: its app is measured with
+//                                                    this harness (before/after figures; see processes.mjs)
 //   BENCH_OCTOKIT_RETRY   on                         off: Octokit's retry plugin off too, in the
 //                                                    throttling-off runs (a diagnostic)
+import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
@@ -42,7 +45,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { describePostgres, postgresVersion, scratchDatabase } from "./databases.mjs";
 import { addRepository, createWorld, REQUEST_KINDS, startFakeGitHub } from "../../build/fakes/test/fakes/bench-github.js";
 import { burst, drive, encodeDelivery, keepAliveAgent, paced } from "./load.mjs";
-import { appPrivateKey, cpuMs, databaseServerCpuMs, deliveryOutcomes, evaluated, freePort, peakRssMb, probotEnv, root, startProcess, stopProcess } from "./processes.mjs";
+import { appPrivateKey, appRoot, cpuMs, databaseServerCpuMs, deliveryOutcomes, evaluated, freePort, peakRssMb, probotEnv, root, startProcess, stopProcess } from "./processes.mjs";
 import { machine, percentile, renderMarkdown, renderText, writeDocs } from "./report.mjs";
 import { AGENT_APP, benchRepository, grantPermissions, largePullRequestScript, ORG_POLICY, smallPullRequestScript } from "./workloads.mjs";
 
@@ -454,7 +457,8 @@ async function main() {
     log(`Countersign as deployed, a busy installation: ${BUSY.pullRequests} small pull requests, a delivery every ${BUSY.intervalMs} ms, sqlite…`);
     busy = await runBusyInstallation();
   }
-  const report = { settings, machine: await machine(databases.includes("postgres") ? await postgresVersion() : null), bare, results, deployed, busy, skipped, minutes: (performance.now() - started) / 60_000 };
+  const app = { root: appRoot, commit: execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: appRoot, encoding: "utf8" }).trim() };
+  const report = { settings, app, machine: await machine(databases.includes("postgres") ? await postgresVersion() : null), bare, results, deployed, busy, skipped, minutes: (performance.now() - started) / 60_000 };
   process.stdout.write(renderText(report));
   if (process.env.BENCH_JSON) writeFileSync(path.resolve(process.env.BENCH_JSON), JSON.stringify(report, null, 2));
   if (settings.writeDocs) {

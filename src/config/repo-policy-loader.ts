@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import type { ProbotOctokit } from "probot";
 import type { z } from "zod";
 import { BUILT_IN_AGENT_IDENTITIES, BUILT_IN_TRAILER_RULES } from "../policy/agent-identities.js";
 import { parseDuration } from "../policy/duration.js";
@@ -7,7 +6,7 @@ import { anyGlobMatcher } from "../policy/glob-matchers.js";
 import { compileLinearPattern } from "../policy/linear-pattern.js";
 import { DEFAULTS_SOURCE, ORGANIZATION_POLICY_REPO, POLICY_PATH } from "../policy/policy-file.js";
 import { compileTier, parseTeam, SENSITIVE_PATHS, type RepoPolicy, type Tier } from "../policy/repo-policy.js";
-import { readPolicyFile } from "../github/policy-files.js";
+import type { PolicyFileSource } from "../github/policy-files.js";
 import type { PolicyBlobs } from "../github/pull-request-facts.js";
 import { compileCredentials, credentialsConsistencyProblems } from "./credentials.schema.js";
 import { credentialWeakenings, effectiveTiers, floorWeakenings, type Weakening } from "./policy-floor.js";
@@ -458,7 +457,7 @@ const sameFile = (a: FileRef, b: FileRef) => a.owner.toLowerCase() === b.owner.t
  * A chain that reaches `stopAt` (the organization's file, which applies anyway as the floor) stops
  * there. API errors other than 404 are thrown, so the evaluation fails closed.
  */
-async function readChain(octokit: ProbotOctokit, start: FileRef, sourceOf: (file: FileRef) => string, stopAt: FileRef | null): Promise<{ ok: true; files: PolicyFile[] } | { ok: false; problems: ConfigProblem[] }> {
+async function readChain(policyFiles: PolicyFileSource, start: FileRef, sourceOf: (file: FileRef) => string, stopAt: FileRef | null): Promise<{ ok: true; files: PolicyFile[] } | { ok: false; problems: ConfigProblem[] }> {
   const files: PolicyFile[] = [];
   const visited: FileRef[] = [];
   let next: FileRef | null = start;
@@ -466,7 +465,7 @@ async function readChain(octokit: ProbotOctokit, start: FileRef, sourceOf: (file
     const at: FileRef = next;
     const source = sourceOf(at);
     visited.push(at);
-    const read = await readPolicyFile(octokit, at, POLICY_FILE_LIMITS.bytes);
+    const read = await policyFiles.readPolicyFile(at, POLICY_FILE_LIMITS.bytes);
     if (read.kind === "absent") break;
     if (read.kind === "not-a-file") return { ok: false, problems: [{ file: source, path: "(file)", message: `is a ${read.type}, not a file` }] };
     if (read.kind === "too-large") return { ok: false, problems: [{ file: source, path: "(file)", message: tooLargeMessage(read.bytes) }] };
@@ -495,15 +494,15 @@ async function readChain(octokit: ProbotOctokit, start: FileRef, sourceOf: (file
  * missing file means no file; one that is too large, does not parse or does not validate is an
  * error, never a fallback to defaults.
  */
-export async function loadRepoPolicy(octokit: ProbotOctokit, repo: { owner: string; name: string }, branch?: string): Promise<PolicyLoadResult> {
+export async function loadRepoPolicy(policyFiles: PolicyFileSource, repo: { owner: string; name: string }, branch?: string): Promise<PolicyLoadResult> {
   const own: FileRef = { owner: repo.owner, repo: repo.name, path: POLICY_PATH, ...(branch ? { ref: branch } : {}) };
   const org: FileRef = { owner: repo.owner, repo: ORGANIZATION_POLICY_REPO, path: POLICY_PATH };
   const sourceOf = (file: FileRef) => `${file.owner}/${file.repo}:${file.path}${file.ref ? `@${file.ref}` : ""}`;
   const isOrganization = repo.name.toLowerCase() === ORGANIZATION_POLICY_REPO;
   // The `.github` repository's file on its default branch is the organization's file: read once.
   const [organization, repository] = await Promise.all([
-    readChain(octokit, org, sourceOf, null),
-    isOrganization && !branch ? Promise.resolve({ ok: true as const, files: [] }) : readChain(octokit, own, sourceOf, org),
+    readChain(policyFiles, org, sourceOf, null),
+    isOrganization && !branch ? Promise.resolve({ ok: true as const, files: [] }) : readChain(policyFiles, own, sourceOf, org),
   ]);
   const problems = [...(organization.ok ? [] : organization.problems), ...(repository.ok ? [] : repository.problems)];
   if (!organization.ok || !repository.ok) return { ok: false, source: [...new Set(problems.map((problem) => problem.file))].join(" extended by "), problems };
@@ -565,6 +564,6 @@ async function readPolicyBlobs(repo: { owner: string; name: string }, baseRef: s
 }
 
 /** A pull request's policy: from the files read with it when they suffice, else via the contents API. */
-export async function loadPullRequestPolicy(octokit: ProbotOctokit, repo: { owner: string; name: string }, baseRef: string, blobs: PolicyBlobs): Promise<PolicyLoadResult> {
-  return (await policyFromBlobs(repo, baseRef, blobs)) ?? (await loadRepoPolicy(octokit, repo, baseRef));
+export async function loadPullRequestPolicy(policyFiles: PolicyFileSource, repo: { owner: string; name: string }, baseRef: string, blobs: PolicyBlobs): Promise<PolicyLoadResult> {
+  return (await policyFromBlobs(repo, baseRef, blobs)) ?? (await loadRepoPolicy(policyFiles, repo, baseRef));
 }

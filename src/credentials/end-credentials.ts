@@ -1,7 +1,7 @@
 import type { ProbotOctokit } from "probot";
 import { appendAuditEvent, type AuditEventType } from "../db/audit-log.js";
 import { credentialsDueToEnd, markCredentialEnded, type DueCredential } from "../db/credentials.js";
-import type { Database } from "../db/database.js";
+import type { Store } from "../db/store.js";
 import { revokeOwnToken } from "../github/credential-app.js";
 import type { Log } from "../services/event-context.js";
 import { decryptToken } from "./token-vault.js";
@@ -13,7 +13,7 @@ import { decryptToken } from "./token-vault.js";
 // confirm is recorded (`credential.revoke_failed`), counted, and tried again at the next sweep.
 
 export interface EndCredentialsSettings {
-  db: Database;
+  db: Store;
   tokenKey: Buffer;
   octokitWithToken: (token: string) => ProbotOctokit;
   clock: () => Date;

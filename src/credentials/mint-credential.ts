@@ -4,7 +4,7 @@ import type { ProbotOctokit } from "probot";
 import type { CredentialAppSettings } from "../config/env.schema.js";
 import { appendAuditEvent } from "../db/audit-log.js";
 import { recordIssuedCredential } from "../db/credentials.js";
-import type { Database } from "../db/database.js";
+import type { Store } from "../db/store.js";
 import { createRepositoryToken, credentialInstallation, revokeOwnToken } from "../github/credential-app.js";
 import { intersectPermissions, type CredentialLevel } from "../policy/credential-policy.js";
 import type { Log } from "../services/event-context.js";
@@ -37,7 +37,7 @@ export type MintOutcome = { ok: true; credential: IssuedCredential } | { ok: fal
 export type CredentialMint = (grant: CredentialGrant, context: ExchangeContext) => Promise<MintOutcome>;
 
 export interface MintSettings {
-  db: Database;
+  db: Store;
   app: CredentialAppSettings;
   /** An Octokit that authenticates with `token` (the credential app's JWT, or an issued token). */
   octokitWithToken: (token: string) => ProbotOctokit;

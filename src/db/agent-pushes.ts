@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import type { AgentPush } from "../policy/types.js";
-import type { Database } from "./client.js";
+import type { Store } from "./client.js";
 import type { AgentPush as AgentPushRow } from "./generated/sqlite/client.js";
 
 /** A push to record: who GitHub says pushed, to which branch, from which commit to which. */
@@ -40,15 +40,15 @@ function pushId(repoId: number, branch: string, afterSha: string, pusherLogin: s
  * Records an agent's push, once: a second report of the same push fills in what the first lacked (the
  * pull request it went to, the commits it added), and never removes anything.
  */
-export async function recordAgentPush(db: Database, push: NewAgentPush): Promise<{ push: AgentPush; created: boolean }> {
+export async function recordAgentPush(db: Store, push: NewAgentPush): Promise<{ push: AgentPush; created: boolean }> {
   const id = pushId(push.repo.id, push.branch, push.afterSha, push.pusher.login);
-  const existing = await db.agentPush.findUnique({ where: { id } });
+  const existing = await db.prisma.agentPush.findUnique({ where: { id } });
   if (existing) {
     const known = commitsSchema.parse(JSON.parse(existing.commits));
     const commits = [...new Set([...known, ...push.commits])];
     const needs = (existing.prNumber === null && push.prNumber !== null) || commits.length !== known.length || (!existing.forced && push.forced);
     if (!needs) return { push: toAgentPush(existing), created: false };
-    const row = await db.agentPush.update({
+    const row = await db.prisma.agentPush.update({
       where: { id },
       data: { prNumber: existing.prNumber ?? push.prNumber, commits: JSON.stringify(commits), forced: existing.forced || push.forced },
     });
@@ -72,11 +72,11 @@ export async function recordAgentPush(db: Database, push: NewAgentPush): Promise
     pushedAt: push.pushedAt,
   };
   try {
-    return { push: toAgentPush(await db.agentPush.create({ data })), created: true };
+    return { push: toAgentPush(await db.prisma.agentPush.create({ data })), created: true };
   } catch (error) {
     // Another replica recorded the same push meanwhile (the webhook and the synchronize event of one
     // push often arrive together): theirs stands, with ours merged in.
-    const raced = await db.agentPush.findUnique({ where: { id } });
+    const raced = await db.prisma.agentPush.findUnique({ where: { id } });
     if (!raced) throw error;
     return recordAgentPush(db, push);
   }
@@ -86,8 +86,8 @@ export async function recordAgentPush(db: Database, push: NewAgentPush): Promise
  * Agent pushes a pull request's head may contain: those to its head branch in its own repository, and
  * those a `synchronize` event tied to it (a fork's branch), oldest first.
  */
-export async function agentPushesFor(db: Database, repoId: number, pr: { number: number; headRef: string; headInRepo: boolean }): Promise<AgentPush[]> {
-  const rows = await db.agentPush.findMany({
+export async function agentPushesFor(db: Store, repoId: number, pr: { number: number; headRef: string; headInRepo: boolean }): Promise<AgentPush[]> {
+  const rows = await db.prisma.agentPush.findMany({
     where: { repoId: BigInt(repoId), OR: [{ prNumber: pr.number }, ...(pr.headInRepo ? [{ branch: pr.headRef }] : [])] },
     orderBy: { pushedAt: "asc" },
     take: 200,

@@ -1,5 +1,5 @@
 import { eventHash, GENESIS, type StoredEvent } from "../audit/chain.js";
-import { isUniqueViolation, type Database } from "./database.js";
+import { isUniqueViolation, type Store } from "./store.js";
 import type { AuditEvent as AuditEventRow } from "./generated/sqlite/client.js";
 
 /** What the audit log records. */
@@ -67,15 +67,14 @@ export function toStoredEvent(row: AuditEventRow): StoredEvent {
 // interleave); across processes, the unique `prevHash` (and `seq`) makes a second writer on the same
 // head fail and retry on the new head, so the chain never forks. The link this process appended last
 // is kept: the next append assumes it is still the head and costs one round trip; when another
-// process appended meanwhile, the insert fails on the unique keys and the head is read afresh.
-const appendQueues = new WeakMap<Database, Promise<unknown>>();
-const lastAppended = new WeakMap<Database, { seq: number; hash: string }>();
+// process appended meanwhile, the insert fails on the unique keys and the head is read afresh. Both
+// are kept on the store (`db.auditAppends`).
 const MAX_ATTEMPTS = 8;
 
 
 /** Inserts a sealed event. */
-async function insertEvent(db: Database, event: Omit<StoredEvent, "hash">, hash: string): Promise<void> {
-  await db.auditEvent.create({
+async function insertEvent(db: Store, event: Omit<StoredEvent, "hash">, hash: string): Promise<void> {
+  await db.prisma.auditEvent.create({
     data: {
       seq: event.seq,
       type: event.type,
@@ -95,14 +94,14 @@ async function insertEvent(db: Database, event: Omit<StoredEvent, "hash">, hash:
   });
 }
 
-async function appendNow(db: Database, entry: AuditEntry): Promise<ChainLink> {
+async function appendNow(db: Store, entry: AuditEntry): Promise<ChainLink> {
   for (let attempt = 1; ; attempt += 1) {
-    let head = lastAppended.get(db);
+    let head = db.auditAppends.tip;
     if (!head) {
-      const top = await db.auditEvent.findFirst({ orderBy: { seq: "desc" }, select: { seq: true } });
+      const top = await db.prisma.auditEvent.findFirst({ orderBy: { seq: "desc" }, select: { seq: true } });
       // Link to the newest sealed event. An unsealed row can only be one written around the app (legacy
       // rows are sealed at start-up); it is not absorbed into the chain, and `audit verify` reports it.
-      const last = await db.auditEvent.findFirst({ where: { hash: { not: null } }, orderBy: { seq: "desc" }, select: { hash: true } });
+      const last = await db.prisma.auditEvent.findFirst({ where: { hash: { not: null } }, orderBy: { seq: "desc" }, select: { hash: true } });
       head = { seq: top?.seq ?? 0, hash: last?.hash ?? GENESIS };
     }
     const event: Omit<StoredEvent, "hash"> = {
@@ -122,10 +121,10 @@ async function appendNow(db: Database, entry: AuditEntry): Promise<ChainLink> {
     const hash = eventHash(event);
     try {
       await insertEvent(db, event, hash);
-      lastAppended.set(db, { seq: event.seq, hash });
+      db.auditAppends.tip = { seq: event.seq, hash };
       return { seq: event.seq, hash, prevHash: event.prevHash as string };
     } catch (error) {
-      lastAppended.delete(db);
+      db.auditAppends.tip = null;
       if (!isUniqueViolation(error) || attempt >= MAX_ATTEMPTS) throw error;
       // Another process appended to the same head first: read the new head and link to it.
     }
@@ -133,16 +132,12 @@ async function appendNow(db: Database, entry: AuditEntry): Promise<ChainLink> {
 }
 
 /** Appends one event to the hash-chained audit log (the table refuses UPDATE and DELETE). */
-export function appendAuditEvent(db: Database, entry: AuditEntry): Promise<ChainLink> {
-  const previous = appendQueues.get(db) ?? Promise.resolve();
-  const next = previous.then(
+export function appendAuditEvent(db: Store, entry: AuditEntry): Promise<ChainLink> {
+  const next = db.auditAppends.queue.then(
     () => appendNow(db, entry),
     () => appendNow(db, entry),
   );
-  appendQueues.set(
-    db,
-    next.catch(() => undefined),
-  );
+  db.auditAppends.queue = next.catch(() => undefined);
   return next;
 }
 
@@ -151,25 +146,37 @@ export function appendAuditEvent(db: Database, entry: AuditEntry): Promise<Chain
  * older than every sealed one qualify; an unsealed event after sealed ones is left for `audit verify`
  * to report, never absorbed into the chain. Returns how many were sealed.
  */
-export async function sealUnchainedEvents(db: Database): Promise<number> {
-  const firstSealed = await db.auditEvent.findFirst({ where: { hash: { not: null } }, orderBy: { seq: "asc" }, select: { seq: true } });
+export async function sealUnchainedEvents(db: Store): Promise<number> {
+  const firstSealed = await db.prisma.auditEvent.findFirst({ where: { hash: { not: null } }, orderBy: { seq: "asc" }, select: { seq: true } });
   if (firstSealed) return 0;
-  const rows = await db.auditEvent.findMany({ where: { hash: null }, orderBy: { seq: "asc" } });
+  const rows = await db.prisma.auditEvent.findMany({ where: { hash: null }, orderBy: { seq: "asc" } });
   let prevHash = GENESIS;
   for (const row of rows) {
     const event = { ...toStoredEvent(row), prevHash };
     const hash = eventHash(event);
-    await db.auditEvent.update({ where: { seq: row.seq }, data: { hash, prevHash } });
+    await db.prisma.auditEvent.update({ where: { seq: row.seq }, data: { hash, prevHash } });
     prevHash = hash;
   }
   return rows.length;
 }
 
+/** The newest sealed event: the chain's head, which an export or a page names so it can be checked later. */
+export interface ChainHead {
+  seq: number;
+  hash: string;
+}
+
+/** The chain's head now, or null when no event is sealed yet. */
+export async function chainHead(db: Store): Promise<ChainHead | null> {
+  const last = await db.prisma.auditEvent.findFirst({ where: { hash: { not: null } }, orderBy: { seq: "desc" }, select: { seq: true, hash: true } });
+  return last ? { seq: last.seq, hash: last.hash as string } : null;
+}
+
 /** Reads the chain a page at a time, in order. */
-export async function* readChain(db: Database, pageSize = 5000): AsyncGenerator<StoredEvent[]> {
+export async function* readChain(db: Store, pageSize = 5000): AsyncGenerator<StoredEvent[]> {
   let after = 0;
   for (;;) {
-    const rows = await db.auditEvent.findMany({ where: { seq: { gt: after } }, orderBy: { seq: "asc" }, take: pageSize });
+    const rows = await db.prisma.auditEvent.findMany({ where: { seq: { gt: after } }, orderBy: { seq: "asc" }, take: pageSize });
     if (rows.length === 0) return;
     yield rows.map(toStoredEvent);
     after = rows.at(-1)?.seq ?? after;

@@ -4,13 +4,13 @@ import { PrismaBetterSqlite3 } from "@prisma/adapter-better-sqlite3";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient as PostgresClient } from "./generated/postgres/client.js";
 import { PrismaClient } from "./generated/sqlite/client.js";
-import { rememberOpenedDatabase, type Database } from "./database.js";
+import { Store, type DatabaseClient } from "./store.js";
 import { applyPendingMigrations, type DatabaseProvider } from "./migrate.js";
 import { checkPostgresReachable } from "./postgres-preflight.js";
 import { databaseUrlProblem, redactDatabaseUrl } from "../config/database-url.js";
 
 export { redactDatabaseUrl };
-export { providerOf, type Database } from "./database.js";
+export { Store } from "./store.js";
 
 /** Which provider a `DATABASE_URL` names; an unsupported one is an error that names the supported forms. */
 export function databaseProvider(databaseUrl: string): DatabaseProvider {
@@ -37,7 +37,7 @@ function withPgOption(url: string, option: string): string {
 
 /** An open database whose migrations have been applied. */
 export interface OpenDatabase {
-  db: Database;
+  db: Store;
   provider: DatabaseProvider;
   appliedMigrations: string[];
   /** The SQLite file, or the PostgreSQL URL without its password. */
@@ -53,7 +53,7 @@ export interface OpenDatabase {
 export async function openDatabase(databaseUrl: string, options: { migrate?: boolean; readOnly?: boolean } = {}): Promise<OpenDatabase> {
   const provider = databaseProvider(databaseUrl);
   if (options.readOnly && options.migrate !== false) throw new Error("a read-only database cannot be migrated");
-  let db: Database;
+  let client: DatabaseClient;
   let appliedMigrations: string[] = [];
   let location: string;
   if (provider === "postgres") {
@@ -63,8 +63,9 @@ export async function openDatabase(databaseUrl: string, options: { migrate?: boo
     // had. A plain `migrate: false` open stays lazy (the readiness probe reports a database that is down).
     if (options.migrate !== false || options.readOnly) await checkPostgresReachable(databaseUrl);
     if (options.migrate !== false) appliedMigrations = await applyPendingMigrations(new PrismaPg({ connectionString }), "postgres");
-    db = new PostgresClient({ adapter: new PrismaPg({ connectionString }) }) as unknown as Database;
-    rememberOpenedDatabase(db, provider);
+    // The one cast between the two generated clients: TypeScript cannot relate their conditional
+    // types (each client has its own copies), though both come from the same schema (store.ts).
+    client = new PostgresClient({ adapter: new PrismaPg({ connectionString }) }) as unknown as DatabaseClient;
     location = redactDatabaseUrl(databaseUrl);
   } else {
     const file = sqlitePath(databaseUrl);
@@ -72,19 +73,17 @@ export async function openDatabase(databaseUrl: string, options: { migrate?: boo
     // busy_timeout makes a writer wait for a concurrent one instead of failing at once.
     const adapter = () => new PrismaBetterSqlite3({ url: file, timeout: 10_000 });
     if (options.migrate !== false) appliedMigrations = await applyPendingMigrations(adapter(), "sqlite");
-    db = new PrismaClient({ adapter: adapter() });
+    client = new PrismaClient({ adapter: adapter() });
     // WAL lets readers proceed while a write is in progress; a read-only session refuses any write.
-    await db.$queryRawUnsafe(options.readOnly ? "PRAGMA query_only = ON" : "PRAGMA journal_mode = WAL");
+    await client.$queryRawUnsafe(options.readOnly ? "PRAGMA query_only = ON" : "PRAGMA journal_mode = WAL");
     location = file;
-    rememberOpenedDatabase(db, provider);
   }
+  const db = new Store(client, provider);
   return {
     db,
     provider,
     appliedMigrations,
     location,
-    async close() {
-      await db.$disconnect();
-    },
+    close: () => db.close(),
   };
 }

@@ -1,5 +1,5 @@
 import type { DelegationRecord } from "../policy/types.js";
-import type { Database } from "./database.js";
+import type { Store } from "./store.js";
 import { toDelegationRecord } from "./delegations.js";
 
 // What the credential exchange reads from the database: the delegation a workload names. Kept in
@@ -24,11 +24,11 @@ const MAX_CANDIDATES = 20;
  * `reference` names: by id, whatever its status (the caller says why an inactive one is refused);
  * by number, the active ones given on that pull request or issue.
  */
-export async function findCredentialDelegations(db: Database, repository: string, reference: DelegationReference): Promise<CredentialDelegation[]> {
+export async function findCredentialDelegations(db: Store, repository: string, reference: DelegationReference): Promise<CredentialDelegation[]> {
   const rows =
     "id" in reference
-      ? await db.delegation.findMany({ where: { id: reference.id, repoFullName: repository }, take: 1 })
-      : await db.delegation.findMany({ where: { repoFullName: repository, subjectType: reference.subjectType, subjectNumber: reference.number, status: "active" }, orderBy: { createdAt: "desc" }, take: MAX_CANDIDATES });
+      ? await db.prisma.delegation.findMany({ where: { id: reference.id, repoFullName: repository }, take: 1 })
+      : await db.prisma.delegation.findMany({ where: { repoFullName: repository, subjectType: reference.subjectType, subjectNumber: reference.number, status: "active" }, orderBy: { createdAt: "desc" }, take: MAX_CANDIDATES });
   return rows.map((row) => ({ record: toDelegationRecord(row), repo: { id: Number(row.repoId), fullName: row.repoFullName }, installationId: row.installationId === null ? null : Number(row.installationId) }));
 }
 
@@ -49,8 +49,8 @@ export interface NewIssuedCredential {
 }
 
 /** Stores an issued credential (its token sealed: see credentials/token-vault.ts). */
-export async function recordIssuedCredential(db: Database, credential: NewIssuedCredential): Promise<void> {
-  await db.issuedCredential.create({
+export async function recordIssuedCredential(db: Store, credential: NewIssuedCredential): Promise<void> {
+  await db.prisma.issuedCredential.create({
     data: {
       id: credential.id,
       delegationId: credential.delegationId,
@@ -92,10 +92,10 @@ const MAX_LIVE = 500;
  * The live credentials (not yet ended) that are due to end at `now`: past their effective expiry, or
  * issued under a delegation that is no longer active (revoked, expired, or ended with its pull request).
  */
-export async function credentialsDueToEnd(db: Database, now: Date): Promise<DueCredential[]> {
-  const live = await db.issuedCredential.findMany({ where: { endedAs: null }, orderBy: { expiresAt: "asc" }, take: MAX_LIVE });
+export async function credentialsDueToEnd(db: Store, now: Date): Promise<DueCredential[]> {
+  const live = await db.prisma.issuedCredential.findMany({ where: { endedAs: null }, orderBy: { expiresAt: "asc" }, take: MAX_LIVE });
   if (live.length === 0) return [];
-  const delegations = await db.delegation.findMany({ where: { id: { in: [...new Set(live.map((row) => row.delegationId))] } }, select: { id: true, status: true, revokeReason: true, subjectNumber: true } });
+  const delegations = await db.prisma.delegation.findMany({ where: { id: { in: [...new Set(live.map((row) => row.delegationId))] } }, select: { id: true, status: true, revokeReason: true, subjectNumber: true } });
   const byId = new Map(delegations.map((row) => [row.id, row]));
   return live.flatMap((row): DueCredential[] => {
     const delegation = byId.get(row.delegationId);
@@ -112,7 +112,7 @@ export async function credentialsDueToEnd(db: Database, now: Date): Promise<DueC
 }
 
 /** Marks a credential ended and forgets its sealed token; false when it had ended already (another replica). */
-export async function markCredentialEnded(db: Database, id: string, endedAs: "revoked" | "expired", at: Date): Promise<boolean> {
-  const { count } = await db.issuedCredential.updateMany({ where: { id, endedAs: null }, data: { endedAs, endedAt: at, encryptedToken: null } });
+export async function markCredentialEnded(db: Store, id: string, endedAs: "revoked" | "expired", at: Date): Promise<boolean> {
+  const { count } = await db.prisma.issuedCredential.updateMany({ where: { id, endedAs: null }, data: { endedAs, endedAt: at, encryptedToken: null } });
   return count === 1;
 }

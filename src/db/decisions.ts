@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Conclusion } from "../policy/evaluate.js";
-import type { Database } from "./client.js";
+import type { Store } from "./client.js";
 
 /** A decision as stored: what was concluded about which commit, and why. */
 export interface DecisionEntry {
@@ -20,9 +20,9 @@ export interface DecisionEntry {
 }
 
 /** Stores one decision and returns its id (`dec_...`). */
-export async function recordDecision(db: Database, entry: DecisionEntry): Promise<string> {
+export async function recordDecision(db: Store, entry: DecisionEntry): Promise<string> {
   const id = `dec_${randomBytes(8).toString("hex")}`;
-  await db.decision.create({
+  await db.prisma.decision.create({
     data: {
       id,
       repoId: BigInt(entry.repo.id),
@@ -46,8 +46,8 @@ export async function recordDecision(db: Database, entry: DecisionEntry): Promis
 }
 
 /** Open pull requests (by number) whose latest decisions relied on a delegation. */
-export async function pullRequestsDecidedWithDelegation(db: Database, delegationId: string): Promise<number[]> {
-  const rows = await db.decision.findMany({
+export async function pullRequestsDecidedWithDelegation(db: Store, delegationId: string): Promise<number[]> {
+  const rows = await db.prisma.decision.findMany({
     where: { delegationId, prNumber: { not: null } },
     select: { prNumber: true },
     distinct: ["prNumber"],
@@ -56,12 +56,12 @@ export async function pullRequestsDecidedWithDelegation(db: Database, delegation
 }
 
 /** The latest decision on one commit of a pull request, and whether any decision on it saw an agent. */
-export async function decisionsAtMerge(db: Database, repoId: number, prNumber: number, headSha: string): Promise<{ onHead: { conclusion: string; title: string; reasons: string[] } | null; anyDecision: boolean; agentSeen: boolean }> {
+export async function decisionsAtMerge(db: Store, repoId: number, prNumber: number, headSha: string): Promise<{ onHead: { conclusion: string; title: string; reasons: string[] } | null; anyDecision: boolean; agentSeen: boolean }> {
   const [onHead, any, agent] = await Promise.all([
-    db.decision.findFirst({ where: { repoId: BigInt(repoId), prNumber, headSha }, orderBy: { evaluatedAt: "desc" }, select: { conclusion: true, title: true, reasons: true } }),
-    db.decision.findFirst({ where: { repoId: BigInt(repoId), prNumber }, select: { id: true } }),
+    db.prisma.decision.findFirst({ where: { repoId: BigInt(repoId), prNumber, headSha }, orderBy: { evaluatedAt: "desc" }, select: { conclusion: true, title: true, reasons: true } }),
+    db.prisma.decision.findFirst({ where: { repoId: BigInt(repoId), prNumber }, select: { id: true } }),
     // Reasons start with `agent-authored` or `agent-assisted` when an agent was seen (src/policy/evaluate.ts).
-    db.decision.findFirst({ where: { repoId: BigInt(repoId), prNumber, OR: [{ reasons: { contains: '"agent-authored"' } }, { reasons: { contains: '"agent-assisted"' } }] }, select: { id: true } }),
+    db.prisma.decision.findFirst({ where: { repoId: BigInt(repoId), prNumber, OR: [{ reasons: { contains: '"agent-authored"' } }, { reasons: { contains: '"agent-assisted"' } }] }, select: { id: true } }),
   ]);
   return {
     onHead: onHead ? { conclusion: onHead.conclusion, title: onHead.title, reasons: JSON.parse(onHead.reasons) as string[] } : null,

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { z } from "zod";
 import type { DelegationRecord, TaskRef } from "../policy/types.js";
-import type { Database } from "./client.js";
+import type { Store } from "./client.js";
 import type { Delegation as DelegationRow } from "./generated/sqlite/client.js";
 
 /** What a `/delegate` command records: the engine's view of it, plus where it came from. */
@@ -42,8 +42,8 @@ export function toDelegationRecord(row: DelegationRow): DelegationRecord {
 }
 
 /** Records a new, active delegation. */
-export async function createDelegation(db: Database, input: NewDelegation, now: Date): Promise<DelegationRecord> {
-  const row = await db.delegation.create({
+export async function createDelegation(db: Store, input: NewDelegation, now: Date): Promise<DelegationRecord> {
+  const row = await db.prisma.delegation.create({
     data: {
       id: newDelegationId(),
       installationId: input.installationId === null ? null : BigInt(input.installationId),
@@ -73,12 +73,12 @@ export async function createDelegation(db: Database, input: NewDelegation, now: 
 
 /** Delegations (any status) given on a pull request or on any of `issueNumbers`. */
 export async function delegationsForPullRequest(
-  db: Database,
+  db: Store,
   repoId: number,
   prNumber: number,
   issueNumbers: readonly number[],
 ): Promise<DelegationRecord[]> {
-  const rows = await db.delegation.findMany({
+  const rows = await db.prisma.delegation.findMany({
     where: {
       repoId: BigInt(repoId),
       OR: [
@@ -93,12 +93,12 @@ export async function delegationsForPullRequest(
 
 /** Active delegations given on one issue or pull request. */
 export async function activeDelegationsOn(
-  db: Database,
+  db: Store,
   repoId: number,
   subjectType: "pull_request" | "issue",
   subjectNumber: number,
 ): Promise<DelegationRecord[]> {
-  const rows = await db.delegation.findMany({
+  const rows = await db.prisma.delegation.findMany({
     where: { repoId: BigInt(repoId), subjectType, subjectNumber, status: "active" },
     orderBy: { createdAt: "desc" },
   });
@@ -107,13 +107,13 @@ export async function activeDelegationsOn(
 
 /** Marks a delegation revoked; a no-op (returns false) when it was no longer active. */
 export async function revokeDelegation(
-  db: Database,
+  db: Store,
   id: string,
   by: { id: number; login: string },
   reason: string | null,
   now: Date,
 ): Promise<boolean> {
-  const result = await db.delegation.updateMany({
+  const result = await db.prisma.delegation.updateMany({
     where: { id, status: "active" },
     data: { status: "revoked", revokedAt: now, revokedById: BigInt(by.id), revokedByLogin: by.login, revokeReason: reason },
   });
@@ -129,8 +129,8 @@ export interface DueDelegation {
 }
 
 /** Active delegations whose expiry is at or before `now`. */
-export async function delegationsPastExpiry(db: Database, now: Date): Promise<DueDelegation[]> {
-  const rows = await db.delegation.findMany({ where: { status: "active", expiresAt: { lte: now } }, take: 200 });
+export async function delegationsPastExpiry(db: Store, now: Date): Promise<DueDelegation[]> {
+  const rows = await db.prisma.delegation.findMany({ where: { status: "active", expiresAt: { lte: now } }, take: 200 });
   return rows.map((row) => ({
     delegation: toDelegationRecord(row),
     installationId: row.installationId === null ? null : Number(row.installationId),
@@ -140,8 +140,8 @@ export async function delegationsPastExpiry(db: Database, now: Date): Promise<Du
 }
 
 /** Marks a delegation expired; false when another process got there first. */
-export async function markDelegationExpired(db: Database, id: string): Promise<boolean> {
-  const result = await db.delegation.updateMany({ where: { id, status: "active" }, data: { status: "expired" } });
+export async function markDelegationExpired(db: Store, id: string): Promise<boolean> {
+  const result = await db.prisma.delegation.updateMany({ where: { id, status: "active" }, data: { status: "expired" } });
   return result.count === 1;
 }
 
@@ -150,11 +150,11 @@ export async function markDelegationExpired(db: Database, id: string): Promise<b
  * authorised is over, and a reopened pull request needs a new `/delegate`. Stored as a revocation by
  * whoever merged or closed it, with the reason. Returns the delegations ended.
  */
-export async function endPullRequestDelegations(db: Database, repoId: number, prNumber: number, by: { id: number | null; login: string }, reason: string, now: Date): Promise<DelegationRecord[]> {
+export async function endPullRequestDelegations(db: Store, repoId: number, prNumber: number, by: { id: number | null; login: string }, reason: string, now: Date): Promise<DelegationRecord[]> {
   const active = await activeDelegationsOn(db, repoId, "pull_request", prNumber);
   const ended: DelegationRecord[] = [];
   for (const delegation of active) {
-    const result = await db.delegation.updateMany({
+    const result = await db.prisma.delegation.updateMany({
       where: { id: delegation.id, status: "active" },
       data: { status: "revoked", revokedAt: now, revokedById: by.id === null ? null : BigInt(by.id), revokedByLogin: by.login, revokeReason: reason },
     });

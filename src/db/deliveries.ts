@@ -1,4 +1,4 @@
-import { isUniqueViolation, type Database } from "./database.js";
+import { isUniqueViolation, type Store } from "./store.js";
 
 /**
  * What to do with a delivery that has arrived: process it now, leave it queued in the database (the
@@ -15,21 +15,21 @@ export type DeliveryClaim = "process" | "queue" | "duplicate";
  * `abandonedBefore`) may be claimed again, so "Redeliver" is the way to retry it; a queued delivery
  * is claimed for processing once, by the first process with room for it.
  */
-export async function claimDelivery(db: Database, id: string, event: string, now: Date, payload: unknown, into: "processing" | "queued", abandonedBefore: Date): Promise<DeliveryClaim> {
+export async function claimDelivery(db: Store, id: string, event: string, now: Date, payload: unknown, into: "processing" | "queued", abandonedBefore: Date): Promise<DeliveryClaim> {
   const stored = payload === null ? null : JSON.stringify(payload);
   const claimed: DeliveryClaim = into === "processing" ? "process" : "queue";
   try {
     // Nothing is read back: selecting one column spares Prisma mapping the row (its payload included).
-    await db.delivery.create({ data: { id, event, status: into, receivedAt: now, payload: stored }, select: { id: true } });
+    await db.prisma.delivery.create({ data: { id, event, status: into, receivedAt: now, payload: stored }, select: { id: true } });
     return claimed;
   } catch (error) {
     if (!isUniqueViolation(error)) throw error;
   }
   // A queued delivery: taken for processing (not a new attempt; its processing starts now, which is
   // what abandonment is timed from), or, with still no room, left queued.
-  const fromQueue = await db.delivery.updateMany({ where: { id, status: "queued" }, data: into === "processing" ? { status: "processing", receivedAt: now } : { status: "queued" } });
+  const fromQueue = await db.prisma.delivery.updateMany({ where: { id, status: "queued" }, data: into === "processing" ? { status: "processing", receivedAt: now } : { status: "queued" } });
   if (fromQueue.count === 1) return claimed;
-  const retry = await db.delivery.updateMany({
+  const retry = await db.prisma.delivery.updateMany({
     where: { id, OR: [{ status: "failed" }, { status: "processing", receivedAt: { lt: abandonedBefore } }] },
     data: { status: into, receivedAt: now, finishedAt: null, attempts: { increment: 1 }, ...(stored ? { payload: stored } : {}) },
   });
@@ -44,8 +44,8 @@ export interface StoredDelivery {
 }
 
 /** Queued deliveries, oldest first: to be claimed for processing (only one process's claim wins). */
-export async function queuedDeliveries(db: Database, limit: number): Promise<StoredDelivery[]> {
-  const rows = await db.delivery.findMany({
+export async function queuedDeliveries(db: Store, limit: number): Promise<StoredDelivery[]> {
+  const rows = await db.prisma.delivery.findMany({
     where: { status: "queued", payload: { not: null } },
     orderBy: { receivedAt: "asc" },
     take: limit,
@@ -55,8 +55,8 @@ export async function queuedDeliveries(db: Database, limit: number): Promise<Sto
 }
 
 /** Marks a claimed delivery done (its payload is no longer needed), unless something marked it failed. */
-export async function finishDelivery(db: Database, id: string, now: Date): Promise<void> {
-  await db.delivery.updateMany({ where: { id, status: "processing" }, data: { status: "done", finishedAt: now, payload: null } });
+export async function finishDelivery(db: Store, id: string, now: Date): Promise<void> {
+  await db.prisma.delivery.updateMany({ where: { id, status: "processing" }, data: { status: "done", finishedAt: now, payload: null } });
 }
 
 /** A delivery accepted but never finished: its process stopped while working on it. */
@@ -67,21 +67,21 @@ export type AbandonedDelivery = StoredDelivery;
  * them stopped), oldest first: each is released (marked failed, so it can be claimed again) for the
  * caller to process. Another replica releasing the same one first is harmless: only one claim wins.
  */
-export async function releaseAbandonedDeliveries(db: Database, now: Date, olderThanMs: number, limit = 500): Promise<AbandonedDelivery[]> {
-  const rows = await db.delivery.findMany({
+export async function releaseAbandonedDeliveries(db: Store, now: Date, olderThanMs: number, limit = 500): Promise<AbandonedDelivery[]> {
+  const rows = await db.prisma.delivery.findMany({
     where: { status: "processing", receivedAt: { lt: new Date(now.getTime() - olderThanMs) }, payload: { not: null } },
     orderBy: { receivedAt: "asc" },
     take: limit,
   });
   const released: AbandonedDelivery[] = [];
   for (const row of rows) {
-    const update = await db.delivery.updateMany({ where: { id: row.id, status: "processing", receivedAt: row.receivedAt }, data: { status: "failed" } });
+    const update = await db.prisma.delivery.updateMany({ where: { id: row.id, status: "processing", receivedAt: row.receivedAt }, data: { status: "failed" } });
     if (update.count === 1 && row.payload) released.push({ id: row.id, event: row.event, payload: JSON.parse(row.payload) as unknown });
   }
   return released;
 }
 
 /** Marks a delivery failed: its work did not complete, and a redelivery will process it again. */
-export async function failDelivery(db: Database, id: string, now: Date): Promise<void> {
-  await db.delivery.updateMany({ where: { id }, data: { status: "failed", finishedAt: now } });
+export async function failDelivery(db: Store, id: string, now: Date): Promise<void> {
+  await db.prisma.delivery.updateMany({ where: { id }, data: { status: "failed", finishedAt: now } });
 }

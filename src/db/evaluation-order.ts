@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { findCheckRun, recordedCheckRun, type CheckRunSave, type KnownCheckRun } from "./check-run-records.js";
-import { providerOf, type Database } from "./database.js";
+import type { Store } from "./store.js";
 import { Prisma, rawPostgresRows, rawRows } from "./raw-statement.js";
 
 // Replicas evaluate the same pull request concurrently (an approval and a push arriving at two
@@ -34,7 +34,7 @@ const ticketRowsSchema = z.array(z.object({ ticket: integer })).length(1);
  * `upsert` is a read then a write wherever it cannot use the database's own upsert, and two replicas
  * taking a pull request's first ticket at once must not both get ticket 1.
  */
-export async function takeTicket(db: Database, repoId: number, prNumber: number): Promise<number> {
+export async function takeTicket(db: Store, repoId: number, prNumber: number): Promise<number> {
   const rows = await rawRows(
     db,
     ticketRowsSchema,
@@ -69,9 +69,9 @@ const stateRowsSchema = z.array(z.object({ published: integer, publishedSha: z.s
  * this output again), and two replicas claiming a new head's creation at once conflict on its key, so
  * one of them creates it. Elsewhere the claim, then the read.
  */
-export async function claimAndFindCheckRun(db: Database, key: { repoId: number; prNumber: number; ticket: number }, output: PublishedOutput): Promise<{ claimed: boolean } & CheckRunAtClaim> {
+export async function claimAndFindCheckRun(db: Store, key: { repoId: number; prNumber: number; ticket: number }, output: PublishedOutput): Promise<{ claimed: boolean } & CheckRunAtClaim> {
   const repoId = BigInt(key.repoId);
-  if (providerOf(db) === "postgres") {
+  if (db.provider === "postgres") {
     const now = new Date();
     const rows = await rawPostgresRows(
       db,
@@ -100,7 +100,7 @@ export async function claimAndFindCheckRun(db: Database, key: { repoId: number; 
     const record = row!.checkRunId === null ? null : { checkRunId: row!.checkRunId, outputHash: row!.outputHash };
     return { claimed: row!.claimed === 1, checkRun: recordedCheckRun(record), creationClaimed: row!.creating === 1 };
   }
-  const claimed = await db.pullRequestState.updateMany({
+  const claimed = await db.prisma.pullRequestState.updateMany({
     where: { repoId, prNumber: key.prNumber, published: { lt: key.ticket } },
     data: { published: key.ticket, publishedSha: output.headSha, publishedOutput: JSON.stringify(output) },
   });
@@ -112,15 +112,15 @@ export async function claimAndFindCheckRun(db: Database, key: { repoId: number; 
  * Whether the database saves a check run's record and re-reads the order in one statement
  * (`saveCheckRunAndReadOrder`); elsewhere the two are separate statements, run at once.
  */
-export function savesAndReadsOrderAtOnce(db: Database): boolean {
-  return providerOf(db) === "postgres";
+export function savesAndReadsOrderAtOnce(db: Store): boolean {
+  return db.provider === "postgres";
 }
 
 /**
  * Saves a written check run's record and re-reads the order in one statement (PostgreSQL only: see
  * `savesAndReadsOrderAtOnce`). The order is null when the pull request has none.
  */
-export async function saveCheckRunAndReadOrder(db: Database, key: { repoId: number; prNumber: number }, save: CheckRunSave): Promise<OrderState> {
+export async function saveCheckRunAndReadOrder(db: Store, key: { repoId: number; prNumber: number }, save: CheckRunSave): Promise<OrderState> {
   const rows = await rawPostgresRows(
     db,
     stateRowsSchema,
@@ -139,8 +139,8 @@ export async function saveCheckRunAndReadOrder(db: Database, key: { repoId: numb
 }
 
 /** Reads the order of a pull request's evaluations. */
-export async function readOrder(db: Database, key: { repoId: number; prNumber: number }): Promise<OrderState> {
-  const row = await db.pullRequestState.findUnique({
+export async function readOrder(db: Store, key: { repoId: number; prNumber: number }): Promise<OrderState> {
+  const row = await db.prisma.pullRequestState.findUnique({
     where: { repoId_prNumber: { repoId: BigInt(key.repoId), prNumber: key.prNumber } },
     select: { published: true, publishedSha: true, publishedOutput: true },
   });

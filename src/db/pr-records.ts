@@ -1,13 +1,13 @@
 import type { StoredEvent } from "../audit/chain.js";
 import { toStoredEvent } from "./audit-log.js";
-import type { Database } from "./client.js";
+import type { Store } from "./client.js";
 
 /**
  * The audit events that tell one pull request's story: its own (decisions, approvals, commands on it)
  * and those of every delegation its decisions relied on (an issue delegation lives on the issue).
  */
-export async function pullRequestEvents(db: Database, repository: string, number: number): Promise<StoredEvent[]> {
-  const own = (await db.auditEvent.findMany({ where: { repoFullName: repository, subjectNumber: number }, orderBy: { seq: "asc" } })).map(toStoredEvent);
+export async function pullRequestEvents(db: Store, repository: string, number: number): Promise<StoredEvent[]> {
+  const own = (await db.prisma.auditEvent.findMany({ where: { repoFullName: repository, subjectNumber: number }, orderBy: { seq: "asc" } })).map(toStoredEvent);
   const ids = new Set<string>();
   // Agent pushes to the branch before the pull request existed (or before an event tied them to it)
   // are recorded without its number; its decisions name them.
@@ -18,7 +18,7 @@ export async function pullRequestEvents(db: Database, repository: string, number
     for (const push of event.payload.matchAll(/"id":"(push_[0-9a-f]{16})"/g)) pushIds.add(push[1] as string);
   }
   if (ids.size === 0 && pushIds.size === 0) return own;
-  const linked = await db.auditEvent.findMany({
+  const linked = await db.prisma.auditEvent.findMany({
     where: {
       repoFullName: repository,
       OR: [
@@ -34,8 +34,8 @@ export async function pullRequestEvents(db: Database, repository: string, number
 }
 
 /** Agent pull requests (agent-authored or agent-assisted in some decision), optionally filtered. */
-export async function agentPullRequests(db: Database, filter: { repository?: string; since?: Date } = {}): Promise<Array<{ repository: string; number: number }>> {
-  const rows = await db.auditEvent.findMany({
+export async function agentPullRequests(db: Store, filter: { repository?: string; since?: Date } = {}): Promise<Array<{ repository: string; number: number }>> {
+  const rows = await db.prisma.auditEvent.findMany({
     where: {
       subjectNumber: { not: null },
       ...(filter.repository ? { repoFullName: filter.repository } : {}),
@@ -55,8 +55,8 @@ export async function agentPullRequests(db: Database, filter: { repository?: str
 }
 
 /** The agents the latest decision on a pull request named (from its audit event), oldest first. */
-export async function latestDecisionAgents(db: Database, repoId: number, number: number): Promise<string[]> {
-  const row = await db.auditEvent.findFirst({ where: { repoId: BigInt(repoId), subjectNumber: number, type: "decision" }, orderBy: { seq: "desc" }, select: { payload: true } });
+export async function latestDecisionAgents(db: Store, repoId: number, number: number): Promise<string[]> {
+  const row = await db.prisma.auditEvent.findFirst({ where: { repoId: BigInt(repoId), subjectNumber: number, type: "decision" }, orderBy: { seq: "desc" }, select: { payload: true } });
   if (!row) return [];
   const agents = (JSON.parse(row.payload) as { agents?: Array<{ login?: unknown }> }).agents ?? [];
   return agents.map((agent) => agent.login).filter((login): login is string => typeof login === "string");

@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import type { Database } from "./database.js";
+import type { Store } from "./store.js";
 import { Prisma } from "./generated/sqlite/client.js";
 
 // Every statement goes through Prisma. Most are Prisma's query API; the few it cannot express (a
@@ -9,8 +9,8 @@ import { Prisma } from "./generated/sqlite/client.js";
 // that returns a column as another type fails loudly instead of comparing wrongly.
 
 /** A statement written with `Prisma.sql`: portable SQL, each value a parameter. */
-export async function rawRows<Row>(db: Database, rows: z.ZodType<Row[]>, statement: Prisma.Sql): Promise<Row[]> {
-  return rows.parse(await db.$queryRaw<unknown[]>(statement));
+export async function rawRows<Row>(db: Store, rows: z.ZodType<Row[]>, statement: Prisma.Sql): Promise<Row[]> {
+  return rows.parse(await db.prisma.$queryRaw<unknown[]>(statement));
 }
 
 /**
@@ -18,8 +18,8 @@ export async function rawRows<Row>(db: Database, rows: z.ZodType<Row[]>, stateme
  * which `Prisma.sql` cannot write: a parameter used twice keeps one type, as the statement's first
  * use of it decides.
  */
-export async function rawPostgresRows<Row>(db: Database, rows: z.ZodType<Row[]>, text: string, values: readonly unknown[]): Promise<Row[]> {
-  return rows.parse(await db.$queryRawUnsafe<unknown[]>(text, ...values));
+export async function rawPostgresRows<Row>(db: Store, rows: z.ZodType<Row[]>, text: string, values: readonly unknown[]): Promise<Row[]> {
+  return rows.parse(await db.prisma.$queryRawUnsafe<unknown[]>(text, ...values));
 }
 
 export { Prisma };

@@ -1,4 +1,4 @@
-import { isUniqueViolation, type Database } from "./database.js";
+import { isUniqueViolation, type Store } from "./store.js";
 
 // The replay guard for workloads' OIDC tokens: each token's `jti` is claimed once, in the database so
 // that every replica sees it. Only the issuer and the `jti` are kept (never the token), until the
@@ -15,10 +15,10 @@ export interface WorkloadTokenClaim {
  * Claims a token's `jti`: true the first time, false when it was claimed before (a replay). Claims of
  * tokens that have expired by `now` are forgotten first, so the table holds only live tokens.
  */
-export async function claimWorkloadToken(db: Database, claim: WorkloadTokenClaim, now: Date): Promise<boolean> {
-  await db.workloadTokenUse.deleteMany({ where: { expiresAt: { lt: now } } });
+export async function claimWorkloadToken(db: Store, claim: WorkloadTokenClaim, now: Date): Promise<boolean> {
+  await db.prisma.workloadTokenUse.deleteMany({ where: { expiresAt: { lt: now } } });
   try {
-    await db.workloadTokenUse.create({ data: { issuer: claim.issuer, jti: claim.jti, expiresAt: claim.expiresAt, usedAt: now } });
+    await db.prisma.workloadTokenUse.create({ data: { issuer: claim.issuer, jti: claim.jti, expiresAt: claim.expiresAt, usedAt: now } });
     return true;
   } catch (error) {
     if (isUniqueViolation(error)) return false;

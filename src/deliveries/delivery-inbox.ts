@@ -1,5 +1,5 @@
 import type { Context } from "probot";
-import type { Database } from "../db/client.js";
+import type { Store } from "../db/client.js";
 import { claimDelivery, failDelivery, finishDelivery } from "../db/deliveries.js";
 import { instrumentGitHubRequests } from "../observability/github-requests.js";
 import type { Metrics } from "../observability/metrics.js";
@@ -16,7 +16,7 @@ const REDELIVERY_TAKES_OVER_AFTER_MS = 10 * 60_000;
  * answered, and what a delivery's outcome is counted in.
  */
 export interface DeliveryInbox {
-  db: Database;
+  db: Store;
   metrics: Metrics;
   clock: () => Date;
   /** Deliveries accepted (GitHub answered) and processed afterwards. */
@@ -27,7 +27,7 @@ export interface DeliveryInbox {
  * The inbox for one process. `maxInMemory` accepted deliveries are held in memory at most (default
  * 1,000); once something drains them (delivery-sweeps.ts), the rest wait in the database.
  */
-export function createDeliveryInbox(services: { db: Database; metrics: Metrics; clock: () => Date }, maxInMemory = 1_000): DeliveryInbox {
+export function createDeliveryInbox(services: { db: Store; metrics: Metrics; clock: () => Date }, maxInMemory = 1_000): DeliveryInbox {
   return {
     db: services.db,
     metrics: services.metrics,

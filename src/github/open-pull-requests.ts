@@ -30,6 +30,14 @@ const repositorySchema = z.object({
   archived: z.boolean().optional(),
 });
 
+const headSchema = z.object({ head: z.object({ sha: z.string() }) });
+
+/** A pull request's head commit, from `GET /repos/{owner}/{repo}/pulls/{number}`. */
+export async function pullRequestHeadSha(octokit: ProbotOctokit, repo: { owner: string; name: string }, number: number): Promise<string> {
+  const { data } = await octokit.rest.pulls.get({ owner: repo.owner, repo: repo.name, pull_number: number });
+  return headSchema.parse(data).head.sha;
+}
+
 /** The repository's open pull requests, on `base` only when given (GitHub filters by base branch). */
 export async function listOpenPullRequests(octokit: ProbotOctokit, repo: { owner: string; name: string }, base?: string): Promise<OpenPullRequest[]> {
   const pulls = await octokit.paginate("GET /repos/{owner}/{repo}/pulls", { owner: repo.owner, repo: repo.name, state: "open", per_page: 100, ...(base !== undefined ? { base } : {}) });

@@ -13,6 +13,20 @@ export type PolicyFileRead =
   /** A directory, symlink or submodule at the policy file's path. */
   | { kind: "not-a-file"; type: string };
 
+/** A policy file to read: `owner/repo:path`, at `ref` (the default branch when absent). */
+export interface PolicyFileRef {
+  owner: string;
+  repo: string;
+  path: string;
+  ref?: string;
+}
+
+/** Where policy files are read from: the contents API, or a test's files. */
+export interface PolicyFileSource {
+  /** Reads a policy file, refusing one over `maxBytes`; see `readPolicyFile`. */
+  readPolicyFile(file: PolicyFileRef, maxBytes: number): Promise<PolicyFileRead>;
+}
+
 // A directory's listing is an array; a file, symlink or submodule is an object with its `type`.
 const contentSchema = z.union([
   z.array(z.unknown()),
@@ -24,7 +38,7 @@ const contentSchema = z.union([
  * repository GitHub does not show this installation, are `absent` (GitHub answers 404 for both);
  * any other API error is thrown, so the evaluation fails closed.
  */
-export async function readPolicyFile(octokit: ProbotOctokit, file: { owner: string; repo: string; path: string; ref?: string }, maxBytes: number): Promise<PolicyFileRead> {
+export async function readPolicyFile(octokit: ProbotOctokit, file: PolicyFileRef, maxBytes: number): Promise<PolicyFileRead> {
   let data: unknown;
   try {
     ({ data } = await octokit.rest.repos.getContent({ owner: file.owner, repo: file.repo, path: file.path, ...(file.ref ? { ref: file.ref } : {}) }));
@@ -41,4 +55,9 @@ export async function readPolicyFile(octokit: ProbotOctokit, file: { owner: stri
   const bytes = Buffer.from(content.content, "base64");
   if (bytes.length > maxBytes) return { kind: "too-large", bytes: bytes.length };
   return { kind: "file", text: bytes.toString("utf8") };
+}
+
+/** The contents API as a source of policy files. */
+export function contentsApiPolicyFiles(octokit: ProbotOctokit): PolicyFileSource {
+  return { readPolicyFile: (file, maxBytes) => readPolicyFile(octokit, file, maxBytes) };
 }

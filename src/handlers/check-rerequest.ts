@@ -8,7 +8,7 @@ import { eventContext } from "./event-context.js";
 type Rerequest = { headSha: string; pullRequests: number[] };
 
 async function reevaluate(services: AppServices, context: Context<"check_run.rerequested" | "check_suite.rerequested">, request: Rerequest): Promise<void> {
-  const event = eventContext(context, context.payload);
+  const event = eventContext(services, context, context.payload);
   const numbers = new Set(request.pullRequests);
   if (numbers.size === 0) {
     // GitHub lists no pull requests for a commit on a fork's branch; the check run's own record does.

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { decodeJwt } from "jose";
 import { appendAuditEvent } from "../db/audit-log.js";
-import type { Database } from "../db/database.js";
+import type { Store } from "../db/store.js";
 import { exchangeCredential, exchangeRequestSchema, type CredentialGrant, type ExchangeContext, type ExchangeReads } from "../credentials/credential-exchange.js";
 import type { CredentialMint } from "../credentials/mint-credential.js";
 import { RateLimit } from "../credentials/rate-limit.js";
@@ -14,7 +14,7 @@ export const MAX_BODY_BYTES = 4096;
 const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]{1,16384})$/;
 
 export interface CredentialsRouteSettings {
-  db: Database;
+  db: Store;
   log: Log;
   clock: () => Date;
   /** Requests accepted per issuer per minute (ten times as many from all issuers together). */

@@ -1,4 +1,6 @@
 import type { Context } from "probot";
+import { octokitGitHub } from "../github/octokit-github.js";
+import type { AppServices } from "../services/create-services.js";
 import type { EventContext } from "../services/event-context.js";
 
 /** The payload fields every repository event carries, validated by the webhook types. */
@@ -7,10 +9,10 @@ interface RepositoryPayload {
   installation?: { id: number } | null;
 }
 
-/** Builds the services' view of an event from a Probot context. */
-export function eventContext(context: Context, payload: RepositoryPayload): EventContext {
+/** Builds the services' view of an event from a Probot context: its installation's client becomes their `GitHub`. */
+export function eventContext(services: Pick<AppServices, "gitHubCaches">, context: Context, payload: RepositoryPayload): EventContext {
   return {
-    octokit: context.octokit,
+    github: octokitGitHub(context.octokit, services.gitHubCaches),
     log: context.log,
     repo: {
       // Every repository has an owner; the push payload's type merely allows null.

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { chainHead } from "../db/audit-log.js";
 import { pullRequestEvents } from "../db/pr-records.js";
 import { renderEvidencePage } from "../evidence/evidence-page.js";
 import { buildStory } from "../evidence/pr-story.js";
@@ -50,7 +51,7 @@ export function evidenceRoute(services: AppServices, settings: EvidenceLinkSetti
     try {
       const events = await pullRequestEvents(services.db, repository, number);
       if (events.length === 0) return notFound(res);
-      const head = await services.db.auditEvent.findFirst({ where: { hash: { not: null } }, orderBy: { seq: "desc" }, select: { hash: true } });
+      const head = await chainHead(services.db);
       const page = renderEvidencePage(buildStory(repository, number, events), { generatedAt: services.clock(), chainHead: head?.hash ?? null, repositoryUrl: `${options.webUrl}/${repository}` });
       res.writeHead(200, PAGE_HEADERS);
       res.end(req.method === "HEAD" ? undefined : page);

@@ -5,7 +5,6 @@ import { COMMANDS } from "../services/commands.js";
 import type { AppServices as Services } from "../services/create-services.js";
 import { failClosed } from "../services/fail-closed.js";
 import { runCommand, type CommandEntry } from "../services/run-command.js";
-import { postComment } from "../github/comments.js";
 import { code } from "../evidence/markdown.js";
 import { eventContext } from "./event-context.js";
 
@@ -21,7 +20,7 @@ export function issueCommentHandler(commands: CommandRegistry<CommandEntry<{ kin
     const performedVia = parseCommentApp(comment.performed_via_github_app);
     // Countersign's own replies quote usage; never let them loop back as commands.
     if (services.appId !== null && performedVia?.id === services.appId) return;
-    const event = eventContext(context, context.payload);
+    const event = eventContext(services, context, context.payload);
     const subject = issue.pull_request ? "pull_request" : "issue";
     try {
       await runCommand(services, event, commands, {
@@ -35,7 +34,7 @@ export function issueCommentHandler(commands: CommandRegistry<CommandEntry<{ kin
     } catch (error) {
       // The command could not be processed: block the PR (if it is one) and say so in the thread.
       const errorId = await failClosed(services, event, { prNumber: subject === "pull_request" ? issue.number : null, headSha: null }, error);
-      await postComment(event.octokit, event.repo, issue.number, `**Countersign could not process this command** (error ${code(errorId)}). Nothing was recorded; try again later.`).catch(
+      await event.github.postComment(event.repo, issue.number, `**Countersign could not process this command** (error ${code(errorId)}). Nothing was recorded; try again later.`).catch(
         (replyError: unknown) => event.log.error({ err: replyError, errorId }, "countersign: could not reply to the command"),
       );
     }

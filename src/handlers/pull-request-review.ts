@@ -13,5 +13,5 @@ export const REVIEW_ACTIONS = ["submitted", "edited", "dismissed"] as const;
 export async function onPullRequestReview(services: AppServices, context: Context<"pull_request_review">): Promise<void> {
   const { pull_request: pr, review } = context.payload;
   if (pr.state !== "open") return;
-  await evaluateAndReport(services, eventContext(context, context.payload), { prNumber: pr.number, headShaHint: pr.head.sha, reviews: [{ id: review.id, deliveryId: context.id }] });
+  await evaluateAndReport(services, eventContext(services, context, context.payload), { prNumber: pr.number, headShaHint: pr.head.sha, reviews: [{ id: review.id, deliveryId: context.id }] });
 }

@@ -12,7 +12,7 @@ export const PULL_REQUEST_ACTIONS = ["opened", "reopened", "synchronize", "edite
 export async function onPullRequest(services: AppServices, context: Context<"pull_request">): Promise<void> {
   const { payload } = context;
   const { pull_request: pr } = payload;
-  const event = eventContext(context, payload);
+  const event = eventContext(services, context, payload);
   if (payload.action === "closed") {
     await recordPullRequestClosed(services, event, {
       number: pr.number,

@@ -14,7 +14,7 @@ export async function onPush(services: AppServices, context: Context<"push">): P
   const { payload } = context;
   // Tags and branch deletions are not changes to review; which branches are protected is policy.
   if (payload.deleted || !payload.ref.startsWith("refs/heads/")) return;
-  const event = eventContext(context, payload);
+  const event = eventContext(services, context, payload);
   const sender = payload.sender;
   try {
     await handlePush(services, event, {

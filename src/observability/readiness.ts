@@ -1,6 +1,6 @@
 import { readdir } from "node:fs/promises";
 import type { Logger } from "probot";
-import type { Database } from "../db/client.js";
+import type { Store } from "../db/client.js";
 import { migrationsDir, type DatabaseProvider } from "../db/migrate.js";
 
 /** Whether this process can serve webhooks now, and if not, what is wrong (in words safe to publish). */
@@ -48,13 +48,13 @@ async function within<T>(ms: number, work: Promise<T>): Promise<T> {
  * behind, or was migrated by a failed deploy, reports which migrations are missing. Problems never
  * quote a driver's error message, which can carry host names or connection strings.
  */
-export function databaseReadiness(database: { db: Database; provider: DatabaseProvider }, options: ReadinessOptions = {}): ReadinessCheck {
+export function databaseReadiness(database: { db: Store; provider: DatabaseProvider }, options: ReadinessOptions = {}): ReadinessCheck {
   const dir = options.migrationsDir ?? migrationsDir(database.provider);
   const timeoutMs = options.timeoutMs ?? 2_000;
   // The probe's answer names the problem, never the error text: that goes to the log.
   return async (log) => {
     try {
-      await within(timeoutMs, database.db.$queryRawUnsafe("SELECT 1"));
+      await within(timeoutMs, database.db.prisma.$queryRawUnsafe("SELECT 1"));
     } catch (error) {
       log.warn({ err: error }, "countersign: readiness: the database did not answer");
       return { ok: false, problems: [`database: did not answer SELECT 1 within ${timeoutMs} ms`] };
@@ -70,7 +70,7 @@ export function databaseReadiness(database: { db: Database; provider: DatabasePr
     try {
       const rows = await within(
         timeoutMs,
-        database.db.$queryRawUnsafe<{ migration_name: string }[]>("SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL"),
+        database.db.prisma.$queryRawUnsafe<{ migration_name: string }[]>("SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL"),
       );
       applied = new Set(rows.map((row) => row.migration_name));
     } catch (error) {

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { CHECK_RUN_CLAIM_LAPSE_MS, claimCheckRunCreation, findCheckRun, releaseCheckRunClaim, saveCheckRunId, type CheckRunSave, type KnownCheckRun } from "../db/check-run-records.js";
-import type { Database } from "../db/client.js";
+import type { Store } from "../db/client.js";
 import {
   claimAndFindCheckRun,
   parsePublishedOutput,
@@ -13,7 +13,6 @@ import {
   type PublishedOutput,
 } from "../db/evaluation-order.js";
 import type { CheckRunOutput } from "../evidence/check-run-output.js";
-import { writeCheckRun } from "../github/check-runs.js";
 import type { Conclusion } from "../policy/evaluate.js";
 import type { EventContext } from "./event-context.js";
 
@@ -25,7 +24,7 @@ import type { EventContext } from "./event-context.js";
 
 /** What the publisher needs: the database its records and the evaluation order live in. */
 export interface PublisherDeps {
-  db: Database;
+  db: Store;
 }
 
 /**
@@ -57,36 +56,30 @@ export interface CheckRunTarget {
 // next write goes to that check run and is never skipped (a skip would leave, say, a failure in place
 // of an unchanged decision). Per process: a replica that did not see the failure trusts the record,
 // which at worst keeps the check blocking until the decision next changes or the check is re-run.
-const unsavedByDatabase = new WeakMap<Database, Map<string, number | null>>();
+// Kept on the store (`db.unsavedCheckRuns`), beside the records it overrides.
 const MAX_UNSAVED = 10_000;
 
-function unsavedOf(db: Database): Map<string, number | null> {
-  let unsaved = unsavedByDatabase.get(db);
-  if (!unsaved) unsavedByDatabase.set(db, (unsaved = new Map()));
-  return unsaved;
-}
-
 /** Remembers that the check run `checkRunId` (null: unknown) was written on a commit and not recorded. */
-function markCheckRunUnsaved(db: Database, repoId: number, headSha: string, checkRunId: number | null): void {
-  const unsaved = unsavedOf(db);
+function markCheckRunUnsaved(db: Store, repoId: number, headSha: string, checkRunId: number | null): void {
+  const unsaved = db.unsavedCheckRuns;
   if (unsaved.size >= MAX_UNSAVED) unsaved.clear();
   unsaved.set(`${repoId}:${headSha}`, checkRunId);
 }
 
 /** A record was saved: reads trust it again. */
-function checkRunSaved(db: Database, repoId: number, headSha: string): void {
-  unsavedOf(db).delete(`${repoId}:${headSha}`);
+function checkRunSaved(db: Store, repoId: number, headSha: string): void {
+  db.unsavedCheckRuns.delete(`${repoId}:${headSha}`);
 }
 
 /** The check run a write that was not recorded left on a commit, if any (undefined: none). */
-function unsavedCheckRun(db: Database, repoId: number, headSha: string): number | null | undefined {
-  const unsaved = unsavedOf(db);
+function unsavedCheckRun(db: Store, repoId: number, headSha: string): number | null | undefined {
+  const unsaved = db.unsavedCheckRuns;
   const key = `${repoId}:${headSha}`;
   return unsaved.has(key) ? (unsaved.get(key) ?? null) : undefined;
 }
 
 /** A commit's recorded check run as it is to be trusted: an unsaved write wins over the record. */
-function trustedCheckRun(db: Database, repoId: number, headSha: string, recorded: KnownCheckRun | null): KnownCheckRun | null {
+function trustedCheckRun(db: Store, repoId: number, headSha: string, recorded: KnownCheckRun | null): KnownCheckRun | null {
   const unsaved = unsavedCheckRun(db, repoId, headSha);
   if (unsaved === undefined) return recorded;
   const checkRunId = unsaved ?? recorded?.checkRunId ?? null;
@@ -94,12 +87,12 @@ function trustedCheckRun(db: Database, repoId: number, headSha: string, recorded
 }
 
 /** Countersign's check run on a commit as this process trusts it, and the hash of the output last written to it. */
-async function readCheckRun(db: Database, repoId: number, headSha: string): Promise<KnownCheckRun | null> {
+async function readCheckRun(db: Store, repoId: number, headSha: string): Promise<KnownCheckRun | null> {
   return trustedCheckRun(db, repoId, headSha, await findCheckRun(db, repoId, headSha));
 }
 
 /** Runs a statement that saves a written check run's record: a failure leaves the check run marked unsaved. */
-async function savingRecord<T>(db: Database, save: CheckRunSave, statement: () => Promise<T>): Promise<T> {
+async function savingRecord<T>(db: Store, save: CheckRunSave, statement: () => Promise<T>): Promise<T> {
   let result: T;
   try {
     result = await statement();
@@ -142,7 +135,7 @@ async function writeCheckRunUnsaved(
   if (existing && existing.outputHash === fingerprint && !target.forceWrite) return { checkRunId: existing.checkRunId, save: null };
   let id: number;
   try {
-    id = await writeCheckRun(event.octokit, event.repo, existing?.checkRunId ?? null, {
+    id = await event.github.writeCheckRun(event.repo, existing?.checkRunId ?? null, {
       headSha: target.headSha,
       conclusion,
       title: output.title,
@@ -161,7 +154,7 @@ async function writeCheckRunUnsaved(
  * waits for the process that claimed it to finish (returns that check run, to update). A claim whose
  * process died, or whose write failed, lapses and is taken over.
  */
-async function awaitCheckRunCreation(db: Database, repoId: number, headSha: string, prNumber: number | null): Promise<KnownCheckRun | null> {
+async function awaitCheckRunCreation(db: Store, repoId: number, headSha: string, prNumber: number | null): Promise<KnownCheckRun | null> {
   for (let waited = 0; waited <= CHECK_RUN_CLAIM_LAPSE_MS + 1_000; waited += 50) {
     if (await claimCheckRunCreation(db, repoId, headSha, prNumber)) return null;
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -186,7 +179,7 @@ export async function publishFailureCheckRun(deps: PublisherDeps, event: EventCo
     if (typeof (error as { status?: unknown }).status === "number") throw error;
     const known = (await readCheckRun(deps.db, event.repo.id, target.headSha).catch(() => null))?.checkRunId ?? unsavedCheckRun(deps.db, event.repo.id, target.headSha) ?? null;
     markCheckRunUnsaved(deps.db, event.repo.id, target.headSha, known);
-    const id = await writeCheckRun(event.octokit, event.repo, known, { headSha: target.headSha, conclusion: "failure", title: output.title, summary: output.summary });
+    const id = await event.github.writeCheckRun(event.repo, known, { headSha: target.headSha, conclusion: "failure", title: output.title, summary: output.summary });
     markCheckRunUnsaved(deps.db, event.repo.id, target.headSha, id);
     return id;
   }
@@ -204,7 +197,7 @@ export async function takePublishingTicket(deps: PublisherDeps, event: EventCont
 }
 
 /** Saves a written check run's record (when there is one) and re-reads the order, at once. */
-async function saveAndReadOrder(db: Database, key: { repoId: number; prNumber: number }, save: CheckRunSave | null): Promise<OrderState> {
+async function saveAndReadOrder(db: Store, key: { repoId: number; prNumber: number }, save: CheckRunSave | null): Promise<OrderState> {
   // Nothing was written (the check run already said this): the order is re-read alone.
   if (!save) return readOrder(db, key);
   if (savesAndReadsOrderAtOnce(db)) return savingRecord(db, save, () => saveCheckRunAndReadOrder(db, key, save));
@@ -223,7 +216,7 @@ async function saveAndReadOrder(db: Database, key: { repoId: number; prNumber: n
  * nothing).
  */
 export async function publishInOrder(
-  db: Database,
+  db: Store,
   key: { repoId: number; prNumber: number; ticket: number },
   output: PublishedOutput,
   write: (output: PublishedOutput, known: CheckRunAtClaim | undefined) => Promise<CheckRunSave | null>,

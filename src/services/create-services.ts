@@ -1,9 +1,7 @@
 import { CoalescingSerializer } from "../concurrency/coalescing-serializer.js";
 import { Semaphore } from "../concurrency/semaphore.js";
-import type { Database } from "../db/client.js";
-import { AgentInventoryReader } from "../github/agent-inventory.js";
-import { PermissionReader, TeamMembershipReader } from "../github/permissions.js";
-import { RequiredCheckDoctor } from "../github/required-check.js";
+import type { Store } from "../db/client.js";
+import { createGitHubCaches, type GitHubCaches } from "../github/octokit-github.js";
 import type { EvidenceLinkSettings } from "../evidence/signed-links.js";
 import { createMetrics, type Metrics } from "../observability/metrics.js";
 import { RetryScheduler } from "./retry-scheduler.js";
@@ -16,8 +14,8 @@ import type { PushDeps } from "./flag-direct-push.js";
  * handlers names it.
  */
 export interface AppServices extends EvaluationDeps, PushDeps {
-  /** What agents are able to do (their apps' grants), recorded with each delegation. */
-  inventory: AgentInventoryReader;
+  /** GitHub's answers kept for a while (people's standing, agents' grants, the required-check setup), shared by every event's client. */
+  gitHubCaches: GitHubCaches;
   /** Places for reading and evaluating pull requests: evaluations take one (via the serializer), and so do commands' reads. */
   evaluationSemaphore: Semaphore;
 }
@@ -44,18 +42,14 @@ export interface ServiceSettings {
 }
 
 /** Wires the services the app (and the simulator) runs on, with their per-process caches. */
-export function createServices(db: Database, settings: ServiceSettings): AppServices {
+export function createServices(db: Store, settings: ServiceSettings): AppServices {
   const clock = settings.clock ?? (() => new Date());
   const millis = () => clock().getTime();
-  const permissions = new PermissionReader(settings.peopleTtlMs, millis);
   const metrics = settings.metrics ?? createMetrics({ processMetrics: false });
   const evaluationSemaphore = new Semaphore(settings.concurrency ?? 32);
   return {
     db,
-    permissions,
-    inventory: new AgentInventoryReader(permissions, 3_600_000, millis),
-    memberships: new TeamMembershipReader(settings.peopleTtlMs, millis),
-    doctor: new RequiredCheckDoctor(settings.setupCheckTtlMs, millis),
+    gitHubCaches: createGitHubCaches({ peopleTtlMs: settings.peopleTtlMs, setupCheckTtlMs: settings.setupCheckTtlMs, clock: millis }),
     serializer: new CoalescingSerializer(evaluationSemaphore),
     evaluationSemaphore,
     retries: settings.retries ?? new RetryScheduler(),

@@ -1,4 +1,5 @@
-import type { Logger, ProbotOctokit } from "probot";
+import type { Logger } from "probot";
+import type { GitHub } from "../github/github-client.js";
 
 /** The repository an event concerns. */
 export interface RepoContext {
@@ -13,7 +14,8 @@ export type Log = Pick<Logger, "info" | "warn" | "error">;
 
 /** Who, where and how an event reached Countersign. */
 export interface EventContext {
-  octokit: ProbotOctokit;
+  /** GitHub, as the event's installation. */
+  github: GitHub;
   log: Log;
   repo: RepoContext;
   deliveryId: string | null;

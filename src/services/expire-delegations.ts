@@ -2,10 +2,14 @@ import type { ProbotOctokit } from "probot";
 import { appendAuditEvent } from "../db/audit-log.js";
 import { pullRequestsDecidedWithDelegation } from "../db/decisions.js";
 import { delegationsPastExpiry, markDelegationExpired } from "../db/delegations.js";
-import type { Log } from "./event-context.js";
+import { octokitGitHub, type GitHubCaches } from "../github/octokit-github.js";
+import type { EventContext, Log } from "./event-context.js";
 import { evaluateAndReport, type EvaluationDeps } from "./evaluation-queue.js";
 
-/** Gives an Octokit authenticated as the app's installation. */
+/**
+ * Gives an Octokit authenticated as the app's installation: the sweep runs on a timer, with no
+ * event to bring a client, so it makes one per installation (and at once the `GitHub` services use).
+ */
 export type InstallationOctokit = (installationId: number) => Promise<ProbotOctokit>;
 
 /**
@@ -13,7 +17,7 @@ export type InstallationOctokit = (installationId: number) => Promise<ProbotOcto
  * relied on them, so an expired delegation blocks merging at once instead of at the next webhook.
  * Returns how many delegations expired.
  */
-export async function sweepExpiredDelegations(services: EvaluationDeps, octokitFor: InstallationOctokit, log: Log): Promise<number> {
+export async function sweepExpiredDelegations(services: EvaluationDeps & { gitHubCaches: GitHubCaches }, octokitFor: InstallationOctokit, log: Log): Promise<number> {
   const now = services.clock();
   let expired = 0;
   for (const due of await delegationsPastExpiry(services.db, now)) {
@@ -35,8 +39,8 @@ export async function sweepExpiredDelegations(services: EvaluationDeps, octokitF
     const prNumbers = new Set(await pullRequestsDecidedWithDelegation(services.db, due.delegation.id));
     if (due.delegation.subjectType === "pull_request") prNumbers.add(due.delegation.subjectNumber);
     if (prNumbers.size === 0) continue;
-    const octokit = await octokitFor(due.installationId);
-    const event = { octokit, log, repo: { owner, name, id: due.repoId, fullName: due.repoFullName }, deliveryId: null, installationId: due.installationId };
+    const github = octokitGitHub(await octokitFor(due.installationId), services.gitHubCaches);
+    const event: EventContext = { github, log, repo: { owner, name, id: due.repoId, fullName: due.repoFullName }, deliveryId: null, installationId: due.installationId };
     for (const prNumber of prNumbers) await evaluateAndReport(services, event, { prNumber, headShaHint: null });
   }
   return expired;

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { ZodError } from "zod";
 import { rateLimitDelayMs } from "./retry-scheduler.js";
 import { latestCheckRunForPullRequest } from "../db/check-run-records.js";
-import type { Database } from "../db/client.js";
+import type { Store } from "../db/client.js";
 import { failDelivery } from "../db/deliveries.js";
 import { renderEvaluationFailure } from "../evidence/blocking-outputs.js";
 import { IncompleteFileList } from "../github/changed-files.js";
@@ -13,7 +13,7 @@ import { recordDecisionWithEvent } from "./record-decision.js";
 
 /** What failing closed needs: the database (which may be what failed), the clock, and the error metrics. */
 export interface FailClosedDeps {
-  db: Database;
+  db: Store;
   clock: () => Date;
   metrics: Metrics;
 }
@@ -47,8 +47,7 @@ async function findHeadSha(services: FailClosedDeps, event: EventContext, prNumb
   if (hint) return hint;
   if (prNumber === null) return null;
   try {
-    const { data } = await event.octokit.rest.pulls.get({ owner: event.repo.owner, repo: event.repo.name, pull_number: prNumber });
-    return data.head.sha;
+    return await event.github.pullRequestHeadSha(event.repo, prNumber);
   } catch {
     // GitHub is failing too: fall back to the last commit Countersign wrote a check run on.
   }

@@ -1,5 +1,5 @@
 import { loadRepoPolicy, type PolicyLoadResult } from "../config/repo-policy-loader.js";
-import type { Database } from "../db/client.js";
+import type { Store } from "../db/client.js";
 import { renderDirectPush, type DirectPush } from "../evidence/blocking-outputs.js";
 import { matchAgentIdentity } from "../policy/agent-identities.js";
 import { anyGlobMatcher } from "../policy/glob-matchers.js";
@@ -12,7 +12,7 @@ import { recordDecisionWithEvent } from "./record-decision.js";
 
 /** What handling a push needs: the database (pushes, check-run records, decisions) and the clock. */
 export interface PushDeps {
-  db: Database;
+  db: Store;
   clock: () => Date;
 }
 
@@ -42,7 +42,7 @@ export function isProtectedBranch(branch: string, defaultBranch: string, pattern
 
 /** The repository's policy for a push (its default branch's), or why it could not be read. */
 async function loadPushPolicy(event: EventContext): Promise<PolicyLoadResult> {
-  return loadRepoPolicy(event.octokit, event.repo).catch((error: unknown) => {
+  return loadRepoPolicy(event.github, event.repo).catch((error: unknown) => {
     event.log.warn({ err: error, repo: event.repo.fullName }, "countersign: could not read the policy; checking the push against built-in agent identities");
     return { ok: false, source: "unreadable", problems: [] };
   });

@@ -4,10 +4,7 @@ import { pullRequestsDecidedWithDelegation } from "../db/decisions.js";
 import { activeDelegationsOn, createDelegation, delegationsForPullRequest, revokeDelegation } from "../db/delegations.js";
 import { checkRunLines, delegationRecordedReply, refusedReply, revokedReply, type CheckRunShown } from "../evidence/command-replies.js";
 import { decisionTitle } from "../evidence/check-run-output.js";
-import { postComment } from "../github/comments.js";
-import { openPullRequestsReferencingIssue } from "../github/issue-pull-requests.js";
 import type { AgentInventory } from "../github/agent-inventory.js";
-import { fetchPullRequestSnapshot } from "../github/pull-request-facts.js";
 import { matchAgentIdentity } from "../policy/agent-identities.js";
 import { detectAgents } from "../policy/agent-detection.js";
 import { applicableDelegations, resolveNamedAgent } from "../policy/delegation.js";
@@ -21,11 +18,10 @@ import type { EventContext } from "./event-context.js";
 import type { EvaluationResult } from "./evaluation.js";
 import { evaluateAndReport, type EvaluationDeps } from "./evaluation-queue.js";
 import { auditCommand as audit, type CommandEntry, type CommandRequest } from "./run-command.js";
-import type { AgentInventoryReader } from "../github/agent-inventory.js";
 import type { Semaphore } from "../concurrency/semaphore.js";
 
-/** What handling a command needs: evaluating pull requests again, and reading agents' grants and the pull request. */
-type Services = EvaluationDeps & { inventory: AgentInventoryReader; evaluationSemaphore: Semaphore };
+/** What handling a command needs: evaluating pull requests again, and a place to read the pull request in. */
+type Services = EvaluationDeps & { evaluationSemaphore: Semaphore };
 
 /** What a `/delegate` command did: recorded a delegation, revoked some, or was refused (and why). */
 type DelegateResult =
@@ -53,13 +49,13 @@ function refuseAgent(request: CommandRequest, subject: Subject): string | null {
 
 /** The commenter's standing, read through the API at the time of the command (never cached). */
 async function delegatorFacts(services: Services, event: EventContext, login: string, policy: RepoPolicy): Promise<Parameters<typeof delegatorRefusal>[0]> {
-  const permission = await services.permissions.get(event.octokit, event.repo, login, { fresh: true });
+  const permission = await event.github.permission(event.repo, login, { fresh: true });
   const memberships = new Map<string, boolean>();
   const { teams, users } = policy.delegation.delegators;
   const listed = users.some((user) => user.toLowerCase() === login.toLowerCase());
   if (atLeast(permission, policy.delegation.delegators.minPermission) && !listed) {
     for (const team of teams) {
-      const member = await services.memberships.isMember(event.octokit, team, login, { fresh: true });
+      const member = await event.github.isTeamMember(team, login, { fresh: true });
       memberships.set(teamKey(team), member);
       if (member) break;
     }
@@ -97,7 +93,7 @@ async function delegate(services: Services, event: EventContext, request: Comman
   }
   // What the agent is able to do, recorded with the delegation: part of what the owner authorised.
   const agentInventory = await Promise.all(
-    agents.map((actor) => services.inventory.read(event.octokit, event.repo, actor, matchAgentIdentity(actor, policy.identities)?.identity.logins ?? [])),
+    agents.map((actor) => event.github.agentInventory(event.repo, actor, matchAgentIdentity(actor, policy.identities)?.identity.logins ?? [])),
   );
 
   const now = services.clock();
@@ -141,7 +137,7 @@ async function revoke(services: Services, event: EventContext, request: CommandR
   if (active.length === 0) return { kind: "refused", why: "there is no active delegation here to revoke." };
 
   const ownsAll = active.every((delegation) => delegation.owner.id === request.sender.id);
-  const isAdmin = ownsAll ? false : (await services.permissions.get(event.octokit, event.repo, request.sender.login, { fresh: true })) === "admin";
+  const isAdmin = ownsAll ? false : (await event.github.permission(event.repo, request.sender.login, { fresh: true })) === "admin";
   const allowed = active.filter((delegation) => isAdmin || delegation.owner.id === request.sender.id);
   const notAllowed = active.filter((delegation) => !allowed.includes(delegation));
   if (allowed.length === 0) return { kind: "refused", why: `only the delegation's owner (${[...new Set(active.map((delegation) => `@${delegation.owner.login}`))].join(", ")}) or a repository admin may revoke it.` };
@@ -158,10 +154,10 @@ async function revoke(services: Services, event: EventContext, request: CommandR
 async function loadSubject(services: Services, event: EventContext, request: CommandRequest): Promise<Subject> {
   if (request.subject === "pull_request") {
     // A read like an evaluation's: it takes one of the places evaluations share.
-    const { facts, policy } = await services.evaluationSemaphore.run(() => fetchPullRequestSnapshot(event.octokit, event.repo, request.number));
-    return { facts, policy: await loadPullRequestPolicy(event.octokit, event.repo, facts.baseRef, policy) };
+    const { facts, policy } = await services.evaluationSemaphore.run(() => event.github.readPullRequest(event.repo, request.number));
+    return { facts, policy: await loadPullRequestPolicy(event.github, event.repo, facts.baseRef, policy) };
   }
-  return { facts: null, policy: await loadRepoPolicy(event.octokit, event.repo) };
+  return { facts: null, policy: await loadRepoPolicy(event.github, event.repo) };
 }
 
 /** What an evaluation's result left on the check run, for the reply. */
@@ -185,7 +181,7 @@ async function reevaluate(services: Services, event: EventContext, request: Comm
     return [shownOnCheckRun(request.number, result)];
   }
   // An issue delegation or revocation changes the pull requests that reference the issue.
-  const numbers = new Set(await openPullRequestsReferencingIssue(event.octokit, event.repo, request.number));
+  const numbers = new Set(await event.github.openPullRequestsReferencingIssue(event.repo, request.number));
   if (outcome.kind === "revoked") {
     for (const delegation of outcome.revoked) {
       for (const number of await pullRequestsDecidedWithDelegation(services.db, delegation.id)) numbers.add(number);
@@ -206,7 +202,7 @@ async function performDelegateCommand(services: Services, event: EventContext, r
 
   switch (outcome.kind) {
     case "refused":
-      await postComment(event.octokit, event.repo, request.number, refusedReply(outcome.why, outcome.usage ? usage(request.subject) : null));
+      await event.github.postComment(event.repo, request.number, refusedReply(outcome.why, outcome.usage ? usage(request.subject) : null));
       await audit(services, event, request, "delegation.refused", { command: command.kind, why: outcome.why });
       // A refusal changes nothing, so nothing is re-evaluated.
       return;
@@ -232,7 +228,7 @@ async function performDelegateCommand(services: Services, event: EventContext, r
   // should show (a failed write leaves the earlier decision standing until the retry publishes).
   const shown = await reevaluate(services, event, request, outcome);
   const reply = outcome.kind === "recorded" ? delegationRecordedReply(outcome.delegation, outcome.agents, request.comment.url, outcome.agentInventory) : revokedReply(outcome.revoked, outcome.notAllowed, outcome.reason);
-  await postComment(event.octokit, event.repo, request.number, [reply, ...checkRunLines(shown)].join("\n"));
+  await event.github.postComment(event.repo, request.number, [reply, ...checkRunLines(shown)].join("\n"));
 }
 
 async function decide(services: Services, event: EventContext, request: CommandRequest, command: DelegateCommand): Promise<DelegateResult & { subject: Subject }> {

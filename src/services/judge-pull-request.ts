@@ -1,11 +1,10 @@
 import { loadPullRequestPolicy, type PolicyLoadResult } from "../config/repo-policy-loader.js";
-import type { Database } from "../db/client.js";
+import type { Store } from "../db/client.js";
 import { delegationsForPullRequest } from "../db/delegations.js";
 import { renderInvalidConfig } from "../evidence/blocking-outputs.js";
 import { renderDecision, type CheckRunOutput } from "../evidence/check-run-output.js";
-import type { PermissionReader, TeamMembershipReader } from "../github/permissions.js";
-import { fetchPullRequestSnapshot, type PullRequestHead, type PullRequestSnapshot } from "../github/pull-request-facts.js";
-import type { RequiredCheckDoctor, RequiredCheckStatus } from "../github/required-check.js";
+import type { PullRequestHead, PullRequestSnapshot } from "../github/pull-request-facts.js";
+import type { RequiredCheckStatus } from "../github/required-check.js";
 import { actorKey } from "../policy/agent-identities.js";
 import { NO_PEOPLE_FACTS, type PeopleFacts } from "../policy/approvals.js";
 import { evaluatePullRequest, examinePullRequest, type Decision, type EvaluationInput } from "../policy/evaluate.js";
@@ -16,15 +15,11 @@ import type { EvaluationRequest } from "./evaluation.js";
 import type { EventContext } from "./event-context.js";
 import { agentPushesForPullRequest, recordPushIfAgent } from "./record-agent-push.js";
 
-/** What judging a pull request reads besides GitHub's answers: the database, people, the required-check setup. */
+/** What judging a pull request reads besides GitHub's answers: the database and the clock. */
 export interface JudgeDeps {
-  db: Database;
+  db: Store;
   clock: () => Date;
-  permissions: PermissionReader;
-  memberships: TeamMembershipReader;
-  /** Finds out whether `Countersign` is a required check on the base branch. */
-  doctor: RequiredCheckDoctor;
-  /** This GitHub App's id (null in setup mode): the doctor tells whether a ruleset pins the check to it. */
+  /** This GitHub App's id (null in setup mode): the required-check read tells whether a ruleset pins the check to it. */
   appId: number | null;
 }
 
@@ -40,9 +35,9 @@ async function lookUpPeople(services: JudgeDeps, event: EventContext, facts: Pul
   const memberships = new Map<string, Map<string, boolean>>();
   await Promise.all(
     pending.reviewers.map(async (reviewer) => {
-      permissions.set(actorKey(reviewer), await services.permissions.get(event.octokit, { ...event.repo, id: facts.repo.id }, reviewer.login));
+      permissions.set(actorKey(reviewer), await event.github.permission({ ...event.repo, id: facts.repo.id }, reviewer.login));
       for (const team of pending.teams) {
-        const member = await services.memberships.isMember(event.octokit, team, reviewer.login);
+        const member = await event.github.isTeamMember(team, reviewer.login);
         const byActor = memberships.get(teamKey(team)) ?? new Map<string, boolean>();
         byActor.set(actorKey(reviewer), member);
         memberships.set(teamKey(team), byActor);
@@ -66,13 +61,13 @@ export async function judgePullRequest(services: JudgeDeps, event: EventContext,
     early.delegations = delegationsForPullRequest(services.db, head.repo.id, head.number, early.issues);
     early.delegations.catch(() => undefined);
   };
-  const snapshot = request.preloaded ? null : await fetchPullRequestSnapshot(event.octokit, event.repo, request.prNumber, { onHead });
+  const snapshot = request.preloaded ? null : await event.github.readPullRequest(event.repo, request.prNumber, { onHead });
   const read = request.preloaded?.facts ?? (snapshot as PullRequestSnapshot).facts;
   if (read.state !== "OPEN") return { kind: "closed", facts: read };
   const evaluatedAt = services.clock();
   // The policy comes from the base branch: a pull request cannot rewrite the rules that judge it. It
   // was read with the pull request, in the same request.
-  const policy = request.preloaded?.policy ?? (await loadPullRequestPolicy(event.octokit, event.repo, read.baseRef, (snapshot as PullRequestSnapshot).policy));
+  const policy = request.preloaded?.policy ?? (await loadPullRequestPolicy(event.github, event.repo, read.baseRef, (snapshot as PullRequestSnapshot).policy));
   // Who pushed is recorded before anything is decided, and under a broken policy too (with the
   // built-in identities): the record outlives this evaluation, and the next one must not forget it.
   const identities = policy.ok ? policy.policy : defaultPolicy();
@@ -103,7 +98,7 @@ export async function judgePullRequest(services: JudgeDeps, event: EventContext,
   const examined = examinePullRequest(facts, policy.policy);
   const provisional = evaluatePullRequest({ ...input, people: NO_PEOPLE_FACTS }, examined);
   const decision = provisional.pendingLookups.reviewers.length > 0 ? evaluatePullRequest({ ...input, people: await lookUpPeople(services, event, facts, provisional.pendingLookups) }, examined) : provisional;
-  const setup = await services.doctor.check(event.octokit, { ...event.repo, id: facts.repo.id }, facts.baseRef, services.appId);
+  const setup = await event.github.requiredCheckStatus({ ...event.repo, id: facts.repo.id }, facts.baseRef, services.appId);
   const output = renderDecision(decision, facts, { evaluatedAt, deliveryId: event.deliveryId, policySource: policy.policy.source, policyHash: policy.policy.hash, setup });
   return { kind: "decided", facts, policy: policy.policy, decision, setup, output, evaluatedAt };
 }

@@ -1,11 +1,10 @@
 import { agentPushesFor, recordAgentPush } from "../db/agent-pushes.js";
 import { appendAuditEvent } from "../db/audit-log.js";
-import { recentPushesToBranch } from "../github/branch-activity.js";
 import { matchAgentIdentity } from "../policy/agent-identities.js";
 import type { RepoPolicy } from "../policy/repo-policy.js";
 import type { Actor, AgentPush, PullRequestFacts } from "../policy/types.js";
 import type { EventContext } from "./event-context.js";
-import type { Database } from "../db/client.js";
+import type { Store } from "../db/client.js";
 
 /** A push as an event reported it: the branch, the commits before and after, and who GitHub says pushed. */
 export interface ReportedPush {
@@ -24,7 +23,7 @@ export interface ReportedPush {
  * Records `push` if GitHub says an agent identity made it, and appends a `push.agent` audit event the
  * first time it is seen. Returns the record, or null when the pusher is not an agent.
  */
-export async function recordPushIfAgent(services: { db: Database }, event: Pick<EventContext, "repo" | "deliveryId">, policy: Pick<RepoPolicy, "identities">, push: ReportedPush): Promise<AgentPush | null> {
+export async function recordPushIfAgent(services: { db: Store }, event: Pick<EventContext, "repo" | "deliveryId">, policy: Pick<RepoPolicy, "identities">, push: ReportedPush): Promise<AgentPush | null> {
   const match = matchAgentIdentity(push.pusher, policy.identities);
   if (!match) return null;
   const { push: recorded, created } = await recordAgentPush(services.db, {
@@ -78,7 +77,7 @@ function activityUnavailable(error: unknown): boolean {
  * never have reached Countersign), those in GitHub's activity log for the branch.
  */
 export async function agentPushesForPullRequest(
-  services: { db: Database; clock: () => Date },
+  services: { db: Store; clock: () => Date },
   event: EventContext,
   facts: PullRequestFacts,
   policy: Pick<RepoPolicy, "identities">,
@@ -87,7 +86,7 @@ export async function agentPushesForPullRequest(
   const headInRepo = facts.crossRepository !== true;
   if (options.readActivity && headInRepo) {
     try {
-      const pushes = await recentPushesToBranch(event.octokit, { owner: facts.repo.owner, name: facts.repo.name }, facts.headRef);
+      const pushes = await event.github.recentPushesToBranch({ owner: facts.repo.owner, name: facts.repo.name }, facts.headRef);
       for (const push of pushes) {
         await recordPushIfAgent(services, { repo: event.repo, deliveryId: event.deliveryId }, policy, { ...push, branch: facts.headRef, pusher: push.actor, commits: [], source: "activity", prNumber: facts.number });
       }

@@ -1,5 +1,5 @@
 import { appendAuditEvent, type AuditEntry, type AuditEventType } from "../db/audit-log.js";
-import type { Database } from "../db/client.js";
+import type { Store } from "../db/client.js";
 import { recordDecision, type DecisionEntry } from "../db/decisions.js";
 
 /** The audit event a decision is recorded with: its type, who it concerns, and what it says. */
@@ -15,7 +15,7 @@ export interface DecisionEvent {
  * time it was made. The two rows are independent: written at once (two connections on PostgreSQL),
  * the caller waits on the database once.
  */
-export async function recordDecisionWithEvent(deps: { db: Database }, decision: DecisionEntry, event: DecisionEvent): Promise<void> {
+export async function recordDecisionWithEvent(deps: { db: Store }, decision: DecisionEntry, event: DecisionEvent): Promise<void> {
   const decisionRow = recordDecision(deps.db, decision);
   const auditEvent = appendAuditEvent(deps.db, {
     type: event.type,

@@ -1,14 +1,12 @@
 import { loadPullRequestPolicy } from "../config/repo-policy-loader.js";
 import { agentPushesFor } from "../db/agent-pushes.js";
-import type { Database } from "../db/client.js";
+import type { Store } from "../db/client.js";
 import { appendAuditEvent } from "../db/audit-log.js";
 import { decisionsAtMerge } from "../db/decisions.js";
 import { endPullRequestDelegations } from "../db/delegations.js";
 import { latestDecisionAgents } from "../db/pr-records.js";
 import { renderUnverifiedMergeCheckRun, renderUnverifiedMergeComment, type UnverifiedMerge } from "../evidence/merge-outputs.js";
-import { postComment } from "../github/comments.js";
-import { fetchPullRequestSnapshot } from "../github/pull-request-facts.js";
-import type { RequiredCheckDoctor, RequiredCheckStatus } from "../github/required-check.js";
+import type { RequiredCheckStatus } from "../github/required-check.js";
 import type { MergeOutcome, Metrics } from "../observability/metrics.js";
 import { detectAgents } from "../policy/agent-detection.js";
 import type { Actor } from "../policy/types.js";
@@ -17,9 +15,8 @@ import { publishCheckRun, type PublisherDeps } from "./check-run-publisher.js";
 
 /** What recording a closed pull request needs: the records, the required-check setup, the merge metrics. */
 export interface MergeDeps extends PublisherDeps {
-  db: Database;
+  db: Store;
   clock: () => Date;
-  doctor: RequiredCheckDoctor;
   appId: number | null;
   metrics: Metrics;
 }
@@ -55,8 +52,8 @@ async function agentInvolvement(
   if (records.anyDecision) return { touched: false, agents: [], how: "decisions" };
   // Never evaluated (merged before Countersign saw it, or while it was down): judge its commits now.
   try {
-    const snapshot = await fetchPullRequestSnapshot(event.octokit, event.repo, closed.number);
-    const policy = await loadPullRequestPolicy(event.octokit, event.repo, snapshot.facts.baseRef, snapshot.policy);
+    const snapshot = await event.github.readPullRequest(event.repo, closed.number);
+    const policy = await loadPullRequestPolicy(event.github, event.repo, snapshot.facts.baseRef, snapshot.policy);
     if (!policy.ok) return { touched: true, agents: [], how: "unreadable" };
     const detection = detectAgents(snapshot.facts, policy.policy);
     return { touched: detection.involvement !== "none", agents: detection.agents.map((agent) => agent.login), how: "read-at-merge" };
@@ -90,8 +87,8 @@ export async function recordPullRequestClosed(services: MergeDeps, event: EventC
   const records = await decisionsAtMerge(services.db, repo.id, closed.number, closed.headSha);
   const involvement = await agentInvolvement(services, event, closed, records);
   const countersigned = records.onHead?.conclusion === "success";
-  const setup: RequiredCheckStatus = await services.doctor
-    .check(event.octokit, event.repo, closed.baseRef, services.appId)
+  const setup: RequiredCheckStatus = await event.github
+    .requiredCheckStatus(event.repo, closed.baseRef, services.appId)
     .catch((error: unknown): RequiredCheckStatus => ({ state: "unknown", reason: (error as Error).message ?? "unreadable" }));
   const outcome: MergeOutcome = !involvement.touched ? "no-agent" : countersigned ? "countersigned" : "unverified";
   const mergedBy = closed.mergedBy ? { id: closed.mergedBy.id, login: closed.mergedBy.login } : null;
@@ -128,7 +125,7 @@ export async function recordPullRequestClosed(services: MergeDeps, event: EventC
   event.log.warn({ repo: event.repo.fullName, pr: closed.number, sha: closed.headSha, mergedBy: mergedBy?.login, gate: merge.gate }, "countersign: an agent-touched pull request was merged without a countersign");
   // Announced where the team looks; each on its own, so a failing one does not stop the other.
   const announcements = await Promise.allSettled([
-    postComment(event.octokit, event.repo, closed.number, renderUnverifiedMergeComment(merge)),
+    event.github.postComment(event.repo, closed.number, renderUnverifiedMergeComment(merge)),
     publishCheckRun(services, event, { headSha: closed.headSha, prNumber: closed.number }, "failure", renderUnverifiedMergeCheckRun(merge, { evaluatedAt: now, deliveryId: event.deliveryId, policySource: "not re-read at merge", policyHash: null })),
   ]);
   for (const announcement of announcements) {

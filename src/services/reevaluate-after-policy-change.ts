@@ -1,7 +1,6 @@
 import { ORGANIZATION_POLICY_REPO, POLICY_PATH } from "../policy/policy-file.js";
 import { appendAuditEvent } from "../db/audit-log.js";
-import { fileChangedBetween } from "../github/file-versions.js";
-import { listInstallationRepositories, listOpenPullRequests, type OpenPullRequest } from "../github/open-pull-requests.js";
+import type { OpenPullRequest } from "../github/open-pull-requests.js";
 import type { EventContext, RepoContext } from "./event-context.js";
 import type { EvaluationResult } from "./evaluation.js";
 import { evaluateAndReport, type EvaluationDeps } from "./evaluation-queue.js";
@@ -87,10 +86,10 @@ export async function reevaluateAfterPolicyChange(services: EvaluationDeps, even
   if (push.created && scope === "repository") return null;
 
   const listed = fileInPush(push, POLICY_PATH);
-  const changed = listed === "unknown" ? await fileChangedBetween(event.octokit, event.repo, POLICY_PATH, push.created || NO_COMMIT.test(push.before) ? null : push.before, push.after) : listed === "changed";
+  const changed = listed === "unknown" ? await event.github.fileChangedBetween(event.repo, POLICY_PATH, push.created || NO_COMMIT.test(push.before) ? null : push.before, push.after) : listed === "changed";
   if (!changed) return null;
 
-  const targets = scope === "organization" ? await organizationPullRequests(event) : [{ repo: event.repo, pulls: await listOpenPullRequests(event.octokit, event.repo, branch) }];
+  const targets = scope === "organization" ? await organizationPullRequests(event) : [{ repo: event.repo, pulls: await event.github.openPullRequests(event.repo, branch) }];
   const queued = targets.flatMap(({ repo, pulls }) => pulls.map((pull) => ({ repo, pull })));
   const at = services.clock();
   await appendAuditEvent(services.db, {
@@ -123,13 +122,13 @@ export async function reevaluateAfterPolicyChange(services: EvaluationDeps, even
 
 /** Every open pull request of the installation's repositories, listed a few repositories at a time. */
 async function organizationPullRequests(event: EventContext): Promise<Array<{ repo: RepoContext; pulls: OpenPullRequest[] }>> {
-  const repositories = await listInstallationRepositories(event.octokit);
+  const repositories = await event.github.installationRepositories();
   const places = new Semaphore(CONCURRENCY);
   return Promise.all(
     repositories.map((repository) =>
       places.run(async () => {
         const repo: RepoContext = { owner: repository.owner, name: repository.name, id: repository.id, fullName: repository.fullName };
-        return { repo, pulls: await listOpenPullRequests(event.octokit, repo) };
+        return { repo, pulls: await event.github.openPullRequests(repo) };
       }),
     ),
   );

@@ -3,8 +3,7 @@ import { readCommand } from "../commands/registry.js";
 import { appendAuditEvent, type AuditEventType } from "../db/audit-log.js";
 import { malformedReply, refusedReply } from "../evidence/command-replies.js";
 import type { CommentApp } from "../github/comment-app.schema.js";
-import { postComment } from "../github/comments.js";
-import type { Database } from "../db/client.js";
+import type { Store } from "../db/client.js";
 import type { EventContext } from "./event-context.js";
 
 // Runs the command a comment holds: finds it through the registry, refuses what no command may be
@@ -26,7 +25,7 @@ export interface CommandRequest {
 
 /** What running any command needs: the audit log and the clock. */
 export interface CommandServices {
-  db: Database;
+  db: Store;
   clock: () => Date;
 }
 
@@ -86,18 +85,18 @@ export async function runCommand<S extends CommandServices>(services: S, event: 
   const { entry, parsed } = read;
   const viaApp = refusePerformedViaApp(request, entry.action);
   if (viaApp) {
-    await postComment(event.octokit, event.repo, request.number, refusedReply(viaApp));
+    await event.github.postComment(event.repo, request.number, refusedReply(viaApp));
     await auditCommand(services, event, request, entry.refusedEvent, { command: parsed.ok ? parsed.command.kind : "malformed", why: viaApp, performedViaApp: request.performedVia });
     return true;
   }
   if (!parsed.ok) {
-    await postComment(event.octokit, event.repo, request.number, malformedReply(parsed.error, entry.usage(request.subject)));
+    await event.github.postComment(event.repo, request.number, malformedReply(parsed.error, entry.usage(request.subject)));
     await auditCommand(services, event, request, "command.malformed", { line: parsed.line.slice(0, 500), error: parsed.error });
     return true;
   }
   const nonPerson = refuseNonPerson(request, entry.action);
   if (nonPerson) {
-    await postComment(event.octokit, event.repo, request.number, refusedReply(nonPerson));
+    await event.github.postComment(event.repo, request.number, refusedReply(nonPerson));
     await auditCommand(services, event, request, entry.refusedEvent, { command: parsed.command.kind, why: nonPerson });
     return true;
   }

@@ -1,6 +1,6 @@
 import { generateKeyPairSync, randomUUID } from "node:crypto";
 import { Probot, ProbotOctokit } from "probot";
-import { openDatabase, type Database } from "../../src/db/client.js";
+import { openDatabase, type Store } from "../../src/db/client.js";
 import { createDeliveryInbox, type DeliveryInbox } from "../../src/deliveries/delivery-inbox.js";
 import { countersignApp } from "../../src/index.js";
 import type { AppServices } from "../../src/services/create-services.js";
@@ -18,7 +18,7 @@ export interface TestApp {
   services: AppServices;
   /** Where the app's deliveries arrive; tests wait for its queue, or give it another. */
   inbox: DeliveryInbox;
-  db: Database;
+  db: Store;
   /** The database's `DATABASE_URL`, for tools that open it themselves (the CLI). */
   databaseUrl: string;
   /** The scratch database under the app (SQLite, or PostgreSQL in `npm run test:postgres`). */

@@ -42,7 +42,7 @@ describe("a pull request with no agent", () => {
     const run = github.checkRunOn(head);
     expect(run).toMatchObject({ name: "Countersign", status: "completed", conclusion: "success", title: "No agent activity: nothing to countersign" });
     expect(run?.summary).toContain(delivery);
-    const decisions = await ctx.app().db.decision.findMany();
+    const decisions = await ctx.app().db.prisma.decision.findMany();
     expect(decisions).toEqual([expect.objectContaining({ prNumber: 1, headSha: head, conclusion: "success", deliveryId: delivery })]);
   });
 });
@@ -77,7 +77,7 @@ describe("an agent's pull request, delegated and independently approved", () => 
     await app.receive("issue_comment", delegateComment);
 
     expect(nock.pendingMocks()).toEqual([]);
-    const delegation = await app.db.delegation.findFirstOrThrow();
+    const delegation = await app.db.prisma.delegation.findFirstOrThrow();
     expect(delegation).toMatchObject({ ownerLogin: "alice", ownerId: 1001n, taskKind: "ticket", taskRef: "SEC-1", status: "active", subjectType: "pull_request", subjectNumber: 2, agentLogin: "claude[bot]", commentId: 4242n });
     expect(delegation.commentUrl).toBe(delegateComment.comment.html_url);
     const reply = github.comments.at(-1)?.body ?? "";
@@ -131,10 +131,10 @@ describe("an agent's pull request, delegated and independently approved", () => 
     expect(newRun).toMatchObject({ conclusion: "action_required", title: "Needs approval by someone other than @alice" });
     expect(newRun?.summary).toContain("stale: given on `b1b1b1b`, the head is now `b2b2b2b`");
 
-    const decisions = await app.db.decision.findMany({ orderBy: { evaluatedAt: "asc" } });
+    const decisions = await app.db.prisma.decision.findMany({ orderBy: { evaluatedAt: "asc" } });
     expect(decisions.map((decision) => decision.conclusion)).toEqual(["action_required", "action_required", "action_required", "success", "action_required"]);
     expect(decisions.at(-2)?.delegationId).toBe(delegation.id);
-    const events = await app.db.auditEvent.findMany({ orderBy: { seq: "asc" } });
+    const events = await app.db.prisma.auditEvent.findMany({ orderBy: { seq: "asc" } });
     expect(events.map((event) => event.type)).toEqual(["decision", "delegation.created", "decision", "approval.rejected", "decision", "approval.counted", "decision", "push.agent", "decision"]);
     expect(events.find((event) => event.type === "approval.rejected")).toMatchObject({ actorLogin: "alice", sha: HEAD_1 });
     expect(JSON.parse(events.find((event) => event.type === "approval.rejected")?.payload ?? "{}")).toMatchObject({ reviewId: 501, objections: [{ code: "delegator" }] });

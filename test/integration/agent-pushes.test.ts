@@ -47,7 +47,7 @@ describe("an agent's push into a person's pull request", () => {
     expect(run).toMatchObject({ conclusion: "action_required", title: "Needs approval by someone other than @erin" });
     expect(run?.summary).toContain("**Agent-assisted**: a person opened the pull request, and an agent pushed to its branch");
     expect(run?.summary).toContain("pushed to this branch by @claude\\[bot\\] (id 209825114), **Claude**");
-    expect(await app.db.agentPush.findMany()).toEqual([expect.objectContaining({ branch: "erin/ledger", prNumber: 30, afterSha: FORGED, pusherLogin: "claude[bot]", source: "pull_request.synchronize" })]);
+    expect(await app.db.prisma.agentPush.findMany()).toEqual([expect.objectContaining({ branch: "erin/ledger", prNumber: 30, afterSha: FORGED, pusherLogin: "claude[bot]", source: "pull_request.synchronize" })]);
 
     // A review is a later event with no push in it: the record still stands.
     pr.reviews.push({ id: 3001, reviewer: bob, state: "COMMENTED", commitSha: FORGED, submittedAt: "2026-11-25T13:00:00Z" });
@@ -62,7 +62,7 @@ describe("an agent's push into a person's pull request", () => {
     github.expectEvaluation(30, { permissionLookups: ["bob"] });
     await app.receive("pull_request_review", reviewEvent("submitted", pr, { id: 3002, reviewer: bob, state: "approved", commitSha: FORGED }));
     expect(github.checkRunOn(FORGED)).toMatchObject({ conclusion: "success", title: "Countersigned: owned by @erin, approved by @bob" });
-    const decision = (await app.db.auditEvent.findMany({ where: { type: "decision" }, orderBy: { seq: "desc" }, take: 1 }))[0];
+    const decision = (await app.db.prisma.auditEvent.findMany({ where: { type: "decision" }, orderBy: { seq: "desc" }, take: 1 }))[0];
     expect(JSON.parse(decision?.payload ?? "{}").signals).toEqual([expect.objectContaining({ kind: "agent-push", pusher: { login: "claude[bot]", id: 209825114 } })]);
   });
 
@@ -83,7 +83,7 @@ describe("an agent's push into a person's pull request", () => {
     expect(run?.conclusion).toBe("action_required");
     expect(run?.summary).toContain("force-pushed to this branch by @claude\\[bot\\]");
     // The evidence story includes the push, though it was recorded before the pull request existed.
-    const events = await app.db.auditEvent.findMany({ orderBy: { seq: "asc" } });
+    const events = await app.db.prisma.auditEvent.findMany({ orderBy: { seq: "asc" } });
     expect(events.map((event) => event.type)).toEqual(["push.agent", "decision"]);
   });
 
@@ -98,7 +98,7 @@ describe("an agent's push into a person's pull request", () => {
 
     expect(nock.pendingMocks()).toEqual([]);
     expect(github.checkRunOn(FIRST)?.conclusion).toBe("action_required");
-    expect(await app.db.agentPush.findMany()).toEqual([expect.objectContaining({ branch: "erin/ledger", forced: true, source: "activity", prNumber: 32 })]);
+    expect(await app.db.prisma.agentPush.findMany()).toEqual([expect.objectContaining({ branch: "erin/ledger", forced: true, source: "activity", prNumber: 32 })]);
   });
 
   test("a person's own push (synchronize sent by the person) leaves a person's pull request agent-free", async () => {
@@ -110,6 +110,6 @@ describe("an agent's push into a person's pull request", () => {
     await app.receive("pull_request", pullRequestEvent("synchronize", pr, erin));
     expect(nock.pendingMocks()).toEqual([]);
     expect(github.checkRunOn(FIRST)?.conclusion).toBe("success");
-    expect(await app.db.agentPush.count()).toBe(0);
+    expect(await app.db.prisma.agentPush.count()).toBe(0);
   });
 });

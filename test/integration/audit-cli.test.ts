@@ -59,7 +59,7 @@ function nowSql(app: TestApp): string {
 }
 
 async function rows(app: TestApp): Promise<Array<{ seq: number; type: string; hash: string | null; prevHash: string | null }>> {
-  return app.db.auditEvent.findMany({ orderBy: { seq: "asc" }, select: { seq: true, type: true, hash: true, prevHash: true } });
+  return app.db.prisma.auditEvent.findMany({ orderBy: { seq: "asc" }, select: { seq: true, type: true, hash: true, prevHash: true } });
 }
 
 describe("countersign audit verify", () => {
@@ -84,7 +84,7 @@ describe("countersign audit verify", () => {
   test("a byte flipped in one event's payload is named", async () => {
     const app = ctx.app();
     await delegatedAndApproved(ctx.github(), app);
-    const payload = (await app.db.auditEvent.findUniqueOrThrow({ where: { seq: 3 } })).payload;
+    const payload = (await app.db.prisma.auditEvent.findUniqueOrThrow({ where: { seq: 3 } })).payload;
     const bytes = Buffer.from(payload);
     const index = payload.indexOf("action_required") + 3;
     bytes[index] = (bytes[index] as number) ^ 0x01; // "action_required" → "actinn_required"
@@ -126,7 +126,7 @@ describe("countersign audit verify", () => {
     const app = ctx.app();
     await delegatedAndApproved(ctx.github(), app);
     // The database refuses an unsealed row outright...
-    await expect(app.db.$executeRawUnsafe(`INSERT INTO "AuditEvent" ("seq", "type", "payload", "createdAt") VALUES (6, 'approval.counted', '{}', ${nowSql(app)})`)).rejects.toThrow(/must be sealed into the hash chain/);
+    await expect(app.db.prisma.$executeRawUnsafe(`INSERT INTO "AuditEvent" ("seq", "type", "payload", "createdAt") VALUES (6, 'approval.counted', '{}', ${nowSql(app)})`)).rejects.toThrow(/must be sealed into the hash chain/);
     // ...so forging one takes dropping the trigger first, and verify still names it.
     await tamper(app, `INSERT INTO "AuditEvent" ("seq", "type", "payload", "createdAt") VALUES (6, 'approval.counted', '{}', ${nowSql(app)})`);
 
@@ -247,8 +247,8 @@ describe("countersign audit export", () => {
     expect(out.split("\n")).toHaveLength(2); // one line, newline-terminated
     expect(records).toHaveLength(1);
     const [record] = records as [AuditExportRecord];
-    const delegation = await app.db.delegation.findFirstOrThrow();
-    const decision = await app.db.decision.findFirstOrThrow({ where: { prNumber: 2, conclusion: "success" } });
+    const delegation = await app.db.prisma.delegation.findFirstOrThrow();
+    const decision = await app.db.prisma.decision.findFirstOrThrow({ where: { prNumber: 2, conclusion: "success" } });
     expect(record).toMatchObject({ repository: REPO.fullName, pullRequest: 2, latest: { conclusion: "success", headSha: HEAD } });
     // (a) the task request
     expect(record.taskRequests).toEqual([
@@ -300,7 +300,7 @@ describe("countersign evidence", () => {
   test("the full story as Markdown: owner, task, the approval with its commit, the decision with its policy hash", async () => {
     const app = ctx.app();
     await delegatedAndApproved(ctx.github(), app);
-    const decision = await app.db.decision.findFirstOrThrow({ where: { prNumber: 2, conclusion: "success" } });
+    const decision = await app.db.prisma.decision.findFirstOrThrow({ where: { prNumber: 2, conclusion: "success" } });
     const stored = await rows(app);
 
     const result = await cli(app, "evidence", "--repo", REPO.fullName, "--pr", "2");

@@ -71,7 +71,7 @@ describe("deliveries that arrive while an evaluation of their pull request waits
     expect(await coalescedCount(app)).toBe(3);
 
     // Every delivery was processed, once.
-    const deliveries = await app.db.delivery.findMany({ where: { id: { in: ["d1-edited", "d2-push", "d3-bob", "d4-erin", "d5-edited"] } } });
+    const deliveries = await app.db.prisma.delivery.findMany({ where: { id: { in: ["d1-edited", "d2-push", "d3-bob", "d4-erin", "d5-edited"] } } });
     expect(deliveries.map((delivery) => [delivery.id, delivery.status, delivery.attempts]).sort()).toEqual([
       ["d1-edited", "done", 1],
       ["d2-push", "done", 1],
@@ -82,12 +82,12 @@ describe("deliveries that arrive while an evaluation of their pull request waits
 
     // The joined evaluation's decision stands for the newest delivery and names the others; each
     // approval's verdict is logged under the delivery that reported it.
-    const decisions = await app.db.decision.findMany({ where: { deliveryId: { in: ["d1-edited", "d5-edited"] } }, orderBy: { evaluatedAt: "asc" } });
+    const decisions = await app.db.prisma.decision.findMany({ where: { deliveryId: { in: ["d1-edited", "d5-edited"] } }, orderBy: { evaluatedAt: "asc" } });
     expect(decisions.map((decision) => [decision.deliveryId, decision.headSha, decision.conclusion])).toEqual([
       ["d1-edited", H1, "action_required"],
       ["d5-edited", H2, "success"],
     ]);
-    const events = await app.db.auditEvent.findMany({ where: { deliveryId: { in: ["d2-push", "d3-bob", "d4-erin", "d5-edited"] } }, orderBy: { seq: "asc" } });
+    const events = await app.db.prisma.auditEvent.findMany({ where: { deliveryId: { in: ["d2-push", "d3-bob", "d4-erin", "d5-edited"] } }, orderBy: { seq: "asc" } });
     expect(events.map((event) => [event.type, event.deliveryId])).toEqual([
       // The agent's push (GitHub named it as the synchronize's sender), under its own delivery.
       ["push.agent", "d2-push"],
@@ -127,7 +127,7 @@ describe("deliveries that arrive while an evaluation of their pull request waits
     expect(github.requestLog.slice(before).filter((request) => request === "POST /graphql")).toHaveLength(1);
     expect(github.checkRunOn(H2)).toMatchObject({ conclusion: "success", writes: 1 });
     expect(await coalescedCount(app)).toBe(2);
-    const deliveries = await app.db.delivery.findMany({ where: { id: { in: ["f1-other", "f2-push", "f3-bob", "f4-edited"] } } });
+    const deliveries = await app.db.prisma.delivery.findMany({ where: { id: { in: ["f1-other", "f2-push", "f3-bob", "f4-edited"] } } });
     expect(deliveries.every((delivery) => delivery.status === "done" && delivery.attempts === 1)).toBe(true);
     expect(deliveries).toHaveLength(4);
   });
@@ -150,7 +150,7 @@ describe("deliveries that arrive while an evaluation of their pull request waits
     expect(nock.pendingMocks()).toEqual([]);
     expect(github.checkRunOn(H1)).toMatchObject({ conclusion: "success" });
     expect(await coalescedCount(app)).toBe(0);
-    const decisions = await app.db.decision.findMany({ where: { deliveryId: { in: ["e1-edited", "e2-bob"] } }, orderBy: { evaluatedAt: "asc" } });
+    const decisions = await app.db.prisma.decision.findMany({ where: { deliveryId: { in: ["e1-edited", "e2-bob"] } }, orderBy: { evaluatedAt: "asc" } });
     expect(decisions.map((decision) => [decision.deliveryId, decision.conclusion])).toEqual([
       ["e1-edited", "action_required"],
       ["e2-bob", "success"],

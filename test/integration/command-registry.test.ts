@@ -96,7 +96,7 @@ describe("the handler dispatches through the registry it is given", () => {
     expect(performed).toEqual([]);
     expect(nock.pendingMocks()).toEqual([]);
     expect(ctx.github().comments).toEqual([]);
-    expect(await ctx.app().db.auditEvent.count()).toBe(0);
+    expect(await ctx.app().db.prisma.auditEvent.count()).toBe(0);
   });
 
   test("a malformed line gets the entry's usage, and is recorded as malformed", async () => {
@@ -107,7 +107,7 @@ describe("the handler dispatches through the registry it is given", () => {
     expect(performed).toEqual([]);
     expect(ctx.github().comments).toEqual([{ issueNumber: 2, body: expect.stringContaining("**Countersign could not read this command:** nothing to echo.") }]);
     expect(ctx.github().comments[0]?.body).toContain("/echo <text> (on a pull request)");
-    expect(await ctx.app().db.auditEvent.findMany()).toEqual([expect.objectContaining({ type: "command.malformed", actorLogin: "alice" })]);
+    expect(await ctx.app().db.prisma.auditEvent.findMany()).toEqual([expect.objectContaining({ type: "command.malformed", actorLogin: "alice" })]);
   });
 
   test("every entry gets the refusals no command escapes: a comment an app performed, and a bot's", async () => {
@@ -124,7 +124,7 @@ describe("the handler dispatches through the registry it is given", () => {
       expect.stringMatching(/not typed by .*alice.* To echo, .*alice must post the command themselves\./),
       expect.stringMatching(/claude.* is a bot account: only people can echo\./),
     ]);
-    const events = await ctx.app().db.auditEvent.findMany({ orderBy: { seq: "asc" } });
+    const events = await ctx.app().db.prisma.auditEvent.findMany({ orderBy: { seq: "asc" } });
     expect(events.map((event) => [event.type, JSON.parse(event.payload).command])).toEqual([
       ["delegation.refused", "echo"],
       ["delegation.refused", "echo"],

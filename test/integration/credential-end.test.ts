@@ -78,7 +78,7 @@ const settings = (gh: ReturnType<typeof github>, at: Date, failures: { count: nu
   recordFailure: () => void (failures.count += 1),
 });
 
-const ended = (type?: string) => opened.db.auditEvent.findMany({ where: type ? { type } : { type: { startsWith: "credential." } }, orderBy: { seq: "asc" } });
+const ended = (type?: string) => opened.db.prisma.auditEvent.findMany({ where: type ? { type } : { type: { startsWith: "credential." } }, orderBy: { seq: "asc" } });
 
 describe("endDueCredentials", () => {
   test("at its effective expiry a credential is revoked with exactly its token; one not yet due is left alone", async () => {
@@ -88,7 +88,7 @@ describe("endDueCredentials", () => {
     const gh = github();
     expect(await endDueCredentials(settings(gh, NOW))).toBe(1);
     expect(gh.revoked).toEqual(["ghs_due_token_0000000000000000"]);
-    const row = await opened.db.issuedCredential.findUnique({ where: { id: "cred_due" } });
+    const row = await opened.db.prisma.issuedCredential.findUnique({ where: { id: "cred_due" } });
     expect(row).toMatchObject({ endedAs: "expired", encryptedToken: null });
     const [event] = await ended("credential.expired");
     expect(JSON.parse(event?.payload ?? "{}")).toMatchObject({ credentialId: "cred_due", trigger: "effective_expiry", github: "HTTP 204", tokenSha256: tokenHashes("ghs_due_token_0000000000000000").sha256 });
@@ -126,7 +126,7 @@ describe("endDueCredentials", () => {
     expect(await endDueCredentials(settings(github(() => 502), NOW, failures))).toBe(0);
     expect(failures.count).toBe(1);
     expect(JSON.parse((await ended("credential.revoke_failed"))[0]?.payload ?? "{}")).toMatchObject({ credentialId: "cred_f", github: "HTTP 502" });
-    expect(await opened.db.issuedCredential.findUnique({ where: { id: "cred_f" } })).toMatchObject({ endedAs: null });
+    expect(await opened.db.prisma.issuedCredential.findUnique({ where: { id: "cred_f" } })).toMatchObject({ endedAs: null });
     expect(await endDueCredentials(settings(github(() => 401), NOW, failures))).toBe(1);
     expect((await ended()).map((event) => event.type)).toEqual(["credential.revoke_failed", "credential.expired"]);
     expect((await ended()).map((event) => event.payload).join("\n")).not.toContain("ghs_flaky_token");

@@ -66,11 +66,11 @@ describe("credentialMint", () => {
     const outcome = await mint(grant(), { repository: "acme/widgets", claims: { run_id: "1" } });
     expect(outcome).toMatchObject({ ok: true, credential: { token: TOKEN, permissions: { contents: "write" }, expiresAt: new Date(NOW.getTime() + 15 * 60_000) } });
     expect(github.requests.find((request) => request.route.startsWith("POST"))?.params).toEqual({ installation_id: 9999, repository_ids: [42], permissions: { contents: "write" } });
-    const [row] = await opened.db.issuedCredential.findMany();
+    const [row] = await opened.db.prisma.issuedCredential.findMany();
     expect(row).toMatchObject({ tokenSha256: tokenHashes(TOKEN).sha256, tokenHashedBase64: tokenHashes(TOKEN).hashedToken, delegationId: "dlg_0123456789abcdef" });
     expect(row?.encryptedToken).not.toContain(TOKEN);
     expect(decryptToken(key, row?.encryptedToken as string, row?.id as string)).toBe(TOKEN);
-    expect(await opened.db.auditEvent.count({ where: { type: "credential.issued" } })).toBe(1);
+    expect(await opened.db.prisma.auditEvent.count({ where: { type: "credential.issued" } })).toBe(1);
   });
 
   test("when recording fails the token is revoked at once, with itself, and nothing is issued", async () => {
@@ -80,7 +80,7 @@ describe("credentialMint", () => {
     const outcome = await mint(grant(), { repository: "acme/widgets" });
     expect(outcome).toMatchObject({ ok: false, refusal: { reason: "unavailable", detail: expect.stringContaining("revoked") } });
     expect(github.requests.at(-1)).toEqual({ token: TOKEN, route: "DELETE /installation/token", params: undefined });
-    const events = await opened.db.auditEvent.findMany({ orderBy: { seq: "asc" }, select: { type: true, payload: true } });
+    const events = await opened.db.prisma.auditEvent.findMany({ orderBy: { seq: "asc" }, select: { type: true, payload: true } });
     expect(events.map((event) => event.type)).toEqual(["credential.issued", "credential.revoked"]);
     expect(JSON.parse(events[1]?.payload ?? "{}")).toMatchObject({ trigger: "recording_failed", tokenSha256: tokenHashes(TOKEN).sha256 });
     expect(JSON.stringify(events)).not.toContain(TOKEN);

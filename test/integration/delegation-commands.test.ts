@@ -30,7 +30,7 @@ async function delegatedPullRequest(github: FakeGitHub): Promise<string> {
   await app.receive("pull_request", pullRequestEvent("opened", github.mustGet(2)));
   github.expectDelegation(2, "alice");
   await app.receive("issue_comment", commentEvent({ number: 2, onPullRequest: true, body: "/delegate SEC-7 paths:src/** expires:7d", author: alice }));
-  return (await app.db.delegation.findFirstOrThrow()).id;
+  return (await app.db.prisma.delegation.findFirstOrThrow()).id;
 }
 
 describe("who may delegate", () => {
@@ -55,9 +55,9 @@ describe("who may delegate", () => {
     expect(github.comments).toHaveLength(1);
     expect(github.comments[0]?.body).toContain("Countersign did not record this command.");
     expect(renderedText(github.comments[0]?.body ?? "")).toContain(why);
-    expect(await app.db.delegation.count()).toBe(0);
+    expect(await app.db.prisma.delegation.count()).toBe(0);
     expect(github.checkRuns).toEqual([]); // a refusal changes nothing else
-    const events = await app.db.auditEvent.findMany();
+    const events = await app.db.prisma.auditEvent.findMany();
     expect(events).toEqual([expect.objectContaining({ type: "delegation.refused", actorLogin: author.login, subjectNumber: 2 })]);
   });
 
@@ -73,7 +73,7 @@ describe("who may delegate", () => {
 
     expect(nock.pendingMocks()).toEqual([]);
     expect(renderedText(github.comments[0]?.body ?? "")).toContain("@acme-agent is an agent identity (Acme release agent): agents can never delegate or revoke.");
-    expect(await app.db.delegation.count()).toBe(0);
+    expect(await app.db.prisma.delegation.count()).toBe(0);
   });
 });
 
@@ -86,7 +86,7 @@ describe("delegating on an issue", () => {
     await app.receive("issue_comment", commentEvent({ number: 12, onPullRequest: false, body: "/delegate @claude expires:14d", author: alice }));
 
     expect(nock.pendingMocks()).toEqual([]);
-    const delegation = await app.db.delegation.findFirstOrThrow();
+    const delegation = await app.db.prisma.delegation.findFirstOrThrow();
     expect(delegation).toMatchObject({ subjectType: "issue", subjectNumber: 12, agentLogin: "claude[bot]", agentId: 209825114n, taskKind: "issue", taskRef: "#12", ownerLogin: "alice" });
     expect(delegation.expiresAt?.toISOString()).toBe("2026-12-09T12:00:00.000Z");
     expect(github.comments[0]?.body).toContain("Agent: @claude\\[bot\\]");
@@ -128,7 +128,7 @@ describe("delegating on an issue", () => {
 
     expect(nock.pendingMocks()).toEqual([]);
     expect(renderedText(github.comments[0]?.body ?? "")).toContain("@bob is not a known agent identity");
-    expect(await app.db.delegation.count()).toBe(0);
+    expect(await app.db.prisma.delegation.count()).toBe(0);
   });
 });
 
@@ -164,7 +164,7 @@ describe("the record outlives the comment", () => {
     await app.receive("issue_comment", deleted);
 
     expect(nock.pendingMocks()).toEqual([]);
-    expect(await app.db.delegation.findUniqueOrThrow({ where: { id: delegationId } })).toMatchObject({ status: "active", taskRef: "SEC-7", scopePaths: '["src/**"]' });
+    expect(await app.db.prisma.delegation.findUniqueOrThrow({ where: { id: delegationId } })).toMatchObject({ status: "active", taskRef: "SEC-7", scopePaths: '["src/**"]' });
   });
 });
 
@@ -189,8 +189,8 @@ describe("revoking", () => {
     expect(run?.summary).toContain(`Delegation \`${delegationId}\` was revoked by @alice`);
     expect(run?.summary).toContain("`the agent went out of scope`");
     expect(github.comments.at(-1)?.body).toContain("Countersign revoked a delegation");
-    expect(await app.db.delegation.findUniqueOrThrow({ where: { id: delegationId } })).toMatchObject({ status: "revoked", revokedByLogin: "alice", revokeReason: "the agent went out of scope" });
-    const types = (await app.db.auditEvent.findMany({ orderBy: { seq: "asc" } })).map((event) => event.type);
+    expect(await app.db.prisma.delegation.findUniqueOrThrow({ where: { id: delegationId } })).toMatchObject({ status: "revoked", revokedByLogin: "alice", revokeReason: "the agent went out of scope" });
+    const types = (await app.db.prisma.auditEvent.findMany({ orderBy: { seq: "asc" } })).map((event) => event.type);
     expect(types).toContain("delegation.revoked");
   });
 
@@ -204,13 +204,13 @@ describe("revoking", () => {
     await app.receive("issue_comment", commentEvent({ number: 2, onPullRequest: true, body: "/delegate revoke", author: bob }));
     expect(nock.pendingMocks()).toEqual([]);
     expect(renderedText(github.comments.at(-1)?.body ?? "")).toContain("only the delegation's owner (@alice) or a repository admin may revoke it.");
-    expect((await app.db.delegation.findUniqueOrThrow({ where: { id: delegationId } })).status).toBe("active");
+    expect((await app.db.prisma.delegation.findUniqueOrThrow({ where: { id: delegationId } })).status).toBe("active");
 
     // The repository admin may.
     github.expectPullRequestCommand(2, { permissionOf: "root-admin", reevaluates: true });
     await app.receive("issue_comment", commentEvent({ number: 2, onPullRequest: true, body: "/delegate revoke", author: admin }));
     expect(nock.pendingMocks()).toEqual([]);
-    expect((await app.db.delegation.findUniqueOrThrow({ where: { id: delegationId } })).status).toBe("revoked");
+    expect((await app.db.prisma.delegation.findUniqueOrThrow({ where: { id: delegationId } })).status).toBe("revoked");
     expect(github.checkRunOn(HEAD)?.title).toBe("Needs a delegation");
   });
 });
@@ -228,7 +228,7 @@ describe("malformed commands", () => {
     const reply = github.comments[0]?.body ?? "";
     expect(renderedText(reply)).toContain("this repository's policy requires a task");
     expect(reply).toContain("Usage:");
-    expect(await app.db.delegation.count()).toBe(0);
+    expect(await app.db.prisma.delegation.count()).toBe(0);
   });
 
   test.each([
@@ -248,8 +248,8 @@ describe("malformed commands", () => {
     expect(reply).toContain(error);
     expect(reply).toContain("Usage:");
     expect(reply).toContain("/delegate <task> [paths:<glob>[,<glob>...]] [branches:<pattern>[,...]] [expires:<duration>]");
-    expect(await app.db.delegation.count()).toBe(0);
-    expect((await app.db.auditEvent.findMany()).map((event) => event.type)).toEqual(["command.malformed"]);
+    expect(await app.db.prisma.delegation.count()).toBe(0);
+    expect((await app.db.prisma.auditEvent.findMany()).map((event) => event.type)).toEqual(["command.malformed"]);
   });
 
   test("Countersign's own comments are never read as commands", async () => {
@@ -271,7 +271,7 @@ describe("malformed commands", () => {
 
     expect(nock.pendingMocks()).toEqual([]);
     expect(ctx.github().comments).toEqual([]);
-    expect(await app.db.auditEvent.count()).toBe(0);
+    expect(await app.db.prisma.auditEvent.count()).toBe(0);
   });
 });
 
@@ -285,7 +285,7 @@ describe("exactly once", () => {
     github.expectDelegation(2, "alice");
     const command = commentEvent({ number: 2, onPullRequest: true, body: "/delegate SEC-5", author: alice });
     await app.receive("issue_comment", command, "delivery-command");
-    const events = await app.db.auditEvent.count();
+    const events = await app.db.prisma.auditEvent.count();
 
     // GitHub's "Redeliver": the same delivery id, the same payload. No API call is expected.
     await app.receive("issue_comment", command, "delivery-command");
@@ -293,10 +293,10 @@ describe("exactly once", () => {
 
     expect(nock.pendingMocks()).toEqual([]);
     expect(github.comments).toHaveLength(1);
-    expect(await app.db.delegation.count()).toBe(1);
-    expect(await app.db.auditEvent.count()).toBe(events);
+    expect(await app.db.prisma.delegation.count()).toBe(1);
+    expect(await app.db.prisma.auditEvent.count()).toBe(events);
     expect(github.checkRunOn(HEAD)?.writes).toBe(2);
-    expect(await app.db.delivery.findUniqueOrThrow({ where: { id: "delivery-command" } })).toMatchObject({ status: "done", attempts: 1 });
+    expect(await app.db.prisma.delivery.findUniqueOrThrow({ where: { id: "delivery-command" } })).toMatchObject({ status: "done", attempts: 1 });
   });
 
   test("a delivery whose evaluation failed is processed again when redelivered", async () => {
@@ -311,13 +311,13 @@ describe("exactly once", () => {
     app.services.retries.dispose();
     await app.services.retries.settled();
     expect(github.checkRunOn(HEAD)?.conclusion).toBe("failure");
-    expect(await app.db.delivery.findUniqueOrThrow({ where: { id: "delivery-flaky" } })).toMatchObject({ status: "failed" });
+    expect(await app.db.prisma.delivery.findUniqueOrThrow({ where: { id: "delivery-flaky" } })).toMatchObject({ status: "failed" });
 
     github.expectEvaluation(2);
     await app.receive("pull_request", pullRequestEvent("opened", github.mustGet(2)), "delivery-flaky");
 
     expect(nock.pendingMocks()).toEqual([]);
     expect(github.checkRunOn(HEAD)).toMatchObject({ conclusion: "action_required", title: "Needs a delegation" });
-    expect(await app.db.delivery.findUniqueOrThrow({ where: { id: "delivery-flaky" } })).toMatchObject({ status: "done", attempts: 2 });
+    expect(await app.db.prisma.delivery.findUniqueOrThrow({ where: { id: "delivery-flaky" } })).toMatchObject({ status: "done", attempts: 2 });
   });
 });

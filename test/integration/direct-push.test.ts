@@ -23,11 +23,11 @@ describe("pushes", () => {
     // The commit message is agent-written: shown as code, never as a link.
     expect(run?.summary).toContain("`Hotfix [skip review](https://evil.example)`");
     // Recorded as an agent's push (who GitHub says pushed), then flagged as a direct one.
-    expect(await app.db.auditEvent.findMany({ orderBy: { seq: "asc" } })).toEqual([
+    expect(await app.db.prisma.auditEvent.findMany({ orderBy: { seq: "asc" } })).toEqual([
       expect.objectContaining({ type: "push.agent", sha: SHA, actorLogin: "claude[bot]", deliveryId: delivery }),
       expect.objectContaining({ type: "push.flagged", sha: SHA, actorLogin: "claude[bot]", deliveryId: delivery }),
     ]);
-    expect(await app.db.decision.findMany()).toEqual([expect.objectContaining({ headSha: SHA, conclusion: "failure", prNumber: null })]);
+    expect(await app.db.prisma.decision.findMany()).toEqual([expect.objectContaining({ headSha: SHA, conclusion: "failure", prNumber: null })]);
   });
 
   test("a person's push to the default branch, and an agent's push to another branch, are not flagged (the agent's is recorded)", async () => {
@@ -39,7 +39,7 @@ describe("pushes", () => {
     expect(nock.pendingMocks()).toEqual([]);
     expect(github.checkRuns).toEqual([]);
     // The agent's push is kept for the branch's pull request, now or later; the person's is not.
-    expect((await ctx.app().db.auditEvent.findMany()).map((event) => [event.type, event.actorLogin])).toEqual([["push.agent", "claude[bot]"]]);
-    expect(await ctx.app().db.agentPush.findMany()).toEqual([expect.objectContaining({ branch: "claude/feature", afterSha: SHA, pusherLogin: "claude[bot]", source: "push" })]);
+    expect((await ctx.app().db.prisma.auditEvent.findMany()).map((event) => [event.type, event.actorLogin])).toEqual([["push.agent", "claude[bot]"]]);
+    expect(await ctx.app().db.prisma.agentPush.findMany()).toEqual([expect.objectContaining({ branch: "claude/feature", afterSha: SHA, pusherLogin: "claude[bot]", source: "push" })]);
   });
 });

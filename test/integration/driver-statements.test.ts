@@ -30,7 +30,7 @@ describe("statements written by hand", () => {
       policy: { hash: "f".repeat(64), source: "acme/.github:.github/countersign.yml" },
       evaluatedAt,
     });
-    const row = await db.decision.findUniqueOrThrow({ where: { id } });
+    const row = await db.prisma.decision.findUniqueOrThrow({ where: { id } });
     expect(row).toMatchObject({
       repoId: 9_007_199_254n,
       repoFullName: "acme/api",
@@ -62,7 +62,7 @@ describe("statements written by hand", () => {
     }
     const verification = await verifyAuditLog(db);
     expect(verification.result).toMatchObject({ ok: true, checked: 3 });
-    const rows = await db.auditEvent.findMany({ orderBy: { seq: "asc" } });
+    const rows = await db.prisma.auditEvent.findMany({ orderBy: { seq: "asc" } });
     expect(rows.map((row) => row.createdAt.toISOString())).toEqual(["2026-11-26T02:45:00.007Z", "2026-11-26T02:45:01.008Z", "2026-11-26T02:45:02.009Z"]);
     expect(rows[1]).toMatchObject({ repoId: 5_000_000_001n, actorId: 1002n, actorLogin: "bob", deliveryId: "delivery-2" });
     expect(rows[2]).toMatchObject({ actorId: null, actorLogin: "ghost", sha: null });

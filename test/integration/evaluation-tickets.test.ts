@@ -24,7 +24,7 @@ describe("evaluation tickets", () => {
     const db = ctx.app().db;
     const before = Date.now();
     const ticket = await takeTicket(db, 1, 9);
-    const row = await db.pullRequestState.findUniqueOrThrow({ where: { repoId_prNumber: { repoId: 1n, prNumber: 9 } } });
+    const row = await db.prisma.pullRequestState.findUniqueOrThrow({ where: { repoId_prNumber: { repoId: 1n, prNumber: 9 } } });
     expect(row).toMatchObject({ ticket: 1, published: 0, publishedSha: null });
     expect(row.updatedAt).toBeInstanceOf(Date);
     expect(Math.abs(row.updatedAt.getTime() - before)).toBeLessThan(60_000);

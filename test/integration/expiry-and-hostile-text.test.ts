@@ -31,8 +31,8 @@ describe("delegation expiry", () => {
     expect(run).toMatchObject({ conclusion: "action_required", title: "Needs a delegation" });
     expect(run?.summary).toMatch(/The latest delegation `dlg_[0-9a-f]{16}` by @alice expired at 2026-11-25T14:00:00.000Z/);
     expect(run?.summary).toContain("delivery none (scheduled)");
-    expect(await app.db.delegation.findFirstOrThrow()).toMatchObject({ status: "expired" });
-    expect(await app.db.auditEvent.findFirst({ where: { type: "delegation.expired" } })).toMatchObject({ subjectNumber: 4 });
+    expect(await app.db.prisma.delegation.findFirstOrThrow()).toMatchObject({ status: "expired" });
+    expect(await app.db.prisma.auditEvent.findFirst({ where: { type: "delegation.expired" } })).toMatchObject({ subjectNumber: 4 });
     // A second sweep finds nothing more to do.
     expect(await sweepExpiredDelegations(app.services, (id) => app.probot.auth(id), app.probot.log)).toBe(0);
   });

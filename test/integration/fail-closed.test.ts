@@ -28,9 +28,9 @@ describe("failing closed", () => {
     const errorId = /Error id: `(cs-[0-9a-f]{10})`/.exec(run?.summary ?? "")?.[1];
     expect(errorId).toMatch(/^cs-[0-9a-f]{10}$/);
     expect(run?.summary).toContain("What failed: `GitHub API error: HTTP 502 on POST /graphql`");
-    const decision = await app.db.decision.findFirstOrThrow({ where: { errorId } });
+    const decision = await app.db.prisma.decision.findFirstOrThrow({ where: { errorId } });
     expect(decision).toMatchObject({ conclusion: "failure", headSha: HEAD, prNumber: 5 });
-    expect(await app.db.auditEvent.findFirst({ where: { type: "evaluation.failed" } })).toMatchObject({ sha: HEAD, subjectNumber: 5 });
+    expect(await app.db.prisma.auditEvent.findFirst({ where: { type: "evaluation.failed" } })).toMatchObject({ sha: HEAD, subjectNumber: 5 });
   });
 
   test("after a failure, the next evaluation that decides as before writes its decision back (the failure is not mistaken for it)", async () => {
@@ -68,7 +68,7 @@ describe("failing closed", () => {
     expect(run?.title).toMatch(/^Invalid \.github\/countersign\.yml: (approvals\.required|agents\.identites)$/);
     expect(run?.summary).toContain("| `Codertocat/Hello-World:.github/countersign.yml@main` | `approvals.required` |");
     expect(run?.summary).toContain("| `Codertocat/Hello-World:.github/countersign.yml@main` | `agents.identites` | unknown key |");
-    expect(await ctx.app().db.decision.findFirstOrThrow()).toMatchObject({ conclusion: "failure" });
+    expect(await ctx.app().db.prisma.decision.findFirstOrThrow()).toMatchObject({ conclusion: "failure" });
   });
 
   test("a policy file that is not YAML blocks too, and never falls back to the defaults", async () => {

@@ -46,8 +46,8 @@ describe("commands hidden by Markdown do not run", () => {
 
     expect(nock.pendingMocks()).toEqual([]);
     expect(github.comments).toEqual([]);
-    expect(await app.db.delegation.count()).toBe(0);
-    expect(await app.db.auditEvent.count()).toBe(0);
+    expect(await app.db.prisma.delegation.count()).toBe(0);
+    expect(await app.db.prisma.auditEvent.count()).toBe(0);
   });
 
   test("a visible command after a hidden one still runs", async () => {
@@ -59,7 +59,7 @@ describe("commands hidden by Markdown do not run", () => {
     await app.receive("issue_comment", commentEvent({ number: 2, onPullRequest: true, body: "<!--\n/delegate SEC-9 paths:**\n-->\nHanding this over:\n/delegate SEC-1 paths:src/**", author: alice }));
 
     expect(nock.pendingMocks()).toEqual([]);
-    expect(await app.db.delegation.findFirstOrThrow()).toMatchObject({ taskRef: "SEC-1", scopePaths: '["src/**"]', ownerLogin: "alice" });
+    expect(await app.db.prisma.delegation.findFirstOrThrow()).toMatchObject({ taskRef: "SEC-1", scopePaths: '["src/**"]', ownerLogin: "alice" });
     expect(github.comments[0]?.body).toContain("Countersign recorded a delegation");
   });
 
@@ -73,8 +73,8 @@ describe("commands hidden by Markdown do not run", () => {
     expect(nock.pendingMocks()).toEqual([]);
     expect(github.comments[0]?.body).toContain("Countersign could not read this command");
     expect(github.comments[0]?.body).toContain("Countersign reads commands only in comments of at most 4096 characters");
-    expect(await app.db.delegation.count()).toBe(0);
-    expect((await app.db.auditEvent.findMany()).map((event) => event.type)).toEqual(["command.malformed"]);
+    expect(await app.db.prisma.delegation.count()).toBe(0);
+    expect((await app.db.prisma.auditEvent.findMany()).map((event) => event.type)).toEqual(["command.malformed"]);
   });
 });
 
@@ -93,9 +93,9 @@ describe("a comment an app performed is never its author's command", () => {
     expect(reply).toContain("this comment was posted through the GitHub App `Copilot` (`copilot-swe-agent`), not typed by \\@\u200balice");
     expect(reply).toContain("an action an app (a coding agent, say) performs is never a person's authority");
     expect(mentions(reply)).toEqual([]);
-    expect(await app.db.delegation.count()).toBe(0);
+    expect(await app.db.prisma.delegation.count()).toBe(0);
     expect(github.checkRuns).toEqual([]); // nothing re-evaluated: the pull request stays as it was
-    const events = await app.db.auditEvent.findMany();
+    const events = await app.db.prisma.auditEvent.findMany();
     expect(events).toEqual([expect.objectContaining({ type: "delegation.refused", actorLogin: "alice", subjectNumber: 2 })]);
     expect(JSON.parse(events[0]?.payload ?? "{}")).toMatchObject({
       command: "delegate-pr",
@@ -119,8 +119,8 @@ describe("a comment an app performed is never its author's command", () => {
 
     expect(nock.pendingMocks()).toEqual([]);
     expect(github.comments[0]?.body).toContain(`this comment was posted through ${named}, not typed by \\@\u200balice`);
-    expect(await app.db.delegation.count()).toBe(0);
-    expect((await app.db.auditEvent.findMany()).map((event) => event.type)).toEqual(["delegation.refused"]);
+    expect(await app.db.prisma.delegation.count()).toBe(0);
+    expect((await app.db.prisma.auditEvent.findMany()).map((event) => event.type)).toEqual(["delegation.refused"]);
   });
 
   test("an app's name is shown inert (escaped prose when it holds a backtick): it cannot mention, link or format", async () => {
@@ -150,8 +150,8 @@ describe("a comment an app performed is never its author's command", () => {
 
     expect(nock.pendingMocks()).toEqual([]);
     expect(github.comments.slice(1).map((comment) => comment.body)).toEqual([expect.stringContaining("not typed by \\@\u200balice"), expect.stringContaining("not typed by \\@\u200balice")]);
-    expect(await app.db.delegation.findFirstOrThrow()).toMatchObject({ status: "active", taskRef: "SEC-7" });
-    const refusals = await app.db.auditEvent.findMany({ where: { type: "delegation.refused" }, orderBy: { seq: "asc" } });
+    expect(await app.db.prisma.delegation.findFirstOrThrow()).toMatchObject({ status: "active", taskRef: "SEC-7" });
+    const refusals = await app.db.prisma.auditEvent.findMany({ where: { type: "delegation.refused" }, orderBy: { seq: "asc" } });
     expect(refusals.map((event) => JSON.parse(event.payload).command)).toEqual(["revoke", "malformed"]);
   });
 });

@@ -61,7 +61,7 @@ describe("merges", () => {
     expect(run).toMatchObject({ conclusion: "failure", title: "Merged without a countersign" });
     expect(run?.summary).toContain("merged by @root-admin (id 1009) as `9c9c9c9`");
 
-    const events = await app.db.auditEvent.findMany({ where: { type: { startsWith: "merge." } }, orderBy: { seq: "asc" } });
+    const events = await app.db.prisma.auditEvent.findMany({ where: { type: { startsWith: "merge." } }, orderBy: { seq: "asc" } });
     expect(events.map((event) => [event.type, event.actorLogin, event.sha])).toEqual([
       ["merge.recorded", "root-admin", HEAD],
       ["merge.unverified", "root-admin", HEAD],
@@ -93,9 +93,9 @@ describe("merges", () => {
 
     expect(nock.pendingMocks()).toEqual([]);
     expect(github.comments.filter((comment) => comment.body.includes("merged without"))).toEqual([]);
-    const types = (await app.db.auditEvent.findMany({ orderBy: { seq: "asc" } })).map((event) => event.type);
+    const types = (await app.db.prisma.auditEvent.findMany({ orderBy: { seq: "asc" } })).map((event) => event.type);
     expect(types.slice(-2)).toEqual(["delegation.ended", "merge.recorded"]);
-    expect(await app.db.delegation.findFirstOrThrow()).toMatchObject({ status: "revoked", revokedByLogin: "bob", revokeReason: "the pull request was merged" });
+    expect(await app.db.prisma.delegation.findFirstOrThrow()).toMatchObject({ status: "revoked", revokedByLogin: "bob", revokeReason: "the pull request was merged" });
     expect(await app.services.metrics.registry.getSingleMetricAsString("countersign_merges_total")).toContain('countersign_merges_total{outcome="countersigned"} 1');
   });
 
@@ -113,7 +113,7 @@ describe("merges", () => {
     expect(nock.pendingMocks()).toEqual([]);
     expect(github.comments.at(-1)?.body).toContain("Countersign had made no decision on the merged head");
     expect(github.comments.at(-1)?.body).toContain("`Countersign` is not a required check on the base branch");
-    const unverified = await app.db.auditEvent.findFirstOrThrow({ where: { type: "merge.unverified" } });
+    const unverified = await app.db.prisma.auditEvent.findFirstOrThrow({ where: { type: "merge.unverified" } });
     expect(JSON.parse(unverified.payload)).toMatchObject({ decision: null, agentEvidence: "read-at-merge", requiredCheck: "not-required", bypassed: false });
   });
 
@@ -125,12 +125,12 @@ describe("merges", () => {
     await app.receive("pull_request", pullRequestEvent("opened", github.mustGet(53)));
     await app.receive("pull_request", mergedEvent(github.mustGet(53), erin));
     expect(nock.pendingMocks()).toEqual([]);
-    const merge = await app.db.auditEvent.findFirstOrThrow({ where: { type: "merge.recorded" } });
+    const merge = await app.db.prisma.auditEvent.findFirstOrThrow({ where: { type: "merge.recorded" } });
     expect(JSON.parse(merge.payload)).toMatchObject({ outcome: "no-agent", agentTouched: false });
-    expect(await app.db.auditEvent.count({ where: { type: "merge.unverified" } })).toBe(0);
+    expect(await app.db.prisma.auditEvent.count({ where: { type: "merge.unverified" } })).toBe(0);
 
     const closed = pullRequestEvent("closed", { ...github.mustGet(53), number: 54, state: "closed" }, erin);
     await app.receive("pull_request", closed);
-    expect(await app.db.auditEvent.count({ where: { subjectNumber: 54 } })).toBe(0);
+    expect(await app.db.prisma.auditEvent.count({ where: { subjectNumber: 54 } })).toBe(0);
   });
 });

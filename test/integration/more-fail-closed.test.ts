@@ -15,7 +15,7 @@ describe("failing closed on a database error", () => {
     const app = ctx.app();
     github.pulls.set(7, { number: 7, author: claude, headSha: HEAD, commits: [{ sha: HEAD, message: "x", author: claude }], reviews: [], files: ["a.ts"] });
     // Simulate a broken database: the delegations table is gone.
-    await app.db.$executeRawUnsafe('DROP TABLE "Delegation"');
+    await app.db.prisma.$executeRawUnsafe('DROP TABLE "Delegation"');
     github.expectPullRequestRead(7);
     github.expectCheckRunWrite(HEAD);
 
@@ -39,7 +39,7 @@ describe("failing closed on a database error", () => {
 
     // The check-run records cannot be read: the evaluation fails, and so does the failure's own record,
     // so the blocking check run is created without it (GitHub then counts the newest: this one).
-    await app.db.$executeRawUnsafe('ALTER TABLE "CheckRunRecord" RENAME TO "CheckRunRecordAway"');
+    await app.db.prisma.$executeRawUnsafe('ALTER TABLE "CheckRunRecord" RENAME TO "CheckRunRecordAway"');
     github.expectPullRequestRead(8);
     const written: Array<{ conclusion: string }> = [];
     nock(API)
@@ -50,7 +50,7 @@ describe("failing closed on a database error", () => {
 
     // The database is back and nothing changed: the decision (success, as recorded before) is written
     // again, to the check run created meanwhile, though its recorded hash says it is there already.
-    await app.db.$executeRawUnsafe('ALTER TABLE "CheckRunRecordAway" RENAME TO "CheckRunRecord"');
+    await app.db.prisma.$executeRawUnsafe('ALTER TABLE "CheckRunRecordAway" RENAME TO "CheckRunRecord"');
     github.expectPullRequestRead(8);
     nock(API)
       .patch(`/repos/${REPO.owner}/${REPO.name}/check-runs/777`, (body: { conclusion: string }) => written.push(body) > 0)
@@ -59,6 +59,6 @@ describe("failing closed on a database error", () => {
 
     expect(nock.pendingMocks()).toEqual([]);
     expect(written.map((body) => body.conclusion)).toEqual(["failure", "success"]);
-    expect((await app.db.checkRunRecord.findFirstOrThrow({ where: { headSha: head } })).checkRunId).toBe(777n);
+    expect((await app.db.prisma.checkRunRecord.findFirstOrThrow({ where: { headSha: head } })).checkRunId).toBe(777n);
   });
 });

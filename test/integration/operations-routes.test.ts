@@ -118,7 +118,7 @@ describe("GET /readyz", () => {
   });
 
   test("is 503 naming a migration that did not finish", async () => {
-    const latest = (await app.db.$queryRawUnsafe<{ migration_name: string }[]>("SELECT migration_name FROM _prisma_migrations ORDER BY migration_name DESC")).at(0)?.migration_name;
+    const latest = (await app.db.prisma.$queryRawUnsafe<{ migration_name: string }[]>("SELECT migration_name FROM _prisma_migrations ORDER BY migration_name DESC")).at(0)?.migration_name;
     expect(latest).toMatch(/^\d{14}_/);
     await app.database.rawSql(`UPDATE _prisma_migrations SET finished_at = NULL WHERE migration_name = '${latest}'`);
     const url = await serve(databaseReadiness({ db: app.db, provider: app.database.provider }));

@@ -72,11 +72,11 @@ describe("a change to the repository's policy", () => {
     expect(github.checkRunOn(sha("b4"))?.summary).toContain(`(version \`${version(NEW_POLICY)}\`)`);
     expect(github.checkRunOn(sha("c4"))?.writes).toBe(releaseWrites);
 
-    const changed = await app.db.auditEvent.findFirstOrThrow({ where: { type: "policy.changed" } });
+    const changed = await app.db.prisma.auditEvent.findFirstOrThrow({ where: { type: "policy.changed" } });
     expect(changed).toMatchObject({ repoFullName: REPO.fullName, sha: sha("f0"), actorLogin: "alice", deliveryId: delivery, subjectNumber: null });
     expect(JSON.parse(changed.payload)).toEqual({ path: ".github/countersign.yml", ref: "refs/heads/main", scope: "repository", before: sha("0f"), after: sha("f0"), detectedBy: "commits", repositories: 1, pullRequests: 2 });
     // The decisions name the push that caused them, and come after the policy change in the chain.
-    const decisions = await app.db.auditEvent.findMany({ where: { type: "decision", deliveryId: delivery } });
+    const decisions = await app.db.prisma.auditEvent.findMany({ where: { type: "decision", deliveryId: delivery } });
     expect(decisions.map((event) => event.subjectNumber).sort()).toEqual([40, 41]);
     expect(decisions.every((event) => event.seq > changed.seq)).toBe(true);
   });
@@ -109,7 +109,7 @@ describe("a change to the repository's policy", () => {
     github.expectPolicyRead();
     await app.receive("push", push("refs/heads/main", { modified: ["README.md"], added: ["docs/countersign.yml"] }));
     expect(nock.pendingMocks()).toEqual([]);
-    expect(await app.db.auditEvent.count({ where: { type: "policy.changed" } })).toBe(0);
+    expect(await app.db.prisma.auditEvent.count({ where: { type: "policy.changed" } })).toBe(0);
   });
 
   test("a push to another branch re-evaluates the pull requests into that branch", async () => {
@@ -139,7 +139,7 @@ describe("a change to the repository's policy", () => {
     github.expectFileVersionsRead({ before: "1".repeat(40), after: "1".repeat(40) });
     await app.receive("push", push("refs/heads/main", { modified: ["README.md"] }, options));
     expect(nock.pendingMocks()).toEqual([]);
-    expect(await app.db.auditEvent.count({ where: { type: "policy.changed" } })).toBe(0);
+    expect(await app.db.prisma.auditEvent.count({ where: { type: "policy.changed" } })).toBe(0);
 
     github.policyYaml = NEW_POLICY;
     github.expectPolicyRead();
@@ -149,7 +149,7 @@ describe("a change to the repository's policy", () => {
     github.expectEvaluation(41);
     await app.receive("push", push("refs/heads/main", { modified: ["README.md"] }, options));
     expect(nock.pendingMocks()).toEqual([]);
-    const changed = await app.db.auditEvent.findFirstOrThrow({ where: { type: "policy.changed" } });
+    const changed = await app.db.prisma.auditEvent.findFirstOrThrow({ where: { type: "policy.changed" } });
     expect(JSON.parse(changed.payload)).toMatchObject({ detectedBy: "comparison", pullRequests: 2 });
   });
 });
@@ -211,7 +211,7 @@ describe("a change to the organization's policy", () => {
 
     expect(nock.pendingMocks()).toEqual([]);
     for (const head of ["a4", "b4", "c4"]) expect(github.checkRunOn(sha(head))?.summary).toContain(`(version \`${version(NEW_POLICY)}\`)`);
-    const changed = await app.db.auditEvent.findFirstOrThrow({ where: { type: "policy.changed" } });
+    const changed = await app.db.prisma.auditEvent.findFirstOrThrow({ where: { type: "policy.changed" } });
     expect(changed.repoFullName).toBe(`${REPO.owner}/.github`);
     expect(JSON.parse(changed.payload)).toMatchObject({ scope: "organization", repositories: 2, pullRequests: 3 });
   });
@@ -225,6 +225,6 @@ describe("a change to the organization's policy", () => {
     github.expectOpenPullRequestsList({ repo: ".github", base: "experiment" });
     await app.receive("push", payload);
     expect(nock.pendingMocks()).toEqual([]);
-    expect(JSON.parse((await app.db.auditEvent.findFirstOrThrow({ where: { type: "policy.changed" } })).payload)).toMatchObject({ scope: "repository", pullRequests: 0 });
+    expect(JSON.parse((await app.db.prisma.auditEvent.findFirstOrThrow({ where: { type: "policy.changed" } })).payload)).toMatchObject({ scope: "repository", pullRequests: 0 });
   });
 });

@@ -48,7 +48,7 @@ describe("org policy with a repository override", () => {
     // The requirement names the file that set it.
     expect(run?.summary).toContain("2 independent approvals of the head commit (0 counted) _(approvals.required (Codertocat/Hello-World:.github/countersign.yml))_");
     expect(run?.summary).toContain("policy: `Codertocat/.github:.github/countersign.yml extended by Codertocat/Hello-World:.github/countersign.yml@main` (version `");
-    const decision = await ctx.app().db.decision.findFirstOrThrow();
+    const decision = await ctx.app().db.prisma.decision.findFirstOrThrow();
     expect(decision.policyHash).toMatch(/^[0-9a-f]{64}$/);
     expect(decision.policySource).toContain("extended by");
   });
@@ -211,7 +211,7 @@ describe("dry run", () => {
     const run = github.checkRunOn(HEAD);
     expect(run).toMatchObject({ conclusion: "neutral", title: "Would block: Needs a delegation" });
     expect(run?.summary).toContain("**Decision: would block (dry run, `mode: evaluate`)**");
-    expect(await ctx.app().db.decision.findFirstOrThrow()).toMatchObject({ conclusion: "neutral" });
+    expect(await ctx.app().db.prisma.decision.findFirstOrThrow()).toMatchObject({ conclusion: "neutral" });
   });
 });
 
@@ -250,7 +250,7 @@ describe("who may delegate, and with what", () => {
 
     expect(nock.pendingMocks()).toEqual([]);
     expect(renderedText(github.comments[0]?.body ?? "")).toContain("only @Codertocat/leads may delegate here (delegation.delegators).");
-    expect(await ctx.app().db.delegation.count()).toBe(0);
+    expect(await ctx.app().db.prisma.delegation.count()).toBe(0);
   });
 
   test.each([
@@ -267,7 +267,7 @@ describe("who may delegate, and with what", () => {
 
     expect(nock.pendingMocks()).toEqual([]);
     expect(renderedText(github.comments[0]?.body ?? "")).toContain(why);
-    expect(await ctx.app().db.delegation.count()).toBe(0);
+    expect(await ctx.app().db.prisma.delegation.count()).toBe(0);
   });
 
   test("the policy's default expiry applies when the command gives none", async () => {
@@ -277,7 +277,7 @@ describe("who may delegate, and with what", () => {
     await delegate(github);
 
     expect(nock.pendingMocks()).toEqual([]);
-    expect((await ctx.app().db.delegation.findFirstOrThrow()).expiresAt?.toISOString()).toBe("2026-11-28T12:00:00.000Z");
+    expect((await ctx.app().db.prisma.delegation.findFirstOrThrow()).expiresAt?.toISOString()).toBe("2026-11-28T12:00:00.000Z");
   });
 });
 

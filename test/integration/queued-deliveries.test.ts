@@ -29,10 +29,10 @@ describe("deliveries beyond the in-memory limit", () => {
     await deliver(60);
     // The first is being processed (waiting on GitHub): no room for the second, which is stored only.
     await deliver(61);
-    expect(await app.db.delivery.findUniqueOrThrow({ where: { id: "delivery-61" } })).toMatchObject({ status: "queued", attempts: 1 });
-    expect(JSON.parse((await app.db.delivery.findUniqueOrThrow({ where: { id: "delivery-61" } })).payload ?? "null")).toMatchObject({ number: 61 });
+    expect(await app.db.prisma.delivery.findUniqueOrThrow({ where: { id: "delivery-61" } })).toMatchObject({ status: "queued", attempts: 1 });
+    expect(JSON.parse((await app.db.prisma.delivery.findUniqueOrThrow({ where: { id: "delivery-61" } })).payload ?? "null")).toMatchObject({ number: 61 });
     await deliver(61);
-    expect(await app.db.delivery.findUniqueOrThrow({ where: { id: "delivery-61" } })).toMatchObject({ status: "queued", attempts: 1 });
+    expect(await app.db.prisma.delivery.findUniqueOrThrow({ where: { id: "delivery-61" } })).toMatchObject({ status: "queued", attempts: 1 });
 
     await app.inbox.queue.idle();
     expect(github.checkRunOn("60".repeat(20))).toBeDefined();
@@ -45,8 +45,8 @@ describe("deliveries beyond the in-memory limit", () => {
 
     expect(nock.pendingMocks()).toEqual([]);
     expect(github.checkRunOn("61".repeat(20))).toMatchObject({ conclusion: "action_required" });
-    expect(await app.db.delivery.findUniqueOrThrow({ where: { id: "delivery-61" } })).toMatchObject({ status: "done", attempts: 1, payload: null });
-    expect(await app.db.delivery.findUniqueOrThrow({ where: { id: "delivery-60" } })).toMatchObject({ status: "done", attempts: 1 });
+    expect(await app.db.prisma.delivery.findUniqueOrThrow({ where: { id: "delivery-61" } })).toMatchObject({ status: "done", attempts: 1, payload: null });
+    expect(await app.db.prisma.delivery.findUniqueOrThrow({ where: { id: "delivery-60" } })).toMatchObject({ status: "done", attempts: 1 });
   });
 
   test("a queued delivery redelivered once there is room is processed then, and not again from the queue", async () => {
@@ -57,7 +57,7 @@ describe("deliveries beyond the in-memory limit", () => {
     const head = "62".repeat(20);
     github.pulls.set(62, { number: 62, author: claude, headSha: head, commits: [{ sha: head, message: "x", author: claude }], reviews: [], files: ["a.ts"] });
     await app.receive("pull_request", pullRequestEvent("opened", github.mustGet(62)), "delivery-62");
-    expect(await app.db.delivery.findUniqueOrThrow({ where: { id: "delivery-62" } })).toMatchObject({ status: "queued" });
+    expect(await app.db.prisma.delivery.findUniqueOrThrow({ where: { id: "delivery-62" } })).toMatchObject({ status: "queued" });
 
     app.inbox.queue = new DeliveryQueue(32, 10);
     github.expectEvaluation(62);
@@ -67,17 +67,17 @@ describe("deliveries beyond the in-memory limit", () => {
 
     expect(nock.pendingMocks()).toEqual([]);
     expect(github.checkRuns).toHaveLength(1);
-    expect(await app.db.delivery.findUniqueOrThrow({ where: { id: "delivery-62" } })).toMatchObject({ status: "done", attempts: 1 });
+    expect(await app.db.prisma.delivery.findUniqueOrThrow({ where: { id: "delivery-62" } })).toMatchObject({ status: "done", attempts: 1 });
   });
 
   test("a queued delivery that cannot be received is logged and left queued, and the look ends", async () => {
     const app = ctx.app();
-    await app.db.delivery.create({ data: { id: "stuck", event: "pull_request", status: "queued", receivedAt: app.now.value, payload: JSON.stringify({ action: "opened" }) } });
+    await app.db.prisma.delivery.create({ data: { id: "stuck", event: "pull_request", status: "queued", receivedAt: app.now.value, payload: JSON.stringify({ action: "opened" }) } });
     const errors: unknown[] = [];
     const taken = await drainQueuedDeliveries(app.inbox, () => Promise.reject(new Error("refused")), { error: (...args: unknown[]) => void errors.push(args) } as never);
     expect(taken).toBe(1);
     expect(errors).toHaveLength(1);
-    expect(await app.db.delivery.findUniqueOrThrow({ where: { id: "stuck" } })).toMatchObject({ status: "queued" });
+    expect(await app.db.prisma.delivery.findUniqueOrThrow({ where: { id: "stuck" } })).toMatchObject({ status: "queued" });
   });
 
   test("without a drain to take them up, deliveries are never left in the database, whatever the limit", async () => {
@@ -90,6 +90,6 @@ describe("deliveries beyond the in-memory limit", () => {
     await app.receive("pull_request", pullRequestEvent("opened", github.mustGet(63)), "delivery-63");
 
     expect(nock.pendingMocks()).toEqual([]);
-    expect(await app.db.delivery.findUniqueOrThrow({ where: { id: "delivery-63" } })).toMatchObject({ status: "done" });
+    expect(await app.db.prisma.delivery.findUniqueOrThrow({ where: { id: "delivery-63" } })).toMatchObject({ status: "done" });
   });
 });

@@ -48,7 +48,7 @@ describe("a renamed file is judged by its old path and its new one", () => {
     expect(run?.summary).toContain(`- **sensitive** (built-in): applies because the pull request changes \`${WORKFLOW}\` → \`src/security-scan.yml\`. Requires 2 approvals.`);
     // The one extra request: the REST file list, because the GraphQL list had a rename.
     expect(requests).toEqual(["POST /graphql", "GET /repos/Codertocat/Hello-World/pulls/2/files", "GET /repos/Codertocat/Hello-World/collaborators/bob/permission", "PATCH /repos/Codertocat/Hello-World/check-runs/5000000001"]);
-    const decision = await ctx.app().db.auditEvent.findFirstOrThrow({ where: { type: "decision" }, orderBy: { seq: "desc" } });
+    const decision = await ctx.app().db.prisma.auditEvent.findFirstOrThrow({ where: { type: "decision" }, orderBy: { seq: "desc" } });
     expect(JSON.parse(decision.payload)).toMatchObject({ tiers: ["sensitive"], requirements: expect.arrayContaining([{ kind: "scope-paths", met: false, sources: ["delegation"] }]) });
   });
 

@@ -42,7 +42,7 @@ describe("countersign simulate", () => {
     // Nothing was written: no check-run write, no comment, no decision row.
     expect(github.checkRuns.map((run) => run.writes).reduce((a, b) => a + b, 0)).toBe(writes);
     expect(github.comments).toHaveLength(1);
-    expect(await app.db.decision.count()).toBe(2);
+    expect(await app.db.prisma.decision.count()).toBe(2);
   });
 
   test("without the app's database it simulates with no delegations, as JSON, and exits 2 when it would block", async () => {

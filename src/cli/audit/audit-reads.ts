@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
-import { databaseProvider, openDatabase, redactDatabaseUrl, sqlitePath, type Database, type OpenDatabase } from "../../db/client.js";
+import { databaseProvider, openDatabase, redactDatabaseUrl, sqlitePath, type Store, type OpenDatabase } from "../../db/client.js";
+import { chainHead, type ChainHead } from "../../db/audit-log.js";
 import { agentPullRequests, pullRequestEvents } from "../../db/pr-records.js";
 import { buildStory, type PullRequestStory } from "../../evidence/pr-story.js";
 
@@ -7,12 +8,6 @@ import { buildStory, type PullRequestStory } from "../../evidence/pr-story.js";
 // `countersign evidence`). They run beside a live app, or on a copy an auditor was handed, so they
 // never create, migrate or write the database: a tool that "fixed" what it was asked to inspect would
 // destroy the evidence.
-
-/** Where the chain ends: its newest sealed event. */
-export interface ChainHead {
-  seq: number;
-  hash: string;
-}
 
 /** The database the tools read: `--database-url`, else `DATABASE_URL`, else the app's default. */
 export function auditDatabaseUrl(flag: string | undefined, env: NodeJS.ProcessEnv): string {
@@ -30,7 +25,7 @@ export async function openAuditDatabase(url: string): Promise<OpenDatabase> {
   // Belt and braces: this connection refuses any write, whatever code runs on it later.
   const database = await openDatabase(url, { migrate: false, readOnly: true });
   try {
-    await database.db.$queryRawUnsafe('SELECT "seq", "hash", "prevHash" FROM "AuditEvent" LIMIT 0');
+    await database.db.prisma.$queryRawUnsafe('SELECT "seq", "hash", "prevHash" FROM "AuditEvent" LIMIT 0');
   } catch {
     await database.close();
     throw new Error(`${where} has no hash-chained audit log: it is not Countersign's database, or the app has not run since an upgrade (it migrates the database on start)`);
@@ -38,25 +33,22 @@ export async function openAuditDatabase(url: string): Promise<OpenDatabase> {
   return database;
 }
 
-/** The chain's head now, or null when no event is sealed yet. */
-export async function chainHead(db: Database): Promise<ChainHead | null> {
-  const last = await db.auditEvent.findFirst({ where: { hash: { not: null } }, orderBy: { seq: "desc" }, select: { seq: true, hash: true } });
-  return last ? { seq: last.seq, hash: last.hash as string } : null;
-}
 
 /**
  * The story of one pull request as of `head`: events appended after it (by a live app while the tool
  * runs) are left out, so every story in one export is a snapshot of the same chain.
  */
-export async function readStory(db: Database, repository: string, number: number, head: ChainHead | null): Promise<PullRequestStory | null> {
+export async function readStory(db: Store, repository: string, number: number, head: ChainHead | null): Promise<PullRequestStory | null> {
   const events = (await pullRequestEvents(db, repository, number)).filter((event) => head !== null && event.seq <= head.seq);
   return events.length === 0 ? null : buildStory(repository, number, events);
 }
 
 /** The stories of the agent pull requests that match `filter`, as of `head`, oldest first. */
-export async function* agentPullRequestStories(db: Database, filter: { repository?: string; since?: Date }, head: ChainHead | null): AsyncGenerator<PullRequestStory> {
+export async function* agentPullRequestStories(db: Store, filter: { repository?: string; since?: Date }, head: ChainHead | null): AsyncGenerator<PullRequestStory> {
   for (const { repository, number } of await agentPullRequests(db, filter)) {
     const story = await readStory(db, repository, number, head);
     if (story) yield story;
   }
 }
+
+export { chainHead, type ChainHead };

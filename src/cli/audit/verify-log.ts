@@ -1,7 +1,7 @@
 import { performance } from "node:perf_hooks";
 import { ChainVerifier, type StoredEvent, type VerifyResult } from "../../audit/chain.js";
 import { readChain } from "../../db/audit-log.js";
-import type { Database } from "../../db/client.js";
+import type { Store } from "../../db/client.js";
 
 // `countersign audit verify`: walks the whole audit log a page at a time (memory stays flat however
 // long the log is) and checks every link of the hash chain, stopping at the first broken one. Only the
@@ -73,10 +73,10 @@ export async function verifyPages(pages: AsyncIterable<readonly StoredEvent[]> |
 }
 
 /** Verifies the whole audit log in `db` and counts the rows the chain does not cover. */
-export async function verifyAuditLog(db: Database, options: VerifyOptions & { pageSize?: number } = {}): Promise<AuditVerification> {
+export async function verifyAuditLog(db: Store, options: VerifyOptions & { pageSize?: number } = {}): Promise<AuditVerification> {
   const walk = await verifyPages(readChain(db, options.pageSize), options);
   const rows = async (where: { hash: null } | { seq: { lte: number } }) => {
-    const [count, listed] = await Promise.all([db.auditEvent.count({ where }), db.auditEvent.findMany({ where, orderBy: { seq: "asc" }, take: LISTED, select: { seq: true } })]);
+    const [count, listed] = await Promise.all([db.prisma.auditEvent.count({ where }), db.prisma.auditEvent.findMany({ where, orderBy: { seq: "asc" }, take: LISTED, select: { seq: true } })]);
     return { count, seqs: listed.map((row) => row.seq) };
   };
   return { ...walk, unsealed: await rows({ hash: null }), outside: await rows({ seq: { lte: 0 } }) };

@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { ProbotOctokit } from "probot";
 import { databaseProvider, openDatabase, sqlitePath, type OpenDatabase } from "../../db/client.js";
+import { octokitGitHub } from "../../github/octokit-github.js";
 import { createServices } from "../../services/create-services.js";
 import type { Log } from "../../services/event-context.js";
 import { judgePullRequest, type Judgement } from "../../services/judge-pull-request.js";
@@ -64,7 +65,7 @@ async function simulate(args: { repo: string; pr: number; format: "md" | "json" 
   try {
     const appId = env.APP_ID ? Number(env.APP_ID) : null;
     const services = createServices(database.db, { peopleTtlMs: 60_000, setupCheckTtlMs: 60_000, appId: Number.isInteger(appId) ? appId : null });
-    const event = { octokit, log, repo: { owner, name, id: repository.id, fullName: repository.full_name }, deliveryId: null, installationId: null };
+    const event = { github: octokitGitHub(octokit, services.gitHubCaches), log, repo: { owner, name, id: repository.id, fullName: repository.full_name }, deliveryId: null, installationId: null };
     const judgement = await judgePullRequest(services, event, { prNumber: args.pr, headShaHint: null });
     if (judgement.kind === "closed") {
       io.out(`${repository.full_name}#${args.pr} is ${judgement.facts.state.toLowerCase()}: Countersign does not evaluate it.\n`);

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "@jest/globals";
 import type { ProbotOctokit } from "probot";
 import { loadRepoPolicy } from "../../../src/config/repo-policy-loader.js";
+import { contentsApiPolicyFiles, type PolicyFileSource } from "../../../src/github/policy-files.js";
 
 // The policy read through the contents API (pushes, commands on issues, and pull requests whose files
 // the GraphQL query could not carry): the repository's file and the organization's, always, each
@@ -14,7 +15,7 @@ interface Stored {
 }
 
 /** An Octokit whose contents API answers from `files` (`owner/repo:path@ref`, `@ref` optional), recording each read. */
-function contentsApi(files: Record<string, Stored | "directory" | "error">): { octokit: ProbotOctokit; reads: string[] } {
+function contentsApi(files: Record<string, Stored | "directory" | "error">): { octokit: PolicyFileSource; reads: string[] } {
   const reads: string[] = [];
   const getContent = async ({ owner, repo, path, ref }: { owner: string; repo: string; path: string; ref?: string }) => {
     const key = `${owner}/${repo}:${path}${ref ? `@${ref}` : ""}`;
@@ -26,7 +27,7 @@ function contentsApi(files: Record<string, Stored | "directory" | "error">): { o
     const content = file.text === undefined ? "" : Buffer.from(file.text).toString("base64");
     return { data: { type: file.type ?? "file", size: file.size ?? Buffer.byteLength(file.text ?? ""), encoding: file.text === undefined ? "none" : "base64", content } };
   };
-  return { octokit: { rest: { repos: { getContent } } } as unknown as ProbotOctokit, reads };
+  return { octokit: contentsApiPolicyFiles({ rest: { repos: { getContent } } } as unknown as ProbotOctokit), reads };
 }
 
 const REPO = { owner: "acme", name: "widgets" };

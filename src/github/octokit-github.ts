@@ -1,0 +1,69 @@
+import type { ProbotOctokit } from "probot";
+import { AgentInventoryReader } from "./agent-inventory.js";
+import { recentPushesToBranch } from "./branch-activity.js";
+import { writeCheckRun } from "./check-runs.js";
+import { postComment } from "./comments.js";
+import { fileChangedBetween } from "./file-versions.js";
+import type { GitHub } from "./github-client.js";
+import { openPullRequestsReferencingIssue } from "./issue-pull-requests.js";
+import { listInstallationRepositories, listOpenPullRequests, pullRequestHeadSha } from "./open-pull-requests.js";
+import { PermissionReader, TeamMembershipReader } from "./permissions.js";
+import { readPolicyFile } from "./policy-files.js";
+import { fetchPullRequestSnapshot } from "./pull-request-facts.js";
+import { RequiredCheckDoctor } from "./required-check.js";
+
+// The `GitHub` seam over Octokit: each operation is one of the REST or GraphQL modules beside this
+// file, given the installation's client. Answers that outlive one event (people's standing, agents'
+// grants, the required-check setup) are cached per process in `GitHubCaches`, which every client built
+// in the process shares.
+
+/** The per-process caches of GitHub answers, shared by every event's client. */
+export interface GitHubCaches {
+  permissions: PermissionReader;
+  memberships: TeamMembershipReader;
+  /** Whether `Countersign` is a required check on a branch. */
+  doctor: RequiredCheckDoctor;
+  /** What agents are able to do (their apps' grants), recorded with each delegation. */
+  inventory: AgentInventoryReader;
+}
+
+/** How long cached answers are trusted, in milliseconds, and the clock they are timed by. */
+export interface GitHubCacheSettings {
+  peopleTtlMs: number;
+  setupCheckTtlMs: number;
+  /** How long an agent's inventory is trusted (an app's grants change rarely). */
+  inventoryTtlMs?: number;
+  clock?: () => number;
+}
+
+/** Creates the caches once per process. */
+export function createGitHubCaches(settings: GitHubCacheSettings): GitHubCaches {
+  const clock = settings.clock ?? Date.now;
+  const permissions = new PermissionReader(settings.peopleTtlMs, clock);
+  return {
+    permissions,
+    memberships: new TeamMembershipReader(settings.peopleTtlMs, clock),
+    doctor: new RequiredCheckDoctor(settings.setupCheckTtlMs, clock),
+    inventory: new AgentInventoryReader(permissions, settings.inventoryTtlMs ?? 3_600_000, clock),
+  };
+}
+
+/** The installation's client as the app's `GitHub`. */
+export function octokitGitHub(octokit: ProbotOctokit, caches: GitHubCaches): GitHub {
+  return {
+    readPullRequest: (repo, number, options) => fetchPullRequestSnapshot(octokit, repo, number, options),
+    pullRequestHeadSha: (repo, number) => pullRequestHeadSha(octokit, repo, number),
+    openPullRequests: (repo, base) => listOpenPullRequests(octokit, repo, base),
+    openPullRequestsReferencingIssue: (repo, issueNumber) => openPullRequestsReferencingIssue(octokit, repo, issueNumber),
+    installationRepositories: () => listInstallationRepositories(octokit),
+    readPolicyFile: (file, maxBytes) => readPolicyFile(octokit, file, maxBytes),
+    fileChangedBetween: (repo, path, before, after) => fileChangedBetween(octokit, repo, path, before, after),
+    recentPushesToBranch: (repo, branch) => recentPushesToBranch(octokit, repo, branch),
+    requiredCheckStatus: (repo, branch, appId) => caches.doctor.check(octokit, repo, branch, appId),
+    permission: (repo, login, options) => caches.permissions.get(octokit, repo, login, options),
+    isTeamMember: (team, login, options) => caches.memberships.isMember(octokit, team, login, options),
+    agentInventory: (repo, agent, aliases) => caches.inventory.read(octokit, repo, agent, aliases),
+    writeCheckRun: (repo, existingId, content) => writeCheckRun(octokit, repo, existingId, content),
+    postComment: (repo, issueNumber, body) => postComment(octokit, repo, issueNumber, body),
+  };
+}

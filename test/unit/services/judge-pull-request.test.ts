@@ -1,0 +1,70 @@
+import { describe, expect, test } from "@jest/globals";
+import { loadRepoPolicy } from "../../../src/config/repo-policy-loader.js";
+import { judgePullRequest } from "../../../src/services/judge-pull-request.js";
+import { bob, pullRequest, review } from "../policy/builders.js";
+import { REPO, useServiceWorld } from "./service-harness.js";
+
+// Judging reads everything through the seam and writes nothing: the pull request with its base
+// branch's policy, the standing of only the reviewers whose approval matters, and whether the check
+// is required.
+
+const NO_DELEGATION = "delegation:\n  required: false\n";
+
+describe("judgePullRequest", () => {
+  const world = useServiceWorld();
+
+  test.each([
+    ["write", "success"],
+    ["read", "action_required"],
+  ] as const)("an approval counts by the reviewer's permission as GitHub gives it (%s gives %s)", async (permission, conclusion) => {
+    const { services, github, event } = world();
+    github.addPullRequest(pullRequest({ reviews: [review(bob)] })).setPolicy(REPO, NO_DELEGATION);
+    github.permissions.set("bob", permission);
+    const judgement = await judgePullRequest(services, event(), { prNumber: 7, headShaHint: null });
+    expect(judgement).toMatchObject({ kind: "decided", decision: { conclusion } });
+    expect(github.callsOf("permission")).toEqual([[expect.objectContaining({ id: REPO.id }), "bob", {}]]);
+    expect(github.callsOf("requiredCheckStatus")).toEqual([[expect.objectContaining({ owner: "acme", name: "widgets" }), "main", 123456]]);
+    expect(github.calls.map((call) => call.operation)).not.toContain("writeCheckRun");
+  });
+
+  test("the policy comes from the base branch, never the head's", async () => {
+    const { services, github, event } = world();
+    github.addPullRequest(pullRequest({ reviews: [review(bob)] }));
+    github.setPolicy(REPO, NO_DELEGATION, "claude/retry");
+    github.permissions.set("bob", "write");
+    const judgement = await judgePullRequest(services, event(), { prNumber: 7, headShaHint: null });
+    expect(judgement).toMatchObject({ kind: "decided", decision: { conclusion: "action_required" } });
+  });
+
+  test("an invalid policy is an invalid-policy judgement whose output names the bad key, and nobody is looked up", async () => {
+    const { services, github, event } = world();
+    github.addPullRequest(pullRequest({ reviews: [review(bob)] })).setPolicy(REPO, "approvals:\n  required: lots\n");
+    const judgement = await judgePullRequest(services, event(), { prNumber: 7, headShaHint: null });
+    expect(judgement.kind).toBe("invalid-policy");
+    expect(judgement.kind === "invalid-policy" && judgement.output.title).toContain("approvals.required");
+    expect(github.callsOf("permission")).toEqual([]);
+  });
+
+  test("a closed pull request is not judged", async () => {
+    const { services, github, event } = world();
+    github.addPullRequest(pullRequest({ state: "CLOSED" }));
+    expect(await judgePullRequest(services, event(), { prNumber: 7, headShaHint: null })).toMatchObject({ kind: "closed" });
+    expect(github.calls.map((call) => call.operation)).toEqual(["readPullRequest"]);
+  });
+
+  test("facts a command already read are used as they are, without reading the pull request again", async () => {
+    const { services, github, event } = world();
+    const facts = pullRequest({ reviews: [review(bob)] });
+    github.setPolicy(REPO, NO_DELEGATION);
+    const policy = await loadRepoPolicy(github, REPO, "main");
+    github.permissions.set("bob", "write");
+    const judgement = await judgePullRequest(services, event(), { prNumber: 7, headShaHint: null, preloaded: { facts, policy } });
+    expect(judgement).toMatchObject({ kind: "decided", decision: { conclusion: "success" } });
+    expect(github.callsOf("readPullRequest")).toEqual([]);
+  });
+
+  test("a pull request GitHub cannot read is thrown, for the queue to fail closed", async () => {
+    const { services, event } = world();
+    await expect(judgePullRequest(services, event(), { prNumber: 99, headShaHint: null })).rejects.toThrow(/Could not resolve/);
+  });
+});
