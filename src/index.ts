@@ -1,6 +1,12 @@
-import type { ApplicationFunction, ApplicationFunctionOptions, Context, Probot } from "probot";
+import type { ApplicationFunction, ApplicationFunctionOptions, Context, Probot, ProbotOctokit } from "probot";
 import { exactlyOnce, type DeliveryInbox } from "./deliveries/delivery-inbox.js";
 import { startDeliverySweeps } from "./deliveries/delivery-sweeps.js";
+import type { CredentialAppSettings } from "./config/env.schema.js";
+import { credentialReads } from "./credentials/exchange-reads.js";
+import { credentialMint } from "./credentials/mint-credential.js";
+import { WorkloadKeySets } from "./credentials/verify-workload-token.js";
+import { startCredentialSweep } from "./handlers/credential-sweep.js";
+import { credentialsRoute } from "./handlers/credentials-route.js";
 import { evidenceRoute } from "./handlers/evidence-route.js";
 import { startExpirySweep } from "./handlers/expiry-sweep.js";
 import { addHttpHandlers } from "./handlers/http-handlers.js";
@@ -27,6 +33,11 @@ export interface AppOptions {
    * milliseconds; 0 turns it off. The first look is right after start-up.
    */
   resumeSweepMs?: number;
+  /**
+   * The credential exchange (`POST /countersign/credentials`): the credential app's settings (null:
+   * not configured, every request is answered `not_configured`) and the per-issuer rate limit.
+   */
+  credentials?: { app: CredentialAppSettings | null; ratePerMinute: number; octokitWithToken: (token: string) => ProbotOctokit };
 }
 
 /** Countersign as a Probot app: which events reach which handler. No logic lives here. */
@@ -40,6 +51,18 @@ export function countersignApp(services: AppServices, inbox: DeliveryInbox, opti
       [
         operationsRoutes({ metrics: services.metrics, readiness: options.readiness ?? null, log: app.log }),
         ...(services.evidence ? [evidenceRoute(services, services.evidence, { webUrl: options.webUrl ?? "https://github.com", log: app.log })] : []),
+        credentialsRoute({
+          db: services.db,
+          log: app.log,
+          clock: services.clock,
+          ratePerMinute: options.credentials?.ratePerMinute ?? 60,
+          exchange: options.credentials?.app
+            ? {
+                reads: credentialReads(services.db, (installationId) => app.auth(installationId), new WorkloadKeySets(), services.clock),
+                mint: credentialMint({ db: services.db, app: options.credentials.app, octokitWithToken: options.credentials.octokitWithToken, clock: services.clock, log: app.log }),
+              }
+            : null,
+        }),
       ],
       app.log,
     );
@@ -54,6 +77,7 @@ export function countersignApp(services: AppServices, inbox: DeliveryInbox, opti
     app.on("push", once(onPush));
 
     startExpirySweep(app, services, options.expirySweepMs);
+    if (options.credentials?.app) startCredentialSweep(app, services, options.credentials.app, options.credentials.octokitWithToken, options.credentials.app.sweepMs);
 
     // Deliveries stored but not processed (abandoned by a stopped process, or beyond the in-memory
     // limit) are received again.

@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
 import { getPrivateKey } from "@probot/get-private-key";
 import { ProbotOctokit, run } from "probot";
-import { evidenceSettings, parseEnv } from "./config/env.schema.js";
-import { githubWebUrl, isProduction, parseProbotEnv } from "./config/probot-env.schema.js";
+import { credentialAppSettings, evidenceSettings, parseEnv } from "./config/env.schema.js";
+import { githubApiUrl, githubWebUrl, isProduction, parseProbotEnv } from "./config/probot-env.schema.js";
 import { sealUnchainedEvents } from "./db/audit-log.js";
 import { openDatabase } from "./db/client.js";
 import { fetchWithTimeout } from "./github/request-timeout.js";
@@ -52,6 +52,7 @@ export async function startCountersign(options: StartOptions = {}): Promise<void
   const probotEnv = parseProbotEnv(process.env);
   const log = await createLog(probotEnv);
   const evidence = evidenceSettings(env);
+  const credentialApp = credentialAppSettings(env);
   const metrics = createMetrics({ processMetrics: true });
   const database = await openDatabase(env.DATABASE_URL);
   // Start-up work on the data, not part of opening it: events written before the audit log was
@@ -90,11 +91,19 @@ export async function startCountersign(options: StartOptions = {}): Promise<void
         auditEventsSealedNow: sealedEvents,
         evidencePage: services.evidence ? services.evidence.publicUrl : "off",
         webhookProxy: process.env.WEBHOOK_PROXY_URL ? "on" : "off",
+        credentialExchange: credentialApp ? "on" : "off (no credential app)",
         ...options.startup,
       },
       // The GitHub web address, for links back to pull requests from the evidence page.
       webUrl: githubWebUrl(probotEnv),
       readiness: databaseReadiness(database),
+      credentials: {
+        app: credentialApp,
+        ratePerMinute: env.COUNTERSIGN_CREDENTIALS_RATE_PER_MINUTE,
+        // The credential app's calls, and revocations, authenticate with one token each (its JWT, or the
+        // issued token): no retries, so a refused mint is answered at once and never repeated.
+        octokitWithToken: (token: string) => new Octokit({ auth: { token }, baseUrl: githubApiUrl(probotEnv), log, retry: { enabled: false }, throttle: { enabled: false } }),
+      },
     }),
     { log, Octokit },
   );

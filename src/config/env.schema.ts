@@ -40,6 +40,29 @@ export const envSchema = z.object({
   COUNTERSIGN_RETRY_MIN_SECONDS: z.coerce.number().min(0.1).max(300).default(5),
   /** How many accepted deliveries a process holds in memory; beyond it they wait in the database. */
   COUNTERSIGN_MAX_DELIVERIES_IN_MEMORY: z.coerce.number().int().min(1).max(100_000).default(1000),
+  /**
+   * The credential app's id (docs/credentials.md): the second GitHub App, which mints agents' tokens.
+   * With its private key and the token key, `POST /countersign/credentials` is configured.
+   */
+  COUNTERSIGN_CREDENTIAL_APP_ID: z.preprocess((value) => (value === "" ? undefined : value), z.coerce.number().int().positive().optional()),
+  /** The credential app's private key (PEM; `\n` escapes are accepted, as Probot accepts them for PRIVATE_KEY). */
+  COUNTERSIGN_CREDENTIAL_APP_PRIVATE_KEY: z
+    .string()
+    .transform((text) => text.replace(/\\n/g, "\n"))
+    .refine((text) => /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(text), "not a PEM private key")
+    .optional(),
+  /**
+   * 32 random bytes, base64: the AES-256-GCM key that keeps issued tokens encrypted until they are
+   * revoked or expire (never stored in the database).
+   */
+  COUNTERSIGN_CREDENTIAL_TOKEN_KEY: z
+    .string()
+    .refine((text) => /^[A-Za-z0-9+/]{43}=$/.test(text) && Buffer.from(text, "base64").length === 32, "must be 32 bytes, base64 (openssl rand -base64 32)")
+    .optional(),
+  /** Credential requests accepted per issuer per minute (all issuers together: ten times as many). */
+  COUNTERSIGN_CREDENTIALS_RATE_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(60),
+  /** How often issued credentials are checked for their end (effective expiry, delegation ended): a revocation lags its trigger by at most this. */
+  COUNTERSIGN_CREDENTIAL_SWEEP_SECONDS: z.coerce.number().int().min(1).max(300).default(15),
 });
 
 export type CountersignEnv = z.infer<typeof envSchema>;
@@ -51,6 +74,25 @@ export function evidenceSettings(env: CountersignEnv): { publicUrl: string; secr
     throw new Error(`Invalid Countersign environment: the evidence page needs both COUNTERSIGN_PUBLIC_URL and COUNTERSIGN_EVIDENCE_SECRET (${env.COUNTERSIGN_PUBLIC_URL ? "COUNTERSIGN_EVIDENCE_SECRET" : "COUNTERSIGN_PUBLIC_URL"} is missing)`);
   }
   return { publicUrl: env.COUNTERSIGN_PUBLIC_URL, secret: env.COUNTERSIGN_EVIDENCE_SECRET, ttlMs: env.COUNTERSIGN_EVIDENCE_LINK_DAYS * 86_400_000 };
+}
+
+/** The credential app's settings, or null when the credential exchange is not configured. */
+export interface CredentialAppSettings {
+  appId: number;
+  privateKey: string;
+  tokenKey: Buffer;
+  ratePerMinute: number;
+  sweepMs: number;
+}
+
+const CREDENTIAL_VARIABLES = ["COUNTERSIGN_CREDENTIAL_APP_ID", "COUNTERSIGN_CREDENTIAL_APP_PRIVATE_KEY", "COUNTERSIGN_CREDENTIAL_TOKEN_KEY"] as const;
+
+/** The credential app's settings: all three variables, or none (then the route answers not_configured). */
+export function credentialAppSettings(env: CountersignEnv): CredentialAppSettings | null {
+  const missing = CREDENTIAL_VARIABLES.filter((name) => env[name] === undefined);
+  if (missing.length === CREDENTIAL_VARIABLES.length) return null;
+  if (missing.length > 0) throw new Error(`Invalid Countersign environment: the credential app needs ${CREDENTIAL_VARIABLES.join(", ")} (${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} missing)`);
+  return { appId: env.COUNTERSIGN_CREDENTIAL_APP_ID as number, privateKey: env.COUNTERSIGN_CREDENTIAL_APP_PRIVATE_KEY as string, tokenKey: Buffer.from(env.COUNTERSIGN_CREDENTIAL_TOKEN_KEY as string, "base64"), ratePerMinute: env.COUNTERSIGN_CREDENTIALS_RATE_PER_MINUTE, sweepMs: env.COUNTERSIGN_CREDENTIAL_SWEEP_SECONDS * 1000 };
 }
 
 /** Parses `env` with `schema`; the error says whose variables they are (`what`) and names each bad one. */

@@ -2,6 +2,7 @@ import { formatDuration, parseDuration } from "../policy/duration.js";
 import { anyGlobMatcher } from "../policy/glob-matchers.js";
 import { BUILT_IN_TIERS, parseTeam, teamKey } from "../policy/repo-policy.js";
 import { PERMISSION_LEVELS } from "../policy/types.js";
+import { CREDENTIAL_PERMISSIONS, GITHUB_TOKEN_LIFETIME_MS, levelWithin, type CredentialsConfig } from "./credentials.schema.js";
 import type { PolicyConfig } from "./policy.schema.js";
 
 // The organization's policy is a floor. Its file (in the organization's `.github` repository, with
@@ -22,7 +23,16 @@ export interface Weakening {
   within?: string;
   /** What is weaker, with the organization's value. */
   message: string;
+  /** A ceiling `repositories_may_relax` cannot lift (the credentials section's keys). */
+  fixed?: true;
 }
+
+/**
+ * The keys of the credentials ceiling. Unlike the floor's other keys they cannot be listed in
+ * `repositories_may_relax`: a repository writer who could widen them could trust an issuer they
+ * control and mint tokens for themselves.
+ */
+export const CREDENTIAL_CEILING_KEYS = ["credentials", "credentials.issuers", "credentials.permissions", "credentials.max_ttl"] as const;
 
 /** A tier as the floor compares it, from a policy entry or a built-in tier. */
 interface TierShape {
@@ -120,6 +130,49 @@ function tierWeakenings(floor: TierShape, effective: TierShape | undefined): Wea
   return found;
 }
 
+const permissionList = (permissions: CredentialsConfig["permissions"]) =>
+  CREDENTIAL_PERMISSIONS.flatMap((permission) => (permissions[permission] ? [`${permission}: ${permissions[permission]}`] : [])).join(", ") || "none";
+
+/**
+ * How a repository's `credentials:` section goes beyond the organization's ceiling: an issuer the
+ * organization does not trust exactly as it does (same issuer, key set URL and audience, no other
+ * algorithm), a permission above the organization's, a longer `max_ttl`, or a section at all where
+ * the organization has none (no credentials are issued then).
+ */
+export function credentialWeakenings(ceiling: CredentialsConfig | undefined, effective: CredentialsConfig | undefined): Weakening[] {
+  if (effective === undefined) return [];
+  if (ceiling === undefined) {
+    return [{ key: "credentials", fixed: true, message: "issues credentials where the organization's policy has no credentials section (none may be issued in its repositories)" }];
+  }
+  const found: Weakening[] = [];
+  for (const issuer of effective.issuers) {
+    const trusted = ceiling.issuers.find((candidate) => candidate.issuer === issuer.issuer);
+    if (!trusted) {
+      found.push({ key: "credentials.issuers", fixed: true, message: `trusts ${JSON.stringify(issuer.issuer)}, an issuer the organization's policy does not (it trusts ${quoted(ceiling.issuers.map((entry) => entry.issuer))})` });
+      continue;
+    }
+    for (const key of ["jwks_url", "audience"] as const) {
+      if (issuer[key] !== trusted[key]) found.push({ key: "credentials.issuers", fixed: true, message: `gives ${JSON.stringify(issuer.issuer)} the ${key} ${JSON.stringify(issuer[key])} where the organization's policy pins ${JSON.stringify(trusted[key])}` });
+    }
+    const algorithms = extra(issuer.algorithms, trusted.algorithms);
+    if (algorithms.length > 0) found.push({ key: "credentials.issuers", fixed: true, message: `accepts ${quoted(algorithms)} from ${JSON.stringify(issuer.issuer)}, which the organization's policy does not` });
+    if ((issuer.github_actions ?? null) !== (trusted.github_actions ?? null)) {
+      found.push({ key: "credentials.issuers", fixed: true, message: `changes github_actions for ${JSON.stringify(issuer.issuer)} (the organization's policy decides which claims its tokens are checked on)` });
+    }
+  }
+  const above = CREDENTIAL_PERMISSIONS.filter((permission) => {
+    const wanted = effective.permissions[permission];
+    return wanted !== undefined && !levelWithin(wanted, ceiling.permissions[permission]);
+  });
+  if (above.length > 0) {
+    found.push({ key: "credentials.permissions", fixed: true, message: `allows ${quoted(above.map((permission) => `${permission}: ${effective.permissions[permission]}`))} beyond the organization's ${permissionList(ceiling.permissions)}` });
+  }
+  const ttlMs = durationMs(effective.max_ttl) ?? GITHUB_TOKEN_LIFETIME_MS;
+  const ceilingTtlMs = durationMs(ceiling.max_ttl) ?? GITHUB_TOKEN_LIFETIME_MS;
+  if (ttlMs > ceilingTtlMs) found.push({ key: "credentials.max_ttl", fixed: true, message: `${expiry(ttlMs)} is longer than the organization's ${expiry(ceilingTtlMs)}` });
+  return found;
+}
+
 /**
  * The ways `effective` (the organization's policy merged with a repository's files) is weaker than
  * `floor` (the organization's alone), leaving out the keys in `relaxable`. Teams resolve against
@@ -204,5 +257,6 @@ export function floorWeakenings(floor: PolicyConfig, effective: PolicyConfig, ow
     if (relaxable.has(`tiers.${tier.name}`)) continue;
     found.push(...tierWeakenings(tierShape(tier, owner), tiers.get(tier.name)));
   }
+  found.push(...credentialWeakenings(floor.credentials, effective.credentials));
   return found;
 }

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { credentialsSchema } from "./credentials.schema.js";
 import { parseDuration } from "../policy/duration.js";
 import { globProblem } from "../policy/linear-glob.js";
 import { linearPatternProblem } from "../policy/linear-pattern.js";
@@ -277,6 +278,11 @@ export const policySchema = z.strictObject({
     .prefault({}),
   /** Branches where an agent's direct push is flagged; absent = the default branch. */
   protected_branches: z.array(branchGlob).min(1).max(50).optional(),
+  /**
+   * Just-in-time GitHub credentials for agents' workloads (docs/credentials.md); absent = none are
+   * issued. Honoured only under an organization's file that has the section (its ceiling).
+   */
+  credentials: credentialsSchema.optional(),
   /**
    * Only in the organization's file: the keys a repository's file may set below the organization's
    * value (by default the organization's policy is a floor that repositories can only tighten).

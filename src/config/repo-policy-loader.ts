@@ -8,7 +8,8 @@ import { DEFAULTS_SOURCE, ORGANIZATION_POLICY_REPO, POLICY_PATH } from "../polic
 import { compileTier, parseTeam, SENSITIVE_PATHS, type RepoPolicy, type Tier } from "../policy/repo-policy.js";
 import type { PolicyFileSource } from "../github/policy-files.js";
 import type { PolicyBlobs } from "../github/pull-request-facts.js";
-import { effectiveTiers, floorWeakenings, type Weakening } from "./policy-floor.js";
+import { compileCredentials, credentialsConsistencyProblems } from "./credentials.schema.js";
+import { credentialWeakenings, effectiveTiers, floorWeakenings, type Weakening } from "./policy-floor.js";
 import { parsePolicyText, POLICY_FILE_LIMITS, tooLargeMessage } from "./policy-yaml.js";
 import { isValidGlob, policySchema, type PolicyConfig } from "./policy.schema.js";
 
@@ -145,20 +146,26 @@ export function compilePolicy(
     scope: { enforcePaths: config.scope.enforce_paths, baseBranches: config.scope.base_branches ?? null },
     protectedBranches: config.protected_branches ?? null,
     protectsDefaultBranch: context.protectsDefaultBranch ?? config.protected_branches === undefined,
+    ...(config.credentials ? { credentials: compileCredentials(config.credentials) } : {}),
     source: context.source,
     origins: context.origins ?? {},
     hash: context.hash,
   };
 }
 
-/** Cross-field rules zod cannot express per field. */
-function consistencyProblems(config: PolicyConfig, file: string): ConfigProblem[] {
+/**
+ * Cross-field rules zod cannot express per field. The credentials section's references between
+ * keys (an agent's issuer among the issuers) are checked on the merged policy only: a repository's
+ * file may narrow part of the organization's section.
+ */
+function consistencyProblems(config: PolicyConfig, file: string, merged = true): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const defaultMs = ms(config.delegation.default_expiry);
   const maxMs = ms(config.delegation.max_expiry);
   if (defaultMs !== null && maxMs !== null && defaultMs > maxMs) {
     problems.push({ file, path: "delegation.default_expiry", message: `longer than delegation.max_expiry (${config.delegation.max_expiry})` });
   }
+  if (merged && config.credentials) problems.push(...credentialsConsistencyProblems(config.credentials).map((problem) => ({ file, ...problem })));
   return problems;
 }
 
@@ -241,7 +248,9 @@ function hasPath(content: unknown, path: string): boolean {
 
 /** A weakening of the floor as a problem in the repository file that set the key. */
 function weakeningProblem(weakening: Weakening, repository: readonly PolicyFile[], floorSource: string): ConfigProblem {
-  const message = `${weakening.message}: the organization's policy (${floorSource}) is a floor that a repository's file may only tighten (the organization's file can allow this with \`repositories_may_relax: [${weakening.key}]\`)`;
+  const message = weakening.fixed
+    ? `${weakening.message}: the organization's credentials section (${floorSource || "none"}) is a ceiling that a repository's file may only narrow`
+    : `${weakening.message}: the organization's policy (${floorSource}) is a floor that a repository's file may only tighten (the organization's file can allow this with \`repositories_may_relax: [${weakening.key}]\`)`;
   const tierName = weakening.key.startsWith("tiers.") ? weakening.key.slice("tiers.".length) : null;
   for (const file of [...repository].reverse()) {
     if (tierName !== null) {
@@ -299,7 +308,7 @@ export function compilePolicyLayers(layers: PolicyLayers, owner: string): Policy
   const problems = present.flatMap((file) => {
     const parsed = policySchema.safeParse(file.content);
     if (parsed.success) validatedFiles.set(file, parsed.data);
-    return parsed.success ? consistencyProblems(parsed.data, file.source) : describeIssues(parsed.error.issues, file.source);
+    return parsed.success ? consistencyProblems(parsed.data, file.source, false) : describeIssues(parsed.error.issues, file.source);
   });
   const validatedAlone = (files: readonly PolicyFile[]) => (files.length === 1 && !hasPath(files[0]?.content, "repositories_may_relax") ? validatedFiles.get(files[0] as PolicyFile) : undefined);
   if (!layers.repositoryIsOrganization) {
@@ -341,8 +350,16 @@ export function compilePolicyLayers(layers: PolicyLayers, owner: string): Policy
   const validated = unchanged ? { ok: true as const, config: unchanged } : validateMerged(merged, source);
   if (!validated.ok) return { ok: false, source, problems: validated.problems };
   const config = validated.config;
+  // A file validated alone and reused was checked without the merged-only rules.
+  const credentialProblems = unchanged && config.credentials ? credentialsConsistencyProblems(config.credentials).map((problem) => ({ file: source, ...problem })) : [];
+  if (credentialProblems.length > 0) return { ok: false, source, problems: credentialProblems };
   if (floor) {
     const weakenings = floorWeakenings(floor.config, config, owner, floor.relaxable);
+    if (weakenings.length > 0) return { ok: false, source, problems: weakenings.map((weakening) => weakeningProblem(weakening, repository, floorSource)) };
+  } else if (!layers.repositoryIsOrganization) {
+    // No organization file, so no ceiling: a repository's own credentials section would let its
+    // writers trust any issuer. Only the owner's `.github` repository can grant credentials.
+    const weakenings = credentialWeakenings(undefined, config.credentials);
     if (weakenings.length > 0) return { ok: false, source, problems: weakenings.map((weakening) => weakeningProblem(weakening, repository, floorSource)) };
   }
 

@@ -21,7 +21,10 @@ export type AuditEventType =
   | "delegation.ended"
   | "policy.changed"
   | "credential.issued"
-  | "credential.revoked";
+  | "credential.denied"
+  | "credential.revoked"
+  | "credential.expired"
+  | "credential.revoke_failed";
 
 export interface AuditEntry {
   type: AuditEventType;

@@ -10,9 +10,11 @@ export type DeliveryOutcome = "processed" | "duplicate" | "failed" | "queued";
  * - `delivery_record`: a delivery could not be recorded (the database), so exactly-once is not assured;
  * - `expiry_sweep`: a sweep for expired delegations failed; it runs again on its interval;
  * - `evidence_page`: an evidence page could not be rendered;
- * - `resume`: deliveries left unfinished by a stopped process could not be resumed; tried again later.
+ * - `resume`: deliveries left unfinished by a stopped process could not be resumed; tried again later;
+ * - `credential_revoke`: GitHub did not confirm the revocation of an issued credential; tried again;
+ * - `credential_sweep`: the sweep that ends issued credentials failed; it runs again on its interval.
  */
-export const ERROR_KINDS = ["evaluation", "handler", "delivery_record", "expiry_sweep", "evidence_page", "resume"] as const;
+export const ERROR_KINDS = ["evaluation", "handler", "delivery_record", "expiry_sweep", "evidence_page", "resume", "credential_revoke", "credential_sweep"] as const;
 
 /** One of {@link ERROR_KINDS}. */
 export type ErrorKind = (typeof ERROR_KINDS)[number];

@@ -3,6 +3,7 @@ import { BUILT_IN_AGENT_IDENTITIES, BUILT_IN_TRAILER_RULES, type AgentIdentity, 
 import { compileLinearPattern, type LinearPattern } from "./linear-pattern.js";
 import { DEFAULTS_SOURCE, POLICY_PATH } from "./policy-file.js";
 import type { Permission, TaskRef } from "./types.js";
+import type { CredentialPolicy } from "./credential-policy.js";
 
 /** A ticket key such as `SEC-142`, unless `delegation.task.ticket_pattern` says otherwise. */
 export const DEFAULT_TICKET_PATTERN_SOURCE = "^[A-Z][A-Z0-9_]+-\\d+$";
@@ -88,6 +89,8 @@ export interface RepoPolicy {
   origins: Readonly<Record<string, string>>;
   /** SHA-256 of the effective policy: every decision records the exact policy version that made it. */
   hash: string;
+  /** Credentials for agents' workloads; absent or null: none are issued. */
+  credentials?: CredentialPolicy | null;
 }
 
 /**

@@ -209,6 +209,8 @@ describe("GET /metrics", () => {
       'countersign_errors_total{kind="expiry_sweep"} 0',
       'countersign_errors_total{kind="evidence_page"} 0',
       'countersign_errors_total{kind="resume"} 0',
+      'countersign_errors_total{kind="credential_revoke"} 0',
+      'countersign_errors_total{kind="credential_sweep"} 0',
     ]);
   });
 

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { parse } from "yaml";
 import { describe, expect, test } from "@jest/globals";
+import { CREDENTIAL_CEILING_KEYS } from "../../src/config/policy-floor.js";
 import { RELAXABLE_KEYS } from "../../src/config/policy.schema.js";
 import { POLICY_FILE_LIMITS } from "../../src/config/policy-yaml.js";
 import { compilePolicyLayers } from "../../src/config/repo-policy-loader.js";
@@ -76,7 +77,7 @@ describe("the README's policy reference and the code", () => {
   test("the floor's table names every key the floor compares, and the lists that add up", () => {
     const table = configuration.slice(configuration.indexOf("**The organization's policy is a floor.**"), configuration.indexOf("Where the organization wants repositories"));
     const keys = tableRows(table).map((row) => /^`([^`]+)`$/.exec(row[0] ?? "")?.[1]).filter((key): key is string => key !== undefined);
-    expect([...keys].sort()).toEqual([...RELAXABLE_KEYS, "agents.identities", "agents.trailers", "tiers.<name>"].sort());
+    expect([...keys].sort()).toEqual([...RELAXABLE_KEYS, ...CREDENTIAL_CEILING_KEYS, "agents.identities", "agents.trailers", "tiers.<name>"].sort());
   });
 
   test("the policy file's limits are the ones the parser applies", () => {

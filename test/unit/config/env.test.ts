@@ -1,9 +1,25 @@
 import { describe, expect, test } from "@jest/globals";
-import { evidenceSettings, parseEnv } from "../../../src/config/env.schema.js";
+import { credentialAppSettings, evidenceSettings, parseEnv } from "../../../src/config/env.schema.js";
 
 describe("parseEnv", () => {
   test("defaults apply to an empty environment (setup mode)", () => {
-    expect(parseEnv({ APP_ID: "" })).toEqual({ DATABASE_URL: "file:./data/countersign.db", COUNTERSIGN_PERMISSION_TTL_SECONDS: 60, COUNTERSIGN_SETUP_CHECK_TTL_SECONDS: 600, COUNTERSIGN_EXPIRY_SWEEP_SECONDS: 60, COUNTERSIGN_EVIDENCE_LINK_DAYS: 30, COUNTERSIGN_MAX_DELIVERIES_IN_MEMORY: 1000, COUNTERSIGN_GITHUB_TIMEOUT_SECONDS: 10, COUNTERSIGN_RETRY_MIN_SECONDS: 5 });
+    expect(parseEnv({ APP_ID: "" })).toEqual({ DATABASE_URL: "file:./data/countersign.db", COUNTERSIGN_PERMISSION_TTL_SECONDS: 60, COUNTERSIGN_SETUP_CHECK_TTL_SECONDS: 600, COUNTERSIGN_EXPIRY_SWEEP_SECONDS: 60, COUNTERSIGN_EVIDENCE_LINK_DAYS: 30, COUNTERSIGN_MAX_DELIVERIES_IN_MEMORY: 1000, COUNTERSIGN_GITHUB_TIMEOUT_SECONDS: 10, COUNTERSIGN_RETRY_MIN_SECONDS: 5, COUNTERSIGN_CREDENTIALS_RATE_PER_MINUTE: 60, COUNTERSIGN_CREDENTIAL_SWEEP_SECONDS: 15 });
+  });
+
+  test("the credential app needs its id, its private key and the token key, or none of them", () => {
+    const key = "-----BEGIN RSA PRIVATE KEY-----\\nMIIB\\n-----END RSA PRIVATE KEY-----";
+    const tokenKey = Buffer.alloc(32, 7).toString("base64");
+    expect(credentialAppSettings(parseEnv({}))).toBeNull();
+    expect(credentialAppSettings(parseEnv({ COUNTERSIGN_CREDENTIAL_APP_ID: "5", COUNTERSIGN_CREDENTIAL_APP_PRIVATE_KEY: key, COUNTERSIGN_CREDENTIAL_TOKEN_KEY: tokenKey }))).toEqual({
+      appId: 5,
+      privateKey: "-----BEGIN RSA PRIVATE KEY-----\nMIIB\n-----END RSA PRIVATE KEY-----",
+      tokenKey: Buffer.alloc(32, 7),
+      ratePerMinute: 60,
+      sweepMs: 15_000,
+    });
+    expect(() => credentialAppSettings(parseEnv({ COUNTERSIGN_CREDENTIAL_APP_ID: "5" }))).toThrow("COUNTERSIGN_CREDENTIAL_APP_PRIVATE_KEY, COUNTERSIGN_CREDENTIAL_TOKEN_KEY are missing");
+    expect(() => parseEnv({ COUNTERSIGN_CREDENTIAL_TOKEN_KEY: Buffer.alloc(16).toString("base64") })).toThrow("COUNTERSIGN_CREDENTIAL_TOKEN_KEY: must be 32 bytes");
+    expect(() => parseEnv({ COUNTERSIGN_CREDENTIAL_APP_PRIVATE_KEY: "not a key" })).toThrow("COUNTERSIGN_CREDENTIAL_APP_PRIVATE_KEY: not a PEM private key");
   });
 
   test("the evidence page needs both its public URL and its secret, or neither", () => {

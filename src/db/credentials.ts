@@ -1,0 +1,118 @@
+import type { DelegationRecord } from "../policy/types.js";
+import type { Store } from "./store.js";
+import { toDelegationRecord } from "./delegations.js";
+
+// What the credential exchange reads from the database: the delegation a workload names. Kept in
+// this one file so the exchange's database access is a few functions.
+
+/** A delegation with the repository and installation it was made in. */
+export interface CredentialDelegation {
+  record: DelegationRecord;
+  repo: { id: number; fullName: string };
+  installationId: number | null;
+}
+
+/** How a request names its delegation: by id, or by the pull request or issue it was made on. */
+export type DelegationReference = { id: string } | { subjectType: "pull_request" | "issue"; number: number };
+
+// Enough for any real repository: a number with more active delegations than this is ambiguous anyway.
+const MAX_CANDIDATES = 20;
+
+/**
+ * The delegations in `repository` (owner/name, exactly as GitHub spells it, as Actions'
+ * `github.repository` does) that
+ * `reference` names: by id, whatever its status (the caller says why an inactive one is refused);
+ * by number, the active ones given on that pull request or issue.
+ */
+export async function findCredentialDelegations(db: Store, repository: string, reference: DelegationReference): Promise<CredentialDelegation[]> {
+  const rows =
+    "id" in reference
+      ? await db.prisma.delegation.findMany({ where: { id: reference.id, repoFullName: repository }, take: 1 })
+      : await db.prisma.delegation.findMany({ where: { repoFullName: repository, subjectType: reference.subjectType, subjectNumber: reference.number, status: "active" }, orderBy: { createdAt: "desc" }, take: MAX_CANDIDATES });
+  return rows.map((row) => ({ record: toDelegationRecord(row), repo: { id: Number(row.repoId), fullName: row.repoFullName }, installationId: row.installationId === null ? null : Number(row.installationId) }));
+}
+
+/** An issued credential to keep until it ends: hashes, the sealed token, what and until when. */
+export interface NewIssuedCredential {
+  id: string;
+  delegationId: string;
+  repo: { id: number; fullName: string };
+  installationId: number;
+  tokenSha256: string;
+  tokenHashedBase64: string;
+  encryptedToken: string;
+  permissions: Record<string, string>;
+  workload: Record<string, unknown>;
+  githubExpiresAt: Date;
+  expiresAt: Date;
+  issuedAt: Date;
+}
+
+/** Stores an issued credential (its token sealed: see credentials/token-vault.ts). */
+export async function recordIssuedCredential(db: Store, credential: NewIssuedCredential): Promise<void> {
+  await db.prisma.issuedCredential.create({
+    data: {
+      id: credential.id,
+      delegationId: credential.delegationId,
+      repoId: BigInt(credential.repo.id),
+      repoFullName: credential.repo.fullName,
+      installationId: BigInt(credential.installationId),
+      tokenSha256: credential.tokenSha256,
+      tokenHashedBase64: credential.tokenHashedBase64,
+      encryptedToken: credential.encryptedToken,
+      permissions: JSON.stringify(credential.permissions),
+      workload: JSON.stringify(credential.workload),
+      githubExpiresAt: credential.githubExpiresAt,
+      expiresAt: credential.expiresAt,
+      issuedAt: credential.issuedAt,
+    },
+  });
+}
+
+/** A live credential that should end now, and why. */
+export interface DueCredential {
+  id: string;
+  delegationId: string;
+  repo: { id: number; fullName: string };
+  /** The pull request or issue the delegation was given on (the end is part of its evidence). */
+  subjectNumber: number | null;
+  encryptedToken: string | null;
+  tokenSha256: string;
+  tokenHashedBase64: string;
+  expiresAt: Date;
+  githubExpiresAt: Date;
+  /** Why: its effective expiry passed, or its delegation is no longer active (and which status it has). */
+  due: { kind: "expiry" } | { kind: "delegation"; status: string; reason: string | null };
+}
+
+// Credentials live an hour at most, so the live ones are few; more than this waits for the next sweep.
+const MAX_LIVE = 500;
+
+/**
+ * The live credentials (not yet ended) that are due to end at `now`: past their effective expiry, or
+ * issued under a delegation that is no longer active (revoked, expired, or ended with its pull request).
+ */
+export async function credentialsDueToEnd(db: Store, now: Date): Promise<DueCredential[]> {
+  const live = await db.prisma.issuedCredential.findMany({ where: { endedAs: null }, orderBy: { expiresAt: "asc" }, take: MAX_LIVE });
+  if (live.length === 0) return [];
+  const delegations = await db.prisma.delegation.findMany({ where: { id: { in: [...new Set(live.map((row) => row.delegationId))] } }, select: { id: true, status: true, revokeReason: true, subjectNumber: true } });
+  const byId = new Map(delegations.map((row) => [row.id, row]));
+  return live.flatMap((row): DueCredential[] => {
+    const delegation = byId.get(row.delegationId);
+    const due: DueCredential["due"] | null =
+      // A delegation that is gone from the database cannot vouch for the credential either.
+      !delegation || delegation.status !== "active"
+        ? { kind: "delegation", status: delegation?.status ?? "missing", reason: delegation?.revokeReason ?? null }
+        : row.expiresAt.getTime() <= now.getTime()
+          ? { kind: "expiry" }
+          : null;
+    if (!due) return [];
+    return [{ id: row.id, delegationId: row.delegationId, repo: { id: Number(row.repoId), fullName: row.repoFullName }, subjectNumber: delegation?.subjectNumber ?? null, encryptedToken: row.encryptedToken, tokenSha256: row.tokenSha256, tokenHashedBase64: row.tokenHashedBase64, expiresAt: row.expiresAt, githubExpiresAt: row.githubExpiresAt, due }];
+  });
+}
+
+/** Marks a credential ended and forgets its sealed token; false when it had ended already (another replica). */
+export async function markCredentialEnded(db: Store, id: string, endedAs: "revoked" | "expired", at: Date): Promise<boolean> {
+  const { count } = await db.prisma.issuedCredential.updateMany({ where: { id, endedAs: null }, data: { endedAs, endedAt: at, encryptedToken: null } });
+  return count === 1;
+}

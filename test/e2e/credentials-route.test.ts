@@ -1,0 +1,278 @@
+import { execFileSync } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
+import { stringify } from "yaml";
+import { openDatabase } from "../../src/db/client.js";
+import { createDelegation } from "../../src/db/delegations.js";
+import { INSTALLATION_ID, REPO } from "../fixtures/payloads.js";
+import { startTestIssuer, type TestIssuer } from "../helpers/oidc-issuer.js";
+import { appPrivateKey, httpRequest, launchEnterpriseApp, waitFor, type EnterpriseApp } from "./app-process.js";
+import { fakeGhesState } from "./fake-ghes.js";
+
+// POST /countersign/credentials on the running app (`node lib/main.js`), over HTTP: the exchange of a
+// workload's OIDC token for a credential-app token, and the refusals a workload can meet, each a JSON
+// error with its reason code, each recorded in the audit log; neither the database nor the logs ever
+// hold the JWT or the issued token. The issuer's key set is served over https on
+// loopback (the policy accepts only https key sets), its certificate trusted through NODE_EXTRA_CA_CERTS.
+
+const SECRET = "e2e-credentials-secret";
+const ACTIONS = "https://token.actions.githubusercontent.com";
+const AUDIENCE = "https://countersign.e2e.test";
+const OWNER_ID = REPO.payload.owner.id as number;
+const WORKFLOW_REF = `${REPO.fullName}/.github/workflows/agent.yml@refs/heads/main`;
+
+const dir = mkdtempSync(path.join(tmpdir(), "countersign-credentials-"));
+const keyFile = path.join(dir, "key.pem");
+const certFile = path.join(dir, "cert.pem");
+execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", keyFile, "-out", certFile], { stdio: "ignore" });
+
+/** A GitHub contents-API answer holding `text`. */
+function fileAnswer(text: string): Record<string, unknown> {
+  return { type: "file", size: Buffer.byteLength(text), encoding: "base64", content: Buffer.from(text).toString("base64") };
+}
+
+function json(res: ServerResponse, status: number, body: unknown): true {
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8" });
+  res.end(JSON.stringify(body));
+  return true;
+}
+
+function post(app: EnterpriseApp, token: string | null, body: unknown, headers: Record<string, string> = {}) {
+  return httpRequest(`${app.url}/countersign/credentials`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
+    body: typeof body === "string" ? body : JSON.stringify(body),
+  });
+}
+
+/** Everything the app stored, as bytes an operator could read: the SQLite file(s), or every row of PostgreSQL. */
+async function storedText(app: EnterpriseApp): Promise<string> {
+  if (app.database.provider === "sqlite") {
+    const file = app.database.url.replace(/^file:/, "");
+    return [file, `${file}-wal`, `${file}-journal`].filter((candidate) => existsSync(candidate)).map((candidate) => readFileSync(candidate).toString("latin1")).join("\n");
+  }
+  const tables = ["AuditEvent", "WorkloadTokenUse", "Delegation", "IssuedCredential"];
+  const rows = await Promise.all(tables.map((table) => app.database.rows(`SELECT * FROM "${table}"`)));
+  return JSON.stringify(rows, (_key, value: unknown) => (typeof value === "bigint" ? String(value) : value));
+}
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("the credential route without a credential app", () => {
+  let running: EnterpriseApp | undefined;
+  beforeAll(async () => {
+    running = await launchEnterpriseApp(fakeGhesState(), { webhookSecret: SECRET });
+  }, 30_000);
+  afterAll(() => running?.stop());
+
+  test("answers not_configured (503), and refuses a malformed request before that", async () => {
+    const refused = await post(running!, "eyJhbGciOiJSUzI1NiJ9.e30.c2ln", { repository: REPO.fullName, pull_request: 7 });
+    expect(refused.status).toBe(503);
+    expect(JSON.parse(refused.body)).toEqual({ error: "not_configured", message: expect.stringContaining("no credential app") });
+    expect((await post(running!, null, { repository: REPO.fullName, pull_request: 7 })).status).toBe(401);
+    expect(JSON.parse((await post(running!, "x.y.z", { repository: REPO.fullName })).body)).toMatchObject({ error: "bad_request" });
+    expect((await post(running!, "x.y.z", "x".repeat(5000))).status).toBe(413);
+    expect((await httpRequest(`${running!.url}/countersign/credentials`)).status).toBe(405);
+  });
+});
+
+describe("the credential route with a credential app configured", () => {
+  const state = fakeGhesState();
+  const policy = {
+    credentials: {
+      issuers: [{ issuer: ACTIONS, jwks_url: "", audience: AUDIENCE }],
+      permissions: { contents: "write", pull_requests: "write" },
+      max_ttl: "30m",
+      agents: [{ agent: "claude[bot]", issuer: ACTIONS, workflow: ".github/workflows/agent.yml", permissions: { contents: "write", pull_requests: "write" } }],
+    },
+  };
+  let issuer: TestIssuer;
+  let running: EnterpriseApp | undefined;
+  const presented: string[] = [];
+  let jti = 0;
+
+  // What the exchange reads through the main app: the repository by id, the organization's policy
+  // (the repository has no file of its own), and the pull request the delegation was given on.
+  state.routes = (req: IncomingMessage, _raw: string, res: ServerResponse) => {
+    const url = decodeURIComponent(req.url ?? "");
+    if (req.method !== "GET") return false;
+    if (url === `/api/v3/repositories/${REPO.id}`) return json(res, 200, { id: REPO.id, full_name: REPO.fullName, owner: { id: OWNER_ID, login: REPO.owner }, default_branch: "main" });
+    if (url.startsWith(`/api/v3/repos/${REPO.owner}/.github/contents/.github/countersign.yml`)) return json(res, 200, fileAnswer(stringify(policy)));
+    if (url.startsWith(`/api/v3/repos/${REPO.owner}/${REPO.name}/contents/`)) return json(res, 404, { message: "Not Found" });
+    if (url === `/api/v3/repos/${REPO.owner}/${REPO.name}/issues/7`) return json(res, 200, { number: 7, state: "open", user: { login: "claude[bot]" } });
+    return false;
+  };
+  // The credential app: installed on the repository (installation 9999), minting what it is asked.
+  const mints: Array<{ authorization: string; body: { repository_ids: number[]; permissions: Record<string, string> } }> = [];
+  const issuedTokens: string[] = [];
+  const readPolicy = state.routes;
+  state.routes = (req, raw, res) => {
+    const url = req.url ?? "";
+    if (req.method === "GET" && url === `/api/v3/repos/${REPO.owner}/${REPO.name}/installation`) {
+      return json(res, 200, { id: 9999, app_id: 5151, permissions: { contents: "write", pull_requests: "write", metadata: "read" } });
+    }
+    if (req.method === "POST" && url === "/api/v3/app/installations/9999/access_tokens") {
+      const body = JSON.parse(raw) as (typeof mints)[number]["body"];
+      mints.push({ authorization: String(req.headers.authorization), body });
+      const token = `ghs_${randomBytes(18).toString("hex")}`;
+      issuedTokens.push(token);
+      return json(res, 201, { token, expires_at: new Date(Date.now() + 3_600_000).toISOString(), permissions: body.permissions, repository_selection: "selected" });
+    }
+    if (req.method === "DELETE" && url === "/api/v3/installation/token") {
+      revocations.push(String(req.headers.authorization));
+      res.writeHead(204);
+      res.end();
+      return true;
+    }
+    return readPolicy(req, raw, res);
+  };
+  const revocations: string[] = [];
+
+  async function token(overrides: Record<string, unknown> = {}, options: Parameters<TestIssuer["sign"]>[1] = {}): Promise<string> {
+    jti += 1;
+    const now = Math.floor(Date.now() / 1000);
+    const signed = await issuer.sign(
+      { iss: ACTIONS, aud: AUDIENCE, sub: `repo:${REPO.fullName}:ref:refs/heads/main`, repository: REPO.fullName, repository_id: String(REPO.id), repository_owner_id: String(OWNER_ID), workflow_ref: WORKFLOW_REF, job_workflow_ref: WORKFLOW_REF, run_id: "4242", actor: "alice", iat: now - 5, exp: now + 300, jti: `e2e-${jti}-${randomBytes(4).toString("hex")}`, ...overrides },
+      options,
+    );
+    presented.push(signed);
+    return signed;
+  }
+
+  beforeAll(async () => {
+    issuer = await startTestIssuer({ tls: { key: readFileSync(keyFile, "utf8"), cert: readFileSync(certFile, "utf8") } });
+    policy.credentials.issuers[0]!.jwks_url = issuer.jwksUrl;
+    running = await launchEnterpriseApp(state, {
+      webhookSecret: SECRET,
+      extra: () => ({ COUNTERSIGN_CREDENTIAL_APP_ID: "5151", COUNTERSIGN_CREDENTIAL_APP_PRIVATE_KEY: appPrivateKey(), COUNTERSIGN_CREDENTIAL_TOKEN_KEY: randomBytes(32).toString("base64"), COUNTERSIGN_CREDENTIAL_SWEEP_SECONDS: "1", NODE_EXTRA_CA_CERTS: certFile }),
+    });
+    const opened = await openDatabase(running.database.url, { migrate: false });
+    try {
+      await createDelegation(
+        opened.db,
+        {
+          installationId: INSTALLATION_ID,
+          repo: { id: REPO.id, fullName: REPO.fullName },
+          subjectType: "pull_request",
+          subjectNumber: 7,
+          owner: { id: 1001, login: "alice" },
+          agent: { id: 209825114, login: "claude[bot]" },
+          task: { kind: "ticket", ref: "SEC-142", url: null },
+          scopePaths: [],
+          scopeBranches: [],
+          expiresAt: null,
+          agentInventory: [],
+          comment: { id: 1, url: `${REPO.htmlUrl}/pull/7#issuecomment-1` },
+        },
+        new Date(),
+      );
+    } finally {
+      await opened.close();
+    }
+  }, 30_000);
+
+  afterAll(async () => {
+    await running?.stop();
+    await issuer?.close();
+  });
+
+  const body = { repository: REPO.fullName, pull_request: 7 };
+
+  test("a forged signature is invalid_token (401)", async () => {
+    const response = await post(running!, await token({}, { key: await issuer.forgerKey() }), body);
+    expect(response.status).toBe(401);
+    expect(JSON.parse(response.body)).toEqual({ error: "invalid_token", message: expect.stringContaining("signature") });
+  });
+
+  test("a token from an issuer the policy does not trust is unknown_issuer (401)", async () => {
+    const response = await post(running!, await token({ iss: "https://issuer.attacker.example" }), body);
+    expect(response.status).toBe(401);
+    expect(JSON.parse(response.body)).toMatchObject({ error: "unknown_issuer" });
+  });
+
+  test("a token for another audience is wrong_audience, a delegation that does not exist no_delegation", async () => {
+    expect(JSON.parse((await post(running!, await token({ aud: "https://elsewhere.example" }), body)).body)).toMatchObject({ error: "wrong_audience" });
+    const none = await post(running!, await token(), { repository: REPO.fullName, pull_request: 8 });
+    expect(none.status).toBe(404);
+    expect(JSON.parse(none.body)).toMatchObject({ error: "no_delegation" });
+  });
+
+  test("a valid token is exchanged for a token of the credential app, for this repository only, recorded before it is returned; presented again it is replayed", async () => {
+    const valid = await token();
+    const first = await post(running!, valid, { ...body, permissions: { contents: "write" } });
+    expect(first.status).toBe(201);
+    const issued = JSON.parse(first.body) as { token: string; expires_at: string; github_expires_at: string; permissions: Record<string, string>; credential: string; delegation: string };
+    expect(issued).toMatchObject({ token: issuedTokens[0], permissions: { contents: "write" }, repository: REPO.fullName, delegation: expect.stringMatching(/^dlg_/), credential: expect.stringMatching(/^cred_/) });
+    // max_ttl (30m) ends it before GitHub's hour.
+    expect(Date.parse(issued.expires_at) - Date.now()).toBeLessThanOrEqual(30 * 60_000);
+    expect(Date.parse(issued.github_expires_at)).toBeGreaterThan(Date.parse(issued.expires_at));
+    expect(mints).toEqual([{ authorization: expect.stringMatching(/^bearer eyJ/i), body: { repository_ids: [REPO.id], permissions: { contents: "write" } } }]);
+    const recorded = await running!.database.rows(`SELECT "payload" FROM "AuditEvent" WHERE "type" = 'credential.issued'`);
+    expect(recorded).toHaveLength(1);
+    const payload = JSON.parse(String(recorded[0]?.payload)) as Record<string, unknown>;
+    expect(payload).toMatchObject({ credentialId: issued.credential, delegationId: issued.delegation, agent: "claude[bot]", granted: { contents: "write" }, workload: { repository_id: String(REPO.id), run_id: "4242" } });
+    expect(payload.tokenSha256).toBe(createHash("sha256").update(issued.token).digest("hex"));
+    expect(payload.hashedToken).toBe(createHash("sha256").update(issued.token).digest("base64"));
+
+    const again = await post(running!, valid, body);
+    expect(again.status).toBe(401);
+    expect(JSON.parse(again.body)).toMatchObject({ error: "replayed" });
+  });
+
+  test("a workflow from another branch is claims_mismatch (403)", async () => {
+    const response = await post(running!, await token({ workflow_ref: `${REPO.fullName}/.github/workflows/agent.yml@refs/heads/feature` }), body);
+    expect(response.status).toBe(403);
+    expect(JSON.parse(response.body)).toMatchObject({ error: "claims_mismatch" });
+  });
+
+  test("permissions beyond the workload's are permissions_exceed_policy (403), and nothing is minted", async () => {
+    const before = mints.length;
+    const response = await post(running!, await token(), { ...body, permissions: { issues: "write" } });
+    expect(response.status).toBe(403);
+    expect(JSON.parse(response.body)).toMatchObject({ error: "permissions_exceed_policy" });
+    expect(mints.length).toBe(before);
+  });
+
+  test("a delegation revoked (as /delegate revoke, a merge or a close leaves it) revokes the issued token at GitHub with exactly that token, and the chain says so", async () => {
+    expect(issuedTokens).toHaveLength(1);
+    await running!.database.rawSql(`UPDATE "Delegation" SET "status" = 'revoked', "revokeReason" = 'done' WHERE "status" = 'active'`);
+    await waitFor(() => revocations.length > 0, 10_000);
+    expect(revocations).toEqual([`token ${issuedTokens[0]}`]);
+    let events: Array<Record<string, unknown>> = [];
+    for (let tries = 0; events.length === 0 && tries < 100; tries += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      events = await running!.database.rows(`SELECT "payload" FROM "AuditEvent" WHERE "type" = 'credential.revoked'`);
+    }
+    expect(JSON.parse(String(events[0]?.payload))).toMatchObject({ trigger: "delegation_revoked", delegationReason: "done", github: "HTTP 204" });
+    const [row] = await running!.database.rows(`SELECT "endedAs", "encryptedToken" FROM "IssuedCredential"`);
+    expect(row).toEqual({ endedAs: "revoked", encryptedToken: null });
+  });
+
+  test("every refusal is a credential.denied event with its reason and claims; neither the JWT nor the issued token is in the database or the logs", async () => {
+    const events = await running!.database.rows(`SELECT "type", "payload" FROM "AuditEvent" WHERE "type" = 'credential.denied' ORDER BY "seq"`);
+    const reasons = events.map((event) => (JSON.parse(String(event.payload)) as { reason: string }).reason);
+    expect(reasons).toEqual(expect.arrayContaining(["invalid_token", "unknown_issuer", "wrong_audience", "no_delegation", "replayed", "claims_mismatch", "permissions_exceed_policy"]));
+    const mismatched = events.map((event) => JSON.parse(String(event.payload)) as { reason: string; claims: Record<string, unknown> | null }).find((event) => event.reason === "claims_mismatch");
+    expect(mismatched?.claims).toMatchObject({ iss: ACTIONS, repository_id: String(REPO.id), run_id: "4242", actor: "alice" });
+
+    const stored = await storedText(running!);
+    const logs = running!.output.join("");
+    expect(presented.length).toBeGreaterThan(5);
+    expect(issuedTokens.length).toBe(1);
+    for (const issued of issuedTokens) {
+      expect(stored.includes(issued)).toBe(false);
+      expect(logs.includes(issued)).toBe(false);
+    }
+    for (const jwt of presented) {
+      const [, payload, signature] = jwt.split(".");
+      for (const part of [jwt, payload as string, signature as string]) {
+        expect(stored.includes(part)).toBe(false);
+        expect(logs.includes(part)).toBe(false);
+      }
+    }
+  });
+});
