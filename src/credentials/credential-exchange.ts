@@ -7,8 +7,9 @@ import type { Refusal } from "./refusals.js";
 import type { TokenVerification, VerifiedClaims } from "./verify-workload-token.js";
 
 // The exchange of a workload's OIDC token for a GitHub credential, as a short list of steps, each of
-// which can refuse: the delegation the request names → the repository as GitHub has it now → the
-// policy on its default branch → the token, verified against that policy's issuers → the workload
+// which can refuse: a delegation the request names → the repository as GitHub has it now → the
+// policy on its default branch → the token, verified against that policy's issuers → which
+// delegation, and whether it is still active → the workload
 // the claims identify, acting for the delegation's agent → the pull request or issue still open →
 // the permissions. Nothing here talks to GitHub or the database itself: the route passes the reads in.
 
@@ -96,16 +97,13 @@ export async function exchangeCredential(token: string, request: ExchangeRequest
 
   const found = await reads.findDelegations(request.repository, referenceOf(request));
   if (found.length === 0) return refuse("no_delegation", `no ${request.delegation ? "such" : "active"} delegation in ${request.repository}`);
-  if (found.length > 1) return refuse("ambiguous_delegation", `${found.length} active delegations match; name one by its id (${found.map((candidate) => candidate.record.id).join(", ")})`);
-  const delegation = found[0] as CredentialDelegation;
-  Object.assign(context, { delegationId: delegation.record.id, repoId: delegation.repo.id, subjectNumber: delegation.record.subjectNumber });
-  const now = reads.now();
-  if (delegation.record.status !== "active") return refuse("delegation_inactive", `the delegation is ${delegation.record.status}`);
-  if (delegation.record.expiresAt && delegation.record.expiresAt.getTime() <= now.getTime()) return refuse("delegation_inactive", "the delegation has expired");
-
-  const repository = await reads.readRepository(delegation);
+  // Until the token is verified the caller is anyone: what it may learn is only whether a delegation
+  // matches. Which ones, and in what state, is said once the token proves a trusted workload. Every
+  // match is in the same repository (and installation), so any of them reads its policy.
+  const first = found[0] as CredentialDelegation;
+  const repository = await reads.readRepository(first);
   if (!repository) return refuse("github_refused", "the repository could not be read");
-  const policy = await reads.loadPolicy(delegation, repository);
+  const policy = await reads.loadPolicy(first, repository);
   if (!policy.ok) return refuse("not_configured", `the repository's policy on ${repository.defaultBranch} is invalid, so no credentials are issued`);
   const credentials = policy.policy.credentials;
   if (!credentials || credentials.issuers.length === 0) return refuse("unknown_issuer", `the policy on ${repository.defaultBranch} trusts no issuer: no credentials are issued in ${repository.fullName}`);
@@ -113,6 +111,13 @@ export async function exchangeCredential(token: string, request: ExchangeRequest
   const verified = await reads.verifyToken(token, credentials.issuers);
   if (!verified.ok) return refuse(verified.reason, verified.detail);
   context.claims = recordedClaims(verified.claims);
+
+  if (found.length > 1) return refuse("ambiguous_delegation", `${found.length} active delegations match; name one by its id (${found.map((candidate) => candidate.record.id).join(", ")})`);
+  const delegation = first;
+  Object.assign(context, { delegationId: delegation.record.id, repoId: delegation.repo.id, subjectNumber: delegation.record.subjectNumber });
+  const now = reads.now();
+  if (delegation.record.status !== "active") return refuse("delegation_inactive", `the delegation is ${delegation.record.status}`);
+  if (delegation.record.expiresAt && delegation.record.expiresAt.getTime() <= now.getTime()) return refuse("delegation_inactive", "the delegation has expired");
 
   const subject = await reads.readSubject(delegation, repository);
   if (!subject) return refuse("github_refused", "the delegation's pull request or issue could not be read");

@@ -88,6 +88,15 @@ describe("exchangeCredential", () => {
     expect(outcome).toMatchObject({ ok: false, refusal: { reason, detail: expect.stringMatching(detail) } });
   });
 
+  test("until the token is verified, a refusal names no delegation and no delegation's state", async () => {
+    const forged: Setup = { verification: { ok: false, reason: "invalid_token", detail: "signature verification failed" } };
+    for (const delegations of [[onPullRequest(), onPullRequest({ id: "dlg_fedcba9876543210" })], [onPullRequest({ status: "revoked" })], [onPullRequest({ expiresAt: new Date(NOW.getTime() - HOUR) })]]) {
+      const outcome = await exchangeCredential("jwt", request(), reads({ ...forged, delegations }));
+      expect(outcome).toMatchObject({ ok: false, refusal: { reason: "invalid_token" } });
+      expect(JSON.stringify(outcome)).not.toMatch(/dlg_|revoked|expired/);
+    }
+  });
+
   test("the token is not verified (nor its jti spent) for a request naming no delegation", async () => {
     const given = reads({ delegations: [] });
     await exchangeCredential("jwt", request(), given);
