@@ -22,7 +22,8 @@ export async function pullRequestEvents(db: Store, repository: string, number: n
     where: {
       repoFullName: repository,
       OR: [
-        ...(ids.size > 0 ? [{ type: { startsWith: "delegation." }, OR: [...ids].map((id) => ({ payload: { contains: `"delegationId":"${id}"` } })) }] : []),
+        // Credentials issued under a delegation given on a task issue are recorded under the issue's number.
+        ...(ids.size > 0 ? ["delegation.", "credential."].map((prefix) => ({ type: { startsWith: prefix }, OR: [...ids].map((id) => ({ payload: { contains: `"delegationId":"${id}"` } })) })) : []),
         ...(pushIds.size > 0 ? [{ type: "push.agent", OR: [...pushIds].map((id) => ({ payload: { contains: `"pushId":"${id}"` } })) }] : []),
       ],
     },
