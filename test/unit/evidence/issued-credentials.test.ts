@@ -1,6 +1,7 @@
 import { describe, expect, test } from "@jest/globals";
 import type { StoredEvent } from "../../../src/audit/chain.js";
 import { buildExportRecord } from "../../../src/cli/audit/export.js";
+import { credentialsSection } from "../../../src/evidence/check-run-output.js";
 import { renderEvidencePage } from "../../../src/evidence/evidence-page.js";
 import { issuedCredentials, VENDOR_HELD } from "../../../src/evidence/issued-credentials.js";
 import { buildStory } from "../../../src/evidence/pr-story.js";
@@ -98,5 +99,16 @@ describe("the credentials of a story", () => {
     expect(renderStoryMarkdown(vendor)).toContain(VENDOR_HELD);
     expect(renderEvidencePage(vendor, { generatedAt: at(80), chainHead: hash(1), repositoryUrl: null })).toContain(VENDOR_HELD.replace(/'/g, "&#39;"));
     expect(buildExportRecord(vendor, { head: { seq: 1, hash: hash(1) }, exportedAt: at(80) })).toMatchObject({ issuedCredentials: [], credentialHolder: "vendor" });
+  });
+});
+
+describe("the check run's credentials line", () => {
+  test("one line per delegation credentials were issued under, with how many are live; nothing without credentials", () => {
+    expect(credentialsSection(undefined)).toEqual([]);
+    expect(credentialsSection([])).toEqual([]);
+    expect(credentialsSection([{ delegationId: "dlg_0a1b", issued: 2, live: 1 }])).toEqual([
+      "**Credentials:** Countersign issued 2 credentials under delegation `dlg_0a1b` (1 live now); the evidence page names each one's workload, permissions and end.",
+    ]);
+    expect(credentialsSection([{ delegationId: "dlg_0a1b", issued: 1, live: 0 }])[0]).toContain("1 credential under delegation `dlg_0a1b` (none live now)");
   });
 });
