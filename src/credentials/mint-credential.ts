@@ -112,6 +112,8 @@ export function credentialMint(settings: MintSettings): CredentialMint {
         payload: {
           credentialId: id,
           delegationId: grant.delegation.record.id,
+          // With the event's number, names what it was given on: a pull request's evidence lists it.
+          subjectType: grant.delegation.record.subjectType,
           agent: grant.workload.agent,
           workload: context.claims ?? null,
           requested: grant.requested,

@@ -116,3 +116,14 @@ export async function markCredentialEnded(db: Store, id: string, endedAs: "revok
   const { count } = await db.prisma.issuedCredential.updateMany({ where: { id, endedAs: null }, data: { endedAs, endedAt: at, encryptedToken: null } });
   return count === 1;
 }
+
+/** How many credentials were issued under each of `delegationIds`, and how many of them are still live at `now`. */
+export async function credentialCounts(db: Store, delegationIds: readonly string[], now: Date): Promise<Array<{ delegationId: string; issued: number; live: number }>> {
+  if (delegationIds.length === 0) return [];
+  const rows = await db.prisma.issuedCredential.findMany({ where: { delegationId: { in: [...delegationIds] } }, select: { delegationId: true, endedAs: true, expiresAt: true } });
+  return delegationIds.flatMap((delegationId) => {
+    const under = rows.filter((row) => row.delegationId === delegationId);
+    if (under.length === 0) return [];
+    return [{ delegationId, issued: under.length, live: under.filter((row) => row.endedAs === null && row.expiresAt.getTime() > now.getTime()).length }];
+  });
+}

@@ -22,7 +22,8 @@ export async function pullRequestEvents(db: Store, repository: string, number: n
     where: {
       repoFullName: repository,
       OR: [
-        ...(ids.size > 0 ? [{ type: { startsWith: "delegation." }, OR: [...ids].map((id) => ({ payload: { contains: `"delegationId":"${id}"` } })) }] : []),
+        // Credentials issued under a delegation given on a task issue are recorded under the issue's number.
+        ...(ids.size > 0 ? ["delegation.", "credential."].map((prefix) => ({ type: { startsWith: prefix }, OR: [...ids].map((id) => ({ payload: { contains: `"delegationId":"${id}"` } })) })) : []),
         ...(pushIds.size > 0 ? [{ type: "push.agent", OR: [...pushIds].map((id) => ({ payload: { contains: `"pushId":"${id}"` } })) }] : []),
       ],
     },
@@ -33,7 +34,7 @@ export async function pullRequestEvents(db: Store, repository: string, number: n
   return [...bySeq.values()].sort((a, b) => a.seq - b.seq);
 }
 
-/** Agent pull requests (agent-authored or agent-assisted in some decision), optionally filtered. */
+/** Agent pull requests (agent-authored or agent-assisted in some decision, or issued a credential), optionally filtered. */
 export async function agentPullRequests(db: Store, filter: { repository?: string; since?: Date } = {}): Promise<Array<{ repository: string; number: number }>> {
   const rows = await db.prisma.auditEvent.findMany({
     where: {
@@ -45,6 +46,8 @@ export async function agentPullRequests(db: Store, filter: { repository?: string
         // A merge found agent-touched when it was merged (never evaluated before), and agents' pushes.
         { type: "merge.unverified" },
         { type: "push.agent" },
+        // A credential issued to an agent's workload under a delegation given on the pull request.
+        { type: "credential.issued", payload: { contains: '"subjectType":"pull_request"' } },
       ],
     },
     select: { repoFullName: true, subjectNumber: true },

@@ -16,6 +16,8 @@ export interface EvaluationMeta {
   policyHash: string | null;
   /** The setup doctor's finding: is `Countersign` required on the base branch? */
   setup?: RequiredCheckStatus;
+  /** Credentials Countersign issued under the pull request's delegations (none for a vendor-hosted agent). */
+  credentials?: ReadonlyArray<{ delegationId: string; issued: number; live: number }>;
 }
 
 export interface CheckRunOutput {
@@ -355,11 +357,20 @@ export function setupWarning(setup: RequiredCheckStatus | undefined, baseRef: st
   return [["> [!WARNING]", `> **Could not confirm that merging waits for this check** on ${code(baseRef)}: ${escapeText(setup.reason)}. Make sure \`Countersign\` is required:`, ...steps].join("\n")];
 }
 
+/** One line per delegation that credentials were issued under: how many, how many still live. Never a token. */
+export function credentialsSection(credentials: EvaluationMeta["credentials"]): string[] {
+  if (!credentials || credentials.length === 0) return [];
+  return credentials.map(
+    ({ delegationId, issued, live }) =>
+      `**Credentials:** Countersign issued ${issued} credential${issued === 1 ? "" : "s"} under delegation ${code(delegationId)} (${live === 0 ? "none live now" : `${live} live now`}); the evidence page names each one's workload, permissions and end.`,
+  );
+}
+
 /** The evidence a reviewer reads in the check run: decision, agent, tier, delegation, requirements, approvals, next step. */
 export function renderDecision(decision: Decision, pr: PullRequestFacts, meta: EvaluationMeta): CheckRunOutput {
   const sections: string[][] = [[decisionLine(decision)], setupWarning(meta.setup, pr.baseRef)];
   if (decision.outcome !== "no-agent") {
-    sections.push(agentSection(decision), tierSection(decision, pr.renames ?? []), delegationSection(decision), requirementsSection(decision, pr.renames ?? []), approvalsSection(decision));
+    sections.push(agentSection(decision), tierSection(decision, pr.renames ?? []), delegationSection(decision), credentialsSection(meta.credentials), requirementsSection(decision, pr.renames ?? []), approvalsSection(decision));
   }
   sections.push(["### What to do next", ...nextSteps(decision, pr)]);
   sections.push([footer(pr.headSha, meta)]);

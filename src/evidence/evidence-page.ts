@@ -1,6 +1,7 @@
 import { html, htmlDocument } from "./html.js";
 import { appliedControls } from "./applied-controls.js";
 import { CONTROLS } from "./controls.js";
+import { credentialState, issuedCredentials, VENDOR_HELD, type StoryIssuedCredential } from "./issued-credentials.js";
 import type { PullRequestStory, StoryApproval, StoryDecision, StoryDelegation, StoryEntry } from "./pr-story.js";
 
 // The evidence page behind the check run's "Details" link: one pull request's story as a plain HTML
@@ -152,6 +153,42 @@ function delegationCard(delegation: StoryDelegation): string {
   return `<article class="card"><h3>Delegation <code>${html(delegation.id)}</code></h3><dl class="grid">${rows.map(([term, value]) => `<div><dt>${html(term)}</dt><dd>${value}</dd></div>`).join("")}</dl></article>`;
 }
 
+/** A credential's permissions as `contents: write, pull_requests: write`. */
+function permissionList(permissions: Record<string, string>): string {
+  const entries = Object.entries(permissions);
+  return entries.length > 0 ? entries.map(([name, level]) => `<code>${html(name)}: ${html(level)}</code>`).join(", ") : "<em>none recorded</em>";
+}
+
+/** One credential Countersign issued: the workload, what it could do, its window, how it ended. Never the token. */
+function credentialCard(credential: StoryIssuedCredential): string {
+  const workload = credential.workload;
+  const ended = credential.ended;
+  const rows: Array<[string, string]> = [
+    ["Delegation", `<code>${html(credential.delegationId)}</code>${credential.agent ? `, for ${person(credential.agent)}` : ""}`],
+    ["Workload", [
+      `issuer <code class="text">${html(workload.issuer ?? "unknown")}</code>`,
+      ...(workload.repository ? [`repository <code class="text">${html(workload.repository)}</code>`] : []),
+      ...(workload.workflowRef ? [`workflow <code class="text">${html(workload.workflowRef)}</code>`] : []),
+      ...(workload.runId ? [`run <code>${html(workload.runId)}</code>`] : []),
+      ...(workload.actor ? [`actor ${person(workload.actor)}`] : []),
+      ...(!workload.workflowRef && workload.subject ? [`subject <code class="text">${html(workload.subject)}</code>`] : []),
+    ].join("<br>")],
+    ["Permissions", permissionList(credential.permissions)],
+    ["Valid", `${time(credential.at)} to ${time(credential.expiresAt)} (GitHub's expiry ${time(credential.githubExpiresAt)})`],
+    ["Ended", ended ? `${html(credentialState(credential))} at ${time(ended.at)} (${eventLink(ended.seq)})` : `<span class="block-text">${html(credentialState(credential))}</span>`],
+    ...(credential.revokeFailures.length > 0 ? [["Failed revocations", credential.revokeFailures.map((failure) => `${time(failure.at)} ${html(failure.github ?? "")} (${eventLink(failure.seq)})`).join("<br>")] as [string, string]] : []),
+    ["Issued", `${time(credential.at)} (${eventLink(credential.seq)})`],
+  ];
+  return `<article class="card"><h3>Credential <code>${html(credential.id)}</code></h3><dl class="grid">${rows.map(([term, value]) => `<div><dt>${html(term)}</dt><dd>${value}</dd></div>`).join("")}</dl></article>`;
+}
+
+/** The credentials section: each one Countersign issued, or that the agent's credential is vendor-held. */
+function credentialsSection(story: PullRequestStory): string {
+  const credentials = issuedCredentials(story);
+  if (credentials.length > 0) return credentials.map(credentialCard).join("");
+  return `<p>${html(story.agent ? VENDOR_HELD : "Countersign issued no credential.")}</p>`;
+}
+
 /**
  * The decision whose evaluation recorded an approval event, stamped with the same evaluation time. The
  * verdict is chained just before the decision it brought about; chains written before 0.2 have it
@@ -182,6 +219,12 @@ function whatHappened(entry: StoryEntry, story: PullRequestStory): string {
       const ended = delegation.ended;
       return `${ended.how === "revoked" && ended.by ? `${person(ended.by)} revoked` : `${html(ended.how)}:`} delegation <code>${html(delegation.id)}</code>${ended.reason ? detail([`reason: ${html(ended.reason)}`]) : ""}`;
     }
+    case "credential.issued":
+    case "credential.revoked":
+    case "credential.expired":
+    case "credential.revoke_failed":
+      // The text names Countersign's id and trigger only; the details are in the Credentials section.
+      return `${html(entry.text)}${detail([`<a href="#credentials">credentials</a>`])}`;
     case "approval.counted":
     case "approval.rejected": {
       const approval = story.approvals.find((candidate) => candidate.seq === entry.seq);
@@ -332,6 +375,7 @@ ${story.merges.some((merge) => !merge.verified) ? `<p class="verdict block-text"
 ${facts(story, latest, meta)}
 </header>
 <section id="task"><h2>Task and delegation</h2>${story.delegations.length > 0 ? story.delegations.map(delegationCard).join("") : "<p><em>No delegation recorded.</em></p>"}</section>
+<section id="credentials"><h2>Credentials</h2>${credentialsSection(story)}</section>
 <section id="timeline"><h2>Timeline</h2><p class="muted">Every event, in the order of the hash chain (by event number; times are UTC). A decision's row names its policy version and the delivery it answered.</p>${timeline}</section>
 <section id="approvals"><h2>Approvals</h2>${approvals}</section>
 <section id="chain"><h2>Hash chain</h2><p class="muted">Every fact above is an event in Countersign's append-only audit log. Each hash covers the event and the previous hash; <code>countersign audit verify</code> recomputes them.</p><div class="scroll">${chain}</div></section>

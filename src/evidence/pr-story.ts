@@ -67,6 +67,7 @@ export interface PullRequestStory {
   decisions: StoryDecision[];
   /** Head commits the PR was evaluated on, in order: each new one is a push. */
   pushes: Array<ChainRef & { sha: string }>;
+  /** The credential events (issued, revoked, expired, revoke_failed) as recorded: see issued-credentials.ts. */
   credentials: Array<ChainRef & { type: string; payload: unknown }>;
   /** Pushes GitHub says an agent identity made to the pull request's branch (whatever the commits claim). */
   agentPushes: Array<ChainRef & { pusher: string; pusherId: number | null; branch: string; before: string; after: string; forced: boolean; commits: string[]; source: string }>;
@@ -139,6 +140,17 @@ function parse<T extends z.ZodTypeAny>(schema: T, event: StoredEvent): z.infer<T
   } catch {
     return null;
   }
+}
+
+/** A credential event in words (the id and trigger are Countersign's own; never the token's hashes). */
+function credentialText(type: string, payload: unknown): string {
+  const data = z.object({ credentialId: z.string().optional(), trigger: z.string().optional() }).safeParse(payload);
+  const id = data.success && data.data.credentialId ? ` ${data.data.credentialId}` : "";
+  const trigger = data.success && data.data.trigger ? ` (${data.data.trigger})` : "";
+  if (type === "credential.issued") return `credential${id} was issued to the agent's workload`;
+  if (type === "credential.expired") return `credential${id} expired${trigger}`;
+  if (type === "credential.revoke_failed") return `credential${id} could not be revoked${trigger}; it is tried again`;
+  return `credential${id} was revoked${trigger}`;
 }
 
 /**
@@ -246,9 +258,13 @@ export function buildStory(repository: string, number: number, events: readonly 
         break;
       case "credential.issued":
       case "credential.revoked":
-        credentials.push({ ...at, type: event.type, payload: JSON.parse(event.payload) as unknown });
-        timeline.push({ ...at, type: event.type, text: event.type === "credential.issued" ? "a credential was issued to the agent" : "a credential was revoked" });
+      case "credential.expired":
+      case "credential.revoke_failed": {
+        const payload = JSON.parse(event.payload) as unknown;
+        credentials.push({ ...at, type: event.type, payload });
+        timeline.push({ ...at, type: event.type, text: credentialText(event.type, payload) });
         break;
+      }
       case "push.agent": {
         const data = parse(agentPushSchema, event);
         if (!data) break;

@@ -2,6 +2,7 @@ import { z } from "zod";
 import type { AgentInventory } from "../github/agent-inventory.js";
 import { PERMISSION_LEVELS } from "../policy/types.js";
 import { describeInventory } from "./command-replies.js";
+import { credentialState, issuedCredentials, VENDOR_HELD, type StoryIssuedCredential } from "./issued-credentials.js";
 import { code, escapeText, handle, link, login, plainLine, shortSha } from "./markdown.js";
 import type { ChainRef, PullRequestStory, StoryApproval, StoryDecision, StoryDelegation, StoryEntry } from "./pr-story.js";
 
@@ -124,6 +125,35 @@ function timelineText(entry: StoryEntry, story: PullRequestStory): string {
   return escapeText(entry.text);
 }
 
+/** One credential Countersign issued, as a list item: workload, permissions, window, end. Never the token. */
+function credentialLines(credential: StoryIssuedCredential): string[] {
+  const workload = credential.workload;
+  const who = [
+    `issuer ${code(workload.issuer ?? "unknown")}`,
+    ...(workload.repository ? [`repository ${code(workload.repository)}`] : []),
+    ...(workload.workflowRef ? [`workflow ${code(workload.workflowRef)}`] : []),
+    ...(workload.runId ? [`run ${code(workload.runId)}`] : []),
+    ...(workload.actor ? [`actor ${login(workload.actor)}`] : []),
+    ...(!workload.workflowRef && workload.subject ? [`subject ${code(workload.subject)}`] : []),
+  ];
+  const permissions = Object.entries(credential.permissions).map(([name, level]) => code(`${name}: ${level}`));
+  return [
+    `- ${code(credential.id)} under delegation ${code(credential.delegationId)}${credential.agent ? ` for ${login(credential.agent)}` : ""}, ${event(credential)}`,
+    `  - Workload: ${who.join(", ")}`,
+    `  - Permissions: ${permissions.length > 0 ? permissions.join(", ") : "none recorded"}`,
+    `  - Valid: ${code(credential.at)} to ${code(credential.expiresAt ?? "unknown")} (GitHub's expiry ${code(credential.githubExpiresAt ?? "unknown")})`,
+    `  - Ended: ${escapeText(credentialState(credential))}${credential.ended ? ` at ${code(credential.ended.at)}, ${event(credential.ended)}` : ""}`,
+    ...credential.revokeFailures.map((failure) => `  - Revocation failed at ${code(failure.at)}${failure.github ? ` (${escapeText(failure.github)})` : ""}, ${event(failure)}`),
+  ];
+}
+
+/** The credentials section: each one Countersign issued, or that the agent's credential is vendor-held. */
+function credentialsSection(story: PullRequestStory): string[] {
+  const credentials = issuedCredentials(story);
+  if (credentials.length > 0) return credentials.flatMap(credentialLines);
+  return [story.agent ? VENDOR_HELD : "None issued."];
+}
+
 function chainTable(story: PullRequestStory): string[] {
   return [
     "| Event | Type | Hash | Previous hash | Recorded |",
@@ -169,7 +199,7 @@ export function renderStoryMarkdown(story: PullRequestStory): string {
   for (const delegation of story.delegations) lines.push(...delegationSection(delegation));
   lines.push("## Approvals", "", ...approvalsTable(story.approvals));
   lines.push("## Decisions", "", ...(story.decisions.length > 0 ? story.decisions.flatMap(decisionLines) : ["None recorded."]), "");
-  lines.push("## Credentials", "", ...(story.credentials.length > 0 ? story.credentials.map((credential) => `- ${code(credential.type)}: ${code(JSON.stringify(credential.payload) ?? "null")}, ${event(credential)}`) : ["None issued."]), "");
+  lines.push("## Credentials", "", ...credentialsSection(story), "");
   lines.push("## Timeline", "", ...story.timeline.map((entry) => `- ${code(entry.at)} #${entry.seq}: ${timelineText(entry, story)}`), "");
   lines.push("## Chain", "", ...chainTable(story));
   return `${lines.join("\n").trimEnd()}\n`;

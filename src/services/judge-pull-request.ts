@@ -1,6 +1,7 @@
 import { loadPullRequestPolicy, type PolicyLoadResult } from "../config/repo-policy-loader.js";
 import type { Store } from "../db/client.js";
 import { delegationsForPullRequest } from "../db/delegations.js";
+import { credentialCounts } from "../db/credentials.js";
 import { renderInvalidConfig } from "../evidence/blocking-outputs.js";
 import { renderDecision, type CheckRunOutput } from "../evidence/check-run-output.js";
 import type { PullRequestHead, PullRequestSnapshot } from "../github/pull-request-facts.js";
@@ -99,7 +100,8 @@ export async function judgePullRequest(services: JudgeDeps, event: EventContext,
   const provisional = evaluatePullRequest({ ...input, people: NO_PEOPLE_FACTS }, examined);
   const decision = provisional.pendingLookups.reviewers.length > 0 ? evaluatePullRequest({ ...input, people: await lookUpPeople(services, event, facts, provisional.pendingLookups) }, examined) : provisional;
   const setup = await event.github.requiredCheckStatus({ ...event.repo, id: facts.repo.id }, facts.baseRef, services.appId);
-  const output = renderDecision(decision, facts, { evaluatedAt, deliveryId: event.deliveryId, policySource: policy.policy.source, policyHash: policy.policy.hash, setup });
+  const credentials = await credentialCounts(services.db, delegations.map((delegation) => delegation.id), evaluatedAt);
+  const output = renderDecision(decision, facts, { evaluatedAt, deliveryId: event.deliveryId, policySource: policy.policy.source, policyHash: policy.policy.hash, setup, credentials });
   return { kind: "decided", facts, policy: policy.policy, decision, setup, output, evaluatedAt };
 }
 

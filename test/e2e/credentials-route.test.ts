@@ -1,16 +1,18 @@
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
 import { stringify } from "yaml";
+import type { AuditExportRecord } from "../../src/cli/audit/export.js";
 import { openDatabase } from "../../src/db/client.js";
 import { createDelegation } from "../../src/db/delegations.js";
 import { INSTALLATION_ID, REPO } from "../fixtures/payloads.js";
 import { startTestIssuer, type TestIssuer } from "../helpers/oidc-issuer.js";
-import { appPrivateKey, httpRequest, launchEnterpriseApp, waitFor, type EnterpriseApp } from "./app-process.js";
+import { appPrivateKey, httpRequest, launchEnterpriseApp, root, waitFor, type EnterpriseApp } from "./app-process.js";
 import { fakeGhesState } from "./fake-ghes.js";
 
 // POST /countersign/credentials on the running app (`node lib/main.js`), over HTTP: the exchange of a
@@ -19,6 +21,7 @@ import { fakeGhesState } from "./fake-ghes.js";
 // hold the JWT or the issued token. The issuer's key set is served over https on
 // loopback (the policy accepts only https key sets), its certificate trusted through NODE_EXTRA_CA_CERTS.
 
+const execFileAsync = promisify(execFile);
 const SECRET = "e2e-credentials-secret";
 const ACTIONS = "https://token.actions.githubusercontent.com";
 const AUDIENCE = "https://countersign.e2e.test";
@@ -250,6 +253,33 @@ describe("the credential route with a credential app configured", () => {
     expect(JSON.parse(String(events[0]?.payload))).toMatchObject({ trigger: "delegation_revoked", delegationReason: "done", github: "HTTP 204" });
     const [row] = await running!.database.rows(`SELECT "endedAs", "encryptedToken" FROM "IssuedCredential"`);
     expect(row).toEqual({ endedAs: "revoked", encryptedToken: null });
+  });
+
+  test("the audit export and the evidence tell the credential: its workload, permissions, window and revocation, and never the token", async () => {
+    const cli = (args: string[]) => execFileAsync(process.execPath, [path.join(root, "lib/bin.js"), ...args], { cwd: root, env: { PATH: process.env.PATH, DATABASE_URL: running!.database.url } });
+    const exported = await cli(["audit", "export", "--repo", REPO.fullName]);
+    const records = exported.stdout.split("\n").filter((line) => line !== "").map((line) => JSON.parse(line) as AuditExportRecord);
+    const record = records.find((candidate) => candidate.pullRequest === 7);
+    expect(record?.credentialHolder).toBe("countersign");
+    expect(record?.issuedCredentials).toEqual([
+      expect.objectContaining({
+        credentialId: expect.stringMatching(/^cred_/),
+        delegationId: expect.stringMatching(/^dlg_/),
+        agent: "claude[bot]",
+        workload: { issuer: ACTIONS, subject: `repo:${REPO.fullName}:ref:refs/heads/main`, repository: REPO.fullName, workflowRef: WORKFLOW_REF, runId: "4242", actor: "alice" },
+        permissions: { contents: "write" },
+        state: "revoked",
+        ended: expect.objectContaining({ how: "revoked", trigger: "delegation_revoked" }),
+      }),
+    ]);
+    const evidence = await cli(["evidence", "--repo", REPO.fullName, "--pr", "7"]);
+    expect(evidence.stdout).toContain(record!.issuedCredentials[0]!.credentialId);
+    expect(evidence.stdout).toContain("revoked (delegation\\_revoked)");
+    expect(evidence.stdout).toContain("run `4242`");
+    for (const issued of issuedTokens) {
+      expect(exported.stdout.includes(issued)).toBe(false);
+      expect(evidence.stdout.includes(issued)).toBe(false);
+    }
   });
 
   test("every refusal is a credential.denied event with its reason and claims; neither the JWT nor the issued token is in the database or the logs", async () => {

@@ -1,3 +1,4 @@
+import { issuedCredentials } from "../../evidence/issued-credentials.js";
 import type { PullRequestStory, StoryDecision, StoryDelegation } from "../../evidence/pr-story.js";
 import type { ChainHead } from "./audit-reads.js";
 
@@ -139,11 +140,42 @@ export interface ExportDecision {
 
 /** (f) A credential issued to (or revoked from) the agent. */
 export interface ExportCredential {
-  /** `credential.issued` or `credential.revoked`. */
+  /** `credential.issued`, `credential.revoked`, `credential.expired` or `credential.revoke_failed`. */
   type: string;
   /** The event's details as recorded. */
   details: unknown;
   /** The credential event. */
+  recorded: ExportEventRef;
+}
+
+/** (f) A credential Countersign issued under one of the pull request's delegations, and how it ended. */
+export interface ExportIssuedCredential {
+  /** Countersign's id of the credential (`cred_…`); the token itself is never recorded. */
+  credentialId: string;
+  /** The delegation it was issued under. */
+  delegationId: string;
+  /** The agent login the workload acted for. */
+  agent: string | null;
+  /**
+   * The workload, from its verified OIDC token's claims: `issuer` (`iss`), `subject` (`sub`), and for
+   * GitHub Actions the `repository`, `workflowRef` (`job_workflow_ref`), `runId` and `actor`; null when absent.
+   */
+  workload: { issuer: string | null; subject: string | null; repository: string | null; workflowRef: string | null; runId: string | null; actor: string | null };
+  /** The permissions GitHub granted the token. */
+  permissions: Record<string, string>;
+  /** When it was issued (ISO 8601). */
+  issuedAt: string;
+  /** When GitHub would expire it (its hour). */
+  githubExpiresAt: string | null;
+  /** When Countersign ends it: the earliest of GitHub's hour, the delegation's expiry and the policy's `max_ttl`. */
+  expiresAt: string | null;
+  /** `live`, `revoked`, `expired`, or `revoke_failed` (GitHub did not confirm a revocation; it is tried again). */
+  state: "live" | "revoked" | "expired" | "revoke_failed";
+  /** How it ended: `revoked`/`expired`, the trigger (`effective_expiry`, `delegation_revoked`, `delegation_expired`, `delegation_ended`…) and the event; null while it has not. */
+  ended: { how: "revoked" | "expired"; trigger: string | null; recorded: ExportEventRef } | null;
+  /** Revocations GitHub did not confirm, each with the trigger, GitHub's answer and the event. */
+  revokeFailures: Array<{ trigger: string | null; github: string | null; recorded: ExportEventRef }>;
+  /** The `credential.issued` event. */
   recorded: ExportEventRef;
 }
 
@@ -177,8 +209,16 @@ export interface AuditExportRecord {
   approvals: ExportApproval[];
   /** (e) Policy decisions, with the policy hash and source. */
   decisions: ExportDecision[];
-  /** (f) Credentials issued to the agent (none until Countersign issues credentials). */
+  /** (f) The credential events as recorded (token hashes, never tokens), in chain order. */
   credentials: ExportCredential[];
+  /**
+   * (f) Each credential Countersign issued under the pull request's delegations, with its workload,
+   * permissions, validity and end. Empty for a vendor-hosted agent, whose credential is vendor-held
+   * (`credentialHolder`).
+   */
+  issuedCredentials: ExportIssuedCredential[];
+  /** `countersign` when Countersign issued the agent's credentials here; `vendor` when it issued none. */
+  credentialHolder: "countersign" | "vendor";
   /** Pushes GitHub says an agent identity made to the pull request's branch, whatever the commits claim. */
   agentPushes: ExportAgentPush[];
   /** The merge, if the pull request was merged: `verified` is false for a merge without a countersign. */
@@ -230,6 +270,7 @@ function decisionDelegation(story: PullRequestStory, decision: StoryDecision): S
 export function buildExportRecord(story: PullRequestStory, context: { head: ChainHead | null; exportedAt: Date }): AuditExportRecord {
   const latest = story.decisions.at(-1) ?? null;
   const decisionSeqs = new Set(story.decisions.map((decision) => decision.seq));
+  const issued = issuedCredentials(story);
   return {
     schema: EXPORT_SCHEMA,
     exportedAt: context.exportedAt.toISOString(),
@@ -279,6 +320,21 @@ export function buildExportRecord(story: PullRequestStory, context: { head: Chai
       recorded: recorded(decision),
     })),
     credentials: story.credentials.map((credential) => ({ type: credential.type, details: credential.payload, recorded: recorded(credential) })),
+    issuedCredentials: issued.map((credential) => ({
+      credentialId: credential.id,
+      delegationId: credential.delegationId,
+      agent: credential.agent,
+      workload: credential.workload,
+      permissions: credential.permissions,
+      issuedAt: credential.at,
+      githubExpiresAt: credential.githubExpiresAt,
+      expiresAt: credential.expiresAt,
+      state: credential.ended ? credential.ended.how : credential.revokeFailures.length > 0 ? "revoke_failed" : "live",
+      ended: credential.ended ? { how: credential.ended.how, trigger: credential.ended.trigger, recorded: recorded(credential.ended) } : null,
+      revokeFailures: credential.revokeFailures.map((failure) => ({ trigger: failure.trigger, github: failure.github, recorded: recorded(failure) })),
+      recorded: recorded(credential),
+    })),
+    credentialHolder: issued.length > 0 ? "countersign" : "vendor",
     agentPushes: story.agentPushes.map((push) => ({
       pusher: { login: push.pusher, id: push.pusherId },
       branch: push.branch,
