@@ -1,12 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { afterEach, beforeEach, describe, expect, test } from "@jest/globals";
+import { describe, expect, test } from "@jest/globals";
 import type { ProbotOctokit } from "probot";
 import { endDueCredentials } from "../../src/credentials/end-credentials.js";
 import { encryptToken, tokenHashes } from "../../src/credentials/token-vault.js";
-import { openDatabase, type OpenDatabase } from "../../src/db/client.js";
 import { recordIssuedCredential } from "../../src/db/credentials.js";
 import { createDelegation, revokeDelegation } from "../../src/db/delegations.js";
-import { createTestDatabase, type TestDatabase } from "../helpers/test-database.js";
+import { useScratchDatabase } from "../helpers/scratch-database.js";
 
 // Issued credentials end when their effective expiry passes or their delegation ends: GitHub is
 // asked to revoke each with exactly that token, the credential is marked ended, its sealed token
@@ -15,21 +14,11 @@ import { createTestDatabase, type TestDatabase } from "../helpers/test-database.
 
 const key = randomBytes(32);
 const NOW = new Date("2026-12-03T12:00:00Z");
-let scratch: TestDatabase;
-let opened: OpenDatabase;
-
-beforeEach(async () => {
-  scratch = await createTestDatabase();
-  opened = await openDatabase(scratch.url);
-});
-afterEach(async () => {
-  await opened.close();
-  await scratch.dispose();
-});
+const { opened, scratch } = useScratchDatabase();
 
 async function delegationId(): Promise<string> {
   const record = await createDelegation(
-    opened.db,
+    opened().db,
     { installationId: 1, repo: { id: 42, fullName: "acme/widgets" }, subjectType: "pull_request", subjectNumber: 7, owner: { id: 1001, login: "alice" }, agent: { id: 1, login: "claude[bot]" }, task: { kind: "ticket", ref: "SEC-1", url: null }, scopePaths: [], scopeBranches: [], expiresAt: null, agentInventory: [], comment: { id: 1, url: "https://github.com/acme/widgets/pull/7#issuecomment-1" } },
     NOW,
   );
@@ -38,7 +27,7 @@ async function delegationId(): Promise<string> {
 
 async function issue(id: string, delegation: string, token: string, ends: { expiresAt: Date; githubExpiresAt?: Date }): Promise<void> {
   const hashes = tokenHashes(token);
-  await recordIssuedCredential(opened.db, {
+  await recordIssuedCredential(opened().db, {
     id,
     delegationId: delegation,
     repo: { id: 42, fullName: "acme/widgets" },
@@ -70,7 +59,7 @@ function github(answer: (token: string) => number = () => 204) {
 }
 
 const settings = (gh: ReturnType<typeof github>, at: Date, failures: { count: number } = { count: 0 }) => ({
-  db: opened.db,
+  db: opened().db,
   tokenKey: key,
   octokitWithToken: gh.octokitWithToken,
   clock: () => at,
@@ -78,7 +67,7 @@ const settings = (gh: ReturnType<typeof github>, at: Date, failures: { count: nu
   recordFailure: () => void (failures.count += 1),
 });
 
-const ended = (type?: string) => opened.db.prisma.auditEvent.findMany({ where: type ? { type } : { type: { startsWith: "credential." } }, orderBy: { seq: "asc" } });
+const ended = (type?: string) => opened().db.prisma.auditEvent.findMany({ where: type ? { type } : { type: { startsWith: "credential." } }, orderBy: { seq: "asc" } });
 
 describe("endDueCredentials", () => {
   test("at its effective expiry a credential is revoked with exactly its token; one not yet due is left alone", async () => {
@@ -88,7 +77,7 @@ describe("endDueCredentials", () => {
     const gh = github();
     expect(await endDueCredentials(settings(gh, NOW))).toBe(1);
     expect(gh.revoked).toEqual(["ghs_due_token_0000000000000000"]);
-    const row = await opened.db.prisma.issuedCredential.findUnique({ where: { id: "cred_due" } });
+    const row = await opened().db.prisma.issuedCredential.findUnique({ where: { id: "cred_due" } });
     expect(row).toMatchObject({ endedAs: "expired", encryptedToken: null });
     const [event] = await ended("credential.expired");
     expect(JSON.parse(event?.payload ?? "{}")).toMatchObject({ credentialId: "cred_due", trigger: "effective_expiry", github: "HTTP 204", tokenSha256: tokenHashes("ghs_due_token_0000000000000000").sha256 });
@@ -100,7 +89,7 @@ describe("endDueCredentials", () => {
   test("/delegate revoke ends the delegation's credentials at the next sweep", async () => {
     const delegation = await delegationId();
     await issue("cred_a", delegation, "ghs_revoked_token_00000000000000", { expiresAt: new Date(NOW.getTime() + 600_000) });
-    await revokeDelegation(opened.db, delegation, { id: 1001, login: "alice" }, "done", NOW);
+    await revokeDelegation(opened().db, delegation, { id: 1001, login: "alice" }, "done", NOW);
     const gh = github();
     expect(await endDueCredentials(settings(gh, NOW))).toBe(1);
     expect(gh.revoked).toEqual(["ghs_revoked_token_00000000000000"]);
@@ -126,7 +115,7 @@ describe("endDueCredentials", () => {
     expect(await endDueCredentials(settings(github(() => 502), NOW, failures))).toBe(0);
     expect(failures.count).toBe(1);
     expect(JSON.parse((await ended("credential.revoke_failed"))[0]?.payload ?? "{}")).toMatchObject({ credentialId: "cred_f", github: "HTTP 502" });
-    expect(await opened.db.prisma.issuedCredential.findUnique({ where: { id: "cred_f" } })).toMatchObject({ endedAs: null });
+    expect(await opened().db.prisma.issuedCredential.findUnique({ where: { id: "cred_f" } })).toMatchObject({ endedAs: null });
     expect(await endDueCredentials(settings(github(() => 401), NOW, failures))).toBe(1);
     expect((await ended()).map((event) => event.type)).toEqual(["credential.revoke_failed", "credential.expired"]);
     expect((await ended()).map((event) => event.payload).join("\n")).not.toContain("ghs_flaky_token");

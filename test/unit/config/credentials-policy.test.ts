@@ -1,8 +1,6 @@
 import { describe, expect, test } from "@jest/globals";
-import { stringify } from "yaml";
-import { policyFromBlobs, type ConfigProblem, type PolicyLoadResult } from "../../../src/config/repo-policy-loader.js";
-import type { RepoPolicy } from "../../../src/policy/repo-policy.js";
 import { intersectPermissions, permissionsBeyond } from "../../../src/policy/credential-policy.js";
+import { accepted, refused } from "./policy-blobs.js";
 
 // The `credentials:` section: strictly validated with errors naming the key, and the organization's
 // section a ceiling that a repository's file may only narrow (issue 13).
@@ -11,30 +9,6 @@ const ACTIONS = "https://token.actions.githubusercontent.com";
 const actionsIssuer = { issuer: ACTIONS, jwks_url: `${ACTIONS}/.well-known/jwks`, audience: "https://countersign.acme.dev" };
 const agent = { agent: "claude[bot]", issuer: ACTIONS, workflow: ".github/workflows/agent.yml", permissions: { contents: "write", pull_requests: "write" } };
 const orgCredentials = { issuers: [actionsIssuer], permissions: { contents: "write", pull_requests: "write", issues: "write" }, max_ttl: "30m", agents: [agent] };
-
-let blobs = 0;
-function blob(content: unknown): { oid: string; text: string } {
-  blobs += 1;
-  return { oid: `credentials-${blobs}`, text: stringify(content) };
-}
-
-async function load(org: unknown, repo: unknown): Promise<PolicyLoadResult> {
-  const result = await policyFromBlobs({ owner: "acme", name: "widgets" }, "main", { complete: true, organization: org === null ? null : blob(org), repository: repo === null ? null : blob(repo) });
-  if (result === null) throw new Error("expected the blobs to suffice");
-  return result;
-}
-
-async function accepted(org: unknown, repo: unknown): Promise<RepoPolicy> {
-  const result = await load(org, repo);
-  if (!result.ok) throw new Error(`expected the policy to be accepted, got ${JSON.stringify(result.problems)}`);
-  return result.policy;
-}
-
-async function refused(org: unknown, repo: unknown): Promise<ConfigProblem[]> {
-  const result = await load(org, repo);
-  if (result.ok) throw new Error("expected the policy to be refused");
-  return result.problems;
-}
 
 describe("the credentials section", () => {
   test("no section means no credentials", async () => {

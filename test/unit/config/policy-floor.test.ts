@@ -1,12 +1,11 @@
 import { describe, expect, test } from "@jest/globals";
-import { stringify } from "yaml";
-import { compilePolicyLayers, policyFromBlobs, type ConfigProblem, type PolicyLoadResult } from "../../../src/config/repo-policy-loader.js";
+import { compilePolicyLayers, policyFromBlobs } from "../../../src/config/repo-policy-loader.js";
 import { RELAXABLE_KEYS } from "../../../src/config/policy.schema.js";
 import { evaluatePullRequest } from "../../../src/policy/evaluate.js";
-import type { RepoPolicy } from "../../../src/policy/repo-policy.js";
 import { isProtectedBranch } from "../../../src/services/flag-direct-push.js";
 import { claudeBot, delegation, NOW, pullRequest } from "../policy/builders.js";
 import { NO_PEOPLE_FACTS } from "../../../src/policy/approvals.js";
+import { accepted, blob, load, refused } from "./policy-blobs.js";
 
 // The organization's policy is a floor: its file applies to every repository, and a repository's file
 // can only add requirements. Read the way the app reads a pull request's policy (`policyFromBlobs`:
@@ -16,32 +15,6 @@ const OWNER = "acme";
 const ORG = "acme/.github:.github/countersign.yml";
 const REPO = "acme/widgets:.github/countersign.yml@main";
 const REPO_FILE = "acme/widgets:.github/countersign.yml";
-
-let blobs = 0;
-/** A blob as the pull-request query returns it; each call a new oid, so nothing is served from the cache. */
-function blob(content: unknown): { oid: string; text: string } {
-  blobs += 1;
-  return { oid: `floor-${blobs}`, text: typeof content === "string" ? content : stringify(content) };
-}
-
-/** The policy of a pull request in acme/widgets, under `org` (the `.github` repository's file) and `repo`. */
-async function load(org: unknown, repo: unknown, name = "widgets"): Promise<PolicyLoadResult> {
-  const result = await policyFromBlobs({ owner: OWNER, name }, "main", { complete: true, organization: org === null ? null : blob(org), repository: repo === null ? null : blob(repo) });
-  if (result === null) throw new Error("expected the blobs to suffice");
-  return result;
-}
-
-async function accepted(org: unknown, repo: unknown): Promise<RepoPolicy> {
-  const result = await load(org, repo);
-  if (!result.ok) throw new Error(`expected the policy to be accepted, got ${JSON.stringify(result.problems)}`);
-  return result.policy;
-}
-
-async function refused(org: unknown, repo: unknown): Promise<ConfigProblem[]> {
-  const result = await load(org, repo);
-  if (result.ok) throw new Error("expected the repository's file to be refused");
-  return result.problems;
-}
 
 const tier = (name: string, when: Record<string, unknown>, require: Record<string, unknown>) => ({ name, when, require });
 
