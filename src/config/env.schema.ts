@@ -59,6 +59,11 @@ export const envSchema = z.object({
     .string()
     .refine((text) => /^[A-Za-z0-9+/]{43}=$/.test(text) && Buffer.from(text, "base64").length === 32, "must be 32 bytes, base64 (openssl rand -base64 32)")
     .optional(),
+  /**
+   * The credential app's slug (its bot pushes as `<slug>[bot]`): optional, read from `GET /app` when
+   * unset; when set, that bot is an agent identity even while GitHub cannot be asked.
+   */
+  COUNTERSIGN_CREDENTIAL_APP_SLUG: z.preprocess((value) => (value === "" ? undefined : value), z.string().regex(/^[a-z0-9][a-z0-9-]{0,33}$/, "not a GitHub App slug").optional()),
   /** Credential requests accepted per issuer per minute (all issuers together: ten times as many). */
   COUNTERSIGN_CREDENTIALS_RATE_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(60),
   /** How often issued credentials are checked for their end (effective expiry, delegation ended): a revocation lags its trigger by at most this. */
@@ -83,6 +88,8 @@ export interface CredentialAppSettings {
   tokenKey: Buffer;
   ratePerMinute: number;
   sweepMs: number;
+  /** The configured slug, if any (otherwise read from GitHub). */
+  slug?: string | null;
 }
 
 const CREDENTIAL_VARIABLES = ["COUNTERSIGN_CREDENTIAL_APP_ID", "COUNTERSIGN_CREDENTIAL_APP_PRIVATE_KEY", "COUNTERSIGN_CREDENTIAL_TOKEN_KEY"] as const;
@@ -92,7 +99,7 @@ export function credentialAppSettings(env: CountersignEnv): CredentialAppSetting
   const missing = CREDENTIAL_VARIABLES.filter((name) => env[name] === undefined);
   if (missing.length === CREDENTIAL_VARIABLES.length) return null;
   if (missing.length > 0) throw new Error(`Invalid Countersign environment: the credential app needs ${CREDENTIAL_VARIABLES.join(", ")} (${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} missing)`);
-  return { appId: env.COUNTERSIGN_CREDENTIAL_APP_ID as number, privateKey: env.COUNTERSIGN_CREDENTIAL_APP_PRIVATE_KEY as string, tokenKey: Buffer.from(env.COUNTERSIGN_CREDENTIAL_TOKEN_KEY as string, "base64"), ratePerMinute: env.COUNTERSIGN_CREDENTIALS_RATE_PER_MINUTE, sweepMs: env.COUNTERSIGN_CREDENTIAL_SWEEP_SECONDS * 1000 };
+  return { appId: env.COUNTERSIGN_CREDENTIAL_APP_ID as number, privateKey: env.COUNTERSIGN_CREDENTIAL_APP_PRIVATE_KEY as string, tokenKey: Buffer.from(env.COUNTERSIGN_CREDENTIAL_TOKEN_KEY as string, "base64"), ratePerMinute: env.COUNTERSIGN_CREDENTIALS_RATE_PER_MINUTE, sweepMs: env.COUNTERSIGN_CREDENTIAL_SWEEP_SECONDS * 1000, slug: env.COUNTERSIGN_CREDENTIAL_APP_SLUG ?? null };
 }
 
 /** Parses `env` with `schema`; the error says whose variables they are (`what`) and names each bad one. */

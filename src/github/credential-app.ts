@@ -34,3 +34,11 @@ export async function createRepositoryToken(
 export async function revokeOwnToken(tokenOctokit: ProbotOctokit): Promise<void> {
   await tokenOctokit.request("DELETE /installation/token");
 }
+
+/** The credential app's slug (`GET /app`, authenticated with its JWT): its bot pushes as `<slug>[bot]`. */
+export async function credentialAppSlug(appOctokit: ProbotOctokit): Promise<string> {
+  const { data } = await appOctokit.request("GET /app");
+  const slug = (data as { slug?: unknown } | null)?.slug;
+  if (typeof slug !== "string" || slug.length === 0) throw new Error("GitHub's answer names no slug");
+  return slug;
+}

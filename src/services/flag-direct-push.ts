@@ -7,11 +7,11 @@ import { defaultPolicy } from "../policy/repo-policy.js";
 import type { Actor } from "../policy/types.js";
 import { publishCheckRun } from "./check-run-publisher.js";
 import type { EventContext } from "./event-context.js";
-import { recordPushIfAgent } from "./record-agent-push.js";
+import { recordPushIfAgent, withProcessIdentities, type ProcessAgentIdentities } from "./record-agent-push.js";
 import { recordDecisionWithEvent } from "./record-decision.js";
 
 /** What handling a push needs: the database (pushes, check-run records, decisions) and the clock. */
-export interface PushDeps {
+export interface PushDeps extends ProcessAgentIdentities {
   db: Store;
   clock: () => Date;
 }
@@ -60,7 +60,7 @@ export async function handlePush(services: PushDeps, event: EventContext, push: 
     // A broken policy still leaves the built-in agents recognisable: flag what can be flagged.
     event.log.warn({ repo: event.repo.fullName, problems: loaded.problems }, "countersign: invalid policy; checking the push against built-in agent identities");
   }
-  const policy = loaded.ok ? loaded.policy : defaultPolicy();
+  const policy = await withProcessIdentities(services, loaded.ok ? loaded.policy : defaultPolicy());
   await recordPushIfAgent(services, event, policy, {
     branch: push.ref.slice("refs/heads/".length),
     beforeSha: push.beforeSha,
@@ -72,7 +72,7 @@ export async function handlePush(services: PushDeps, event: EventContext, push: 
     prNumber: null,
     at: services.clock(),
   });
-  return flagDirectPush(services, event, push, loaded);
+  return flagDirectPush(services, event, push, loaded.ok ? { ...loaded, policy } : loaded);
 }
 
 /**
@@ -84,7 +84,7 @@ export async function handlePush(services: PushDeps, event: EventContext, push: 
 async function flagDirectPush(services: PushDeps, event: EventContext, push: PushRequest, loaded: PolicyLoadResult): Promise<boolean> {
   const branch = push.ref.slice("refs/heads/".length);
   // The sender is the authenticated account that pushed; commit authors are only git metadata.
-  const policy = loaded.ok ? loaded.policy : defaultPolicy();
+  const policy = await withProcessIdentities(services, loaded.ok ? loaded.policy : defaultPolicy());
   if (!isProtectedBranch(branch, push.defaultBranch, policy.protectedBranches, policy.protectsDefaultBranch)) return false;
   const match = matchAgentIdentity(push.sender, policy.identities);
   if (!match) return false;

@@ -14,10 +14,10 @@ import { defaultPolicy, teamKey } from "../policy/repo-policy.js";
 import type { DelegationRecord, Permission, PullRequestFacts } from "../policy/types.js";
 import type { EvaluationRequest } from "./evaluation.js";
 import type { EventContext } from "./event-context.js";
-import { agentPushesForPullRequest, recordPushIfAgent } from "./record-agent-push.js";
+import { agentPushesForPullRequest, recordPushIfAgent, withProcessIdentities, type ProcessAgentIdentities } from "./record-agent-push.js";
 
 /** What judging a pull request reads besides GitHub's answers: the database and the clock. */
-export interface JudgeDeps {
+export interface JudgeDeps extends ProcessAgentIdentities {
   db: Store;
   clock: () => Date;
   /** This GitHub App's id (null in setup mode): the required-check read tells whether a ruleset pins the check to it. */
@@ -68,10 +68,12 @@ export async function judgePullRequest(services: JudgeDeps, event: EventContext,
   const evaluatedAt = services.clock();
   // The policy comes from the base branch: a pull request cannot rewrite the rules that judge it. It
   // was read with the pull request, in the same request.
-  const policy = request.preloaded?.policy ?? (await loadPullRequestPolicy(event.github, event.repo, read.baseRef, (snapshot as PullRequestSnapshot).policy));
+  const loaded = request.preloaded?.policy ?? (await loadPullRequestPolicy(event.github, event.repo, read.baseRef, (snapshot as PullRequestSnapshot).policy));
+  // The credential app's bot is an agent wherever the policy's identities are used.
+  const policy = loaded.ok ? { ...loaded, policy: await withProcessIdentities(services, loaded.policy) } : loaded;
   // Who pushed is recorded before anything is decided, and under a broken policy too (with the
   // built-in identities): the record outlives this evaluation, and the next one must not forget it.
-  const identities = policy.ok ? policy.policy : defaultPolicy();
+  const identities = policy.ok ? policy.policy : await withProcessIdentities(services, defaultPolicy());
   for (const push of request.pushes ?? []) {
     await recordPushIfAgent(services, { repo: event.repo, deliveryId: push.deliveryId ?? event.deliveryId }, identities, {
       branch: read.headRef,

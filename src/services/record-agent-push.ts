@@ -1,10 +1,24 @@
 import { agentPushesFor, recordAgentPush } from "../db/agent-pushes.js";
 import { appendAuditEvent } from "../db/audit-log.js";
-import { matchAgentIdentity } from "../policy/agent-identities.js";
+import { matchAgentIdentity, type AgentIdentity } from "../policy/agent-identities.js";
 import type { RepoPolicy } from "../policy/repo-policy.js";
 import type { Actor, AgentPush, PullRequestFacts } from "../policy/types.js";
 import type { EventContext } from "./event-context.js";
 import type { Store } from "../db/client.js";
+
+/**
+ * Agent identities known to the process rather than the policy: the credential app's bot (see
+ * credentials/credential-bot.ts). Optional: without a credential app there are none.
+ */
+export interface ProcessAgentIdentities {
+  processAgentIdentities?: () => Promise<AgentIdentity[]>;
+}
+
+/** `policy` with the process's agent identities added to its own (the policy itself stays pure). */
+export async function withProcessIdentities<P extends { identities: AgentIdentity[] }>(services: ProcessAgentIdentities, policy: P): Promise<P> {
+  const extra = services.processAgentIdentities ? await services.processAgentIdentities() : [];
+  return extra.length === 0 ? policy : { ...policy, identities: [...policy.identities, ...extra] };
+}
 
 /** A push as an event reported it: the branch, the commits before and after, and who GitHub says pushed. */
 export interface ReportedPush {

@@ -62,4 +62,14 @@ describe("handlePush", () => {
     await expect(handlePush(services, event(), push(claude))).rejects.toMatchObject({ status: 502 });
     expect(await services.db.prisma.agentPush.count()).toBe(1);
   });
+
+  test("the credential app's bot, an agent identity the services are given, is recorded and flagged on a protected branch", async () => {
+    const { services, github, event } = world();
+    const credentialBot: Actor = { id: 777, login: "acme-agents[bot]", kind: "bot" };
+    expect(await handlePush(services, event(), push(credentialBot))).toBe(false);
+    services.processAgentIdentities = async () => [{ name: "Countersign credential app", ids: [], logins: ["acme-agents[bot]"] }];
+    expect(await handlePush(services, event(), push(credentialBot))).toBe(true);
+    expect(github.checkRunsOn(HEAD)).toEqual([expect.objectContaining({ conclusion: "failure", title: "Direct push by an agent, not reviewed" })]);
+    expect(await services.db.prisma.agentPush.findMany()).toEqual([expect.objectContaining({ pusherLogin: "acme-agents[bot]", identity: "Countersign credential app" })]);
+  });
 });

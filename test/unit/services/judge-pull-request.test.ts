@@ -67,4 +67,15 @@ describe("judgePullRequest", () => {
     const { services, event } = world();
     await expect(judgePullRequest(services, event(), { prNumber: 99, headShaHint: null })).rejects.toThrow(/Could not resolve/);
   });
+
+  test("a push by the credential app's bot makes a person's pull request agent-touched", async () => {
+    const { services, github, event } = world();
+    github.addPullRequest(pullRequest({ reviews: [review(bob)] })).setPolicy(REPO, NO_DELEGATION);
+    github.permissions.set("bob", "write");
+    services.processAgentIdentities = async () => [{ name: "Countersign credential app", ids: [], logins: ["acme-agents[bot]"] }];
+    const pushes = [{ pusher: { id: 777, login: "acme-agents[bot]", kind: "bot" as const }, beforeSha: "1".repeat(40), afterSha: "2".repeat(40), forced: false, deliveryId: null }];
+    const judgement = await judgePullRequest(services, event(), { prNumber: 7, headShaHint: null, pushes });
+    expect(judgement.facts.agentPushes).toEqual([expect.objectContaining({ identity: "Countersign credential app" })]);
+    expect(judgement).toMatchObject({ kind: "decided", decision: { detection: { involvement: expect.not.stringMatching(/^none$/) } } });
+  });
 });
