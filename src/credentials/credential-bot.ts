@@ -2,6 +2,7 @@ import type { CredentialAppSettings } from "../config/env.schema.js";
 import { credentialAppSlug } from "../github/credential-app.js";
 import type { AgentIdentity } from "../policy/agent-identities.js";
 import type { Log } from "../services/event-context.js";
+import { CREDENTIAL_BOT_IDENTITY } from "../services/record-agent-push.js";
 import { appJwt, type MintSettings } from "./mint-credential.js";
 
 // Commits pushed with an issued token are pushed by the credential app's bot, `<slug>[bot]`: an agent
@@ -11,9 +12,6 @@ import { appJwt, type MintSettings } from "./mint-credential.js";
 
 /** A failed read is tried again on the first event after this long (each event would be too often). */
 const RETRY_AFTER_MS = 60_000;
-
-/** The name the credential app's bot is listed under as an agent identity. */
-export const CREDENTIAL_BOT_IDENTITY = "Countersign credential app";
 
 /** The identity for a slug. */
 export function credentialBotIdentity(slug: string): AgentIdentity {

@@ -127,3 +127,33 @@ export async function credentialCounts(db: Store, delegationIds: readonly string
     return [{ delegationId, issued: under.length, live: under.filter((row) => row.endedAs === null && row.expiresAt.getTime() > now.getTime()).length }];
   });
 }
+
+/** A credential that was live at some moment, with what identifies its workload. */
+export interface LiveCredential {
+  id: string;
+  delegationId: string;
+  workload: Record<string, unknown>;
+}
+
+/**
+ * The credentials issued for repository `repoId` that were live at each of `moments` (issued by then,
+ * not yet ended or past their effective expiry): the tokens that could have made a push at that time.
+ */
+export async function credentialsLiveAt(db: Store, repoId: number, moments: readonly Date[]): Promise<LiveCredential[][]> {
+  if (moments.length === 0) return [];
+  const rows = await db.prisma.issuedCredential.findMany({ where: { repoId: BigInt(repoId) }, select: { id: true, delegationId: true, workload: true, issuedAt: true, endedAt: true, expiresAt: true }, orderBy: { issuedAt: "asc" } });
+  return moments.map((at) =>
+    rows
+      .filter((row) => row.issuedAt.getTime() <= at.getTime() && at.getTime() <= (row.endedAt ?? row.expiresAt).getTime())
+      .map((row) => ({ id: row.id, delegationId: row.delegationId, workload: parseWorkload(row.workload) })),
+  );
+}
+
+function parseWorkload(text: string): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(text);
+    return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}

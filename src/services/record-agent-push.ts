@@ -14,6 +14,9 @@ export interface ProcessAgentIdentities {
   processAgentIdentities?: () => Promise<AgentIdentity[]>;
 }
 
+/** The name the credential app's bot is listed under as an agent identity (its pushes name a credential). */
+export const CREDENTIAL_BOT_IDENTITY = "Countersign credential app";
+
 /** `policy` with the process's agent identities added to its own (the policy itself stays pure). */
 export async function withProcessIdentities<P extends { identities: AgentIdentity[] }>(services: ProcessAgentIdentities, policy: P): Promise<P> {
   const extra = services.processAgentIdentities ? await services.processAgentIdentities() : [];

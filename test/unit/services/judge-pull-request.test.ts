@@ -1,5 +1,6 @@
 import { describe, expect, test } from "@jest/globals";
 import { loadRepoPolicy } from "../../../src/config/repo-policy-loader.js";
+import { recordIssuedCredential } from "../../../src/db/credentials.js";
 import { judgePullRequest } from "../../../src/services/judge-pull-request.js";
 import { bob, pullRequest, review } from "../policy/builders.js";
 import { REPO, useServiceWorld } from "./service-harness.js";
@@ -77,5 +78,34 @@ describe("judgePullRequest", () => {
     const judgement = await judgePullRequest(services, event(), { prNumber: 7, headShaHint: null, pushes });
     expect(judgement.facts.agentPushes).toEqual([expect.objectContaining({ identity: "Countersign credential app" })]);
     expect(judgement).toMatchObject({ kind: "decided", decision: { detection: { involvement: expect.not.stringMatching(/^none$/) } } });
+  });
+
+  test("the summary names the credential live when the credential app's bot pushed, and says plainly when none was", async () => {
+    const { services, github, event } = world();
+    github.addPullRequest(pullRequest({ reviews: [review(bob)] })).setPolicy(REPO, NO_DELEGATION);
+    github.permissions.set("bob", "write");
+    services.processAgentIdentities = async () => [{ name: "Countersign credential app", ids: [], logins: ["acme-agents[bot]"] }];
+    const pusher = { id: 777, login: "acme-agents[bot]", kind: "bot" as const };
+    const push = (afterSha: string) => ({ pusher, beforeSha: "1".repeat(40), afterSha, forced: false, deliveryId: null });
+    const unlisted = await judgePullRequest(services, event(), { prNumber: 7, headShaHint: null, pushes: [push("2".repeat(40))] });
+    expect(unlisted.kind === "decided" && unlisted.output.summary).toContain("no credential Countersign issued was live when it was pushed");
+    const now = services.clock();
+    await recordIssuedCredential(services.db, {
+      id: "cred_0123456789abcdef",
+      delegationId: "dlg_one",
+      repo: { id: REPO.id, fullName: "acme/widgets" },
+      installationId: 5,
+      tokenSha256: "a".repeat(64),
+      tokenHashedBase64: "aGFzaA==",
+      encryptedToken: "sealed",
+      permissions: { contents: "write" },
+      workload: { run_id: "4242", job_workflow_ref: "acme/widgets/.github/workflows/agent.yml@refs/heads/main" },
+      githubExpiresAt: new Date(now.getTime() + 3_600_000),
+      expiresAt: new Date(now.getTime() + 1_800_000),
+      issuedAt: new Date(now.getTime() - 1000),
+    });
+    const named = await judgePullRequest(services, event(), { prNumber: 7, headShaHint: null, pushes: [push("3".repeat(40))] });
+    const summary = named.kind === "decided" ? named.output.summary : "";
+    expect(summary).toContain("pushed with the credential `cred_0123456789abcdef` (delegation `dlg_one`, run `4242`, workflow `acme/widgets/.github/workflows/agent.yml@refs/heads/main`)");
   });
 });
