@@ -10,9 +10,10 @@ import { stringify } from "yaml";
 import type { AuditExportRecord } from "../../src/cli/audit/export.js";
 import { openDatabase } from "../../src/db/client.js";
 import { createDelegation } from "../../src/db/delegations.js";
-import { INSTALLATION_ID, REPO } from "../fixtures/payloads.js";
+import { INSTALLATION_ID, pullRequestEvent, REPO } from "../fixtures/payloads.js";
+import { erin } from "../fixtures/people.js";
 import { startTestIssuer, type TestIssuer } from "../helpers/oidc-issuer.js";
-import { appPrivateKey, httpRequest, launchEnterpriseApp, root, waitFor, type EnterpriseApp } from "./app-process.js";
+import { appPrivateKey, deliverWebhook, httpRequest, launchEnterpriseApp, root, waitFor, type EnterpriseApp } from "./app-process.js";
 import { fakeGhesState } from "./fake-ghes.js";
 
 // POST /countersign/credentials on the running app (`node lib/main.js`), over HTTP: the exchange of a
@@ -125,6 +126,11 @@ describe("the credential route with a credential app configured", () => {
       issuedTokens.push(token);
       return json(res, 201, { token, expires_at: new Date(Date.now() + 3_600_000).toISOString(), permissions: body.permissions, repository_selection: "selected" });
     }
+    // The credential app itself (its JWT): its slug, so its bot is an agent identity.
+    if (req.method === "GET" && url === "/api/v3/app") {
+      slugReads.push(String(req.headers.authorization));
+      return json(res, 200, { id: 5151, slug: "countersign-agents", name: "Countersign agents" });
+    }
     if (req.method === "DELETE" && url === "/api/v3/installation/token") {
       revocations.push(String(req.headers.authorization));
       res.writeHead(204);
@@ -134,6 +140,7 @@ describe("the credential route with a credential app configured", () => {
     return readPolicy(req, raw, res);
   };
   const revocations: string[] = [];
+  const slugReads: string[] = [];
 
   async function token(overrides: Record<string, unknown> = {}, options: Parameters<TestIssuer["sign"]>[1] = {}): Promise<string> {
     jti += 1;
@@ -238,6 +245,25 @@ describe("the credential route with a credential app configured", () => {
     expect(response.status).toBe(403);
     expect(JSON.parse(response.body)).toMatchObject({ error: "permissions_exceed_policy" });
     expect(mints.length).toBe(before);
+  });
+
+  test("a push by the credential app's bot into a person's pull request (a commit authored as the person, no trailer) makes it agent-touched, and its summary names the credential", async () => {
+    // The credential issued above is still live (it ends with the delegation, revoked below).
+    const bot = { id: 91919191, login: "countersign-agents[bot]", type: "Bot" as const };
+    const first = "c1".repeat(20);
+    const pushed = "c2".repeat(20);
+    state.pulls.set(7, { number: 7, author: erin, headRef: "erin/ledger", headSha: first, commits: [{ sha: first, message: "Add the ledger export", author: erin }], reviews: [], files: ["src/ledger.ts"] });
+    const pr = state.pulls.get(7)!;
+    pr.headSha = pushed;
+    pr.commits.push({ sha: pushed, message: "Tidy the export", author: erin });
+    expect((await deliverWebhook(running!.url, SECRET, "pull_request", "cred-bot-1", pullRequestEvent("synchronize", pr, bot))).status).toBe(200);
+    const runOn = (sha: string) => [...state.checkRuns.values()].filter((candidate) => candidate.head_sha === sha).at(-1);
+    await waitFor(() => runOn(pushed) !== undefined);
+    const summary = runOn(pushed)!.output.summary;
+    expect(summary).toContain("**Agent-assisted**: a person opened the pull request, and an agent pushed to its branch");
+    expect(summary).toContain("**Countersign credential app**");
+    expect(summary).toMatch(/pushed with the credential `cred_[0-9a-f]{16}` \(delegation `dlg_[0-9a-f]+`, run `4242`, workflow `Codertocat\/Hello-World\/\.github\/workflows\/agent\.yml@refs\/heads\/main`\)/);
+    expect(slugReads).toHaveLength(1);
   });
 
   test("a delegation revoked (as /delegate revoke, a merge or a close leaves it) revokes the issued token at GitHub with exactly that token, and the chain says so", async () => {
