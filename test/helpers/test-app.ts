@@ -2,7 +2,7 @@ import { generateKeyPairSync, randomUUID } from "node:crypto";
 import { Probot, ProbotOctokit } from "probot";
 import { openDatabase, type Store } from "../../src/db/client.js";
 import { createDeliveryInbox, type DeliveryInbox } from "../../src/deliveries/delivery-inbox.js";
-import { countersignApp } from "../../src/index.js";
+import { countersignApp, type AppOptions } from "../../src/index.js";
 import type { AppServices } from "../../src/services/create-services.js";
 import { createServices } from "../../src/services/create-services.js";
 import { RetryScheduler } from "../../src/services/retry-scheduler.js";
@@ -30,7 +30,7 @@ export interface TestApp {
 }
 
 /** A real Probot instance running Countersign on a fresh database (migrations applied). */
-export async function createTestApp(): Promise<TestApp> {
+export async function createTestApp(options: { credentials?: AppOptions["credentials"] } = {}): Promise<TestApp> {
   const scratch = await createTestDatabase();
   const databaseUrl = scratch.url;
   const database = await openDatabase(databaseUrl);
@@ -58,7 +58,7 @@ export async function createTestApp(): Promise<TestApp> {
     })),
   });
   const inbox = createDeliveryInbox(services);
-  await probot.load(countersignApp(services, inbox, { expirySweepMs: 0 }));
+  await probot.load(countersignApp(services, inbox, { expirySweepMs: 0, ...options }));
   return {
     probot,
     services,
