@@ -16,7 +16,10 @@ describe("parseEnv", () => {
       tokenKey: Buffer.alloc(32, 7),
       ratePerMinute: 60,
       sweepMs: 15_000,
+      slug: null,
     });
+    expect(credentialAppSettings(parseEnv({ COUNTERSIGN_CREDENTIAL_APP_ID: "5", COUNTERSIGN_CREDENTIAL_APP_PRIVATE_KEY: key, COUNTERSIGN_CREDENTIAL_TOKEN_KEY: tokenKey, COUNTERSIGN_CREDENTIAL_APP_SLUG: "acme-agents" }))?.slug).toBe("acme-agents");
+    expect(() => parseEnv({ COUNTERSIGN_CREDENTIAL_APP_SLUG: "acme-agents[bot]" })).toThrow("COUNTERSIGN_CREDENTIAL_APP_SLUG: not a GitHub App slug");
     expect(() => credentialAppSettings(parseEnv({ COUNTERSIGN_CREDENTIAL_APP_ID: "5" }))).toThrow("COUNTERSIGN_CREDENTIAL_APP_PRIVATE_KEY, COUNTERSIGN_CREDENTIAL_TOKEN_KEY are missing");
     expect(() => parseEnv({ COUNTERSIGN_CREDENTIAL_TOKEN_KEY: Buffer.alloc(16).toString("base64") })).toThrow("COUNTERSIGN_CREDENTIAL_TOKEN_KEY: must be 32 bytes");
     expect(() => parseEnv({ COUNTERSIGN_CREDENTIAL_APP_PRIVATE_KEY: "not a key" })).toThrow("COUNTERSIGN_CREDENTIAL_APP_PRIVATE_KEY: not a PEM private key");
