@@ -65,6 +65,7 @@ export function countersignApp(services: AppServices, inbox: DeliveryInbox, opti
             ? {
                 reads: credentialReads(services.db, (installationId) => app.auth(installationId), new WorkloadKeySets(), services.clock),
                 mint: credentialMint({ db: services.db, app: options.credentials.app, octokitWithToken: options.credentials.octokitWithToken, clock: services.clock, log: app.log }),
+                botKnown: async () => ((await services.processAgentIdentities?.()) ?? []).length > 0,
               }
             : null,
         }),

@@ -21,9 +21,10 @@ export interface CredentialsRouteSettings {
   ratePerMinute: number;
   /**
    * Null when the credential app is not configured: every request is answered `not_configured`.
-   * Without `mint`, a request that passes every check is refused too (nothing can be issued yet).
+   * `botKnown` says whether this process recognises the credential app's bot as an agent: until it
+   * does, nothing is minted, since a push made with the token would pass for a person's.
    */
-  exchange: { reads: ExchangeReads; mint: CredentialMint | null } | null;
+  exchange: { reads: ExchangeReads; mint: CredentialMint; botKnown: () => Promise<boolean> } | null;
 }
 
 const HEADERS = { "content-type": "application/json; charset=utf-8", "cache-control": "no-store", "x-content-type-options": "nosniff" };
@@ -113,9 +114,12 @@ export function credentialsRoute(settings: CredentialsRouteSettings): (req: Inco
     const context: ExchangeContext = { repository: parsed.data.repository };
     if (!settings.exchange) return refuse(res, { reason: "not_configured", detail: "this Countersign has no credential app configured (see docs/credentials.md)" }, context);
     try {
+      // Checked first, so a refusal here spends nothing: no read, no token's jti.
+      if (!(await settings.exchange.botKnown())) {
+        return await refuse(res, { reason: "unavailable", detail: "the credential app's bot is not known yet (GET /app failed and COUNTERSIGN_CREDENTIAL_APP_SLUG is unset), so pushes made with a token could not be told from a person's; nothing was issued, try again later" }, context);
+      }
       const outcome = await exchangeCredential(token, parsed.data, settings.exchange.reads);
       if (!outcome.ok) return await refuse(res, outcome.refusal, outcome.context);
-      if (!settings.exchange.mint) return await refuse(res, { reason: "not_configured", detail: "every check passed, but this Countersign version does not mint tokens yet; nothing was issued" }, outcome.context);
       const minted = await settings.exchange.mint(outcome.grant, outcome.context);
       if (!minted.ok) return await refuse(res, minted.refusal, outcome.context);
       const { credential } = minted;
