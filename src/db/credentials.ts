@@ -85,30 +85,39 @@ export interface DueCredential {
   due: { kind: "expiry" } | { kind: "delegation"; status: string; reason: string | null };
 }
 
-// Credentials live an hour at most, so the live ones are few; more than this waits for the next sweep.
-const MAX_LIVE = 500;
+// Credentials live an hour at most, so the live ones are few; they are read a page at a time all the
+// same, and every page is checked: a revoked delegation's credential is never left for later.
+const PAGE = 500;
+
+/** A stored credential, as Prisma reads it. */
+type IssuedCredentialRow = Awaited<ReturnType<Store["prisma"]["issuedCredential"]["findFirstOrThrow"]>>;
 
 /**
  * The live credentials (not yet ended) that are due to end at `now`: past their effective expiry, or
  * issued under a delegation that is no longer active (revoked, expired, or ended with its pull request).
  */
 export async function credentialsDueToEnd(db: Store, now: Date): Promise<DueCredential[]> {
-  const live = await db.prisma.issuedCredential.findMany({ where: { endedAs: null }, orderBy: { expiresAt: "asc" }, take: MAX_LIVE });
-  if (live.length === 0) return [];
-  const delegations = await db.prisma.delegation.findMany({ where: { id: { in: [...new Set(live.map((row) => row.delegationId))] } }, select: { id: true, status: true, revokeReason: true, subjectNumber: true } });
-  const byId = new Map(delegations.map((row) => [row.id, row]));
-  return live.flatMap((row): DueCredential[] => {
-    const delegation = byId.get(row.delegationId);
-    const due: DueCredential["due"] | null =
-      // A delegation that is gone from the database cannot vouch for the credential either.
-      !delegation || delegation.status !== "active"
-        ? { kind: "delegation", status: delegation?.status ?? "missing", reason: delegation?.revokeReason ?? null }
-        : row.expiresAt.getTime() <= now.getTime()
-          ? { kind: "expiry" }
-          : null;
-    if (!due) return [];
-    return [{ id: row.id, delegationId: row.delegationId, repo: { id: Number(row.repoId), fullName: row.repoFullName }, subjectNumber: delegation?.subjectNumber ?? null, encryptedToken: row.encryptedToken, tokenSha256: row.tokenSha256, tokenHashedBase64: row.tokenHashedBase64, expiresAt: row.expiresAt, githubExpiresAt: row.githubExpiresAt, due }];
-  });
+  const due: DueCredential[] = [];
+  let after: string | null = null;
+  for (;;) {
+    const live: IssuedCredentialRow[] = await db.prisma.issuedCredential.findMany({ where: { endedAs: null, ...(after ? { id: { gt: after } } : {}) }, orderBy: { id: "asc" }, take: PAGE });
+    if (live.length === 0) return due;
+    const delegations = await db.prisma.delegation.findMany({ where: { id: { in: [...new Set(live.map((row) => row.delegationId))] } }, select: { id: true, status: true, revokeReason: true, subjectNumber: true } });
+    const byId = new Map(delegations.map((row) => [row.id, row]));
+    for (const row of live) {
+      const delegation = byId.get(row.delegationId);
+      const why: DueCredential["due"] | null =
+        // A delegation that is gone from the database cannot vouch for the credential either.
+        !delegation || delegation.status !== "active"
+          ? { kind: "delegation", status: delegation?.status ?? "missing", reason: delegation?.revokeReason ?? null }
+          : row.expiresAt.getTime() <= now.getTime()
+            ? { kind: "expiry" }
+            : null;
+      if (why) due.push({ id: row.id, delegationId: row.delegationId, repo: { id: Number(row.repoId), fullName: row.repoFullName }, subjectNumber: delegation?.subjectNumber ?? null, encryptedToken: row.encryptedToken, tokenSha256: row.tokenSha256, tokenHashedBase64: row.tokenHashedBase64, expiresAt: row.expiresAt, githubExpiresAt: row.githubExpiresAt, due: why });
+    }
+    if (live.length < PAGE) return due;
+    after = (live.at(-1) as IssuedCredentialRow).id;
+  }
 }
 
 /** Marks a credential ended and forgets its sealed token; false when it had ended already (another replica). */

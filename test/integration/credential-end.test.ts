@@ -99,6 +99,18 @@ describe("endDueCredentials", () => {
     expect(event).toMatchObject({ repoFullName: "acme/widgets", subjectNumber: 7 });
   });
 
+  test("a revoked delegation's credential ends at the next sweep however many others are live", async () => {
+    const live = await delegationId();
+    // More live credentials than one page, every one of them sorting before the revoked one.
+    for (let index = 0; index < 501; index += 1) await issue(`cred_a${String(index).padStart(4, "0")}`, live, `ghs_live_${index}`, { expiresAt: new Date(NOW.getTime() + 600_000) });
+    const revoked = await delegationId();
+    await issue("cred_z", revoked, "ghs_revoked_last_token_0000000", { expiresAt: new Date(NOW.getTime() + 900_000) });
+    await revokeDelegation(opened().db, revoked, { id: 1001, login: "alice" }, "done", NOW);
+    const gh = github();
+    expect(await endDueCredentials(settings(gh, NOW))).toBe(1);
+    expect(gh.revoked).toEqual(["ghs_revoked_last_token_0000000"]);
+  }, 60_000);
+
   test("a token past GitHub's hour is marked expired without asking GitHub", async () => {
     const delegation = await delegationId();
     await issue("cred_old", delegation, "ghs_old_token_0000000000000000", { expiresAt: new Date(NOW.getTime() - 7_200_000), githubExpiresAt: new Date(NOW.getTime() - 3_600_000) });
