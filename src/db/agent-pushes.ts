@@ -12,6 +12,7 @@ export interface NewAgentPush extends Omit<AgentPush, "id"> {
 }
 
 const commitsSchema = z.array(z.string());
+const credentialsSchema = z.array(z.object({ id: z.string(), delegationId: z.string(), runId: z.string().nullable(), workflowRef: z.string().nullable() })).nullable();
 
 function toAgentPush(row: AgentPushRow): AgentPush {
   return {
@@ -25,6 +26,7 @@ function toAgentPush(row: AgentPushRow): AgentPush {
     commits: commitsSchema.parse(JSON.parse(row.commits)),
     source: row.source === "activity" ? "activity" : row.source === "pull_request.synchronize" ? "pull_request.synchronize" : "push",
     pushedAt: row.pushedAt,
+    credentials: credentialsSchema.parse(row.credentials === null ? null : JSON.parse(row.credentials)),
   };
 }
 
@@ -46,11 +48,12 @@ export async function recordAgentPush(db: Store, push: NewAgentPush): Promise<{ 
   if (existing) {
     const known = commitsSchema.parse(JSON.parse(existing.commits));
     const commits = [...new Set([...known, ...push.commits])];
-    const needs = (existing.prNumber === null && push.prNumber !== null) || commits.length !== known.length || (!existing.forced && push.forced);
+    const credentialsLearnt = existing.credentials === null && push.credentials !== null;
+    const needs = (existing.prNumber === null && push.prNumber !== null) || commits.length !== known.length || (!existing.forced && push.forced) || credentialsLearnt;
     if (!needs) return { push: toAgentPush(existing), created: false };
     const row = await db.prisma.agentPush.update({
       where: { id },
-      data: { prNumber: existing.prNumber ?? push.prNumber, commits: JSON.stringify(commits), forced: existing.forced || push.forced },
+      data: { prNumber: existing.prNumber ?? push.prNumber, commits: JSON.stringify(commits), forced: existing.forced || push.forced, ...(credentialsLearnt ? { credentials: JSON.stringify(push.credentials) } : {}) },
     });
     return { push: toAgentPush(row), created: false };
   }
@@ -70,6 +73,7 @@ export async function recordAgentPush(db: Store, push: NewAgentPush): Promise<{ 
     source: push.source,
     deliveryId: push.deliveryId,
     pushedAt: push.pushedAt,
+    credentials: push.credentials === null ? null : JSON.stringify(push.credentials),
   };
   try {
     return { push: toAgentPush(await db.prisma.agentPush.create({ data })), created: true };

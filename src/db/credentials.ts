@@ -1,4 +1,4 @@
-import type { DelegationRecord } from "../policy/types.js";
+import type { DelegationRecord, PushCredential } from "../policy/types.js";
 import type { Store } from "./store.js";
 import { toDelegationRecord } from "./delegations.js";
 
@@ -137,25 +137,31 @@ export async function credentialCounts(db: Store, delegationIds: readonly string
   });
 }
 
-/** A credential that was live at some moment, with what identifies its workload. */
-export interface LiveCredential {
-  id: string;
-  delegationId: string;
-  workload: Record<string, unknown>;
-}
+/**
+ * How long after a credential ended a push by the credential app's bot may still be its: GitHub
+ * delivers the push webhook seconds after the push, and a delivery can wait in the queue behind
+ * others, while the credential may have been revoked in between.
+ */
+export const PUSH_ATTRIBUTION_GRACE_MS = 10 * 60_000;
 
 /**
- * The credentials issued for repository `repoId` that were live at each of `moments` (issued by then,
- * not yet ended or past their effective expiry): the tokens that could have made a push at that time.
+ * The credentials issued for repository `repoId` that could have made a push recorded at `at`:
+ * issued by then, and not ended (or past their effective expiry) more than the grace before it.
  */
-export async function credentialsLiveAt(db: Store, repoId: number, moments: readonly Date[]): Promise<LiveCredential[][]> {
-  if (moments.length === 0) return [];
-  const rows = await db.prisma.issuedCredential.findMany({ where: { repoId: BigInt(repoId) }, select: { id: true, delegationId: true, workload: true, issuedAt: true, endedAt: true, expiresAt: true }, orderBy: { issuedAt: "asc" } });
-  return moments.map((at) =>
-    rows
-      .filter((row) => row.issuedAt.getTime() <= at.getTime() && at.getTime() <= (row.endedAt ?? row.expiresAt).getTime())
-      .map((row) => ({ id: row.id, delegationId: row.delegationId, workload: parseWorkload(row.workload) })),
-  );
+export async function credentialsLiveWhenPushed(db: Store, repoId: number, at: Date): Promise<PushCredential[]> {
+  const rows = await db.prisma.issuedCredential.findMany({
+    where: { repoId: BigInt(repoId), issuedAt: { lte: at }, OR: [{ endedAt: null }, { endedAt: { gte: new Date(at.getTime() - PUSH_ATTRIBUTION_GRACE_MS) } }] },
+    select: { id: true, delegationId: true, workload: true, endedAt: true, expiresAt: true },
+    orderBy: { issuedAt: "asc" },
+    take: 50,
+  });
+  return rows
+    .filter((row) => (row.endedAt ?? row.expiresAt).getTime() >= at.getTime() - PUSH_ATTRIBUTION_GRACE_MS)
+    .map((row) => {
+      const workload = parseWorkload(row.workload);
+      const claim = (name: string) => (typeof workload[name] === "string" || typeof workload[name] === "number" ? String(workload[name]) : null);
+      return { id: row.id, delegationId: row.delegationId, runId: claim("run_id"), workflowRef: claim("job_workflow_ref") ?? claim("workflow_ref") };
+    });
 }
 
 function parseWorkload(text: string): Record<string, unknown> {
@@ -165,4 +171,11 @@ function parseWorkload(text: string): Record<string, unknown> {
   } catch {
     return {};
   }
+}
+
+/** The delegations issued credentials were given under, by id (those still in the database). */
+export async function delegationsOfCredentials(db: Store, delegationIds: readonly string[]): Promise<DelegationRecord[]> {
+  if (delegationIds.length === 0) return [];
+  const rows = await db.prisma.delegation.findMany({ where: { id: { in: [...new Set(delegationIds)] } } });
+  return rows.map(toDelegationRecord);
 }

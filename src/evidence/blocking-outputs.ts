@@ -1,5 +1,6 @@
 import type { ConfigProblem } from "../config/repo-policy-loader.js";
 import { POLICY_PATH } from "../policy/policy-file.js";
+import type { OutsideReason } from "../policy/credential-push-scope.js";
 import type { CheckRunOutput, EvaluationMeta } from "./check-run-output.js";
 import { footer } from "./check-run-output.js";
 import { code, escapeText, login, shortSha, visible } from "./markdown.js";
@@ -53,6 +54,59 @@ export interface DirectPush {
   identity: string;
   commits: Array<{ sha: string; message: string }>;
   compareUrl: string | null;
+}
+
+/** One reason a delegation does not cover a push, in Markdown (branch names are agent-chosen: code spans). */
+function outsideText(reason: OutsideReason, branch: string): string {
+  switch (reason.kind) {
+    case "no-credential":
+      return "no credential Countersign issued was live when the push was recorded: a token from elsewhere pushed as the credential app";
+    case "base-branch":
+      return `delegation ${code(reason.delegationId)}: ${code(branch)} is a base branch its work must reach through a pull request (\`branches:\` ${reason.patterns.map((pattern) => code(pattern)).join(", ")})`;
+    case "other-branch":
+      return `delegation ${code(reason.delegationId)} was given on pull request #${reason.pullRequest}, whose branch is ${code(reason.head)}, not ${code(branch)}`;
+    case "head-unconfirmed":
+      return `delegation ${code(reason.delegationId)} was given on pull request #${reason.pullRequest}, whose branch could not be confirmed to be ${code(branch)} (gone, or in a fork)`;
+  }
+}
+
+/**
+ * Evidence for a push by the credential app's bot outside the delegation its token was issued under
+ * (or with no issued token live): which credentials could have made it and why each delegation does
+ * not cover the branch.
+ */
+export function renderCredentialPushOutside(
+  push: DirectPush,
+  why: { credentials: ReadonlyArray<{ id: string; delegationId: string; runId: string | null; workflowRef: string | null }>; outside: readonly OutsideReason[] },
+  meta: EvaluationMeta,
+  dryRun = false,
+): CheckRunOutput {
+  const commits = push.commits.slice(0, 20).map((commit) => `- ${shortSha(commit.sha)} ${code(commit.message.split("\n")[0] ?? "")}`);
+  const credentials = why.credentials.map((credential) => {
+    const workload = [credential.runId ? `run ${code(credential.runId)}` : null, credential.workflowRef ? `workflow ${code(credential.workflowRef)}` : null].filter((part) => part !== null).join(", ");
+    return `- ${code(credential.id)} under delegation ${code(credential.delegationId)}${workload ? ` (${workload})` : ""}`;
+  });
+  return {
+    title: `${dryRun ? "Would flag: " : ""}Push with an issued credential outside its delegation`,
+    summary: [
+      `**Decision: ${dryRun ? "would block (dry run, \`mode: evaluate\`)" : "blocked"}** — ${login(push.pusher.login)} (id ${push.pusher.id ?? "unknown"}), **${escapeText(push.identity)}**, pushed to ${code(push.ref)}, which no delegation behind a live credential covers.`,
+      "",
+      "### Why",
+      ...why.outside.map((reason) => `- ${outsideText(reason, push.ref.replace(/^refs\/heads\//, ""))}`),
+      "",
+      "### Credentials that could have made it",
+      ...(credentials.length > 0 ? credentials : ["- none: no credential Countersign issued was live when the push was recorded"]),
+      "",
+      "### Commits pushed",
+      ...(commits.length > 0 ? commits : ["- (none listed in the push)"]),
+      ...(push.commits.length > 20 ? [`- … and ${push.commits.length - 20} more`] : []),
+      "",
+      "### What to do next",
+      "Review these commits now; revert them if they should not stand, and revoke the delegation (`/delegate revoke`) if its workload is misbehaving: its credentials are revoked with it. Restrict the credential app's bot to the agent branches with a ruleset (docs/credentials.md).",
+      "",
+      footer(push.headSha, meta),
+    ].join("\n"),
+  };
 }
 
 /** Evidence for an agent's direct push to a protected branch (neutral, "would flag", in a dry run). */

@@ -4,7 +4,7 @@ import type { AgentSignal } from "../policy/agent-detection.js";
 import { formatDuration } from "../policy/duration.js";
 import type { Decision, Requirement } from "../policy/evaluate.js";
 import { POLICY_PATH } from "../policy/policy-file.js";
-import type { DelegationRecord, FileRename, PullRequestFacts } from "../policy/types.js";
+import type { DelegationRecord, FileRename, PullRequestFacts, PushCredential } from "../policy/types.js";
 import { pathEntries } from "./changed-paths.js";
 import { code, escapeText, handle, link, login, plainLine, shortSha, visible } from "./markdown.js";
 
@@ -18,11 +18,6 @@ export interface EvaluationMeta {
   setup?: RequiredCheckStatus;
   /** Credentials Countersign issued under the pull request's delegations (none for a vendor-hosted agent). */
   credentials?: ReadonlyArray<{ delegationId: string; issued: number; live: number }>;
-  /**
-   * For each agent push by the credential app's bot (by push id): the credentials live when it was
-   * recorded, which are the tokens that could have made it. Empty: none was live.
-   */
-  pushCredentials?: ReadonlyMap<string, ReadonlyArray<{ id: string; delegationId: string; runId: string | null; workflowRef: string | null }>>;
 }
 
 export interface CheckRunOutput {
@@ -93,9 +88,8 @@ export function decisionTitle(decision: Decision): string {
 }
 
 /** Which issued credential could have made a push by the credential app's bot, or that none could. */
-function pushCredentialText(credentials: NonNullable<EvaluationMeta["pushCredentials"]>, pushId: string): string {
-  const live = credentials.get(pushId);
-  if (!live) return "";
+function pushCredentialText(live: PushCredential[] | null): string {
+  if (live === null) return "";
   if (live.length === 0) return "; **no credential Countersign issued was live when it was pushed**: a token from elsewhere pushed as the credential app";
   const named = live.map((credential) => {
     const workload = [credential.runId ? `run ${code(credential.runId)}` : null, credential.workflowRef ? `workflow ${code(credential.workflowRef)}` : null].filter((part) => part !== null).join(", ");
@@ -104,7 +98,7 @@ function pushCredentialText(credentials: NonNullable<EvaluationMeta["pushCredent
   return `; pushed with ${live.length === 1 ? "the credential" : "one of the credentials live then:"} ${named.join(", ")}`;
 }
 
-function describeSignal(signal: AgentSignal, pushCredentials: EvaluationMeta["pushCredentials"] = new Map()): string {
+function describeSignal(signal: AgentSignal): string {
   const matched = (how: "id" | "login") => (how === "id" ? "matched by account id" : "matched by login");
   switch (signal.kind) {
     case "pr-author":
@@ -127,19 +121,19 @@ function describeSignal(signal: AgentSignal, pushCredentials: EvaluationMeta["pu
       const { push } = signal;
       const added = push.commits.length > 0 ? `, adding ${push.commits.slice(0, 5).map(shortSha).join(", ")}${push.commits.length > 5 ? ` and ${push.commits.length - 5} more` : ""}` : "";
       const how = push.source === "activity" ? "GitHub's activity log names the pusher" : "GitHub named the pusher";
-      return `${push.forced ? "force-pushed" : "pushed"} to this branch by ${login(signal.actor.login)} (id ${signal.actor.id ?? "unknown"}), **${escapeText(signal.identity)}**: ${shortSha(push.beforeSha)} → ${shortSha(push.afterSha)}${added} (${how}; the commits' authors are not taken at their word)${pushCredentialText(pushCredentials, push.id)}`;
+      return `${push.forced ? "force-pushed" : "pushed"} to this branch by ${login(signal.actor.login)} (id ${signal.actor.id ?? "unknown"}), **${escapeText(signal.identity)}**: ${shortSha(push.beforeSha)} → ${shortSha(push.afterSha)}${added} (${how}; the commits' authors are not taken at their word)${pushCredentialText(push.credentials)}`;
     }
   }
 }
 
-function agentSection(decision: Decision, pushCredentials: EvaluationMeta["pushCredentials"]): string[] {
+function agentSection(decision: Decision): string[] {
   const kind =
     decision.detection.involvement === "authored"
       ? "**Agent-authored**: the pull request was opened by an agent identity (or by an account that cannot be identified)."
       : decision.detection.signals.some((signal) => signal.kind === "agent-push")
         ? "**Agent-assisted**: a person opened the pull request, and an agent pushed to its branch or wrote or co-wrote commits."
         : "**Agent-assisted**: a person opened the pull request, and an agent wrote or co-wrote commits.";
-  const shown = decision.detection.signals.slice(0, MAX_SIGNALS_SHOWN).map((signal) => `- ${describeSignal(signal, pushCredentials)}`);
+  const shown = decision.detection.signals.slice(0, MAX_SIGNALS_SHOWN).map((signal) => `- ${describeSignal(signal)}`);
   const more = decision.detection.signals.length - shown.length;
   return ["### Agent", kind, "", "Signals that identified it:", ...shown, ...(more > 0 ? [`- … and ${more} more`] : [])];
 }
@@ -387,7 +381,7 @@ export function credentialsSection(credentials: EvaluationMeta["credentials"]): 
 export function renderDecision(decision: Decision, pr: PullRequestFacts, meta: EvaluationMeta): CheckRunOutput {
   const sections: string[][] = [[decisionLine(decision)], setupWarning(meta.setup, pr.baseRef)];
   if (decision.outcome !== "no-agent") {
-    sections.push(agentSection(decision, meta.pushCredentials), tierSection(decision, pr.renames ?? []), delegationSection(decision), credentialsSection(meta.credentials), requirementsSection(decision, pr.renames ?? []), approvalsSection(decision));
+    sections.push(agentSection(decision), tierSection(decision, pr.renames ?? []), delegationSection(decision), credentialsSection(meta.credentials), requirementsSection(decision, pr.renames ?? []), approvalsSection(decision));
   }
   sections.push(["### What to do next", ...nextSteps(decision, pr)]);
   sections.push([footer(pr.headSha, meta)]);

@@ -2,7 +2,7 @@ import { html, htmlDocument } from "./html.js";
 import { appliedControls } from "./applied-controls.js";
 import { CONTROLS } from "./controls.js";
 import { credentialState, issuedCredentials, VENDOR_HELD, type StoryIssuedCredential } from "./issued-credentials.js";
-import type { PullRequestStory, StoryApproval, StoryDecision, StoryDelegation, StoryEntry } from "./pr-story.js";
+import { pushCredentialPhrase, type PullRequestStory, type StoryApproval, type StoryDecision, type StoryDelegation, type StoryEntry } from "./pr-story.js";
 
 // The evidence page behind the check run's "Details" link: one pull request's story as a plain HTML
 // document (no scripts, no external resources), every value escaped. Pure: takes a story, returns HTML.
@@ -118,7 +118,7 @@ function facts(story: PullRequestStory, latest: StoryDecision | undefined, meta:
     ["Owner", ownerText],
     ["Agent", agent],
     ...(story.agentPushes.length > 0
-      ? [["Agent pushes", story.agentPushes.map((push) => `${person(push.pusher)} ${push.forced ? "force-pushed" : "pushed"} ${short(push.after, 7)} to <code>${html(push.branch)}</code>`).join("; ")] as [string, string]]
+      ? [["Agent pushes", story.agentPushes.map((push) => `${person(push.pusher)} ${push.forced ? "force-pushed" : "pushed"} ${short(push.after, 7)} to <code>${html(push.branch)}</code>${html(pushCredentialPhrase(push.credentials))}`).join("; ")] as [string, string]]
       : []),
     ...mergeFact(story),
     ["Task", delegation ? `${task(delegation)}, delegated by ${person(delegation.owner.login)} (${status(delegation)})` : "<em>no delegation</em>"],

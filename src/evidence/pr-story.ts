@@ -70,7 +70,7 @@ export interface PullRequestStory {
   /** The credential events (issued, revoked, expired, revoke_failed) as recorded: see issued-credentials.ts. */
   credentials: Array<ChainRef & { type: string; payload: unknown }>;
   /** Pushes GitHub says an agent identity made to the pull request's branch (whatever the commits claim). */
-  agentPushes: Array<ChainRef & { pusher: string; pusherId: number | null; branch: string; before: string; after: string; forced: boolean; commits: string[]; source: string }>;
+  agentPushes: Array<ChainRef & { pusher: string; pusherId: number | null; branch: string; before: string; after: string; forced: boolean; commits: string[]; source: string; credentials: Array<{ id: string; delegationId: string; runId: string | null; workflowRef: string | null }> | null }>;
   /** The merge, if it was merged: who merged, what Countersign had concluded, and whether it was verified. */
   merges: Array<ChainRef & { verified: boolean; mergedBy: string | null; headSha: string | null; decision: { conclusion: string; title: string } | null; requiredCheck: string | null; bypassed: boolean }>;
   timeline: StoryEntry[];
@@ -119,7 +119,17 @@ const agentPushSchema = z.object({
   forced: z.boolean().default(false),
   commits: z.array(z.string()).default([]),
   source: z.string().default("push"),
+  /** A push by the credential app's bot: the credentials live when it was recorded (see db/credentials.ts). */
+  credentials: z.array(z.object({ id: z.string(), delegationId: z.string(), runId: z.string().nullable(), workflowRef: z.string().nullable() })).nullable().default(null),
 });
+
+/** Which issued credential a push by the credential app's bot was made with, as a phrase; "" for other pushers. */
+export function pushCredentialPhrase(credentials: ReadonlyArray<{ id: string; delegationId: string }> | null): string {
+  if (credentials === null) return "";
+  if (credentials.length === 0) return ", with no credential Countersign issued live then (a token from elsewhere pushed as the credential app)";
+  const named = credentials.map((credential) => `${credential.id} (delegation ${credential.delegationId})`);
+  return credentials.length === 1 ? `, with credential ${named[0]}` : `, with one of the credentials live then: ${named.join(", ")}`;
+}
 
 const mergeSchema = z.object({
   decision: z.object({ conclusion: z.string(), title: z.string() }).nullable().optional(),
@@ -269,7 +279,7 @@ export function buildStory(repository: string, number: number, events: readonly 
         const data = parse(agentPushSchema, event);
         if (!data) break;
         agentPushes.push({ ...at, pusher: event.actorLogin ?? "unknown", pusherId: event.actorId, ...data });
-        timeline.push({ ...at, type: event.type, text: `@${event.actorLogin ?? "unknown"} (an agent identity) ${data.forced ? "force-pushed" : "pushed"} ${data.before.slice(0, 7)} → ${data.after.slice(0, 7)} to branch ${data.branch}` });
+        timeline.push({ ...at, type: event.type, text: `@${event.actorLogin ?? "unknown"} (an agent identity) ${data.forced ? "force-pushed" : "pushed"} ${data.before.slice(0, 7)} → ${data.after.slice(0, 7)} to branch ${data.branch}${pushCredentialPhrase(data.credentials)}` });
         break;
       }
       case "merge.recorded":

@@ -40,6 +40,8 @@ export interface GitHub extends PolicyFileSource {
   readPullRequest(repo: RepoName, number: number, options?: SnapshotOptions): Promise<PullRequestSnapshot>;
   /** The head commit of a pull request, from the REST API: what a failed evaluation blocks. */
   pullRequestHeadSha(repo: RepoName, number: number): Promise<string>;
+  /** A pull request's head branch, and whether it is in the same repository (null: no such pull request). */
+  pullRequestBranch(repo: RepoName, number: number): Promise<{ ref: string; sameRepository: boolean } | null>;
   /** The repository's open pull requests, on `base` only when given. */
   openPullRequests(repo: RepoName, base?: string): Promise<OpenPullRequest[]>;
   /** Open pull requests of the same repository that reference an issue. */

@@ -38,6 +38,20 @@ export async function pullRequestHeadSha(octokit: ProbotOctokit, repo: { owner: 
   return headSchema.parse(data).head.sha;
 }
 
+const branchSchema = z.object({ head: z.object({ ref: z.string(), repo: z.object({ id: z.number() }).nullable() }), base: z.object({ repo: z.object({ id: z.number() }) }) });
+
+/** A pull request's head branch, and whether it is in the pull request's own repository; null when there is no such pull request. */
+export async function pullRequestBranch(octokit: ProbotOctokit, repo: { owner: string; name: string }, number: number): Promise<{ ref: string; sameRepository: boolean } | null> {
+  try {
+    const { data } = await octokit.rest.pulls.get({ owner: repo.owner, repo: repo.name, pull_number: number });
+    const pull = branchSchema.parse(data);
+    return { ref: pull.head.ref, sameRepository: pull.head.repo?.id === pull.base.repo.id };
+  } catch (error) {
+    if ((error as { status?: number }).status === 404) return null;
+    throw error;
+  }
+}
+
 /** The repository's open pull requests, on `base` only when given (GitHub filters by base branch). */
 export async function listOpenPullRequests(octokit: ProbotOctokit, repo: { owner: string; name: string }, base?: string): Promise<OpenPullRequest[]> {
   const pulls = await octokit.paginate("GET /repos/{owner}/{repo}/pulls", { owner: repo.owner, repo: repo.name, state: "open", per_page: 100, ...(base !== undefined ? { base } : {}) });

@@ -1,6 +1,6 @@
 import { accountFromNoreplyEmail, matchAgentIdentity, sameActor, type IdentityMatch } from "./agent-identities.js";
 import type { RepoPolicy } from "./repo-policy.js";
-import type { Actor, CommitFacts, CommitPerson, PullRequestFacts } from "./types.js";
+import type { Actor, CommitFacts, CommitPerson, PullRequestFacts, PushCredential } from "./types.js";
 
 /** One piece of evidence that an agent took part in a pull request. */
 export type AgentSignal =
@@ -17,7 +17,7 @@ export type AgentSignal =
    * An agent identity pushed to the pull request's branch, as GitHub reported the pusher: the commits
    * it brought may carry any author, so the pull request is agent-touched whatever they say.
    */
-  | { kind: "agent-push"; actor: Actor; identity: string; push: { id: string; beforeSha: string; afterSha: string; forced: boolean; commits: string[]; source: string } }
+  | { kind: "agent-push"; actor: Actor; identity: string; push: { id: string; beforeSha: string; afterSha: string; forced: boolean; commits: string[]; source: string; credentials: PushCredential[] | null } }
   /** The PR's author is not a known kind of account (a deleted "ghost", a mannequin): fail closed. */
   | { kind: "unidentified-author"; actor: Actor }
   /** A GitHub App bot that no identity names, counted because `agents.all_apps_are_agents` is on. */
@@ -159,7 +159,7 @@ export function detectAgents(pr: Pick<PullRequestFacts, "author" | "commits" | "
       kind: "agent-push",
       actor: push.pusher,
       identity: push.identity,
-      push: { id: push.id, beforeSha: push.beforeSha, afterSha: push.afterSha, forced: push.forced, commits: push.commits, source: push.source },
+      push: { id: push.id, beforeSha: push.beforeSha, afterSha: push.afterSha, forced: push.forced, commits: push.commits, source: push.source, credentials: push.credentials ?? null },
     });
   }
 

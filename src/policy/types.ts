@@ -104,6 +104,21 @@ export interface AgentPush {
   commits: string[];
   source: "push" | "pull_request.synchronize" | "activity";
   pushedAt: Date;
+  /**
+   * For a push by the credential app's bot: the credentials Countersign had issued that were live
+   * when the push was recorded (the tokens that could have made it; empty: none was, so a token from
+   * elsewhere pushed). Null for other pushers.
+   */
+  credentials: PushCredential[] | null;
+}
+
+/** An issued credential a push by the credential app's bot can be traced to: its delegation and workload. */
+export interface PushCredential {
+  id: string;
+  delegationId: string;
+  /** The workload's run id and workflow, as its verified OIDC claims named them. */
+  runId: string | null;
+  workflowRef: string | null;
 }
 
 /** Repository permission levels, lowest first, as GitHub's collaborator-permission API reports them. */

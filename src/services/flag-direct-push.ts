@@ -1,13 +1,15 @@
 import { loadRepoPolicy, type PolicyLoadResult } from "../config/repo-policy-loader.js";
 import type { Store } from "../db/client.js";
-import { renderDirectPush, type DirectPush } from "../evidence/blocking-outputs.js";
+import { delegationsOfCredentials } from "../db/credentials.js";
+import { renderCredentialPushOutside, renderDirectPush, type DirectPush } from "../evidence/blocking-outputs.js";
+import { credentialPushOutside, type CredentialDelegationScope } from "../policy/credential-push-scope.js";
 import { matchAgentIdentity } from "../policy/agent-identities.js";
 import { anyGlobMatcher } from "../policy/glob-matchers.js";
 import { defaultPolicy } from "../policy/repo-policy.js";
-import type { Actor } from "../policy/types.js";
+import type { Actor, AgentPush, PushCredential } from "../policy/types.js";
 import { publishCheckRun } from "./check-run-publisher.js";
 import type { EventContext } from "./event-context.js";
-import { recordPushIfAgent, withProcessIdentities, type ProcessAgentIdentities } from "./record-agent-push.js";
+import { CREDENTIAL_BOT_IDENTITY, recordPushIfAgent, withProcessIdentities, type ProcessAgentIdentities } from "./record-agent-push.js";
 import { recordDecisionWithEvent } from "./record-decision.js";
 
 /** What handling a push needs: the database (pushes, check-run records, decisions) and the clock. */
@@ -61,7 +63,7 @@ export async function handlePush(services: PushDeps, event: EventContext, push: 
     event.log.warn({ repo: event.repo.fullName, problems: loaded.problems }, "countersign: invalid policy; checking the push against built-in agent identities");
   }
   const policy = await withProcessIdentities(services, loaded.ok ? loaded.policy : defaultPolicy());
-  await recordPushIfAgent(services, event, policy, {
+  const recorded = await recordPushIfAgent(services, event, policy, {
     branch: push.ref.slice("refs/heads/".length),
     beforeSha: push.beforeSha,
     afterSha: push.headSha,
@@ -72,7 +74,67 @@ export async function handlePush(services: PushDeps, event: EventContext, push: 
     prNumber: null,
     at: services.clock(),
   });
-  return flagDirectPush(services, event, push, loaded.ok ? { ...loaded, policy } : loaded);
+  if (await flagDirectPush(services, event, push, loaded.ok ? { ...loaded, policy } : loaded)) return true;
+  return recorded?.identity === CREDENTIAL_BOT_IDENTITY ? flagCredentialPushOutsideDelegation(services, event, push, recorded, loaded) : false;
+}
+
+/** The delegations a push's live credentials were issued under, each with its pull request's head branch. */
+async function credentialScopes(services: PushDeps, event: EventContext, credentials: readonly PushCredential[]): Promise<CredentialDelegationScope[]> {
+  const delegations = await delegationsOfCredentials(services.db, credentials.map((credential) => credential.delegationId));
+  return Promise.all(
+    delegations.map(async (delegation) => {
+      if (delegation.subjectType !== "pull_request") return { delegation, pullRequestHead: null };
+      const branch = await event.github.pullRequestBranch(event.repo, delegation.subjectNumber);
+      return { delegation, pullRequestHead: branch?.sameRepository ? branch.ref : null };
+    }),
+  );
+}
+
+/**
+ * Flags a push by the credential app's bot that went outside the delegation its token was issued
+ * under (see policy/credential-push-scope.ts), or that no issued token could have made: a failing
+ * `Countersign` check run on the pushed head (neutral in a dry run) and a `push.flagged` audit event.
+ */
+async function flagCredentialPushOutsideDelegation(services: PushDeps, event: EventContext, push: PushRequest, recorded: AgentPush, loaded: PolicyLoadResult): Promise<boolean> {
+  const branch = push.ref.slice("refs/heads/".length);
+  const credentials = recorded.credentials ?? [];
+  const outside = credentialPushOutside(branch, await credentialScopes(services, event, credentials));
+  if (outside.length === 0) return false;
+  const dryRun = loaded.ok && loaded.policy.mode === "evaluate";
+  const conclusion = dryRun ? "neutral" : "failure";
+  const now = services.clock();
+  const policySource = loaded.ok ? loaded.policy.source : "invalid; built-in agent identities used";
+  const output = renderCredentialPushOutside(
+    { ref: push.ref, headSha: push.headSha, pusher: { id: push.sender.id, login: push.sender.login }, identity: recorded.identity, commits: push.commits, compareUrl: push.compareUrl },
+    { credentials, outside },
+    { evaluatedAt: now, deliveryId: event.deliveryId, policySource, policyHash: loaded.ok ? loaded.policy.hash : null },
+    dryRun,
+  );
+  const checkRunId = await publishCheckRun(services, event, { headSha: push.headSha, prNumber: null }, conclusion, output);
+  await recordDecisionWithEvent(
+    services,
+    {
+      repo: { id: event.repo.id, fullName: event.repo.fullName },
+      prNumber: null,
+      headSha: push.headSha,
+      conclusion,
+      title: output.title,
+      reasons: ["credential-push-outside-delegation", ...(dryRun ? ["mode:evaluate"] : [])],
+      deliveryId: event.deliveryId,
+      delegationId: null,
+      checkRunId,
+      errorId: null,
+      policy: loaded.ok ? { hash: loaded.policy.hash, source: policySource } : null,
+      evaluatedAt: now,
+    },
+    {
+      type: "push.flagged",
+      actor: { id: push.sender.id, login: push.sender.login },
+      payload: { ref: push.ref, mode: dryRun ? "evaluate" : "enforce", identity: recorded.identity, reason: "credential-push-outside-delegation", outside, credentials, pushId: recorded.id, commits: push.commits.map((commit) => commit.sha), checkRunId },
+    },
+  );
+  event.log.warn({ repo: event.repo.fullName, sha: push.headSha, branch, credentials: credentials.map((credential) => credential.id) }, "countersign: a push by the credential app's bot outside its delegation");
+  return true;
 }
 
 /**

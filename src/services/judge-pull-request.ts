@@ -1,7 +1,7 @@
 import { loadPullRequestPolicy, type PolicyLoadResult } from "../config/repo-policy-loader.js";
 import type { Store } from "../db/client.js";
 import { delegationsForPullRequest } from "../db/delegations.js";
-import { credentialCounts, credentialsLiveAt } from "../db/credentials.js";
+import { credentialCounts } from "../db/credentials.js";
 import { renderInvalidConfig } from "../evidence/blocking-outputs.js";
 import { renderDecision, type CheckRunOutput, type EvaluationMeta } from "../evidence/check-run-output.js";
 import type { PullRequestHead, PullRequestSnapshot } from "../github/pull-request-facts.js";
@@ -14,7 +14,7 @@ import { defaultPolicy, teamKey } from "../policy/repo-policy.js";
 import type { DelegationRecord, Permission, PullRequestFacts } from "../policy/types.js";
 import type { EvaluationRequest } from "./evaluation.js";
 import type { EventContext } from "./event-context.js";
-import { agentPushesForPullRequest, CREDENTIAL_BOT_IDENTITY, recordPushIfAgent, withProcessIdentities, type ProcessAgentIdentities } from "./record-agent-push.js";
+import { agentPushesForPullRequest, recordPushIfAgent, withProcessIdentities, type ProcessAgentIdentities } from "./record-agent-push.js";
 
 /** What judging a pull request reads besides GitHub's answers: the database and the clock. */
 export interface JudgeDeps extends ProcessAgentIdentities {
@@ -29,19 +29,6 @@ export type Judgement =
   | { kind: "closed"; facts: PullRequestFacts }
   | { kind: "invalid-policy"; facts: PullRequestFacts; policy: Extract<PolicyLoadResult, { ok: false }>; output: CheckRunOutput; evaluatedAt: Date }
   | { kind: "decided"; facts: PullRequestFacts; policy: Extract<PolicyLoadResult, { ok: true }>["policy"]; decision: Decision; setup: RequiredCheckStatus; output: CheckRunOutput; evaluatedAt: Date };
-
-/** For each push by the credential app's bot: the credentials live when it was recorded (the tokens that could have made it). */
-async function credentialsThatPushed(services: JudgeDeps, facts: PullRequestFacts): Promise<NonNullable<EvaluationMeta["pushCredentials"]>> {
-  const pushes = (facts.agentPushes ?? []).filter((push) => push.identity === CREDENTIAL_BOT_IDENTITY);
-  const live = await credentialsLiveAt(services.db, facts.repo.id, pushes.map((push) => push.pushedAt));
-  const claim = (workload: Record<string, unknown>, name: string) => (typeof workload[name] === "string" || typeof workload[name] === "number" ? String(workload[name]) : null);
-  return new Map(
-    pushes.map((push, index) => [
-      push.id,
-      (live[index] ?? []).map((credential) => ({ id: credential.id, delegationId: credential.delegationId, runId: claim(credential.workload, "run_id"), workflowRef: claim(credential.workload, "job_workflow_ref") ?? claim(credential.workload, "workflow_ref") })),
-    ]),
-  );
-}
 
 /** Looks up what the pending approvals depend on: reviewers' permissions and team memberships. */
 async function lookUpPeople(services: JudgeDeps, event: EventContext, facts: PullRequestFacts, pending: Decision["pendingLookups"]): Promise<PeopleFacts> {
@@ -116,8 +103,7 @@ export async function judgePullRequest(services: JudgeDeps, event: EventContext,
   const decision = provisional.pendingLookups.reviewers.length > 0 ? evaluatePullRequest({ ...input, people: await lookUpPeople(services, event, facts, provisional.pendingLookups) }, examined) : provisional;
   const setup = await event.github.requiredCheckStatus({ ...event.repo, id: facts.repo.id }, facts.baseRef, services.appId);
   const credentials = await credentialCounts(services.db, delegations.map((delegation) => delegation.id), evaluatedAt);
-  const pushCredentials = await credentialsThatPushed(services, facts);
-  const output = renderDecision(decision, facts, { evaluatedAt, deliveryId: event.deliveryId, policySource: policy.policy.source, policyHash: policy.policy.hash, setup, credentials, pushCredentials });
+  const output = renderDecision(decision, facts, { evaluatedAt, deliveryId: event.deliveryId, policySource: policy.policy.source, policyHash: policy.policy.hash, setup, credentials });
   return { kind: "decided", facts, policy: policy.policy, decision, setup, output, evaluatedAt };
 }
 

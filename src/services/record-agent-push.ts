@@ -1,5 +1,6 @@
 import { agentPushesFor, recordAgentPush } from "../db/agent-pushes.js";
 import { appendAuditEvent } from "../db/audit-log.js";
+import { credentialsLiveWhenPushed } from "../db/credentials.js";
 import { matchAgentIdentity, type AgentIdentity } from "../policy/agent-identities.js";
 import type { RepoPolicy } from "../policy/repo-policy.js";
 import type { Actor, AgentPush, PullRequestFacts } from "../policy/types.js";
@@ -43,6 +44,9 @@ export interface ReportedPush {
 export async function recordPushIfAgent(services: { db: Store }, event: Pick<EventContext, "repo" | "deliveryId">, policy: Pick<RepoPolicy, "identities">, push: ReportedPush): Promise<AgentPush | null> {
   const match = matchAgentIdentity(push.pusher, policy.identities);
   if (!match) return null;
+  // A push by the credential app's bot was made with a token Countersign issued, or with none of
+  // them: which ones were live is kept with the push (and in its audit event), as it stood then.
+  const credentials = match.identity.name === CREDENTIAL_BOT_IDENTITY ? await credentialsLiveWhenPushed(services.db, event.repo.id, push.at) : null;
   const { push: recorded, created } = await recordAgentPush(services.db, {
     repo: { id: event.repo.id, fullName: event.repo.fullName },
     prNumber: push.prNumber,
@@ -56,6 +60,7 @@ export async function recordPushIfAgent(services: { db: Store }, event: Pick<Eve
     commits: push.commits,
     source: push.source,
     pushedAt: push.at,
+    credentials,
   });
   if (created) {
     await appendAuditEvent(services.db, {
@@ -75,6 +80,7 @@ export async function recordPushIfAgent(services: { db: Store }, event: Pick<Eve
         matchedBy: match.matchedBy,
         commits: push.commits,
         source: push.source,
+        ...(recorded.credentials !== null ? { credentials: recorded.credentials } : {}),
       },
       at: push.at,
     });

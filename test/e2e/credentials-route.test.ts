@@ -10,8 +10,9 @@ import { stringify } from "yaml";
 import type { AuditExportRecord } from "../../src/cli/audit/export.js";
 import { openDatabase } from "../../src/db/client.js";
 import { createDelegation } from "../../src/db/delegations.js";
-import { INSTALLATION_ID, pullRequestEvent, REPO } from "../fixtures/payloads.js";
+import { INSTALLATION_ID, pullRequestEvent, pushEvent, REPO } from "../fixtures/payloads.js";
 import { erin } from "../fixtures/people.js";
+import { renderedText } from "../helpers/github-markdown.js";
 import { startTestIssuer, type TestIssuer } from "../helpers/oidc-issuer.js";
 import { appPrivateKey, deliverWebhook, httpRequest, launchEnterpriseApp, root, waitFor, type EnterpriseApp } from "./app-process.js";
 import { fakeGhesState } from "./fake-ghes.js";
@@ -158,7 +159,7 @@ describe("the credential route with a credential app configured", () => {
     policy.credentials.issuers[0]!.jwks_url = issuer.jwksUrl;
     running = await launchEnterpriseApp(state, {
       webhookSecret: SECRET,
-      extra: () => ({ COUNTERSIGN_CREDENTIAL_APP_ID: "5151", COUNTERSIGN_CREDENTIAL_APP_PRIVATE_KEY: appPrivateKey(), COUNTERSIGN_CREDENTIAL_TOKEN_KEY: randomBytes(32).toString("base64"), COUNTERSIGN_CREDENTIAL_SWEEP_SECONDS: "1", NODE_EXTRA_CA_CERTS: certFile }),
+      extra: (url) => ({ COUNTERSIGN_PUBLIC_URL: url, COUNTERSIGN_EVIDENCE_SECRET: "an-evidence-signing-secret-of-at-least-32-chars", COUNTERSIGN_CREDENTIAL_APP_ID: "5151", COUNTERSIGN_CREDENTIAL_APP_PRIVATE_KEY: appPrivateKey(), COUNTERSIGN_CREDENTIAL_TOKEN_KEY: randomBytes(32).toString("base64"), COUNTERSIGN_CREDENTIAL_SWEEP_SECONDS: "1", NODE_EXTRA_CA_CERTS: certFile }),
     });
     const opened = await openDatabase(running.database.url, { migrate: false });
     try {
@@ -264,6 +265,28 @@ describe("the credential route with a credential app configured", () => {
     expect(summary).toContain("**Countersign credential app**");
     expect(summary).toMatch(/pushed with the credential `cred_[0-9a-f]{16}` \(delegation `dlg_[0-9a-f]+`, run `4242`, workflow `Codertocat\/Hello-World\/\.github\/workflows\/agent\.yml@refs\/heads\/main`\)/);
     expect(slugReads).toHaveLength(1);
+
+    // The evidence page behind the check run's Details link names the credential that pushed, as the
+    // push's audit event recorded it, beside the credential itself.
+    const [credential] = await running!.database.rows(`SELECT "id", "delegationId" FROM "IssuedCredential"`);
+    const page = await httpRequest(String(runOn(pushed)!.details_url));
+    expect(page.status).toBe(200);
+    expect(page.body).toContain(`c2c2c2c</code> to <code>erin/ledger</code>, with credential ${String(credential?.id)} (delegation ${String(credential?.delegationId)})`);
+    expect(page.body).toContain("Credentials");
+    for (const issued of issuedTokens) expect(page.body.includes(issued)).toBe(false);
+  });
+
+  test("a push by the credential app's bot to a branch its delegation does not cover gets a failing check run on the pushed commit naming the credential", async () => {
+    const bot = { id: 91919191, login: "countersign-agents[bot]", type: "Bot" as const };
+    const stray = "c3".repeat(20);
+    expect((await deliverWebhook(running!.url, SECRET, "push", "cred-bot-stray", pushEvent({ ref: "refs/heads/release/1.0", after: stray, sender: bot }))).status).toBe(200);
+    const runOn = (sha: string) => [...state.checkRuns.values()].filter((candidate) => candidate.head_sha === sha).at(-1);
+    await waitFor(() => runOn(stray) !== undefined);
+    const run = runOn(stray)!;
+    expect(run.conclusion).toBe("failure");
+    expect(run.output.title).toBe("Push with an issued credential outside its delegation");
+    expect(run.output.summary).toMatch(/delegation `dlg_[0-9a-f]+` was given on pull request #7, whose branch is `erin\/ledger`, not `release\/1\.0`/);
+    expect(run.output.summary).toMatch(/`cred_[0-9a-f]{16}` under delegation `dlg_[0-9a-f]+` \(run `4242`/);
   });
 
   test("a delegation revoked (as /delegate revoke, a merge or a close leaves it) revokes the issued token at GitHub with exactly that token, and the chain says so", async () => {
@@ -298,7 +321,11 @@ describe("the credential route with a credential app configured", () => {
         ended: expect.objectContaining({ how: "revoked", trigger: "delegation_revoked" }),
       }),
     ]);
+    // The push the credential app's bot made is traced, in the export, to the credential that could have made it.
+    expect(record?.agentPushes).toEqual([expect.objectContaining({ pusher: { login: "countersign-agents[bot]", id: 91919191 }, credentials: [expect.objectContaining({ id: record!.issuedCredentials[0]!.credentialId, runId: "4242" })] })]);
     const evidence = await cli(["evidence", "--repo", REPO.fullName, "--pr", "7"]);
+    // As GitHub would show the Markdown (the timeline's text is escaped, ids broken up for display only).
+    expect(renderedText(evidence.stdout).replace(/\u200b/g, "")).toContain(`with credential ${record!.issuedCredentials[0]!.credentialId}`);
     expect(evidence.stdout).toContain(record!.issuedCredentials[0]!.credentialId);
     expect(evidence.stdout).toContain("revoked (delegation\\_revoked)");
     expect(evidence.stdout).toContain("run `4242`");

@@ -166,6 +166,11 @@ export function routeGitHubRequest(world: FakeGitHubWorld, request: FakeRequest)
       const pr = repo?.pulls.get(Number(files[1]));
       return pr ? answer("files", 200, pullRequestFilesPage(pr, Number(query.get("page") ?? 1), Number(query.get("per_page") ?? 30))) : answer("unexpected", 404, notFound());
     }
+    const pull = /^\/pulls\/(\d+)$/.exec(rest);
+    if (method === "GET" && pull && repo) {
+      const pr = repo.pulls.get(Number(pull[1]));
+      return pr ? answer("pulls", 200, { number: pr.number, state: "open", head: { sha: pr.headSha, ref: pr.headRef ?? "feature", repo: { id: repo.id } }, base: { ref: pr.baseRef ?? "main", repo: { id: repo.id } } }) : answer("unexpected", 404, notFound());
+    }
     // One page of open pull requests (the model has fewer than a hundred per repository).
     if (method === "GET" && rest === "/pulls") return answer("pulls", 200, openPullRequestsResponse([...(repo?.pulls.values() ?? [])], query.get("base")));
   }

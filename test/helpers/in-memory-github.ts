@@ -141,6 +141,12 @@ export class InMemoryGitHub implements GitHub {
     return facts.headSha;
   }
 
+  async pullRequestBranch(repo: RepoName, number: number): Promise<{ ref: string; sameRepository: boolean } | null> {
+    this.enter("pullRequestBranch", [repo, number]);
+    const facts = this.pullRequests.get(`${repoKey(repo)}#${number}`);
+    return facts ? { ref: facts.headRef, sameRepository: facts.crossRepository !== true } : null;
+  }
+
   async openPullRequests(repo: RepoName, base?: string): Promise<OpenPullRequest[]> {
     this.enter("openPullRequests", [repo, base]);
     return [...this.pullRequests.values()]

@@ -238,6 +238,11 @@ export interface ExportAgentPush {
   commits: string[];
   /** How Countersign learned of it: `push`, `pull_request.synchronize` or `activity`. */
   source: string;
+  /**
+   * A push by the credential app's bot: the credentials Countersign had issued that were live when
+   * it was recorded (empty: none was, so a token from elsewhere pushed). Null for other pushers.
+   */
+  credentials: Array<{ id: string; delegationId: string; runId: string | null; workflowRef: string | null }> | null;
   recorded: ExportEventRef;
 }
 
@@ -343,6 +348,7 @@ export function buildExportRecord(story: PullRequestStory, context: { head: Chai
       forced: push.forced,
       commits: push.commits,
       source: push.source,
+      credentials: push.credentials,
       recorded: recorded(push),
     })),
     merge: (() => {

@@ -318,6 +318,7 @@ describe("pushes GitHub attributes to an agent", () => {
     commits: [SHA2],
     source: "push" as const,
     pushedAt: new Date("2026-11-25T12:00:00Z"),
+    credentials: null,
   };
 
   test("an agent's push into a person's pull request whose commits all claim the person makes it agent-assisted, with the pusher as an agent", () => {

@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "AgentPush" ADD COLUMN     "credentials" TEXT;
