@@ -6,6 +6,7 @@ import { credentialBotIdentities } from "./credentials/credential-bot.js";
 import { credentialReads } from "./credentials/exchange-reads.js";
 import { credentialMint } from "./credentials/mint-credential.js";
 import { WorkloadKeySets } from "./credentials/verify-workload-token.js";
+import { octokitGitHub } from "./github/octokit-github.js";
 import { startCredentialSweep } from "./handlers/credential-sweep.js";
 import { credentialsRoute } from "./handlers/credentials-route.js";
 import { evidenceRoute } from "./handlers/evidence-route.js";
@@ -63,7 +64,7 @@ export function countersignApp(services: AppServices, inbox: DeliveryInbox, opti
           ratePerMinute: options.credentials?.ratePerMinute ?? 60,
           exchange: options.credentials?.app
             ? {
-                reads: credentialReads(services.db, (installationId) => app.auth(installationId), new WorkloadKeySets(), services.clock),
+                reads: credentialReads(services.db, async (installationId) => octokitGitHub(await app.auth(installationId), services.gitHubCaches), new WorkloadKeySets(), services.clock),
                 mint: credentialMint({ db: services.db, app: options.credentials.app, octokitWithToken: options.credentials.octokitWithToken, clock: services.clock, log: app.log }),
                 botKnown: async () => ((await services.processAgentIdentities?.()) ?? []).length > 0,
               }

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { credentialPermissionsSchema, GITHUB_TOKEN_LIFETIME_MS } from "../config/credentials.schema.js";
 import type { PolicyLoadResult } from "../config/repo-policy-loader.js";
 import type { CredentialDelegation, DelegationReference } from "../db/credentials.js";
+import type { RepositoryFacts } from "../github/github-client.js";
 import { intersectPermissions, permissionsBeyond, workloadMismatch, type CredentialLevel, type CredentialWorkload, type TrustedIssuer } from "../policy/credential-policy.js";
 import type { Refusal } from "./refusals.js";
 import type { TokenVerification, VerifiedClaims } from "./verify-workload-token.js";
@@ -29,12 +30,7 @@ export const exchangeRequestSchema = z
 export type ExchangeRequest = z.infer<typeof exchangeRequestSchema>;
 
 /** The repository as GitHub has it now. */
-export interface RepositoryFacts {
-  id: number;
-  fullName: string;
-  ownerId: number;
-  defaultBranch: string;
-}
+export type { RepositoryFacts };
 
 /** The pull request or issue a delegation was given on, as GitHub has it now. */
 export interface SubjectFacts {

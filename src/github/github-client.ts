@@ -23,6 +23,14 @@ export interface RepoRef extends RepoName {
   id: number;
 }
 
+/** A repository as GitHub has it now: what the credential exchange checks a workload's claims against. */
+export interface RepositoryFacts {
+  id: number;
+  fullName: string;
+  ownerId: number;
+  defaultBranch: string;
+}
+
 /** A team, by organization and slug. */
 export interface TeamRef {
   org: string;
@@ -42,6 +50,10 @@ export interface GitHub extends PolicyFileSource {
   pullRequestHeadSha(repo: RepoName, number: number): Promise<string>;
   /** A pull request's head branch, and whether it is in the same repository (null: no such pull request). */
   pullRequestBranch(repo: RepoName, number: number): Promise<{ ref: string; sameRepository: boolean } | null>;
+  /** The repository with id `id` as GitHub has it now (its name, owner's id, default branch); null when GitHub knows none. */
+  repositoryById(id: number): Promise<RepositoryFacts | null>;
+  /** Whether issue or pull request `number` is open, and who opened it; null when there is none. */
+  issueState(repo: RepoName, number: number): Promise<{ open: boolean; authorLogin: string } | null>;
   /** The repository's open pull requests, on `base` only when given. */
   openPullRequests(repo: RepoName, base?: string): Promise<OpenPullRequest[]>;
   /** Open pull requests of the same repository that reference an issue. */

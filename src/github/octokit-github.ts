@@ -6,6 +6,7 @@ import { postComment } from "./comments.js";
 import { fileChangedBetween } from "./file-versions.js";
 import type { GitHub } from "./github-client.js";
 import { openPullRequestsReferencingIssue } from "./issue-pull-requests.js";
+import { readRepositoryById, readSubjectState } from "./credential-facts.js";
 import { listInstallationRepositories, listOpenPullRequests, pullRequestBranch, pullRequestHeadSha } from "./open-pull-requests.js";
 import { PermissionReader, TeamMembershipReader } from "./permissions.js";
 import { readPolicyFile } from "./policy-files.js";
@@ -54,6 +55,8 @@ export function octokitGitHub(octokit: ProbotOctokit, caches: GitHubCaches): Git
     readPullRequest: (repo, number, options) => fetchPullRequestSnapshot(octokit, repo, number, options),
     pullRequestHeadSha: (repo, number) => pullRequestHeadSha(octokit, repo, number),
     pullRequestBranch: (repo, number) => pullRequestBranch(octokit, repo, number),
+    repositoryById: (id) => readRepositoryById(octokit, id),
+    issueState: (repo, number) => readSubjectState(octokit, repo, number),
     openPullRequests: (repo, base) => listOpenPullRequests(octokit, repo, base),
     openPullRequestsReferencingIssue: (repo, issueNumber) => openPullRequestsReferencingIssue(octokit, repo, issueNumber),
     installationRepositories: () => listInstallationRepositories(octokit),

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { AgentInventory } from "../../src/github/agent-inventory.js";
 import type { BranchPush } from "../../src/github/branch-activity.js";
 import type { CheckRunContent } from "../../src/github/check-runs.js";
-import type { Freshness, GitHub, RepoName, RepoRef, TeamRef } from "../../src/github/github-client.js";
+import type { Freshness, GitHub, RepoName, RepoRef, RepositoryFacts, TeamRef } from "../../src/github/github-client.js";
 import type { InstallationRepository, OpenPullRequest } from "../../src/github/open-pull-requests.js";
 import type { PolicyFileRead, PolicyFileRef } from "../../src/github/policy-files.js";
 import type { PullRequestSnapshot, SnapshotOptions } from "../../src/github/pull-request-facts.js";
@@ -58,6 +58,10 @@ export class InMemoryGitHub implements GitHub {
   /** Whether `.github/countersign.yml` differs between two commits. */
   policyChanged = true;
   requiredCheck: RequiredCheckStatus = { state: "required", via: ["ruleset"], pinnedToApp: true };
+  /** Repositories by id, as `repositoryById` answers (none: GitHub knows no such repository). */
+  readonly repositoriesById = new Map<number, RepositoryFacts>();
+  /** Issues (and pull requests) by `owner/name#number`; a stored pull request answers as open, by its author. */
+  readonly issues = new Map<string, { open: boolean; authorLogin: string }>();
   /** Agents' inventories by login (lower case); others are `unknown`. */
   readonly inventories = new Map<string, AgentInventory>();
 
@@ -139,6 +143,18 @@ export class InMemoryGitHub implements GitHub {
     const facts = this.pullRequests.get(`${repoKey(repo)}#${number}`);
     if (!facts) throw httpError(404, "Not Found");
     return facts.headSha;
+  }
+
+  async repositoryById(id: number): Promise<RepositoryFacts | null> {
+    this.enter("repositoryById", [id]);
+    return this.repositoriesById.get(id) ?? null;
+  }
+
+  async issueState(repo: RepoName, number: number): Promise<{ open: boolean; authorLogin: string } | null> {
+    this.enter("issueState", [repo, number]);
+    const key = `${repoKey(repo)}#${number}`;
+    const pull = this.pullRequests.get(key);
+    return this.issues.get(key) ?? (pull ? { open: pull.state === "OPEN", authorLogin: pull.author.login } : null);
   }
 
   async pullRequestBranch(repo: RepoName, number: number): Promise<{ ref: string; sameRepository: boolean } | null> {
