@@ -70,9 +70,21 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe("the credential route without a credential app", () => {
   let running: EnterpriseApp | undefined;
   beforeAll(async () => {
-    running = await launchEnterpriseApp(fakeGhesState(), { webhookSecret: SECRET });
+    running = await launchEnterpriseApp(fakeGhesState(), { webhookSecret: SECRET, extra: () => ({ COUNTERSIGN_CREDENTIALS_RATE_PER_MINUTE: "5" }) });
   }, 30_000);
   afterAll(() => running?.stop());
+
+  test("requests claiming one issuer are limited per minute (429 rate_limited), and another issuer's still get through", async () => {
+    const claiming = (iss: string) => `${Buffer.from(JSON.stringify({ alg: "RS256" })).toString("base64url")}.${Buffer.from(JSON.stringify({ iss })).toString("base64url")}.c2ln`;
+    const statuses: number[] = [];
+    for (let i = 0; i < 7; i += 1) statuses.push((await post(running!, claiming("https://flood.example"), { repository: REPO.fullName, pull_request: 7 })).status);
+    expect(statuses.slice(0, 5)).toEqual([503, 503, 503, 503, 503]);
+    const limited = await post(running!, claiming("https://flood.example"), { repository: REPO.fullName, pull_request: 7 });
+    expect(limited.status).toBe(429);
+    expect(JSON.parse(limited.body)).toMatchObject({ error: "rate_limited" });
+    expect(statuses.slice(5)).toEqual([429, 429]);
+    expect((await post(running!, claiming("https://other.example"), { repository: REPO.fullName, pull_request: 7 })).status).toBe(503);
+  });
 
   test("answers not_configured (503), and refuses a malformed request before that", async () => {
     const refused = await post(running!, "eyJhbGciOiJSUzI1NiJ9.e30.c2ln", { repository: REPO.fullName, pull_request: 7 });
