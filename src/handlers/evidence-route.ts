@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { chainHead } from "../db/audit-log.js";
-import { pullRequestEvents } from "../db/pr-records.js";
+import { currentRepositoryName, pullRequestEvents } from "../db/pr-records.js";
 import { renderEvidencePage } from "../evidence/evidence-page.js";
 import { buildStory } from "../evidence/pr-story.js";
 import { isValidEvidenceSignature, type EvidenceLinkSettings } from "../evidence/signed-links.js";
@@ -52,7 +52,8 @@ export function evidenceRoute(services: AppServices, settings: EvidenceLinkSetti
       const events = await pullRequestEvents(services.db, repository, number);
       if (events.length === 0) return notFound(res);
       const head = await chainHead(services.db);
-      const page = renderEvidencePage(buildStory(repository, number, events), { generatedAt: services.clock(), chainHead: head?.hash ?? null, repositoryUrl: `${options.webUrl}/${repository}` });
+      const name = currentRepositoryName(events, repository);
+      const page = renderEvidencePage(buildStory(name, number, events), { generatedAt: services.clock(), chainHead: head?.hash ?? null, repositoryUrl: `${options.webUrl}/${name}` });
       res.writeHead(200, PAGE_HEADERS);
       res.end(req.method === "HEAD" ? undefined : page);
     } catch (error) {

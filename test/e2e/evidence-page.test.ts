@@ -123,6 +123,15 @@ describe("the evidence page", () => {
     expect(page.body).toContain("&lt;img src=x onerror=alert(1)&gt;");
   });
 
+  test("the same link with the repository spelled in another case shows the same page, under GitHub's spelling", async () => {
+    const url = new URL(evidenceUrl);
+    url.pathname = url.pathname.replace("Codertocat/Hello-World", "codertocat/HELLO-WORLD");
+    const page = await httpRequest(url.toString());
+    expect(page.status).toBe(200);
+    expect(page.body).toContain("<title>Countersign evidence: Codertocat/Hello-World#3</title>");
+    expect(page.body).toContain("SEC-2");
+  });
+
   test.each([
     ["a missing signature", (url: URL) => url.searchParams.delete("signature")],
     ["a bad signature", (url: URL) => url.searchParams.set("signature", "0".repeat(64))],

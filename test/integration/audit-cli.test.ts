@@ -288,6 +288,10 @@ describe("countersign audit export", () => {
 
     expect((await exported(app, "--repo", REPO.fullName)).records).toHaveLength(1);
     expect((await exported(app, "--repo", "acme/other")).records).toHaveLength(0);
+    // GitHub's names are case-insensitive: any spelling finds the repository, told under GitHub's own.
+    const shouted = await exported(app, "--repo", REPO.fullName.toUpperCase());
+    expect(shouted.records).toHaveLength(1);
+    expect(shouted.records[0]).toMatchObject({ repository: REPO.fullName });
     expect((await exported(app, "--since", "2026-11-25")).records).toHaveLength(1);
     expect((await exported(app, "--since", "2026-11-26")).records).toHaveLength(0);
     expect((await cli(app, "audit", "export", "--format", "json", "--since", "2026-11-26")).out).toBe("[]\n");
@@ -325,6 +329,9 @@ describe("countersign evidence", () => {
     const story = JSON.parse(json.out) as PullRequestStory;
     expect(story).toMatchObject({ repository: REPO.fullName, number: 2, owner: { kind: "delegated", login: "alice" }, approvals: [{ reviewer: "bob", commit: HEAD, counted: true }] });
     expect(story.chain).toHaveLength(5);
+
+    const lower = await cli(app, "evidence", "--repo", REPO.fullName.toLowerCase(), "--pr", "2", "--format", "json");
+    expect(JSON.parse(lower.out)).toMatchObject({ repository: REPO.fullName, number: 2 });
 
     const none = await cli(app, "evidence", "--repo", REPO.fullName, "--pr", "99");
     expect(none.code).toBe(EXIT.error);

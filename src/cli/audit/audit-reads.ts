@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { databaseProvider, openDatabase, redactDatabaseUrl, sqlitePath, type Store, type OpenDatabase } from "../../db/client.js";
 import { chainHead, type ChainHead } from "../../db/audit-log.js";
-import { agentPullRequests, pullRequestEvents } from "../../db/pr-records.js";
+import { agentPullRequests, currentRepositoryName, pullRequestEvents } from "../../db/pr-records.js";
 import { buildStory, type PullRequestStory } from "../../evidence/pr-story.js";
 
 // Read-only access to the app's audit log for the operator tools (`countersign audit ...` and
@@ -40,7 +40,7 @@ export async function openAuditDatabase(url: string): Promise<OpenDatabase> {
  */
 export async function readStory(db: Store, repository: string, number: number, head: ChainHead | null): Promise<PullRequestStory | null> {
   const events = (await pullRequestEvents(db, repository, number)).filter((event) => head !== null && event.seq <= head.seq);
-  return events.length === 0 ? null : buildStory(repository, number, events);
+  return events.length === 0 ? null : buildStory(currentRepositoryName(events, repository), number, events);
 }
 
 /** The stories of the agent pull requests that match `filter`, as of `head`, oldest first. */
