@@ -14,6 +14,7 @@ import { startExpirySweep } from "./handlers/expiry-sweep.js";
 import { addHttpHandlers } from "./handlers/http-handlers.js";
 import { onCheckRunRerequested, onCheckSuiteRerequested } from "./handlers/check-rerequest.js";
 import { onIssueComment } from "./handlers/issue-comment.js";
+import { onIssueClosed } from "./handlers/issues.js";
 import { operationsRoutes } from "./handlers/operations-routes.js";
 import { onPullRequest, PULL_REQUEST_ACTIONS } from "./handlers/pull-request.js";
 import { onPullRequestReview, REVIEW_ACTIONS } from "./handlers/pull-request-review.js";
@@ -79,6 +80,7 @@ export function countersignApp(services: AppServices, inbox: DeliveryInbox, opti
     app.on(PULL_REQUEST_ACTIONS.map((action) => `pull_request.${action}` as const), once(onPullRequest));
     app.on(REVIEW_ACTIONS.map((action) => `pull_request_review.${action}` as const), once(onPullRequestReview));
     app.on("issue_comment.created", once(onIssueComment));
+    app.on("issues.closed", once(onIssueClosed));
     app.on("check_run.rerequested", once(onCheckRunRerequested));
     app.on("check_suite.rerequested", once(onCheckSuiteRerequested));
     app.on("push", once(onPush));

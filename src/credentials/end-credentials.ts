@@ -3,17 +3,25 @@ import { appendAuditEvent, type AuditEventType } from "../db/audit-log.js";
 import { credentialsDueToEnd, markCredentialEnded, type DueCredential } from "../db/credentials.js";
 import type { Store } from "../db/store.js";
 import { revokeOwnToken } from "../github/credential-app.js";
+import type { GitHub } from "../github/github-client.js";
 import type { Log } from "../services/event-context.js";
+import { DELEGATOR_LOST_WRITE, revokeDelegationsWithoutWriteAccess } from "./delegator-access.js";
 import { decryptToken } from "./token-vault.js";
 
-// Ending issued credentials: each live credential whose effective expiry has passed, or whose
-// delegation is no longer active (revoked with `/delegate revoke`, expired, or ended when its pull
-// request was merged or closed), is revoked with itself (`DELETE /installation/token`, the only way
-// GitHub revokes a token), marked ended, and its sealed token forgotten. A revocation GitHub does not
-// confirm is recorded (`credential.revoke_failed`), counted, and tried again at the next sweep.
+// Ending issued credentials: first, the delegations whose delegator no longer has write access are
+// revoked (delegator-access.ts); then each live credential whose effective expiry has passed, or whose
+// delegation is no longer active (revoked with `/delegate revoke` or for its delegator's lost access,
+// expired, or ended when its pull request was merged or closed or its issue closed), is revoked with
+// itself (`DELETE /installation/token`, the only way GitHub revokes a token), marked ended, and its
+// sealed token forgotten. A revocation GitHub does not confirm is recorded (`credential.revoke_failed`),
+// counted, and tried again at the next sweep.
 
 export interface EndCredentialsSettings {
   db: Store;
+  /** The main app as one of its installations: where delegators' permissions are read. */
+  installationGitHub: (installationId: number) => Promise<GitHub>;
+  /** Counts a delegator's permission that could not be read (the errors metric). */
+  recordAccessReadFailure: () => void;
   tokenKey: Buffer;
   octokitWithToken: (token: string) => ProbotOctokit;
   clock: () => Date;
@@ -24,7 +32,10 @@ export interface EndCredentialsSettings {
 
 /** The trigger an audit event names: the effective expiry, or what became of the delegation. */
 function triggerOf(credential: DueCredential): string {
-  return credential.due.kind === "expiry" ? "effective_expiry" : `delegation_${credential.due.status}`;
+  if (credential.due.kind === "expiry") return "effective_expiry";
+  // Told apart by the reason Countersign stores, so a revocation retried at a later sweep names it too.
+  if (credential.due.status === "revoked" && credential.due.reason === DELEGATOR_LOST_WRITE) return "delegator_lost_write";
+  return `delegation_${credential.due.status}`;
 }
 
 /** GitHub's answer to a revocation: 204, or a status meaning the token no longer works anyway. */
@@ -35,6 +46,13 @@ function alreadyInvalid(status: number | undefined): boolean {
 /** Ends every credential due at this moment; returns how many ended. */
 export async function endDueCredentials(settings: EndCredentialsSettings): Promise<number> {
   const now = settings.clock();
+  try {
+    await revokeDelegationsWithoutWriteAccess({ db: settings.db, installationGitHub: settings.installationGitHub, log: settings.log, recordReadFailure: settings.recordAccessReadFailure }, now);
+  } catch (error) {
+    // The access check failing (the database) must not keep the other triggers from ending credentials.
+    settings.recordAccessReadFailure();
+    settings.log.error({ error: { name: (error as Error).name, message: (error as Error).message } }, "countersign: could not check delegators' access; tried again at the next sweep");
+  }
   let ended = 0;
   for (const credential of await credentialsDueToEnd(settings.db, now)) {
     const trigger = triggerOf(credential);

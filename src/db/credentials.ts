@@ -120,6 +120,38 @@ export async function credentialsDueToEnd(db: Store, now: Date): Promise<DueCred
   }
 }
 
+/** An active delegation that live credentials were issued under, with whose standing vouches for them. */
+export interface DelegationWithLiveCredentials {
+  delegationId: string;
+  /** The main app's installation the delegation was made in (null: recorded before it was kept). */
+  installationId: number | null;
+  repo: { id: number; fullName: string };
+  subjectNumber: number;
+  /** Who delegated: their write access is what the credentials rest on. */
+  delegator: { id: number; login: string };
+}
+
+/**
+ * The active delegations with at least one live credential (not ended, effective expiry not passed at
+ * `now`): those whose delegator's access the sweep checks. Read a page at a time, like the due ones.
+ */
+export async function delegationsWithLiveCredentials(db: Store, now: Date): Promise<DelegationWithLiveCredentials[]> {
+  const found = new Map<string, DelegationWithLiveCredentials>();
+  let after: string | null = null;
+  for (;;) {
+    const live: Array<{ id: string; delegationId: string }> = await db.prisma.issuedCredential.findMany({ where: { endedAs: null, expiresAt: { gt: now }, ...(after ? { id: { gt: after } } : {}) }, orderBy: { id: "asc" }, take: PAGE, select: { id: true, delegationId: true } });
+    if (live.length === 0) break;
+    const wanted = [...new Set(live.map((row) => row.delegationId))].filter((id) => !found.has(id));
+    const delegations = wanted.length === 0 ? [] : await db.prisma.delegation.findMany({ where: { id: { in: wanted }, status: "active" }, select: { id: true, installationId: true, repoId: true, repoFullName: true, subjectNumber: true, ownerId: true, ownerLogin: true } });
+    for (const row of delegations) {
+      found.set(row.id, { delegationId: row.id, installationId: row.installationId === null ? null : Number(row.installationId), repo: { id: Number(row.repoId), fullName: row.repoFullName }, subjectNumber: row.subjectNumber, delegator: { id: Number(row.ownerId), login: row.ownerLogin } });
+    }
+    if (live.length < PAGE) break;
+    after = (live.at(-1) as { id: string }).id;
+  }
+  return [...found.values()];
+}
+
 /** Marks a credential ended and forgets its sealed token; false when it had ended already (another replica). */
 export async function markCredentialEnded(db: Store, id: string, endedAs: "revoked" | "expired", at: Date): Promise<boolean> {
   const { count } = await db.prisma.issuedCredential.updateMany({ where: { id, endedAs: null }, data: { endedAs, endedAt: at, encryptedToken: null } });

@@ -105,17 +105,21 @@ export async function activeDelegationsOn(
   return rows.map(toDelegationRecord);
 }
 
-/** Marks a delegation revoked; a no-op (returns false) when it was no longer active. */
+/**
+ * Marks a delegation revoked; a no-op (returns false) when it was no longer active. `by` is who
+ * revoked it (a person's `/delegate revoke`, whoever closed its pull request or issue), or null when
+ * Countersign itself did (its delegator lost write access).
+ */
 export async function revokeDelegation(
   db: Store,
   id: string,
-  by: { id: number; login: string },
+  by: { id: number | null; login: string } | null,
   reason: string | null,
   now: Date,
 ): Promise<boolean> {
   const result = await db.prisma.delegation.updateMany({
     where: { id, status: "active" },
-    data: { status: "revoked", revokedAt: now, revokedById: BigInt(by.id), revokedByLogin: by.login, revokeReason: reason },
+    data: { status: "revoked", revokedAt: now, revokedById: by?.id == null ? null : BigInt(by.id), revokedByLogin: by?.login ?? null, revokeReason: reason },
   });
   return result.count === 1;
 }
@@ -146,19 +150,22 @@ export async function markDelegationExpired(db: Store, id: string): Promise<bool
 }
 
 /**
- * Ends every active delegation given on a pull request that was merged or closed: the task it
- * authorised is over, and a reopened pull request needs a new `/delegate`. Stored as a revocation by
- * whoever merged or closed it, with the reason. Returns the delegations ended.
+ * Ends every active delegation given on a pull request or issue that was merged or closed: the task
+ * it authorised is over, and reopening the pull request or issue revives nothing (it needs a new
+ * `/delegate`). Stored as a revocation by whoever merged or closed it, with the reason. Returns the
+ * delegations ended (another process, or a redelivery, that got there first ends none).
  */
-export async function endPullRequestDelegations(db: Store, repoId: number, prNumber: number, by: { id: number | null; login: string }, reason: string, now: Date): Promise<DelegationRecord[]> {
-  const active = await activeDelegationsOn(db, repoId, "pull_request", prNumber);
+export async function endSubjectDelegations(
+  db: Store,
+  repoId: number,
+  subject: { type: "pull_request" | "issue"; number: number },
+  by: { id: number | null; login: string },
+  reason: string,
+  now: Date,
+): Promise<DelegationRecord[]> {
   const ended: DelegationRecord[] = [];
-  for (const delegation of active) {
-    const result = await db.prisma.delegation.updateMany({
-      where: { id: delegation.id, status: "active" },
-      data: { status: "revoked", revokedAt: now, revokedById: by.id === null ? null : BigInt(by.id), revokedByLogin: by.login, revokeReason: reason },
-    });
-    if (result.count === 1) ended.push(delegation);
+  for (const delegation of await activeDelegationsOn(db, repoId, subject.type, subject.number)) {
+    if (await revokeDelegation(db, delegation.id, by, reason, now)) ended.push(delegation);
   }
   return ended;
 }

@@ -12,9 +12,11 @@ export type DeliveryOutcome = "processed" | "duplicate" | "failed" | "queued";
  * - `evidence_page`: an evidence page could not be rendered;
  * - `resume`: deliveries left unfinished by a stopped process could not be resumed; tried again later;
  * - `credential_revoke`: GitHub did not confirm the revocation of an issued credential; tried again;
- * - `credential_sweep`: the sweep that ends issued credentials failed; it runs again on its interval.
+ * - `credential_sweep`: the sweep that ends issued credentials failed; it runs again on its interval;
+ * - `delegator_access`: a delegator's repository permission could not be read for the credential
+ *   sweep, so their delegation's credentials were left live; read again at the next sweep.
  */
-export const ERROR_KINDS = ["evaluation", "handler", "delivery_record", "expiry_sweep", "evidence_page", "resume", "credential_revoke", "credential_sweep"] as const;
+export const ERROR_KINDS = ["evaluation", "handler", "delivery_record", "expiry_sweep", "evidence_page", "resume", "credential_revoke", "credential_sweep", "delegator_access"] as const;
 
 /** One of {@link ERROR_KINDS}. */
 export type ErrorKind = (typeof ERROR_KINDS)[number];

@@ -3,7 +3,7 @@ import { agentPushesFor } from "../db/agent-pushes.js";
 import type { Store } from "../db/client.js";
 import { appendAuditEvent } from "../db/audit-log.js";
 import { decisionsAtMerge } from "../db/decisions.js";
-import { endPullRequestDelegations } from "../db/delegations.js";
+import { endSubjectDelegations } from "../db/delegations.js";
 import { latestDecisionAgents } from "../db/pr-records.js";
 import { renderUnverifiedMergeCheckRun, renderUnverifiedMergeComment, type UnverifiedMerge } from "../evidence/merge-outputs.js";
 import type { RequiredCheckStatus } from "../github/required-check.js";
@@ -79,7 +79,7 @@ export async function recordPullRequestClosed(services: MergeDeps, event: EventC
   const now = services.clock();
   const closer = closed.merged ? (closed.mergedBy ?? closed.closedBy) : closed.closedBy;
   const reason = closed.merged ? "the pull request was merged" : "the pull request was closed";
-  for (const delegation of await endPullRequestDelegations(services.db, repo.id, closed.number, closer, reason, now)) {
+  for (const delegation of await endSubjectDelegations(services.db, repo.id, { type: "pull_request", number: closed.number }, closer, reason, now)) {
     await appendAuditEvent(services.db, { type: "delegation.ended", repo, subjectNumber: closed.number, sha: closed.headSha, actor: { id: closer.id, login: closer.login }, deliveryId: event.deliveryId, payload: { delegationId: delegation.id, reason }, at: now });
   }
   if (!closed.merged) return;

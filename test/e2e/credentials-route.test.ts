@@ -10,8 +10,8 @@ import { stringify } from "yaml";
 import type { AuditExportRecord } from "../../src/cli/audit/export.js";
 import { openDatabase } from "../../src/db/client.js";
 import { createDelegation } from "../../src/db/delegations.js";
-import { INSTALLATION_ID, pullRequestEvent, pushEvent, REPO } from "../fixtures/payloads.js";
-import { erin } from "../fixtures/people.js";
+import { INSTALLATION_ID, issueEvent, pullRequestEvent, pushEvent, REPO } from "../fixtures/payloads.js";
+import { bob, erin } from "../fixtures/people.js";
 import { renderedText } from "../helpers/github-markdown.js";
 import { startTestIssuer, type TestIssuer } from "../helpers/oidc-issuer.js";
 import { appPrivateKey, deliverWebhook, httpRequest, launchEnterpriseApp, root, waitFor, type EnterpriseApp } from "./app-process.js";
@@ -121,6 +121,8 @@ describe("the credential route with a credential app configured", () => {
     if (url.startsWith(`/api/v3/repos/${REPO.owner}/.github/contents/.github/countersign.yml`)) return json(res, 200, fileAnswer(stringify(policy)));
     if (url.startsWith(`/api/v3/repos/${REPO.owner}/${REPO.name}/contents/`)) return json(res, 404, { message: "Not Found" });
     if (url === `/api/v3/repos/${REPO.owner}/${REPO.name}/issues/7`) return json(res, 200, { number: 7, state: "open", user: { login: "claude[bot]" } });
+    // The task issue a later delegation is given on.
+    if (url === `/api/v3/repos/${REPO.owner}/${REPO.name}/issues/12`) return json(res, 200, { number: 12, state: "open", user: { login: "alice" } });
     return false;
   };
   // The credential app: installed on the repository (installation 9999), minting what it is asked.
@@ -154,6 +156,8 @@ describe("the credential route with a credential app configured", () => {
   };
   const revocations: string[] = [];
   const slugReads: string[] = [];
+  // The delegator can write: every sweep reads it, through the main app, and keeps the credentials.
+  state.permissions.set("alice", "write");
 
   async function token(overrides: Record<string, unknown> = {}, options: Parameters<TestIssuer["sign"]>[1] = {}): Promise<string> {
     jti += 1;
@@ -370,4 +374,49 @@ describe("the credential route with a credential app configured", () => {
       }
     }
   });
+
+  test("closing the task issue (an issues.closed webhook) ends the delegation given on it, and its issued token is revoked at GitHub with exactly that token", async () => {
+    const opened = await openDatabase(running!.database.url, { migrate: false });
+    try {
+      await createDelegation(
+        opened.db,
+        { installationId: INSTALLATION_ID, repo: { id: REPO.id, fullName: REPO.fullName }, subjectType: "issue", subjectNumber: 12, owner: { id: 1001, login: "alice" }, agent: { id: 209825114, login: "claude[bot]" }, task: { kind: "issue", ref: "#12", url: `${REPO.htmlUrl}/issues/12` }, scopePaths: [], scopeBranches: [], expiresAt: null, agentInventory: [], comment: { id: 2, url: `${REPO.htmlUrl}/issues/12#issuecomment-2` } },
+        new Date(),
+      );
+    } finally {
+      await opened.close();
+    }
+    const issued = await post(running!, await token(), { repository: REPO.fullName, issue: 12 });
+    expect(issued.status).toBe(201);
+    const { token: issuedToken, credential } = JSON.parse(issued.body) as { token: string; credential: string };
+    // Still live a sweep later: its delegator can write and its issue is open.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(revocations).not.toContain(`token ${issuedToken}`);
+    // The sweep read the delegator's permission through the main app's installation.
+    expect(state.requests.some((request) => request.method === "GET" && request.url.includes(`/repos/${REPO.owner}/${REPO.name}/collaborators/alice/permission`))).toBe(true);
+
+    expect((await deliverWebhook(running!.url, SECRET, "issues", "issue-closed-1", issueEvent("closed", { number: 12, sender: bob }))).status).toBe(200);
+    await waitFor(() => revocations.includes(`token ${issuedToken}`), 10_000);
+    expect(revocations.filter((revocation) => revocation === `token ${issuedToken}`)).toHaveLength(1);
+    const [delegation] = await running!.database.rows(`SELECT "status", "revokedByLogin", "revokeReason" FROM "Delegation" WHERE "subjectType" = 'issue' AND "subjectNumber" = 12`);
+    expect(delegation).toEqual({ status: "revoked", revokedByLogin: "bob", revokeReason: "the issue was closed" });
+    let revokedEvent: Record<string, unknown> | undefined;
+    for (let tries = 0; !revokedEvent && tries < 100; tries += 1) {
+      const rows = await running!.database.rows(`SELECT "payload" FROM "AuditEvent" WHERE "type" = 'credential.revoked'`);
+      revokedEvent = rows.map((row) => JSON.parse(String(row.payload)) as Record<string, unknown>).find((payload) => payload.credentialId === credential);
+      if (!revokedEvent) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(revokedEvent).toMatchObject({ trigger: "delegation_revoked", delegationReason: "the issue was closed", github: "HTTP 204" });
+    const ended = await running!.database.rows(`SELECT "actorLogin", "payload" FROM "AuditEvent" WHERE "type" = 'delegation.ended'`);
+    expect(ended.map((row) => ({ actor: row.actorLogin, reason: (JSON.parse(String(row.payload)) as { reason: string }).reason }))).toEqual([{ actor: "bob", reason: "the issue was closed" }]);
+
+    // GitHub delivering it again (or the issue reopened and closed again) ends nothing more.
+    expect((await deliverWebhook(running!.url, SECRET, "issues", "issue-closed-1", issueEvent("closed", { number: 12, sender: bob }))).status).toBe(200);
+    expect((await deliverWebhook(running!.url, SECRET, "issues", "issue-reopened-1", issueEvent("reopened", { number: 12, sender: bob }))).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(await running!.database.rows(`SELECT "status" FROM "Delegation" WHERE "subjectType" = 'issue'`)).toEqual([{ status: "revoked" }]);
+    expect(await running!.database.rows(`SELECT "seq" FROM "AuditEvent" WHERE "type" = 'delegation.ended'`)).toHaveLength(1);
+    expect((await storedText(running!)).includes(issuedToken)).toBe(false);
+    expect(running!.output.join("").includes(issuedToken)).toBe(false);
+  }, 30_000);
 });

@@ -211,6 +211,7 @@ describe("GET /metrics", () => {
       'countersign_errors_total{kind="resume"} 0',
       'countersign_errors_total{kind="credential_revoke"} 0',
       'countersign_errors_total{kind="credential_sweep"} 0',
+      'countersign_errors_total{kind="delegator_access"} 0',
     ]);
   });
 

@@ -16,7 +16,7 @@ describe("app.yml", () => {
   test("the package's own is a valid manifest, private to the account that registers it", () => {
     const manifest = readAppYml();
     expect(manifest).toMatchObject({ name: "Countersign", public: false });
-    expect(manifest.default_events).toEqual(expect.arrayContaining(["pull_request", "pull_request_review", "issue_comment", "push", "check_run", "check_suite"]));
+    expect(manifest.default_events).toEqual(expect.arrayContaining(["pull_request", "pull_request_review", "issue_comment", "issues", "push", "check_run", "check_suite"]));
   });
 
   test.each([
