@@ -3,6 +3,7 @@ import { credentialPermissionsSchema, GITHUB_TOKEN_LIFETIME_MS } from "../config
 import type { PolicyLoadResult } from "../config/repo-policy-loader.js";
 import type { CredentialDelegation, DelegationReference } from "../db/credentials.js";
 import type { RepositoryFacts } from "../github/github-client.js";
+import { canWrite, type Permission } from "../policy/types.js";
 import { intersectPermissions, permissionsBeyond, workloadMismatch, type CredentialLevel, type CredentialWorkload, type TrustedIssuer } from "../policy/credential-policy.js";
 import type { Refusal } from "./refusals.js";
 import type { TokenVerification, VerifiedClaims } from "./verify-workload-token.js";
@@ -46,6 +47,8 @@ export interface ExchangeReads {
   loadPolicy(delegation: CredentialDelegation, repository: RepositoryFacts): Promise<PolicyLoadResult>;
   verifyToken(token: string, issuers: readonly TrustedIssuer[]): Promise<TokenVerification>;
   readSubject(delegation: CredentialDelegation, repository: RepositoryFacts): Promise<SubjectFacts | null>;
+  /** The delegator's repository permission now (not a cached answer). */
+  delegatorPermission(delegation: CredentialDelegation, repository: RepositoryFacts): Promise<Permission>;
 }
 
 /** What a granted exchange issues: for which delegation and workload, with what, until when. */
@@ -118,6 +121,10 @@ export async function exchangeCredential(token: string, request: ExchangeRequest
   const subject = await reads.readSubject(delegation, repository);
   if (!subject) return refuse("github_refused", "the delegation's pull request or issue could not be read");
   if (!subject.open) return refuse("delegation_inactive", `the delegation's ${delegation.record.subjectType === "issue" ? "issue" : "pull request"} is closed`);
+  // A delegation rests on its delegator's write access: someone who can no longer push here cannot
+  // keep an agent pushing on their word (the credential sweep revokes for the same reason).
+  const permission = await reads.delegatorPermission(delegation, repository);
+  if (!canWrite(permission)) return refuse("delegation_inactive", `the delegator ${delegation.record.owner.login} no longer has write access (${permission})`);
   // A delegation on a pull request without an agent named is for the pull request's own agent.
   const agentLogin = delegation.record.agent?.login ?? subject.authorLogin;
   const target = { repo: repository, agentLogin };

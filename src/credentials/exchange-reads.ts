@@ -31,5 +31,9 @@ export function credentialReads(db: Store, githubFor: (installationId: number) =
       const [owner, name] = repository.fullName.split("/") as [string, string];
       return (await githubOf(delegation)).issueState({ owner, name }, delegation.record.subjectNumber);
     },
+    delegatorPermission: async (delegation, repository) => {
+      const [owner, name] = repository.fullName.split("/") as [string, string];
+      return (await githubOf(delegation)).permission({ owner, name, id: repository.id }, delegation.record.owner.login, { fresh: true });
+    },
   };
 }

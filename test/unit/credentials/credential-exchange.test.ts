@@ -4,6 +4,7 @@ import type { TokenVerification, VerifiedClaims } from "../../../src/credentials
 import type { CredentialDelegation } from "../../../src/db/credentials.js";
 import type { CredentialPolicy, TrustedIssuer } from "../../../src/policy/credential-policy.js";
 import type { RepoPolicy } from "../../../src/policy/repo-policy.js";
+import type { Permission } from "../../../src/policy/types.js";
 import { delegation, HOUR, NOW } from "../policy/builders.js";
 
 // The exchange's steps, each with the reads it is given: every refusal it can answer, and the grant.
@@ -27,6 +28,7 @@ interface Setup {
   credentials?: CredentialPolicy | undefined;
   verification?: TokenVerification;
   subject?: SubjectFacts | null;
+  delegatorPermission?: Permission;
 }
 
 function reads(setup: Setup = {}): ExchangeReads & { verified: () => number } {
@@ -41,6 +43,7 @@ function reads(setup: Setup = {}): ExchangeReads & { verified: () => number } {
       return setup.verification ?? { ok: true, issuer, claims: goodClaims };
     },
     readSubject: async () => (setup.subject === undefined ? { open: true, authorLogin: "claude[bot]" } : setup.subject),
+    delegatorPermission: async () => setup.delegatorPermission ?? "write",
     verified: () => verified,
   };
 }
@@ -72,6 +75,7 @@ describe("exchangeCredential", () => {
     ["a revoked delegation", { delegations: [onPullRequest({ status: "revoked" })] }, request({ pull_request: undefined, delegation: "dlg_0123456789abcdef" }), "delegation_inactive", /revoked/],
     ["an expired delegation", { delegations: [onPullRequest({ expiresAt: new Date(NOW.getTime() - HOUR) })] }, request(), "delegation_inactive", /expired/],
     ["a closed pull request", { subject: { open: false, authorLogin: "claude[bot]" } }, request(), "delegation_inactive", /closed/],
+    ["a delegator who no longer has write access", { delegatorPermission: "triage" }, request(), "delegation_inactive", /no longer has write access \(triage\)/],
     ["no credentials section", { credentials: undefined }, request(), "unknown_issuer", /trusts no issuer/],
     ["a refused token", { verification: { ok: false, reason: "replayed", detail: "this token was exchanged before" } }, request(), "replayed", /before/],
     ["another repository's workflow", mismatched({ repository_id: "43" }), request(), "claims_mismatch", /repository_id/],

@@ -21,6 +21,7 @@ const reads: ExchangeReads = {
   loadPolicy: untouched("loadPolicy"),
   verifyToken: untouched("verifyToken"),
   readSubject: untouched("readSubject"),
+  delegatorPermission: untouched("delegatorPermission"),
 };
 
 async function ask(botKnown: boolean): Promise<{ status: number; body: { error?: string } }> {

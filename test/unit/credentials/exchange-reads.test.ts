@@ -46,6 +46,14 @@ describe("credentialReads", () => {
     await expect(reads.readSubject({ ...onIssue(), record: { ...onIssue().record, subjectNumber: 13 } }, repository)).resolves.toBeNull();
   });
 
+  test("reads the delegator's permission afresh, by login, in the repository", async () => {
+    const { github, reads } = world();
+    github.permissions.set("alice", "maintain");
+    const delegated = onIssue();
+    await expect(reads.delegatorPermission({ ...delegated, record: { ...delegated.record, owner: { id: 1001, login: "alice" } } }, repository)).resolves.toBe("maintain");
+    expect(github.callsOf("permission")).toEqual([[{ owner: "acme", name: "widgets", id: 42 }, "alice", { fresh: true }]]);
+  });
+
   test("a delegation with no installation cannot be read for, and says so", async () => {
     const { reads } = world();
     await expect(reads.readRepository(onIssue(null))).rejects.toThrow("no installation");
