@@ -34,7 +34,7 @@ type Read = Promise<Permission | null>;
  * recording `delegation.revoked` (by Countersign: no actor). Each delegator's permission on a
  * repository is read at most once per call. Returns the delegations revoked.
  */
-export async function revokeDelegationsWithoutWriteAccess(settings: DelegatorAccessSettings, now: Date): Promise<string[]> {
+export async function revokeDelegationsWithoutWriteAccess(settings: DelegatorAccessSettings, now: Date): Promise<DelegationWithLiveCredentials[]> {
   const reads = new Map<string, Read>();
   const clients = new Map<number, Promise<GitHub>>();
   const read = (delegation: DelegationWithLiveCredentials): Read => {
@@ -46,12 +46,12 @@ export async function revokeDelegationsWithoutWriteAccess(settings: DelegatorAcc
     }
     return answer;
   };
-  const revoked: string[] = [];
+  const revoked: DelegationWithLiveCredentials[] = [];
   for (const delegation of await delegationsWithLiveCredentials(settings.db, now)) {
     const permission = await read(delegation);
     if (permission === null || canWrite(permission)) continue;
     if (!(await revokeDelegation(settings.db, delegation.delegationId, null, DELEGATOR_LOST_WRITE, now))) continue;
-    revoked.push(delegation.delegationId);
+    revoked.push(delegation);
     settings.log.warn({ delegationId: delegation.delegationId, repo: delegation.repo.fullName, delegator: delegation.delegator.login, permission }, "countersign: a delegator no longer has write access; their delegation is revoked and its credentials end");
     await appendAuditEvent(settings.db, {
       type: "delegation.revoked",

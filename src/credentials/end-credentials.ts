@@ -1,6 +1,6 @@
 import type { ProbotOctokit } from "probot";
 import { appendAuditEvent, type AuditEventType } from "../db/audit-log.js";
-import { credentialsDueToEnd, markCredentialEnded, type DueCredential } from "../db/credentials.js";
+import { credentialsDueToEnd, markCredentialEnded, type DelegationWithLiveCredentials, type DueCredential } from "../db/credentials.js";
 import type { Store } from "../db/store.js";
 import { revokeOwnToken } from "../github/credential-app.js";
 import type { GitHub } from "../github/github-client.js";
@@ -28,6 +28,11 @@ export interface EndCredentialsSettings {
   log: Log;
   /** Counts a failed revocation (the errors metric). */
   recordFailure: () => void;
+  /**
+   * Told of each delegation revoked because its delegator lost write access, once its credentials
+   * have been dealt with: the pull requests that relied on it are judged again at once.
+   */
+  delegationRevoked?: (delegation: DelegationWithLiveCredentials) => Promise<void>;
 }
 
 /** The trigger an audit event names: the effective expiry, or what became of the delegation. */
@@ -46,8 +51,9 @@ function alreadyInvalid(status: number | undefined): boolean {
 /** Ends every credential due at this moment; returns how many ended. */
 export async function endDueCredentials(settings: EndCredentialsSettings): Promise<number> {
   const now = settings.clock();
+  let revoked: DelegationWithLiveCredentials[] = [];
   try {
-    await revokeDelegationsWithoutWriteAccess({ db: settings.db, installationGitHub: settings.installationGitHub, log: settings.log, recordReadFailure: settings.recordAccessReadFailure }, now);
+    revoked = await revokeDelegationsWithoutWriteAccess({ db: settings.db, installationGitHub: settings.installationGitHub, log: settings.log, recordReadFailure: settings.recordAccessReadFailure }, now);
   } catch (error) {
     // The access check failing (the database) must not keep the other triggers from ending credentials.
     settings.recordAccessReadFailure();
@@ -93,6 +99,14 @@ export async function endDueCredentials(settings: EndCredentialsSettings): Promi
     if (await markCredentialEnded(settings.db, credential.id, endAs, now)) {
       await record(endAs === "expired" ? "credential.expired" : "credential.revoked", { github: `HTTP ${status}` });
       ended += 1;
+    }
+  }
+  for (const delegation of revoked) {
+    try {
+      await settings.delegationRevoked?.(delegation);
+    } catch (error) {
+      // The check runs catch up at the pull request's next event; the revocation itself stands.
+      settings.log.error({ delegationId: delegation.delegationId, error: { name: (error as Error).name, message: (error as Error).message } }, "countersign: could not re-evaluate the pull requests of a revoked delegation");
     }
   }
   return ended;

@@ -126,6 +126,7 @@ export interface DelegationWithLiveCredentials {
   /** The main app's installation the delegation was made in (null: recorded before it was kept). */
   installationId: number | null;
   repo: { id: number; fullName: string };
+  subjectType: "pull_request" | "issue";
   subjectNumber: number;
   /** Who delegated: their write access is what the credentials rest on. */
   delegator: { id: number; login: string };
@@ -142,9 +143,9 @@ export async function delegationsWithLiveCredentials(db: Store, now: Date): Prom
     const live: Array<{ id: string; delegationId: string }> = await db.prisma.issuedCredential.findMany({ where: { endedAs: null, expiresAt: { gt: now }, ...(after ? { id: { gt: after } } : {}) }, orderBy: { id: "asc" }, take: PAGE, select: { id: true, delegationId: true } });
     if (live.length === 0) break;
     const wanted = [...new Set(live.map((row) => row.delegationId))].filter((id) => !found.has(id));
-    const delegations = wanted.length === 0 ? [] : await db.prisma.delegation.findMany({ where: { id: { in: wanted }, status: "active" }, select: { id: true, installationId: true, repoId: true, repoFullName: true, subjectNumber: true, ownerId: true, ownerLogin: true } });
+    const delegations = wanted.length === 0 ? [] : await db.prisma.delegation.findMany({ where: { id: { in: wanted }, status: "active" }, select: { id: true, installationId: true, repoId: true, repoFullName: true, subjectType: true, subjectNumber: true, ownerId: true, ownerLogin: true } });
     for (const row of delegations) {
-      found.set(row.id, { delegationId: row.id, installationId: row.installationId === null ? null : Number(row.installationId), repo: { id: Number(row.repoId), fullName: row.repoFullName }, subjectNumber: row.subjectNumber, delegator: { id: Number(row.ownerId), login: row.ownerLogin } });
+      found.set(row.id, { delegationId: row.id, installationId: row.installationId === null ? null : Number(row.installationId), repo: { id: Number(row.repoId), fullName: row.repoFullName }, subjectType: row.subjectType === "issue" ? "issue" : "pull_request", subjectNumber: row.subjectNumber, delegator: { id: Number(row.ownerId), login: row.ownerLogin } });
     }
     if (live.length < PAGE) break;
     after = (live.at(-1) as { id: string }).id;

@@ -4,6 +4,7 @@ import { endDueCredentials } from "../credentials/end-credentials.js";
 import { octokitGitHub } from "../github/octokit-github.js";
 import { instrumentGitHubRequests } from "../observability/github-requests.js";
 import type { AppServices } from "../services/create-services.js";
+import { reevaluateDelegationPullRequests } from "../services/expire-delegations.js";
 
 /**
  * Revokes issued credentials when their effective expiry passes, their delegation ends, or their
@@ -26,6 +27,7 @@ export function startCredentialSweep(app: Pick<Probot, "log" | "auth">, services
         log: app.log,
         recordFailure: () => services.metrics.recordError("credential_revoke"),
         recordAccessReadFailure: () => services.metrics.recordError("delegator_access"),
+        delegationRevoked: (delegation) => reevaluateDelegationPullRequests(services, (installationId) => app.auth(installationId), app.log, delegation),
       });
     } catch (error) {
       services.metrics.recordError("credential_sweep");

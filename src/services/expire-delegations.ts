@@ -24,7 +24,6 @@ export async function sweepExpiredDelegations(services: EvaluationDeps & { gitHu
     // Another replica may have taken this one; only the process that marks it acts on it.
     if (!(await markDelegationExpired(services.db, due.delegation.id))) continue;
     expired += 1;
-    const [owner = "", name = ""] = due.repoFullName.split("/");
     await appendAuditEvent(services.db, {
       type: "delegation.expired",
       repo: { id: due.repoId, fullName: due.repoFullName },
@@ -35,13 +34,31 @@ export async function sweepExpiredDelegations(services: EvaluationDeps & { gitHu
       payload: { delegationId: due.delegation.id, expiresAt: due.delegation.expiresAt?.toISOString() ?? null, owner: due.delegation.owner.login },
       at: now,
     });
-    if (due.installationId === null) continue;
-    const prNumbers = new Set(await pullRequestsDecidedWithDelegation(services.db, due.delegation.id));
-    if (due.delegation.subjectType === "pull_request") prNumbers.add(due.delegation.subjectNumber);
-    if (prNumbers.size === 0) continue;
-    const github = octokitGitHub(await octokitFor(due.installationId), services.gitHubCaches);
-    const event: EventContext = { github, log, repo: { owner, name, id: due.repoId, fullName: due.repoFullName }, deliveryId: null, installationId: due.installationId };
-    for (const prNumber of prNumbers) await evaluateAndReport(services, event, { prNumber, headShaHint: null });
+    await reevaluateDelegationPullRequests(services, octokitFor, log, { delegationId: due.delegation.id, subjectType: due.delegation.subjectType, subjectNumber: due.delegation.subjectNumber, repo: { id: due.repoId, fullName: due.repoFullName }, installationId: due.installationId });
   }
   return expired;
+}
+
+/** A delegation that just ended, with where it was given. */
+export interface EndedDelegation {
+  delegationId: string;
+  subjectType: "pull_request" | "issue";
+  subjectNumber: number;
+  repo: { id: number; fullName: string };
+  installationId: number | null;
+}
+
+/**
+ * Re-evaluates the pull requests that relied on a delegation that just ended (expired, or revoked by
+ * Countersign itself), so merging is blocked at once instead of at the pull request's next webhook.
+ */
+export async function reevaluateDelegationPullRequests(services: EvaluationDeps & { gitHubCaches: GitHubCaches }, octokitFor: InstallationOctokit, log: Log, ended: EndedDelegation): Promise<void> {
+  if (ended.installationId === null) return;
+  const prNumbers = new Set(await pullRequestsDecidedWithDelegation(services.db, ended.delegationId));
+  if (ended.subjectType === "pull_request") prNumbers.add(ended.subjectNumber);
+  if (prNumbers.size === 0) return;
+  const [owner = "", name = ""] = ended.repo.fullName.split("/");
+  const github = octokitGitHub(await octokitFor(ended.installationId), services.gitHubCaches);
+  const event: EventContext = { github, log, repo: { owner, name, id: ended.repo.id, fullName: ended.repo.fullName }, deliveryId: null, installationId: ended.installationId };
+  for (const prNumber of prNumbers) await evaluateAndReport(services, event, { prNumber, headShaHint: null });
 }

@@ -194,8 +194,11 @@ describe("endDueCredentials", () => {
     main.permissions.set("alice", "read");
     main.permissions.set("bob", "write");
     const gh = github();
-    expect(await endDueCredentials(settings(gh, NOW, undefined, main))).toBe(3);
+    const reevaluated: Array<{ delegationId: string; subjectType: string; subjectNumber: number }> = [];
+    expect(await endDueCredentials({ ...settings(gh, NOW, undefined, main), delegationRevoked: async (delegation) => void reevaluated.push(delegation) })).toBe(3);
     expect([...gh.revoked].sort()).toEqual(["ghs_alice_issue_token_000000000", "ghs_alice_pr_token_000000000000", "ghs_alice_pr_token_second_00000"]);
+    // Their pull requests are judged again at once (by the sweep's handler), each revoked delegation once.
+    expect(reevaluated.map((delegation) => [delegation.delegationId, delegation.subjectType]).sort()).toEqual([[alicePr, "pull_request"], [aliceIssue, "issue"]].sort());
     // Read through the main app's installation the delegations were made in, afresh, once per delegator.
     expect(main.installations).toEqual([1]);
     const reads = main.calls.filter((call) => call.operation === "permission").map((call) => [call.args[1], call.args[2]]);
