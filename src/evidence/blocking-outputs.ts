@@ -81,7 +81,6 @@ export function renderCredentialPushOutside(
   meta: EvaluationMeta,
   dryRun = false,
 ): CheckRunOutput {
-  const commits = push.commits.slice(0, 20).map((commit) => `- ${shortSha(commit.sha)} ${code(commit.message.split("\n")[0] ?? "")}`);
   const credentials = why.credentials.map((credential) => {
     const workload = [credential.runId ? `run ${code(credential.runId)}` : null, credential.workflowRef ? `workflow ${code(credential.workflowRef)}` : null].filter((part) => part !== null).join(", ");
     return `- ${code(credential.id)} under delegation ${code(credential.delegationId)}${workload ? ` (${workload})` : ""}`;
@@ -97,9 +96,7 @@ export function renderCredentialPushOutside(
       "### Credentials that could have made it",
       ...(credentials.length > 0 ? credentials : ["- none: no credential Countersign issued was live when the push was recorded"]),
       "",
-      "### Commits pushed",
-      ...(commits.length > 0 ? commits : ["- (none listed in the push)"]),
-      ...(push.commits.length > 20 ? [`- … and ${push.commits.length - 20} more`] : []),
+      ...pushedCommits(push),
       "",
       "### What to do next",
       "Review these commits now; revert them if they should not stand, and revoke the delegation (`/delegate revoke`) if its workload is misbehaving: its credentials are revoked with it. Restrict the credential app's bot to the agent branches with a ruleset (docs/credentials.md).",
@@ -109,17 +106,20 @@ export function renderCredentialPushOutside(
   };
 }
 
+/** The "Commits pushed" section of a flagged push: the first twenty, each with its message's first line (as code: agent-written). */
+function pushedCommits(push: DirectPush): string[] {
+  const commits = push.commits.slice(0, 20).map((commit) => `- ${shortSha(commit.sha)} ${code(commit.message.split("\n")[0] ?? "")}`);
+  return ["### Commits pushed", ...(commits.length > 0 ? commits : ["- (none listed in the push)"]), ...(push.commits.length > 20 ? [`- … and ${push.commits.length - 20} more`] : [])];
+}
+
 /** Evidence for an agent's direct push to a protected branch (neutral, "would flag", in a dry run). */
 export function renderDirectPush(push: DirectPush, meta: EvaluationMeta, dryRun = false): CheckRunOutput {
-  const commits = push.commits.slice(0, 20).map((commit) => `- ${shortSha(commit.sha)} ${code(commit.message.split("\n")[0] ?? "")}`);
   return {
     title: `${dryRun ? "Would flag: " : ""}Direct push by an agent, not reviewed`,
     summary: [
       `**Decision: ${dryRun ? "would block (dry run, `mode: evaluate`)" : "blocked"}** — ${login(push.pusher.login)} (id ${push.pusher.id ?? "unknown"}), the agent identity **${escapeText(push.identity)}**, pushed directly to ${code(push.ref)} without a pull request: no human delegated or approved this change.`,
       "",
-      "### Commits pushed",
-      ...(commits.length > 0 ? commits : ["- (none listed in the push)"]),
-      ...(push.commits.length > 20 ? [`- … and ${push.commits.length - 20} more`] : []),
+      ...pushedCommits(push),
       "",
       "### What to do next",
       "Review these commits now; revert them or open a pull request for them if they should not stand. Then stop the agent from pushing to this branch: give its app no write access to it, or add a ruleset or branch protection that requires a pull request (and this check) before merging.",

@@ -2,6 +2,7 @@ import { loadRepoPolicy, type PolicyLoadResult } from "../config/repo-policy-loa
 import type { Store } from "../db/client.js";
 import { delegationsOfCredentials } from "../db/credentials.js";
 import { renderCredentialPushOutside, renderDirectPush, type DirectPush } from "../evidence/blocking-outputs.js";
+import type { CheckRunOutput, EvaluationMeta } from "../evidence/check-run-output.js";
 import { credentialPushOutside, type CredentialDelegationScope } from "../policy/credential-push-scope.js";
 import { matchAgentIdentity } from "../policy/agent-identities.js";
 import { anyGlobMatcher } from "../policy/glob-matchers.js";
@@ -100,39 +101,11 @@ async function flagCredentialPushOutsideDelegation(services: PushDeps, event: Ev
   const credentials = recorded.credentials ?? [];
   const outside = credentialPushOutside(branch, await credentialScopes(services, event, credentials));
   if (outside.length === 0) return false;
-  const dryRun = loaded.ok && loaded.policy.mode === "evaluate";
-  const conclusion = dryRun ? "neutral" : "failure";
-  const now = services.clock();
-  const policySource = loaded.ok ? loaded.policy.source : "invalid; built-in agent identities used";
-  const output = renderCredentialPushOutside(
-    { ref: push.ref, headSha: push.headSha, pusher: { id: push.sender.id, login: push.sender.login }, identity: recorded.identity, commits: push.commits, compareUrl: push.compareUrl },
-    { credentials, outside },
-    { evaluatedAt: now, deliveryId: event.deliveryId, policySource, policyHash: loaded.ok ? loaded.policy.hash : null },
-    dryRun,
-  );
-  const checkRunId = await publishCheckRun(services, event, { headSha: push.headSha, prNumber: null }, conclusion, output);
-  await recordDecisionWithEvent(
-    services,
-    {
-      repo: { id: event.repo.id, fullName: event.repo.fullName },
-      prNumber: null,
-      headSha: push.headSha,
-      conclusion,
-      title: output.title,
-      reasons: ["credential-push-outside-delegation", ...(dryRun ? ["mode:evaluate"] : [])],
-      deliveryId: event.deliveryId,
-      delegationId: null,
-      checkRunId,
-      errorId: null,
-      policy: loaded.ok ? { hash: loaded.policy.hash, source: policySource } : null,
-      evaluatedAt: now,
-    },
-    {
-      type: "push.flagged",
-      actor: { id: push.sender.id, login: push.sender.login },
-      payload: { ref: push.ref, mode: dryRun ? "evaluate" : "enforce", identity: recorded.identity, reason: "credential-push-outside-delegation", outside, credentials, pushId: recorded.id, commits: push.commits.map((commit) => commit.sha), checkRunId },
-    },
-  );
+  await publishPushFlag(services, event, push, loaded, {
+    reason: "credential-push-outside-delegation",
+    render: (meta, dryRun) => renderCredentialPushOutside(flaggedPush(push, recorded.identity), { credentials, outside }, meta, dryRun),
+    payload: { identity: recorded.identity, reason: "credential-push-outside-delegation", outside, credentials, pushId: recorded.id },
+  });
   event.log.warn({ repo: event.repo.fullName, sha: push.headSha, branch, credentials: credentials.map((credential) => credential.id) }, "countersign: a push by the credential app's bot outside its delegation");
   return true;
 }
@@ -150,20 +123,36 @@ async function flagDirectPush(services: PushDeps, event: EventContext, push: Pus
   if (!isProtectedBranch(branch, push.defaultBranch, policy.protectedBranches, policy.protectsDefaultBranch)) return false;
   const match = matchAgentIdentity(push.sender, policy.identities);
   if (!match) return false;
-  const dryRun = loaded.ok && policy.mode === "evaluate";
-  const conclusion = dryRun ? "neutral" : "failure";
+  await publishPushFlag(services, event, push, loaded.ok ? { ...loaded, policy } : loaded, {
+    reason: "direct-push-by-agent",
+    render: (meta, dryRun) => renderDirectPush(flaggedPush(push, match.identity.name), meta, dryRun),
+    payload: { identity: match.identity.name, matchedBy: match.matchedBy },
+  });
+  event.log.warn({ repo: event.repo.fullName, sha: push.headSha, sender: push.sender.login }, "countersign: direct push to a protected branch by an agent");
+  return true;
+}
 
+/** A push as the flag's evidence shows it. */
+function flaggedPush(push: PushRequest, identity: string): DirectPush {
+  return { ref: push.ref, headSha: push.headSha, pusher: { id: push.sender.id, login: push.sender.login }, identity, commits: push.commits, compareUrl: push.compareUrl };
+}
+
+/**
+ * Publishes a flagged push: a failing `Countersign` check run on the pushed head (neutral in a dry
+ * run), the decision row and a `push.flagged` audit event with `flag.payload` and the commits.
+ */
+async function publishPushFlag(
+  services: PushDeps,
+  event: EventContext,
+  push: PushRequest,
+  loaded: PolicyLoadResult,
+  flag: { reason: string; render: (meta: EvaluationMeta, dryRun: boolean) => CheckRunOutput; payload: Record<string, unknown> },
+): Promise<void> {
+  const dryRun = loaded.ok && loaded.policy.mode === "evaluate";
+  const conclusion = dryRun ? "neutral" : "failure";
   const now = services.clock();
-  const flagged: DirectPush = {
-    ref: push.ref,
-    headSha: push.headSha,
-    pusher: { id: push.sender.id, login: push.sender.login },
-    identity: match.identity.name,
-    commits: push.commits,
-    compareUrl: push.compareUrl,
-  };
   const policySource = loaded.ok ? loaded.policy.source : "invalid; built-in agent identities used";
-  const output = renderDirectPush(flagged, { evaluatedAt: now, deliveryId: event.deliveryId, policySource, policyHash: loaded.ok ? policy.hash : null }, dryRun);
+  const output = flag.render({ evaluatedAt: now, deliveryId: event.deliveryId, policySource, policyHash: loaded.ok ? loaded.policy.hash : null }, dryRun);
   const checkRunId = await publishCheckRun(services, event, { headSha: push.headSha, prNumber: null }, conclusion, output);
   await recordDecisionWithEvent(
     services,
@@ -173,20 +162,18 @@ async function flagDirectPush(services: PushDeps, event: EventContext, push: Pus
       headSha: push.headSha,
       conclusion,
       title: output.title,
-      reasons: ["direct-push-by-agent", ...(dryRun ? ["mode:evaluate"] : [])],
+      reasons: [flag.reason, ...(dryRun ? ["mode:evaluate"] : [])],
       deliveryId: event.deliveryId,
       delegationId: null,
       checkRunId,
       errorId: null,
-      policy: loaded.ok ? { hash: policy.hash, source: policySource } : null,
+      policy: loaded.ok ? { hash: loaded.policy.hash, source: policySource } : null,
       evaluatedAt: now,
     },
     {
       type: "push.flagged",
       actor: { id: push.sender.id, login: push.sender.login },
-      payload: { ref: push.ref, mode: dryRun ? "evaluate" : "enforce", identity: match.identity.name, matchedBy: match.matchedBy, commits: push.commits.map((commit) => commit.sha), checkRunId },
+      payload: { ref: push.ref, mode: dryRun ? "evaluate" : "enforce", ...flag.payload, commits: push.commits.map((commit) => commit.sha), checkRunId },
     },
   );
-  event.log.warn({ repo: event.repo.fullName, sha: push.headSha, sender: push.sender.login }, "countersign: direct push to a protected branch by an agent");
-  return true;
 }

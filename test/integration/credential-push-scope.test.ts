@@ -19,6 +19,16 @@ const privateKey = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKe
 const bot = { id: 91919191, login: "countersign-agents[bot]", type: "Bot" as const };
 const PUSHED = "d4".repeat(20);
 
+/** Runs `body` against an app with a credential app configured (its slug read once), closed after. */
+async function withCredentialApp(body: (app: TestApp) => Promise<void>): Promise<void> {
+  const app = await credentialApp();
+  try {
+    await body(app);
+  } finally {
+    await app.close();
+  }
+}
+
 async function credentialApp(): Promise<TestApp> {
   nock("https://api.github.com").get("/app").once().reply(200, { id: 5151, slug: "countersign-agents", name: "Countersign agents" });
   return createTestApp({
@@ -78,8 +88,7 @@ function pullRequestBranchRead(ref: string): void {
 describe("a push by the credential app's bot", () => {
   test("to its delegation's pull request branch: recorded with the credential that could have made it, and not flagged", async () => {
     const github = ctx.github();
-    const app = await credentialApp();
-    try {
+    await withCredentialApp(async (app) => {
       const { delegationId, credentialId } = await delegationWithCredential(app);
       github.expectPolicyRead();
       pullRequestBranchRead("agent/ledger");
@@ -92,15 +101,12 @@ describe("a push by the credential app's bot", () => {
       const events = await app.db.prisma.auditEvent.findMany({ orderBy: { seq: "asc" } });
       expect(events.map((event) => event.type)).toEqual(["push.agent"]);
       expect(JSON.parse(events[0]?.payload ?? "{}")).toMatchObject({ credentials: expected });
-    } finally {
-      await app.close();
-    }
+    });
   });
 
   test("to another branch than its delegation's pull request's: a failing check on the pushed commit naming the credential and why", async () => {
     const github = ctx.github();
-    const app = await credentialApp();
-    try {
+    await withCredentialApp(async (app) => {
       const { delegationId, credentialId } = await delegationWithCredential(app);
       github.expectPolicyRead();
       pullRequestBranchRead("agent/ledger");
@@ -113,15 +119,12 @@ describe("a push by the credential app's bot", () => {
       expect(run?.summary).toContain(`\`${credentialId}\` under delegation \`${delegationId}\` (run \`4242\``);
       const flagged = await app.db.prisma.auditEvent.findFirstOrThrow({ where: { type: "push.flagged" } });
       expect(JSON.parse(flagged.payload)).toMatchObject({ reason: "credential-push-outside-delegation", credentials: [{ id: credentialId }], outside: [{ kind: "other-branch", delegationId, head: "agent/ledger" }] });
-    } finally {
-      await app.close();
-    }
+    });
   });
 
   test("straight to a base branch its delegation names in branches: is flagged, though that is the pull request's branch", async () => {
     const github = ctx.github();
-    const app = await credentialApp();
-    try {
+    await withCredentialApp(async (app) => {
       await delegationWithCredential(app, ["release/*"]);
       github.expectPolicyRead();
       pullRequestBranchRead("release/2.0");
@@ -129,15 +132,12 @@ describe("a push by the credential app's bot", () => {
       await app.receive("push", pushEvent({ ref: "refs/heads/release/2.0", after: PUSHED, sender: bot }));
       expect(nock.pendingMocks()).toEqual([]);
       expect(github.checkRunOn(PUSHED)?.summary).toContain("`release/2.0` is a base branch its work must reach through a pull request (`branches:` `release/*`)");
-    } finally {
-      await app.close();
-    }
+    });
   });
 
   test("with no credential live (a token from elsewhere pushing as the credential app): flagged, and the push says so", async () => {
     const github = ctx.github();
-    const app = await credentialApp();
-    try {
+    await withCredentialApp(async (app) => {
       github.expectPolicyRead();
       github.expectCheckRunWrite(PUSHED);
       await app.receive("push", pushEvent({ ref: "refs/heads/agent/ledger", after: PUSHED, sender: bot }));
@@ -146,22 +146,17 @@ describe("a push by the credential app's bot", () => {
       expect(github.checkRunOn(PUSHED)?.summary).toContain("none: no credential Countersign issued was live when the push was recorded");
       const [push] = await app.db.prisma.agentPush.findMany();
       expect(push?.credentials).toBe("[]");
-    } finally {
-      await app.close();
-    }
+    });
   });
 
   test("an agent's push to a side branch is still only recorded (the rule is for the credential app's bot)", async () => {
     const github = ctx.github();
-    const app = await credentialApp();
-    try {
+    await withCredentialApp(async (app) => {
       github.expectPolicyRead();
       await app.receive("push", pushEvent({ ref: "refs/heads/claude/feature", after: PUSHED, sender: claude }));
       expect(nock.pendingMocks()).toEqual([]);
       expect(github.checkRuns).toEqual([]);
       expect((await app.db.prisma.agentPush.findFirstOrThrow()).credentials).toBeNull();
-    } finally {
-      await app.close();
-    }
+    });
   });
 });
