@@ -2,7 +2,6 @@ import type { ApplicationFunction, ApplicationFunctionOptions, Context, Probot, 
 import { exactlyOnce, type DeliveryInbox } from "./deliveries/delivery-inbox.js";
 import { startDeliverySweeps } from "./deliveries/delivery-sweeps.js";
 import type { CredentialAppSettings } from "./config/env.schema.js";
-import { credentialBotIdentities } from "./credentials/credential-bot.js";
 import { credentialReads } from "./credentials/exchange-reads.js";
 import { credentialMint } from "./credentials/mint-credential.js";
 import { WorkloadKeySets } from "./credentials/verify-workload-token.js";
@@ -47,10 +46,6 @@ export interface AppOptions {
 export function countersignApp(services: AppServices, inbox: DeliveryInbox, options: AppOptions): ApplicationFunction {
   return (app: Probot, { addHandler }: Partial<ApplicationFunctionOptions> = {}) => {
     if (options.startup) app.log.info(options.startup, "countersign: ready");
-    // Pushes made with issued tokens are the credential app's bot's: an agent identity for every service.
-    if (options.credentials?.app && !services.processAgentIdentities) {
-      services.processAgentIdentities = credentialBotIdentities({ app: options.credentials.app, octokitWithToken: options.credentials.octokitWithToken, clock: services.clock, log: app.log });
-    }
     // On Probot's own HTTP server, when there is one: /metrics, /healthz and /readyz always, and the
     // evidence page when it is configured.
     addHttpHandlers(

@@ -7,6 +7,7 @@ import { sealUnchainedEvents } from "./db/audit-log.js";
 import { openDatabase } from "./db/client.js";
 import { fetchWithTimeout } from "./github/request-timeout.js";
 import { RetryScheduler } from "./services/retry-scheduler.js";
+import { credentialAppForServices } from "./credentials/credential-bot.js";
 import { createDeliveryInbox } from "./deliveries/delivery-inbox.js";
 import { countersignApp } from "./index.js";
 import { createLog } from "./observability/log.js";
@@ -66,6 +67,15 @@ export async function startCountersign(options: StartOptions = {}): Promise<void
     await setup.stop();
   }
 
+  // Every GitHub request (REST, GraphQL, the token exchange) gives up after the configured timeout.
+  const timeoutMs = env.COUNTERSIGN_GITHUB_TIMEOUT_SECONDS * 1000;
+  const Octokit = (options.Octokit ?? ProbotOctokit).defaults((defaults: { request?: { fetch?: typeof fetch } }) => ({
+    ...defaults,
+    request: { ...defaults.request, fetch: fetchWithTimeout(timeoutMs, defaults.request?.fetch) },
+  }));
+  // The credential app's calls, and revocations, authenticate with one token each (its JWT, or the
+  // issued token): no retries, so a refused mint is answered at once and never repeated.
+  const octokitWithToken = (token: string) => new Octokit({ auth: { token }, baseUrl: githubApiUrl(probotEnv), log, retry: { enabled: false }, throttle: { enabled: false } });
   const services = createServices(database.db, {
     peopleTtlMs: env.COUNTERSIGN_PERMISSION_TTL_SECONDS * 1000,
     setupCheckTtlMs: env.COUNTERSIGN_SETUP_CHECK_TTL_SECONDS * 1000,
@@ -74,13 +84,8 @@ export async function startCountersign(options: StartOptions = {}): Promise<void
     evidence,
     metrics,
     retries: new RetryScheduler({ minDelayMs: env.COUNTERSIGN_RETRY_MIN_SECONDS * 1000, maxDelayMs: 15 * 60_000 }),
+    credentialApp: credentialApp ? credentialAppForServices({ app: credentialApp, octokitWithToken, clock: () => new Date(), log }) : null,
   });
-  // Every GitHub request (REST, GraphQL, the token exchange) gives up after the configured timeout.
-  const timeoutMs = env.COUNTERSIGN_GITHUB_TIMEOUT_SECONDS * 1000;
-  const Octokit = (options.Octokit ?? ProbotOctokit).defaults((defaults: { request?: { fetch?: typeof fetch } }) => ({
-    ...defaults,
-    request: { ...defaults.request, fetch: fetchWithTimeout(timeoutMs, defaults.request?.fetch) },
-  }));
   const server = await run(
     countersignApp(services, createDeliveryInbox(services, env.COUNTERSIGN_MAX_DELIVERIES_IN_MEMORY), {
       expirySweepMs: env.COUNTERSIGN_EXPIRY_SWEEP_SECONDS * 1000,
@@ -100,9 +105,7 @@ export async function startCountersign(options: StartOptions = {}): Promise<void
       credentials: {
         app: credentialApp,
         ratePerMinute: env.COUNTERSIGN_CREDENTIALS_RATE_PER_MINUTE,
-        // The credential app's calls, and revocations, authenticate with one token each (its JWT, or the
-        // issued token): no retries, so a refused mint is answered at once and never repeated.
-        octokitWithToken: (token: string) => new Octokit({ auth: { token }, baseUrl: githubApiUrl(probotEnv), log, retry: { enabled: false }, throttle: { enabled: false } }),
+        octokitWithToken,
       },
     }),
     { log, Octokit },

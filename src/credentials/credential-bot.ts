@@ -1,5 +1,6 @@
 import type { CredentialAppSettings } from "../config/env.schema.js";
 import { credentialAppSlug } from "../github/credential-app.js";
+import type { CredentialAppClients } from "../github/credential-rules.js";
 import type { AgentIdentity } from "../policy/agent-identities.js";
 import type { Log } from "../services/event-context.js";
 import { CREDENTIAL_BOT_IDENTITY } from "../services/record-agent-push.js";
@@ -13,13 +14,16 @@ import { appJwt, type MintSettings } from "./mint-credential.js";
 /** A failed read is tried again on the first event after this long (each event would be too often). */
 const RETRY_AFTER_MS = 60_000;
 
+/** What reading the bot's slug needs of the credential app's settings (`countersign simulate` has no token key). */
+export type CredentialAppIdentity = Pick<CredentialAppSettings, "appId" | "privateKey" | "slug"> & Partial<CredentialAppSettings>;
+
 /** The identity for a slug. */
 export function credentialBotIdentity(slug: string): AgentIdentity {
   return { name: CREDENTIAL_BOT_IDENTITY, ids: [], logins: [`${slug}[bot]`] };
 }
 
 /** Resolves the credential app's bot as agent identities (none when no credential app is configured). */
-export function credentialBotIdentities(settings: { app: CredentialAppSettings; octokitWithToken: MintSettings["octokitWithToken"]; clock: () => Date; log: Log }): () => Promise<AgentIdentity[]> {
+export function credentialBotIdentities(settings: { app: CredentialAppIdentity; octokitWithToken: MintSettings["octokitWithToken"]; clock: () => Date; log: Log }): () => Promise<AgentIdentity[]> {
   let read: string | null = null;
   let pending: Promise<string | null> | null = null;
   let failedAt = Number.NEGATIVE_INFINITY;
@@ -41,5 +45,20 @@ export function credentialBotIdentities(settings: { app: CredentialAppSettings; 
     }
     const slugs = new Set([settings.app.slug, read].filter((slug): slug is string => typeof slug === "string"));
     return [...slugs].map(credentialBotIdentity);
+  };
+}
+
+/**
+ * The credential app as the services take it (createServices' `credentialApp`): its bot as an agent
+ * identity, and its clients, with which the setup doctor asks as that bot whether a ruleset keeps it
+ * off a base branch.
+ */
+export function credentialAppForServices(settings: { app: CredentialAppIdentity; octokitWithToken: MintSettings["octokitWithToken"]; clock: () => Date; log: Log }): {
+  identities: () => Promise<AgentIdentity[]>;
+  clients: CredentialAppClients;
+} {
+  return {
+    identities: credentialBotIdentities(settings),
+    clients: { appOctokit: async () => settings.octokitWithToken(await appJwt(settings.app, settings.clock())), octokitWithToken: settings.octokitWithToken },
   };
 }

@@ -46,7 +46,7 @@ export interface MintSettings {
 }
 
 /** The credential app's JWT (RS256, ten minutes at most as GitHub requires; issued a minute back for clock drift). */
-export async function appJwt(app: CredentialAppSettings, now: Date): Promise<string> {
+export async function appJwt(app: Pick<CredentialAppSettings, "appId" | "privateKey">, now: Date): Promise<string> {
   const seconds = Math.floor(now.getTime() / 1000);
   return new SignJWT({}).setProtectedHeader({ alg: "RS256" }).setIssuer(String(app.appId)).setIssuedAt(seconds - 60).setExpirationTime(seconds + 540).sign(createPrivateKey(app.privateKey));
 }

@@ -1,3 +1,4 @@
+import type { CredentialRulesStatus } from "../github/credential-rules.js";
 import type { RequiredCheckStatus } from "../github/required-check.js";
 import type { ApprovalObjection, ApprovalVerdict, ExcludedPerson } from "../policy/approvals.js";
 import type { AgentSignal } from "../policy/agent-detection.js";
@@ -16,6 +17,11 @@ export interface EvaluationMeta {
   policyHash: string | null;
   /** The setup doctor's finding: is `Countersign` required on the base branch? */
   setup?: RequiredCheckStatus;
+  /**
+   * Where credentials are issued: whether a ruleset keeps the credential app's bot from pushing to the
+   * base branch directly (absent: no credential app, or no `credentials:` section).
+   */
+  credentialRules?: CredentialRulesStatus | null;
   /** Credentials Countersign issued under the pull request's delegations (none for a vendor-hosted agent). */
   credentials?: ReadonlyArray<{ delegationId: string; issued: number; live: number }>;
 }
@@ -368,6 +374,50 @@ export function setupWarning(setup: RequiredCheckStatus | undefined, baseRef: st
   return [["> [!WARNING]", `> **Could not confirm that merging waits for this check** on ${code(baseRef)}: ${escapeText(setup.reason)}. Make sure \`Countersign\` is required:`, ...steps].join("\n")];
 }
 
+/** The rulesets named in a note, each as the text it is (an administrator's, never markup). */
+function rulesetNames(names: readonly string[]): string {
+  const shown = names.slice(0, 5).map((name) => code(name, 100));
+  return `${shown.join(", ")}${names.length > 5 ? ` and ${names.length - 5} more` : ""}`;
+}
+
+/**
+ * The setup doctor's finding on the credential app's bot, where Countersign issues credentials: a
+ * token can push to any branch of its repository, so only a ruleset keeps agents' tokens off the base
+ * branch. Advisory, like the required-check warning: it never changes the conclusion. Protection is
+ * claimed only when GitHub confirmed it.
+ */
+export function credentialRulesNote(rules: CredentialRulesStatus | null | undefined, baseRef: string): string[] {
+  if (!rules) return [];
+  if (rules.state === "in-force") {
+    return [`**Credential app:** ${rules.rulesets.length === 1 ? "the ruleset" : "the rulesets"} ${rulesetNames(rules.rulesets)} keep${rules.rulesets.length === 1 ? "s" : ""} the credential app's bot from pushing to ${code(baseRef)} directly; GitHub says the bot can never bypass ${rules.rulesets.length === 1 ? "it" : "them"}.`];
+  }
+  if (rules.state === "not-installed") {
+    return [`**Credential app:** not installed on this repository, so no token Countersign issues can push here. Before installing it here, add a ruleset that keeps its bot off ${code(baseRef)}.`];
+  }
+  const steps = [
+    `> 1. *Settings → Rules → Rulesets → New branch ruleset*, targeting the default branch and the release branches (${code(baseRef)} among them);`,
+    "> 2. enable **Require a pull request before merging** (or **Restrict updates**);",
+    "> 3. leave the credential app out of the bypass list, and set enforcement to **Active**.",
+  ];
+  if (rules.state === "not-in-force") {
+    const bypass = rules.bypassable.length > 0 ? ` GitHub says the bot can bypass ${rules.bypassable.map((ruleset) => `${code(ruleset.name, 100)} (${code(ruleset.bypass, 40)})`).join(", ")}.` : "";
+    return [
+      [
+        "> [!WARNING]",
+        `> **No ruleset keeps the credential app's bot off ${code(baseRef)}.** Countersign issues tokens on this repository, and GitHub cannot limit a token to the agent branches: an agent's token can push to ${code(baseRef)} directly.${bypass} Add a ruleset:`,
+        ...steps,
+      ].join("\n"),
+    ];
+  }
+  return [
+    [
+      "> [!WARNING]",
+      `> **Could not confirm that a ruleset keeps the credential app's bot off ${code(baseRef)}**: ${escapeText(rules.reason)}. Until it is confirmed, an agent's token may be able to push to ${code(baseRef)} directly. Make sure a ruleset stops it:`,
+      ...steps,
+    ].join("\n"),
+  ];
+}
+
 /** One line per delegation that credentials were issued under: how many, how many still live. Never a token. */
 export function credentialsSection(credentials: EvaluationMeta["credentials"]): string[] {
   if (!credentials || credentials.length === 0) return [];
@@ -379,7 +429,7 @@ export function credentialsSection(credentials: EvaluationMeta["credentials"]): 
 
 /** The evidence a reviewer reads in the check run: decision, agent, tier, delegation, requirements, approvals, next step. */
 export function renderDecision(decision: Decision, pr: PullRequestFacts, meta: EvaluationMeta): CheckRunOutput {
-  const sections: string[][] = [[decisionLine(decision)], setupWarning(meta.setup, pr.baseRef)];
+  const sections: string[][] = [[decisionLine(decision)], setupWarning(meta.setup, pr.baseRef), credentialRulesNote(meta.credentialRules, pr.baseRef)];
   if (decision.outcome !== "no-agent") {
     sections.push(agentSection(decision), tierSection(decision, pr.renames ?? []), delegationSection(decision), credentialsSection(meta.credentials), requirementsSection(decision, pr.renames ?? []), approvalsSection(decision));
   }

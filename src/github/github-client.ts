@@ -2,6 +2,7 @@ import type { Actor, Permission } from "../policy/types.js";
 import type { AgentInventory } from "./agent-inventory.js";
 import type { BranchPush } from "./branch-activity.js";
 import type { CheckRunContent } from "./check-runs.js";
+import type { CredentialRulesStatus } from "./credential-rules.js";
 import type { InstallationRepository, OpenPullRequest } from "./open-pull-requests.js";
 import type { PolicyFileSource } from "./policy-files.js";
 import type { PullRequestSnapshot, SnapshotOptions } from "./pull-request-facts.js";
@@ -66,6 +67,11 @@ export interface GitHub extends PolicyFileSource {
   recentPushesToBranch(repo: RepoName, branch: string): Promise<BranchPush[]>;
   /** Whether the `Countersign` check is required on `branch`; `appId` tells whether a ruleset pins it to this app. */
   requiredCheckStatus(repo: RepoRef, branch: string, appId: number | null): Promise<RequiredCheckStatus>;
+  /**
+   * Whether the rules on `branch` keep the credential app's bot from pushing to it directly, asked as
+   * that bot; null when this process has no credential app.
+   */
+  credentialBotRules(repo: RepoRef, branch: string): Promise<CredentialRulesStatus | null>;
   /** A person's permission on the repository (`none` when GitHub knows no such user). */
   permission(repo: RepoRef, login: string, options?: Freshness): Promise<Permission>;
   /** Whether `login` is an active member of the team. */

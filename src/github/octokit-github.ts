@@ -3,6 +3,7 @@ import { AgentInventoryReader } from "./agent-inventory.js";
 import { recentPushesToBranch } from "./branch-activity.js";
 import { writeCheckRun } from "./check-runs.js";
 import { postComment } from "./comments.js";
+import { CredentialRulesDoctor, type CredentialAppClients } from "./credential-rules.js";
 import { fileChangedBetween } from "./file-versions.js";
 import type { GitHub } from "./github-client.js";
 import { openPullRequestsReferencingIssue } from "./issue-pull-requests.js";
@@ -24,6 +25,8 @@ export interface GitHubCaches {
   memberships: TeamMembershipReader;
   /** Whether `Countersign` is a required check on a branch. */
   doctor: RequiredCheckDoctor;
+  /** Whether a ruleset keeps the credential app's bot off a branch (null: no credential app in this process). */
+  credentialRules: CredentialRulesDoctor | null;
   /** What agents are able to do (their apps' grants), recorded with each delegation. */
   inventory: AgentInventoryReader;
 }
@@ -35,6 +38,11 @@ export interface GitHubCacheSettings {
   /** How long an agent's inventory is trusted (an app's grants change rarely). */
   inventoryTtlMs?: number;
   clock?: () => number;
+  /**
+   * The credential app, when this process has one: its clients (null when only its slug is known, so
+   * its bot cannot be asked and the doctor's answer is unknown).
+   */
+  credentialApp?: { clients: CredentialAppClients | null } | null;
 }
 
 /** Creates the caches once per process. */
@@ -45,6 +53,7 @@ export function createGitHubCaches(settings: GitHubCacheSettings): GitHubCaches 
     permissions,
     memberships: new TeamMembershipReader(settings.peopleTtlMs, clock),
     doctor: new RequiredCheckDoctor(settings.setupCheckTtlMs, clock),
+    credentialRules: settings.credentialApp ? new CredentialRulesDoctor(settings.credentialApp.clients, settings.setupCheckTtlMs, clock) : null,
     inventory: new AgentInventoryReader(permissions, settings.inventoryTtlMs ?? 3_600_000, clock),
   };
 }
@@ -64,6 +73,8 @@ export function octokitGitHub(octokit: ProbotOctokit, caches: GitHubCaches): Git
     fileChangedBetween: (repo, path, before, after) => fileChangedBetween(octokit, repo, path, before, after),
     recentPushesToBranch: (repo, branch) => recentPushesToBranch(octokit, repo, branch),
     requiredCheckStatus: (repo, branch, appId) => caches.doctor.check(octokit, repo, branch, appId),
+    // Asked as the credential app's bot, not with this installation's client.
+    credentialBotRules: async (repo, branch) => (caches.credentialRules ? caches.credentialRules.check(repo, branch) : null),
     permission: (repo, login, options) => caches.permissions.get(octokit, repo, login, options),
     isTeamMember: (team, login, options) => caches.memberships.isMember(octokit, team, login, options),
     agentInventory: (repo, agent, aliases) => caches.inventory.read(octokit, repo, agent, aliases),

@@ -1,9 +1,11 @@
 import { CoalescingSerializer } from "../concurrency/coalescing-serializer.js";
 import { Semaphore } from "../concurrency/semaphore.js";
 import type { Store } from "../db/client.js";
+import type { CredentialAppClients } from "../github/credential-rules.js";
 import { createGitHubCaches, type GitHubCaches } from "../github/octokit-github.js";
 import type { EvidenceLinkSettings } from "../evidence/signed-links.js";
 import { createMetrics, type Metrics } from "../observability/metrics.js";
+import type { AgentIdentity } from "../policy/agent-identities.js";
 import { RetryScheduler } from "./retry-scheduler.js";
 import type { EvaluationDeps } from "./evaluation-queue.js";
 import type { PushDeps } from "./flag-direct-push.js";
@@ -39,6 +41,12 @@ export interface ServiceSettings {
    * process that serves `/metrics` (main.ts) creates them with process metrics and passes them here.
    */
   metrics?: Metrics;
+  /**
+   * The credential app, when this process has one (docs/credentials.md): `identities` resolves its bot
+   * as an agent identity for every service, and `clients` (null when only its slug is known) let the
+   * setup doctor ask, as that bot, whether a ruleset keeps it off a base branch.
+   */
+  credentialApp?: { identities: () => Promise<AgentIdentity[]>; clients: CredentialAppClients | null } | null;
 }
 
 /** Wires the services the app (and the simulator) runs on, with their per-process caches. */
@@ -49,7 +57,12 @@ export function createServices(db: Store, settings: ServiceSettings): AppService
   const evaluationSemaphore = new Semaphore(settings.concurrency ?? 32);
   return {
     db,
-    gitHubCaches: createGitHubCaches({ peopleTtlMs: settings.peopleTtlMs, setupCheckTtlMs: settings.setupCheckTtlMs, clock: millis }),
+    gitHubCaches: createGitHubCaches({
+      peopleTtlMs: settings.peopleTtlMs,
+      setupCheckTtlMs: settings.setupCheckTtlMs,
+      clock: millis,
+      credentialApp: settings.credentialApp ? { clients: settings.credentialApp.clients } : null,
+    }),
     serializer: new CoalescingSerializer(evaluationSemaphore),
     evaluationSemaphore,
     retries: settings.retries ?? new RetryScheduler(),
@@ -58,5 +71,7 @@ export function createServices(db: Store, settings: ServiceSettings): AppService
     evidence: settings.evidence ?? null,
     metrics,
     onEvaluated: (result, durationMs) => metrics.recordEvaluation(result, durationMs),
+    // Pushes made with issued tokens are the credential app's bot's: an agent identity for every service.
+    ...(settings.credentialApp ? { processAgentIdentities: settings.credentialApp.identities } : {}),
   };
 }

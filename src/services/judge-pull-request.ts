@@ -5,6 +5,7 @@ import { credentialCounts } from "../db/credentials.js";
 import { renderInvalidConfig } from "../evidence/blocking-outputs.js";
 import { renderDecision, type CheckRunOutput, type EvaluationMeta } from "../evidence/check-run-output.js";
 import type { PullRequestHead, PullRequestSnapshot } from "../github/pull-request-facts.js";
+import type { CredentialRulesStatus } from "../github/credential-rules.js";
 import type { RequiredCheckStatus } from "../github/required-check.js";
 import { actorKey } from "../policy/agent-identities.js";
 import { NO_PEOPLE_FACTS, type PeopleFacts } from "../policy/approvals.js";
@@ -28,7 +29,7 @@ export interface JudgeDeps extends ProcessAgentIdentities {
 export type Judgement =
   | { kind: "closed"; facts: PullRequestFacts }
   | { kind: "invalid-policy"; facts: PullRequestFacts; policy: Extract<PolicyLoadResult, { ok: false }>; output: CheckRunOutput; evaluatedAt: Date }
-  | { kind: "decided"; facts: PullRequestFacts; policy: Extract<PolicyLoadResult, { ok: true }>["policy"]; decision: Decision; setup: RequiredCheckStatus; output: CheckRunOutput; evaluatedAt: Date };
+  | { kind: "decided"; facts: PullRequestFacts; policy: Extract<PolicyLoadResult, { ok: true }>["policy"]; decision: Decision; setup: RequiredCheckStatus; credentialRules: CredentialRulesStatus | null; output: CheckRunOutput; evaluatedAt: Date };
 
 /** Looks up what the pending approvals depend on: reviewers' permissions and team memberships. */
 async function lookUpPeople(services: JudgeDeps, event: EventContext, facts: PullRequestFacts, pending: Decision["pendingLookups"]): Promise<PeopleFacts> {
@@ -101,9 +102,14 @@ export async function judgePullRequest(services: JudgeDeps, event: EventContext,
   const examined = examinePullRequest(facts, policy.policy);
   const provisional = evaluatePullRequest({ ...input, people: NO_PEOPLE_FACTS }, examined);
   const decision = provisional.pendingLookups.reviewers.length > 0 ? evaluatePullRequest({ ...input, people: await lookUpPeople(services, event, facts, provisional.pendingLookups) }, examined) : provisional;
-  const setup = await event.github.requiredCheckStatus({ ...event.repo, id: facts.repo.id }, facts.baseRef, services.appId);
+  // The setup doctor: is the check required, and, where credentials are issued (a `credentials:`
+  // section), does a ruleset keep the credential app's bot off the base branch?
+  const [setup, credentialRules] = await Promise.all([
+    event.github.requiredCheckStatus({ ...event.repo, id: facts.repo.id }, facts.baseRef, services.appId),
+    policy.policy.credentials ? event.github.credentialBotRules({ ...event.repo, id: facts.repo.id }, facts.baseRef) : null,
+  ]);
   const credentials = await credentialCounts(services.db, delegations.map((delegation) => delegation.id), evaluatedAt);
-  const output = renderDecision(decision, facts, { evaluatedAt, deliveryId: event.deliveryId, policySource: policy.policy.source, policyHash: policy.policy.hash, setup, credentials });
-  return { kind: "decided", facts, policy: policy.policy, decision, setup, output, evaluatedAt };
+  const output = renderDecision(decision, facts, { evaluatedAt, deliveryId: event.deliveryId, policySource: policy.policy.source, policyHash: policy.policy.hash, setup, credentialRules, credentials });
+  return { kind: "decided", facts, policy: policy.policy, decision, setup, credentialRules, output, evaluatedAt };
 }
 

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { AgentInventory } from "../../src/github/agent-inventory.js";
 import type { BranchPush } from "../../src/github/branch-activity.js";
 import type { CheckRunContent } from "../../src/github/check-runs.js";
+import type { CredentialRulesStatus } from "../../src/github/credential-rules.js";
 import type { Freshness, GitHub, RepoName, RepoRef, RepositoryFacts, TeamRef } from "../../src/github/github-client.js";
 import type { InstallationRepository, OpenPullRequest } from "../../src/github/open-pull-requests.js";
 import type { PolicyFileRead, PolicyFileRef } from "../../src/github/policy-files.js";
@@ -62,6 +63,8 @@ export class InMemoryGitHub implements GitHub {
   readonly repositoriesById = new Map<number, RepositoryFacts>();
   /** Issues (and pull requests) by `owner/name#number`; a stored pull request answers as open, by its author. */
   readonly issues = new Map<string, { open: boolean; authorLogin: string }>();
+  /** What the setup doctor finds of the credential app's bot on a base branch (null: no credential app). */
+  credentialRules: CredentialRulesStatus | null = null;
   /** Agents' inventories by login (lower case); others are `unknown`. */
   readonly inventories = new Map<string, AgentInventory>();
 
@@ -201,6 +204,11 @@ export class InMemoryGitHub implements GitHub {
   async requiredCheckStatus(repo: RepoRef, branch: string, appId: number | null): Promise<RequiredCheckStatus> {
     this.enter("requiredCheckStatus", [repo, branch, appId]);
     return this.requiredCheck;
+  }
+
+  async credentialBotRules(repo: RepoRef, branch: string): Promise<CredentialRulesStatus | null> {
+    this.enter("credentialBotRules", [repo, branch]);
+    return this.credentialRules;
   }
 
   async permission(repo: RepoRef, login: string, options: Freshness = {}): Promise<Permission> {

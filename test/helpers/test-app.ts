@@ -1,5 +1,6 @@
 import { generateKeyPairSync, randomUUID } from "node:crypto";
 import { Probot, ProbotOctokit } from "probot";
+import { credentialAppForServices } from "../../src/credentials/credential-bot.js";
 import { openDatabase, type Store } from "../../src/db/client.js";
 import { createDeliveryInbox, type DeliveryInbox } from "../../src/deliveries/delivery-inbox.js";
 import { countersignApp, type AppOptions } from "../../src/index.js";
@@ -35,15 +36,6 @@ export async function createTestApp(options: { credentials?: AppOptions["credent
   const databaseUrl = scratch.url;
   const database = await openDatabase(databaseUrl);
   const now = { value: new Date("2026-11-25T12:00:00Z") };
-  const services: AppServices = createServices(database.db, {
-    peopleTtlMs: 60_000,
-    setupCheckTtlMs: 600_000,
-    appId: APP_ID,
-    clock: () => new Date(now.value),
-    // Rate-limit retries run soon (the tests' GitHub says "now"), but not before the test has had the
-    // moment it needs to declare what the retry will read.
-    retries: new RetryScheduler({ minDelayMs: 100, maxDelayMs: 1_000 }),
-  });
   const probot = new Probot({
     appId: APP_ID,
     privateKey,
@@ -56,6 +48,19 @@ export async function createTestApp(options: { credentials?: AppOptions["credent
       retry: { enabled: false },
       throttle: { ...options.throttle, enabled: false },
     })),
+  });
+  const services: AppServices = createServices(database.db, {
+    peopleTtlMs: 60_000,
+    setupCheckTtlMs: 600_000,
+    appId: APP_ID,
+    clock: () => new Date(now.value),
+    // Rate-limit retries run soon (the tests' GitHub says "now"), but not before the test has had the
+    // moment it needs to declare what the retry will read.
+    retries: new RetryScheduler({ minDelayMs: 100, maxDelayMs: 1_000 }),
+    // As start.ts wires it: the credential app's bot is an agent identity from the services' creation.
+    credentialApp: options.credentials?.app
+      ? credentialAppForServices({ app: options.credentials.app, octokitWithToken: options.credentials.octokitWithToken, clock: () => new Date(now.value), log: probot.log })
+      : null,
   });
   const inbox = createDeliveryInbox(services);
   await probot.load(countersignApp(services, inbox, { expirySweepMs: 0, ...options }));

@@ -2,9 +2,11 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { ProbotOctokit } from "probot";
+import { envSchema, parseEnvironment } from "../../config/env.schema.js";
+import { credentialAppForServices, credentialBotIdentity } from "../../credentials/credential-bot.js";
 import { databaseProvider, openDatabase, sqlitePath, type OpenDatabase } from "../../db/client.js";
 import { octokitGitHub } from "../../github/octokit-github.js";
-import { createServices } from "../../services/create-services.js";
+import { createServices, type ServiceSettings } from "../../services/create-services.js";
 import type { Log } from "../../services/event-context.js";
 import { judgePullRequest, type Judgement } from "../../services/judge-pull-request.js";
 import { defineCommand, EXIT, type CliIo } from "../command.js";
@@ -28,6 +30,38 @@ async function delegationsDatabase(env: NodeJS.ProcessEnv, io: CliIo): Promise<{
   return { database: await openDatabase(`file:${path.join(dir, "scratch.db")}`), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+const credentialAppEnv = envSchema.pick({ COUNTERSIGN_CREDENTIAL_APP_ID: true, COUNTERSIGN_CREDENTIAL_APP_PRIVATE_KEY: true, COUNTERSIGN_CREDENTIAL_APP_SLUG: true });
+
+/**
+ * The credential app as the app would know it, from the same variables: its bot (`<slug>[bot]`) is an
+ * agent identity, so a push by it makes a pull request agent-touched here as it does in the app. The
+ * slug is COUNTERSIGN_CREDENTIAL_APP_SLUG, or read with GET /app as the credential app when its id and
+ * private key are given (which also lets the setup doctor ask, as its bot, about the base branch's
+ * rulesets). None of them: no credential app. A slug that cannot be known is an error, never "no agent".
+ */
+async function simulatedCredentialApp(env: NodeJS.ProcessEnv, baseUrl: string | undefined, log: Log): Promise<{ ok: true; credentialApp: ServiceSettings["credentialApp"] } | { ok: false; message: string }> {
+  let parsed: ReturnType<typeof credentialAppEnv.parse>;
+  try {
+    parsed = parseEnvironment(credentialAppEnv, env, "credential app");
+  } catch (error) {
+    return { ok: false, message: (error as Error).message };
+  }
+  const { COUNTERSIGN_CREDENTIAL_APP_ID: appId, COUNTERSIGN_CREDENTIAL_APP_PRIVATE_KEY: privateKey, COUNTERSIGN_CREDENTIAL_APP_SLUG: slug } = parsed;
+  if ((appId === undefined) !== (privateKey === undefined)) {
+    return { ok: false, message: `the credential app's slug is read with both COUNTERSIGN_CREDENTIAL_APP_ID and COUNTERSIGN_CREDENTIAL_APP_PRIVATE_KEY (${appId === undefined ? "COUNTERSIGN_CREDENTIAL_APP_ID" : "COUNTERSIGN_CREDENTIAL_APP_PRIVATE_KEY"} is missing)` };
+  }
+  if (appId !== undefined && privateKey !== undefined) {
+    const octokitWithToken = (token: string) => new ProbotOctokit({ auth: { token }, ...(baseUrl ? { baseUrl } : {}), throttle: { enabled: false }, retry: { enabled: false } });
+    const credentialApp = credentialAppForServices({ app: { appId, privateKey, slug: slug ?? null }, octokitWithToken, clock: () => new Date(), log });
+    if ((await credentialApp.identities()).length === 0) {
+      return { ok: false, message: "could not read the credential app's slug (GET /app as the credential app), so its bot's pushes could not be told from a person's: set COUNTERSIGN_CREDENTIAL_APP_SLUG" };
+    }
+    return { ok: true, credentialApp };
+  }
+  if (slug !== undefined) return { ok: true, credentialApp: { identities: async () => [credentialBotIdentity(slug)], clients: null } };
+  return { ok: true, credentialApp: null };
+}
+
 /** Prints the judgement as the check run (md) or its parts (json); returns its conclusion. */
 function printJudgement(judgement: Exclude<Judgement, { kind: "closed" }>, repository: string, pr: number, format: "md" | "json", io: CliIo): string {
   const conclusion = judgement.kind === "decided" ? judgement.decision.conclusion : "failure";
@@ -44,6 +78,7 @@ function printJudgement(judgement: Exclude<Judgement, { kind: "closed" }>, repos
           requirements: judgement.decision.requirements.map((requirement) => ({ kind: requirement.kind, met: requirement.met, sources: requirement.sources })),
           policy: { hash: judgement.policy.hash, source: judgement.policy.source, mode: judgement.policy.mode },
           requiredCheck: judgement.setup,
+          credentialRuleset: judgement.credentialRules,
         }
       : { problems: judgement.policy.problems };
   io.out(`${JSON.stringify({ repository, pullRequest: pr, headSha: judgement.facts.headSha, conclusion, ...parts, title: judgement.output.title, summary: judgement.output.summary }, null, 2)}\n`);
@@ -61,10 +96,16 @@ async function simulate(args: { repo: string; pr: number; format: "md" | "json" 
   const octokit = new ProbotOctokit({ auth: { token }, ...(baseUrl ? { baseUrl } : {}), throttle: { enabled: false }, retry: { enabled: false } });
   const { data: repository } = await octokit.rest.repos.get({ owner, repo: name });
 
+  const credentials = await simulatedCredentialApp(env, baseUrl, log);
+  if (!credentials.ok) {
+    io.err(`countersign simulate: ${credentials.message}\n`);
+    return EXIT.error;
+  }
+
   const { database, cleanup } = await delegationsDatabase(env, io);
   try {
     const appId = env.APP_ID ? Number(env.APP_ID) : null;
-    const services = createServices(database.db, { peopleTtlMs: 60_000, setupCheckTtlMs: 60_000, appId: Number.isInteger(appId) ? appId : null });
+    const services = createServices(database.db, { peopleTtlMs: 60_000, setupCheckTtlMs: 60_000, appId: Number.isInteger(appId) ? appId : null, credentialApp: credentials.credentialApp });
     const event = { github: octokitGitHub(octokit, services.gitHubCaches), log, repo: { owner, name, id: repository.id, fullName: repository.full_name }, deliveryId: null, installationId: null };
     const judgement = await judgePullRequest(services, event, { prNumber: args.pr, headShaHint: null });
     if (judgement.kind === "closed") {
@@ -85,8 +126,9 @@ export const simulateCommand = defineCommand({
   summary: "the decision and evidence Countersign would give a live pull request (reads GitHub, writes nothing)",
   description: `Runs Countersign's own evaluation of the pull request: the same reads (the pull request, its base
 branch's policy, the delegations recorded in the app's database if it exists, reviewers' permissions
-and teams, the setup doctor) and the same engine, and prints the check run it would publish. Nothing
-is written: no check run, no comment, no database row.`,
+and teams, the setup doctor) and the same engine, and prints the check run it would publish. With the
+credential app's variables set as for the app, its bot is an agent identity here too. Nothing is
+written: no check run, no comment, no database row.`,
   options: { repo: repoOption, pr: prOption, format: markdownOrJsonOption("the decision's parts") },
   examples: [
     { command: "GITHUB_TOKEN=$(gh auth token) countersign simulate --repo acme/widgets --pr 42", says: "the check run Countersign would give acme/widgets#42, as Markdown" },
@@ -102,6 +144,8 @@ is written: no check run, no comment, no database row.`,
     ["GHE_HOST, GHE_PROTOCOL", "GitHub Enterprise Server, as for the app (default: https://api.github.com)"],
     ["DATABASE_URL", "the app's database, for its delegations (default file:./data/countersign.db; read only)"],
     ["APP_ID", "the app's id, to tell whether a ruleset pins the check to it"],
+    ["COUNTERSIGN_CREDENTIAL_APP_SLUG", "the credential app's slug: its bot's pushes are an agent's, as in the app"],
+    ["COUNTERSIGN_CREDENTIAL_APP_ID, COUNTERSIGN_CREDENTIAL_APP_PRIVATE_KEY", "the credential app: its slug is read with GET /app, and the setup doctor asks as its bot whether a ruleset keeps it off the base branch"],
   ],
   async run(args, env, io) {
     const token = env.GITHUB_TOKEN;
