@@ -2,7 +2,7 @@ import nock from "nock";
 import { describe, expect, test } from "@jest/globals";
 import { runCli, EXIT } from "../../src/cli.js";
 import { commentEvent, pullRequestEvent, REPO } from "../fixtures/payloads.js";
-import { alice, bob, claude } from "../fixtures/people.js";
+import { alice, bob, claude, erin } from "../fixtures/people.js";
 import type { FakeGitHub } from "../mocks/github.js";
 import { captureIo } from "../helpers/cli-io.js";
 import { useApp } from "../helpers/use-app.js";
@@ -158,5 +158,33 @@ describe("countersign simulate when GitHub cannot be reached", () => {
     expect(result.err).toContain("countersign simulate: GitHub API error (HTTP 404) Not Found");
     expect(result.err).toContain("the repository or pull request does not exist, or GITHUB_TOKEN cannot read it");
     expect(result.err).not.toContain(TOKEN);
+  });
+});
+
+describe("countersign simulate and the credential app's bot", () => {
+  const bot = { id: 91919191, login: "countersign-agents[bot]", type: "Bot" as const };
+
+  test("with COUNTERSIGN_CREDENTIAL_APP_SLUG, a pull request the bot opened is an agent's, as the app judges it; without, simulate cannot know", async () => {
+    const github = ctx.github();
+    github.pulls.set(30, { number: 30, author: bot, headSha: HEAD, commits: [{ sha: HEAD, message: "Agent work", author: erin }], reviews: [], files: ["src/a.ts"] });
+    const run = async (env: Record<string, string>) => {
+      expectSimulationReads(github);
+      const { io, out } = captureIo();
+      const code = await runCli(["simulate", "--repo", REPO.fullName, "--pr", "30", "--format", "json"], { GITHUB_TOKEN: "ghp_test", DATABASE_URL: "file:/nonexistent/countersign.db", ...env }, io);
+      expect(nock.pendingMocks()).toEqual([]);
+      return { code, result: JSON.parse(out()) as { outcome: string; agents?: unknown } };
+    };
+    const known = await run({ COUNTERSIGN_CREDENTIAL_APP_SLUG: "countersign-agents" });
+    expect(known.code).toBe(EXIT.blocked);
+    expect(known.result.outcome).toBe("needs-delegation");
+    const unknown = await run({});
+    expect(unknown.result.outcome).not.toBe("needs-delegation");
+  });
+
+  test("only one of the credential app's id and key is an error that names the missing one", async () => {
+    const { io, err } = captureIo();
+    const code = await runCli(["simulate", "--repo", REPO.fullName, "--pr", "30"], { GITHUB_TOKEN: "ghp_test", COUNTERSIGN_CREDENTIAL_APP_ID: "5151" }, io);
+    expect(code).toBe(EXIT.error);
+    expect(err()).toContain("COUNTERSIGN_CREDENTIAL_APP_PRIVATE_KEY is missing");
   });
 });

@@ -93,14 +93,14 @@ async function simulate(args: { repo: string; pr: number; format: "md" | "json" 
     warn: (...parts: unknown[]) => io.err(`warning: ${parts.map((part) => (typeof part === "string" ? part : "")).join(" ").trim()}\n`),
     error: (...parts: unknown[]) => io.err(`error: ${parts.map((part) => (typeof part === "string" ? part : "")).join(" ").trim()}\n`),
   } as Log;
-  const octokit = new ProbotOctokit({ auth: { token }, ...(baseUrl ? { baseUrl } : {}), throttle: { enabled: false }, retry: { enabled: false } });
-  const { data: repository } = await octokit.rest.repos.get({ owner, repo: name });
-
+  // The credential app first: a wrong setting is said before GitHub is asked anything.
   const credentials = await simulatedCredentialApp(env, baseUrl, log);
   if (!credentials.ok) {
     io.err(`countersign simulate: ${credentials.message}\n`);
     return EXIT.error;
   }
+  const octokit = new ProbotOctokit({ auth: { token }, ...(baseUrl ? { baseUrl } : {}), throttle: { enabled: false }, retry: { enabled: false } });
+  const { data: repository } = await octokit.rest.repos.get({ owner, repo: name });
 
   const { database, cleanup } = await delegationsDatabase(env, io);
   try {

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "@jest/globals";
+import { stringify } from "yaml";
 import { loadRepoPolicy } from "../../../src/config/repo-policy-loader.js";
 import { recordIssuedCredential } from "../../../src/db/credentials.js";
 import { judgePullRequest } from "../../../src/services/judge-pull-request.js";
@@ -44,6 +45,26 @@ describe("judgePullRequest", () => {
     expect(judgement.kind).toBe("invalid-policy");
     expect(judgement.kind === "invalid-policy" && judgement.output.title).toContain("approvals.required");
     expect(github.callsOf("permission")).toEqual([]);
+  });
+
+  test("where credentials are issued (an organization credentials: section), the doctor asks about the credential app's bot and the check run says what it found; elsewhere it is not asked", async () => {
+    const { services, github, event } = world();
+    github.addPullRequest(pullRequest({ reviews: [review(bob)] })).setPolicy(REPO, NO_DELEGATION);
+    github.permissions.set("bob", "write");
+    github.credentialRules = { state: "not-in-force", bypassable: [] };
+    const without = await judgePullRequest(services, event(), { prNumber: 7, headShaHint: null });
+    expect(github.callsOf("credentialBotRules")).toEqual([]);
+    expect(without.kind === "decided" && without.output.summary).not.toContain("credential app's bot");
+
+    const ACTIONS = "https://token.actions.githubusercontent.com";
+    github.setPolicy(
+      { owner: REPO.owner, name: ".github" },
+      stringify({ repositories_may_relax: ["delegation.required"], credentials: { issuers: [{ issuer: ACTIONS, jwks_url: `${ACTIONS}/.well-known/jwks`, audience: "https://countersign.acme.dev" }], permissions: { contents: "write" }, max_ttl: "30m", agents: [{ agent: "claude[bot]", issuer: ACTIONS, workflow: ".github/workflows/agent.yml", permissions: { contents: "write" } }] } }),
+    );
+    const judged = await judgePullRequest(services, event(), { prNumber: 7, headShaHint: null });
+    expect(github.callsOf("credentialBotRules")).toEqual([[expect.objectContaining({ id: REPO.id }), "main"]]);
+    expect(judged).toMatchObject({ kind: "decided", credentialRules: { state: "not-in-force" } });
+    expect(judged.kind === "decided" && judged.output.summary).toContain("No ruleset keeps the credential app's bot off `main`");
   });
 
   test("a closed pull request is not judged", async () => {
