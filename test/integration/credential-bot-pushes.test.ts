@@ -24,7 +24,8 @@ describe("the credential app's bot", () => {
     const slugReads = nock("https://api.github.com").get("/app").once().reply(200, { id: 5151, slug: "countersign-agents", name: "Countersign agents" });
     const app = await createTestApp({
       credentials: {
-        app: { appId: 5151, privateKey, tokenKey: randomBytes(32), ratePerMinute: 60, sweepMs: 15_000 },
+        // No credential sweep: its timer would outlive the test's database (the sweep has its own tests).
+        app: { appId: 5151, privateKey, tokenKey: randomBytes(32), ratePerMinute: 60, sweepMs: 0 },
         ratePerMinute: 60,
         octokitWithToken: (token) => new ProbotOctokit({ auth: { token }, retry: { enabled: false }, throttle: { enabled: false } }),
       },
