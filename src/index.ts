@@ -6,6 +6,7 @@ import { credentialReads } from "./credentials/exchange-reads.js";
 import { credentialMint } from "./credentials/mint-credential.js";
 import { WorkloadKeySets } from "./credentials/verify-workload-token.js";
 import { octokitGitHub } from "./github/octokit-github.js";
+import { checkpointKeysRoute, startCheckpointSigning } from "./handlers/audit-checkpoint-timer.js";
 import { startCredentialSweep } from "./handlers/credential-sweep.js";
 import { credentialsRoute } from "./handlers/credentials-route.js";
 import { evidenceRoute } from "./handlers/evidence-route.js";
@@ -40,6 +41,11 @@ export interface AppOptions {
    * not configured, every request is answered `not_configured`) and the per-issuer rate limit.
    */
   credentials?: { app: CredentialAppSettings | null; ratePerMinute: number; octokitWithToken: (token: string) => ProbotOctokit };
+  /**
+   * How often the audit log's head is signed, in milliseconds, when the services have a checkpoint
+   * key; 0 (the default) signs none. The first signing is right after start-up.
+   */
+  checkpointEveryMs?: number;
 }
 
 /** Countersign as a Probot app: which events reach which handler. No logic lives here. */
@@ -53,6 +59,7 @@ export function countersignApp(services: AppServices, inbox: DeliveryInbox, opti
       [
         operationsRoutes({ metrics: services.metrics, readiness: options.readiness ?? null, log: app.log }),
         ...(services.evidence ? [evidenceRoute(services, services.evidence, { webUrl: options.webUrl ?? "https://github.com", log: app.log })] : []),
+        ...(services.auditCheckpoints ? [checkpointKeysRoute(services.auditCheckpoints)] : []),
         credentialsRoute({
           db: services.db,
           log: app.log,
@@ -81,6 +88,7 @@ export function countersignApp(services: AppServices, inbox: DeliveryInbox, opti
     app.on("push", once(onPush));
 
     startExpirySweep(app, services, options.expirySweepMs);
+    if (services.auditCheckpoints && (options.checkpointEveryMs ?? 0) > 0) startCheckpointSigning(app.log, services, services.auditCheckpoints, options.checkpointEveryMs as number);
     if (options.credentials?.app) startCredentialSweep(app, services, options.credentials.app, options.credentials.octokitWithToken, options.credentials.app.sweepMs);
 
     // Deliveries stored but not processed (abandoned by a stopped process, or beyond the in-memory

@@ -1,11 +1,12 @@
 import { existsSync } from "node:fs";
 import { getPrivateKey } from "@probot/get-private-key";
 import { ProbotOctokit, run } from "probot";
-import { credentialAppSettings, evidenceSettings, parseEnv } from "./config/env.schema.js";
+import { checkpointSettings, credentialAppSettings, evidenceSettings, parseEnv } from "./config/env.schema.js";
 import { githubApiUrl, githubWebUrl, isProduction, parseProbotEnv } from "./config/probot-env.schema.js";
 import { sealUnchainedEvents } from "./db/audit-log.js";
 import { openDatabase } from "./db/client.js";
 import { fetchWithTimeout } from "./github/request-timeout.js";
+import { AuditCheckpoints } from "./services/audit-checkpoints.js";
 import { RetryScheduler } from "./services/retry-scheduler.js";
 import { credentialAppForServices } from "./credentials/credential-bot.js";
 import { createDeliveryInbox } from "./deliveries/delivery-inbox.js";
@@ -54,6 +55,7 @@ export async function startCountersign(options: StartOptions = {}): Promise<void
   const log = await createLog(probotEnv);
   const evidence = evidenceSettings(env);
   const credentialApp = credentialAppSettings(env);
+  const checkpoint = checkpointSettings(env);
   const metrics = createMetrics({ processMetrics: true });
   const database = await openDatabase(env.DATABASE_URL);
   // Start-up work on the data, not part of opening it: events written before the audit log was
@@ -85,7 +87,10 @@ export async function startCountersign(options: StartOptions = {}): Promise<void
     metrics,
     retries: new RetryScheduler({ minDelayMs: env.COUNTERSIGN_RETRY_MIN_SECONDS * 1000, maxDelayMs: 15 * 60_000 }),
     credentialApp: credentialApp ? credentialAppForServices({ app: credentialApp, octokitWithToken, clock: () => new Date(), log }) : null,
+    checkpoints: checkpoint ? new AuditCheckpoints(checkpoint.signer, checkpoint.retired) : null,
   });
+  // Without a key the log is still hash-chained, but nothing outside the database witnesses its head.
+  if (!checkpoint) log.warn("countersign: COUNTERSIGN_CHECKPOINT_KEY is not set, so no audit checkpoint is signed: a database owner who rewrites the whole chain would go unnoticed (docs/audit.md)");
   const server = await run(
     countersignApp(services, createDeliveryInbox(services, env.COUNTERSIGN_MAX_DELIVERIES_IN_MEMORY), {
       expirySweepMs: env.COUNTERSIGN_EXPIRY_SWEEP_SECONDS * 1000,
@@ -97,11 +102,13 @@ export async function startCountersign(options: StartOptions = {}): Promise<void
         evidencePage: services.evidence ? services.evidence.publicUrl : "off",
         webhookProxy: process.env.WEBHOOK_PROXY_URL ? "on" : "off",
         credentialExchange: credentialApp ? "on" : "off (no credential app)",
+        auditCheckpoints: checkpoint ? `${checkpoint.signer.verifier.name}+${checkpoint.signer.verifier.keyId}, every ${checkpoint.everyMs / 1000} s` : "off (no COUNTERSIGN_CHECKPOINT_KEY)",
         ...options.startup,
       },
       // The GitHub web address, for links back to pull requests from the evidence page.
       webUrl: githubWebUrl(probotEnv),
       readiness: databaseReadiness(database),
+      checkpointEveryMs: checkpoint?.everyMs ?? 0,
       credentials: {
         app: credentialApp,
         ratePerMinute: env.COUNTERSIGN_CREDENTIALS_RATE_PER_MINUTE,

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { parseArguments } from "./arguments.js";
 import { closestName } from "./closest-name.js";
 import { EXIT, type CliIo, type Command } from "./command.js";
+import { auditCheckpointCommand, auditCheckpointKeyCommand } from "./commands/audit-checkpoint.js";
 import { auditExportCommand } from "./commands/audit-export.js";
 import { auditVerifyCommand } from "./commands/audit-verify.js";
 import { evidenceCommand } from "./commands/evidence.js";
@@ -13,9 +14,9 @@ import { commandSynopsis, commandUsage, groupUsage, programSynopsis, programUsag
 // maps every outcome to an exit code. A wrong invocation says what is wrong on stderr, with the
 // short usage of what was meant; asking for help prints the usage on stdout and succeeds.
 
-const COMMANDS: readonly Command[] = [simulateCommand, auditVerifyCommand, auditExportCommand, evidenceCommand];
+const COMMANDS: readonly Command[] = [simulateCommand, auditVerifyCommand, auditExportCommand, auditCheckpointCommand, auditCheckpointKeyCommand, evidenceCommand];
 
-/** The groups of commands: "audit" for `audit verify` and `audit export`. */
+/** The groups of commands: "audit" for `audit verify`, `audit export`, `audit checkpoint` and `audit checkpoint-key`. */
 function groupOf(word: string): Command[] {
   return COMMANDS.filter((command) => command.name.startsWith(`${word} `));
 }
@@ -40,11 +41,16 @@ function unknownCommand(typed: string, io: CliIo): number {
   return EXIT.error;
 }
 
-/** "unknown audit command: exprot (audit takes verify or export); did you mean `countersign audit export`?" */
+/** "a, b or c". */
+function orList(words: readonly string[]): string {
+  return words.length <= 1 ? words.join("") : `${words.slice(0, -1).join(", ")} or ${words.at(-1)}`;
+}
+
+/** "unknown audit command: exprot (audit takes verify, export, checkpoint or checkpoint-key); did you mean `countersign audit export`?" */
 function unknownGroupCommand(group: string, typed: string, io: CliIo): number {
   const words = groupOf(group).map((command) => command.name.slice(group.length + 1));
   const guess = closestName(typed, words);
-  io.err(`countersign: unknown ${group} command: ${typed} (${group} takes ${words.join(" or ")})${guess ? `; did you mean \`countersign ${group} ${guess}\`?` : ""}\n\n${groupUsage(group, groupOf(group))}`);
+  io.err(`countersign: unknown ${group} command: ${typed} (${group} takes ${orList(words)})${guess ? `; did you mean \`countersign ${group} ${guess}\`?` : ""}\n\n${groupUsage(group, groupOf(group))}`);
   return EXIT.error;
 }
 
@@ -88,7 +94,7 @@ async function run(command: Command, argv: readonly string[], env: NodeJS.Proces
 export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv, io: CliIo): Promise<number> {
   const [first, ...rest] = argv;
   if (first === undefined) {
-    io.err(`countersign: which command? (simulate, audit verify, audit export or evidence)\n\n${programSynopsis(COMMANDS)}`);
+    io.err(`countersign: which command? (simulate, audit verify, audit export, audit checkpoint, audit checkpoint-key or evidence)\n\n${programSynopsis(COMMANDS)}`);
     return EXIT.error;
   }
   if (isHelp(first) || first === "help") return help(rest.filter((word) => !isHelp(word)), io);
@@ -112,7 +118,7 @@ export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv, io
   const command = group.find((candidate) => candidate.name === `${first} ${word}`);
   if (command) return run(command, options, env, io);
   if (word === undefined || word.startsWith("-")) {
-    io.err(`countersign: ${first} needs a command: ${group.map((candidate) => candidate.name.slice(first.length + 1)).join(" or ")}\n\n${groupUsage(first, group)}`);
+    io.err(`countersign: ${first} needs a command: ${orList(group.map((candidate) => candidate.name.slice(first.length + 1)))}\n\n${groupUsage(first, group)}`);
     return EXIT.error;
   }
   return unknownGroupCommand(first, word, io);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseSignerKey, parseVerifierKey, type CheckpointSigner, type CheckpointVerifier } from "../audit/checkpoint.js";
 import { databaseUrlProblem } from "./database-url.js";
 
 // Countersign's own settings. Probot reads its standard variables itself (APP_ID, PRIVATE_KEY,
@@ -68,6 +69,15 @@ export const envSchema = z.object({
   COUNTERSIGN_CREDENTIALS_RATE_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(60),
   /** How often issued credentials are checked for their end (effective expiry, delegation ended): a revocation lags its trigger by at most this. */
   COUNTERSIGN_CREDENTIAL_SWEEP_SECONDS: z.coerce.number().int().min(1).max(300).default(15),
+  /**
+   * The Ed25519 key that signs audit-log checkpoints (docs/audit.md), `PRIVATE+KEY+<name>+<id>+<key>`
+   * as `countersign audit checkpoint-key` makes it. Without it no checkpoint is signed.
+   */
+  COUNTERSIGN_CHECKPOINT_KEY: z.preprocess((value) => (value === "" ? undefined : value), z.string().optional()),
+  /** Public keys of rotated-out checkpoint keys (`<name>+<id>+<key>`, separated by spaces, commas or newlines): old checkpoints stay verifiable. */
+  COUNTERSIGN_CHECKPOINT_RETIRED_KEYS: z.preprocess((value) => (value === "" ? undefined : value), z.string().optional()),
+  /** How often the audit log's head is signed (when it has moved). */
+  COUNTERSIGN_CHECKPOINT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
 });
 
 export type CountersignEnv = z.infer<typeof envSchema>;
@@ -100,6 +110,32 @@ export function credentialAppSettings(env: CountersignEnv): CredentialAppSetting
   if (missing.length === CREDENTIAL_VARIABLES.length) return null;
   if (missing.length > 0) throw new Error(`Invalid Countersign environment: the credential app needs ${CREDENTIAL_VARIABLES.join(", ")} (${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} missing)`);
   return { appId: env.COUNTERSIGN_CREDENTIAL_APP_ID as number, privateKey: env.COUNTERSIGN_CREDENTIAL_APP_PRIVATE_KEY as string, tokenKey: Buffer.from(env.COUNTERSIGN_CREDENTIAL_TOKEN_KEY as string, "base64"), ratePerMinute: env.COUNTERSIGN_CREDENTIALS_RATE_PER_MINUTE, sweepMs: env.COUNTERSIGN_CREDENTIAL_SWEEP_SECONDS * 1000, slug: env.COUNTERSIGN_CREDENTIAL_APP_SLUG ?? null };
+}
+
+/** The checkpoint key, the retired public keys, and how often to sign; null without a key. */
+export interface CheckpointSettings {
+  signer: CheckpointSigner;
+  retired: CheckpointVerifier[];
+  everyMs: number;
+}
+
+/** The checkpoint settings; a key that does not parse is an error naming the variable (never its value). */
+export function checkpointSettings(env: CountersignEnv): CheckpointSettings | null {
+  const retired = (env.COUNTERSIGN_CHECKPOINT_RETIRED_KEYS ?? "").split(/[\s,]+/).filter((key) => key.length > 0);
+  let parsedRetired: CheckpointVerifier[];
+  try {
+    parsedRetired = retired.map(parseVerifierKey);
+  } catch (error) {
+    throw new Error(`Invalid Countersign environment: COUNTERSIGN_CHECKPOINT_RETIRED_KEYS: ${(error as Error).message}`);
+  }
+  if (env.COUNTERSIGN_CHECKPOINT_KEY === undefined) return null;
+  let signer: CheckpointSigner;
+  try {
+    signer = parseSignerKey(env.COUNTERSIGN_CHECKPOINT_KEY);
+  } catch (error) {
+    throw new Error(`Invalid Countersign environment: COUNTERSIGN_CHECKPOINT_KEY: ${(error as Error).message}`);
+  }
+  return { signer, retired: parsedRetired.filter((key) => key.encoded !== signer.verifier.encoded), everyMs: env.COUNTERSIGN_CHECKPOINT_SECONDS * 1000 };
 }
 
 /** Parses `env` with `schema`; the error says whose variables they are (`what`) and names each bad one. */

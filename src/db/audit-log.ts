@@ -173,12 +173,35 @@ export async function chainHead(db: Store): Promise<ChainHead | null> {
 }
 
 /** Reads the chain a page at a time, in order. */
-export async function* readChain(db: Store, pageSize = 5000): AsyncGenerator<StoredEvent[]> {
+export function readChain(db: Store, pageSize = 5000): AsyncGenerator<StoredEvent[]> {
+  return readChainAfter(db, 0, pageSize);
+}
+
+/** An event's place in the chain without its contents: what a Merkle tree over the log needs. */
+export interface ChainLinkRow {
+  seq: number;
+  hash: string | null;
+  prevHash: string | null;
+}
+
+/** Reads every event's sequence number and hashes a page at a time, in order (no payloads: cheap). */
+export async function* readChainLinks(db: Store, pageSize = 20_000): AsyncGenerator<ChainLinkRow[]> {
   let after = 0;
   for (;;) {
-    const rows = await db.prisma.auditEvent.findMany({ where: { seq: { gt: after } }, orderBy: { seq: "asc" }, take: pageSize });
+    const rows = await db.prisma.auditEvent.findMany({ where: { seq: { gt: after } }, orderBy: { seq: "asc" }, take: pageSize, select: { seq: true, hash: true, prevHash: true } });
+    if (rows.length === 0) return;
+    yield rows;
+    after = rows.at(-1)?.seq ?? after;
+  }
+}
+
+/** The events after `after`, in order, with their contents (a page at a time). */
+export async function* readChainAfter(db: Store, after: number, pageSize = 5000): AsyncGenerator<StoredEvent[]> {
+  let from = after;
+  for (;;) {
+    const rows = await db.prisma.auditEvent.findMany({ where: { seq: { gt: from } }, orderBy: { seq: "asc" }, take: pageSize });
     if (rows.length === 0) return;
     yield rows.map(toStoredEvent);
-    after = rows.at(-1)?.seq ?? after;
+    from = rows.at(-1)?.seq ?? from;
   }
 }

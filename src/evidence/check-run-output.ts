@@ -443,3 +443,21 @@ export function footer(headSha: string, meta: EvaluationMeta): string {
   const policy = `policy: ${code(meta.policySource)}${meta.policyHash ? ` (version ${code(meta.policyHash.slice(0, 12))})` : ""}`;
   return ["---", `Head ${shortSha(headSha)} · evaluated at ${meta.evaluatedAt.toISOString()} · delivery ${meta.deliveryId ? code(meta.deliveryId) : "none (scheduled)"} · ${policy}`].join("\n");
 }
+
+/**
+ * The check run's `text`: the newest signed checkpoint of the audit log (src/audit/checkpoint.ts).
+ * Check runs stay on GitHub, out of the database owner's reach, so each one keeps a witness of the
+ * log's head. The note is Countersign's own text (nothing untrusted), in a code block so it is
+ * copied byte for byte.
+ */
+export function checkpointText(note: string): string {
+  return [
+    "### Audit checkpoint",
+    "",
+    "The newest signed checkpoint of Countersign's audit log when this was written. Saved (for example the check run as JSON), it lets `countersign audit verify --checkpoints <file>` prove that no event up to it was altered or removed since.",
+    "",
+    "```text",
+    note.trimEnd(),
+    "```",
+  ].join("\n");
+}

@@ -14,6 +14,8 @@ export interface CheckRunContent {
   conclusion: Conclusion;
   title: string;
   summary: string;
+  /** The output's `text` (below the summary on GitHub): the audit checkpoint, when there is one. */
+  text?: string;
   detailsUrl?: string;
   externalId?: string;
 }
@@ -45,7 +47,7 @@ export async function writeCheckRun(
     completed_at: new Date().toISOString(),
     ...(content.detailsUrl ? { details_url: content.detailsUrl } : {}),
     ...(content.externalId ? { external_id: content.externalId } : {}),
-    output: { title: clip(content.title, MAX_TITLE), summary: clip(content.summary, MAX_MARKDOWN) },
+    output: { title: clip(content.title, MAX_TITLE), summary: clip(content.summary, MAX_MARKDOWN), ...(content.text ? { text: clip(content.text, MAX_MARKDOWN) } : {}) },
   };
   const params = { owner: repo.owner, repo: repo.name };
   if (existingId !== null) {

@@ -15,8 +15,10 @@ export type DeliveryOutcome = "processed" | "duplicate" | "failed" | "queued";
  * - `credential_sweep`: the sweep that ends issued credentials failed; it runs again on its interval;
  * - `delegator_access`: a delegator's repository permission could not be read for the credential
  *   sweep, so their delegation's credentials were left live; read again at the next sweep.
+ * - `audit_checkpoint`: the audit log's head could not be signed: the database failed, or the log
+ *   failed the signer's checks (a rewritten or cut chain: investigate at once); tried again later.
  */
-export const ERROR_KINDS = ["evaluation", "handler", "delivery_record", "expiry_sweep", "evidence_page", "resume", "credential_revoke", "credential_sweep", "delegator_access"] as const;
+export const ERROR_KINDS = ["evaluation", "handler", "delivery_record", "expiry_sweep", "evidence_page", "resume", "credential_revoke", "credential_sweep", "delegator_access", "audit_checkpoint"] as const;
 
 /** One of {@link ERROR_KINDS}. */
 export type ErrorKind = (typeof ERROR_KINDS)[number];

@@ -12,7 +12,7 @@ import {
   type OrderState,
   type PublishedOutput,
 } from "../db/evaluation-order.js";
-import type { CheckRunOutput } from "../evidence/check-run-output.js";
+import { checkpointText, type CheckRunOutput } from "../evidence/check-run-output.js";
 import type { Conclusion } from "../policy/evaluate.js";
 import type { EventContext } from "./event-context.js";
 
@@ -25,6 +25,17 @@ import type { EventContext } from "./event-context.js";
 /** What the publisher needs: the database its records and the evaluation order live in. */
 export interface PublisherDeps {
   db: Store;
+  /**
+   * The newest signed audit checkpoint, which every check-run write carries as its text (null: none
+   * yet, or no checkpoint key). Not part of the fingerprint: a new checkpoint is no reason to write.
+   */
+  auditCheckpoints?: { latestNote: string | null } | null;
+}
+
+/** The check run's text: the newest audit checkpoint, if any. */
+function outputText(deps: PublisherDeps): { text?: string } {
+  const note = deps.auditCheckpoints?.latestNote;
+  return note ? { text: checkpointText(note) } : {};
 }
 
 /**
@@ -140,6 +151,7 @@ async function writeCheckRunUnsaved(
       conclusion,
       title: output.title,
       summary: output.summary,
+      ...outputText(deps),
       ...(target.detailsUrl ? { detailsUrl: target.detailsUrl } : {}),
     });
   } catch (error) {
@@ -179,7 +191,7 @@ export async function publishFailureCheckRun(deps: PublisherDeps, event: EventCo
     if (typeof (error as { status?: unknown }).status === "number") throw error;
     const known = (await readCheckRun(deps.db, event.repo.id, target.headSha).catch(() => null))?.checkRunId ?? unsavedCheckRun(deps.db, event.repo.id, target.headSha) ?? null;
     markCheckRunUnsaved(deps.db, event.repo.id, target.headSha, known);
-    const id = await event.github.writeCheckRun(event.repo, known, { headSha: target.headSha, conclusion: "failure", title: output.title, summary: output.summary });
+    const id = await event.github.writeCheckRun(event.repo, known, { headSha: target.headSha, conclusion: "failure", title: output.title, summary: output.summary, ...outputText(deps) });
     markCheckRunUnsaved(deps.db, event.repo.id, target.headSha, id);
     return id;
   }

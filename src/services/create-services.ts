@@ -8,6 +8,7 @@ import { createMetrics, type Metrics } from "../observability/metrics.js";
 import type { AgentIdentity } from "../policy/agent-identities.js";
 import { RetryScheduler } from "./retry-scheduler.js";
 import type { EvaluationDeps } from "./evaluation-queue.js";
+import type { AuditCheckpoints } from "./audit-checkpoints.js";
 import type { PushDeps } from "./flag-direct-push.js";
 
 /**
@@ -16,6 +17,8 @@ import type { PushDeps } from "./flag-direct-push.js";
  * handlers names it.
  */
 export interface AppServices extends EvaluationDeps, PushDeps {
+  /** The audit checkpoint signer, when a key is configured. */
+  auditCheckpoints: AuditCheckpoints | null;
   /** GitHub's answers kept for a while (people's standing, agents' grants, the required-check setup), shared by every event's client. */
   gitHubCaches: GitHubCaches;
   /** Places for reading and evaluating pull requests: evaluations take one (via the serializer), and so do commands' reads. */
@@ -47,6 +50,8 @@ export interface ServiceSettings {
    * setup doctor ask, as that bot, whether a ruleset keeps it off a base branch.
    */
   credentialApp?: { identities: () => Promise<AgentIdentity[]>; clients: CredentialAppClients | null } | null;
+  /** The audit checkpoint signer (its newest checkpoint rides on every check run), when a key is configured. */
+  checkpoints?: AuditCheckpoints | null;
 }
 
 /** Wires the services the app (and the simulator) runs on, with their per-process caches. */
@@ -69,6 +74,7 @@ export function createServices(db: Store, settings: ServiceSettings): AppService
     clock,
     appId: settings.appId,
     evidence: settings.evidence ?? null,
+    auditCheckpoints: settings.checkpoints ?? null,
     metrics,
     onEvaluated: (result, durationMs) => metrics.recordEvaluation(result, durationMs),
     // Pushes made with issued tokens are the credential app's bot's: an agent identity for every service.

@@ -34,7 +34,7 @@ export interface FakeCheckRun {
   id: number;
   head_sha: string;
   conclusion: string;
-  output: { title: string; summary: string };
+  output: { title: string; summary: string; text?: string };
   details_url?: string;
 }
 

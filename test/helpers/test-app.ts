@@ -5,6 +5,7 @@ import { openDatabase, type Store } from "../../src/db/client.js";
 import { createDeliveryInbox, type DeliveryInbox } from "../../src/deliveries/delivery-inbox.js";
 import { countersignApp, type AppOptions } from "../../src/index.js";
 import type { AppServices } from "../../src/services/create-services.js";
+import type { AuditCheckpoints } from "../../src/services/audit-checkpoints.js";
 import { createServices } from "../../src/services/create-services.js";
 import { RetryScheduler } from "../../src/services/retry-scheduler.js";
 import { createTestDatabase, type TestDatabase } from "./test-database.js";
@@ -31,7 +32,7 @@ export interface TestApp {
 }
 
 /** A real Probot instance running Countersign on a fresh database (migrations applied). */
-export async function createTestApp(options: { credentials?: AppOptions["credentials"] } = {}): Promise<TestApp> {
+export async function createTestApp(options: { credentials?: AppOptions["credentials"]; checkpoints?: AuditCheckpoints } = {}): Promise<TestApp> {
   const scratch = await createTestDatabase();
   const databaseUrl = scratch.url;
   const database = await openDatabase(databaseUrl);
@@ -61,9 +62,10 @@ export async function createTestApp(options: { credentials?: AppOptions["credent
     credentialApp: options.credentials?.app
       ? credentialAppForServices({ app: options.credentials.app, octokitWithToken: options.credentials.octokitWithToken, clock: () => new Date(now.value), log: probot.log })
       : null,
+    checkpoints: options.checkpoints ?? null,
   });
   const inbox = createDeliveryInbox(services);
-  await probot.load(countersignApp(services, inbox, { expirySweepMs: 0, ...options }));
+  await probot.load(countersignApp(services, inbox, { expirySweepMs: 0, credentials: options.credentials }));
   return {
     probot,
     services,

@@ -10,6 +10,7 @@ import { alice, bob, claude } from "../fixtures/people.js";
 import type { FakeGitHub } from "../mocks/github.js";
 import type { TestApp } from "../helpers/test-app.js";
 import { captureIo } from "../helpers/cli-io.js";
+import { DELEGATED_HEAD as HEAD, delegatedAndApproved } from "../helpers/delegated-flow.js";
 import { useApp } from "../helpers/use-app.js";
 
 // The operator's audit tools against a real flow: Countersign (a real Probot instance) records an
@@ -18,33 +19,12 @@ import { useApp } from "../helpers/use-app.js";
 // write access to the SQLite file tampers with it, as an attacker would (dropping the triggers first).
 
 const ctx = useApp();
-const HEAD = "c1".repeat(20);
 
 
 async function cli(app: TestApp, ...argv: string[]): Promise<{ code: number; out: string; err: string }> {
   const { io, out, err } = captureIo();
   const code = await runCli(argv, { DATABASE_URL: app.databaseUrl }, io);
   return { code, out: out(), err: err() };
-}
-
-/**
- * Claude's PR #2 opened → `/delegate SEC-1` by alice → bob approves the head → success. Five audit
- * events: decision, delegation.created, decision, decision, approval.counted.
- */
-async function delegatedAndApproved(github: FakeGitHub, app: TestApp): Promise<void> {
-  // A repository policy, so that decisions carry a real policy hash and the file as their source.
-  github.policyYaml = "approvals:\n  required: 1\n";
-  github.pulls.set(2, { number: 2, author: claude, headSha: HEAD, title: "Add retries", commits: [{ sha: HEAD, message: "Add retries", author: claude }], reviews: [], files: ["src/payments/client.ts"] });
-  github.expectEvaluation(2);
-  await app.receive("pull_request", pullRequestEvent("opened", github.mustGet(2)));
-  github.expectDelegation(2, "alice");
-  await app.receive("issue_comment", commentEvent({ number: 2, onPullRequest: true, body: "/delegate SEC-1", author: alice, commentId: 4242 }));
-  github.expectEvaluation(2, { permissionLookups: ["bob"] });
-  const pr = github.mustGet(2);
-  pr.reviews.push({ id: 502, reviewer: bob, state: "APPROVED", commitSha: HEAD, submittedAt: "2026-11-25T12:10:00Z" });
-  await app.receive("pull_request_review", reviewEvent("submitted", pr, { id: 502, reviewer: bob, state: "approved", commitSha: HEAD }));
-  expect(nock.pendingMocks()).toEqual([]);
-  expect(github.checkRunOn(HEAD)).toMatchObject({ conclusion: "success", title: "Countersigned: delegated by @alice, approved by @bob" });
 }
 
 /** Runs SQL on the database directly, around the app, after dropping the append-only triggers. */
@@ -161,9 +141,9 @@ describe("countersign audit verify", () => {
     expect(err()).toContain("no database at /nonexistent/countersign.db: pass --database-url, or set DATABASE_URL");
     const app = ctx.app();
     expect(await cli(app, "audit", "verify", "--anchor", "abc")).toMatchObject({ code: EXIT.error, err: expect.stringContaining("--anchor must be an event hash") });
-    expect(await cli(app, "audit", "verify", "--repo", "a/b")).toMatchObject({ code: EXIT.error, err: expect.stringContaining("countersign audit verify: unknown option --repo (it takes --anchor, --database-url)") });
+    expect(await cli(app, "audit", "verify", "--repo", "a/b")).toMatchObject({ code: EXIT.error, err: expect.stringContaining("countersign audit verify: unknown option --repo (it takes --anchor, --checkpoints, --keys, --database-url)") });
     expect(await cli(app, "audit", "verify", "--database-url")).toMatchObject({ code: EXIT.error, err: expect.stringContaining("--database-url needs a value: the app's database") });
-    expect(await cli(app, "audit", "frobnicate")).toMatchObject({ code: EXIT.error, err: expect.stringContaining("unknown audit command: frobnicate (audit takes verify or export)") });
+    expect(await cli(app, "audit", "frobnicate")).toMatchObject({ code: EXIT.error, err: expect.stringContaining("unknown audit command: frobnicate (audit takes verify, export, checkpoint or checkpoint-key)") });
   });
 });
 

@@ -212,6 +212,7 @@ describe("GET /metrics", () => {
       'countersign_errors_total{kind="credential_revoke"} 0',
       'countersign_errors_total{kind="credential_sweep"} 0',
       'countersign_errors_total{kind="delegator_access"} 0',
+      'countersign_errors_total{kind="audit_checkpoint"} 0',
     ]);
   });
 

@@ -56,6 +56,8 @@ export interface RecordedCheckRun {
   conclusion: string;
   title: string;
   summary: string;
+  /** The output's text (the audit checkpoint), when the write had one. */
+  text?: string;
   writes: number;
 }
 
@@ -230,7 +232,7 @@ export class FakeGitHub {
     const existing = this.checkRunOn(headSha);
     const record = (body: Record<string, any>, id: number) => {
       const run = existing ?? { id, headSha, name: "", status: "", conclusion: "", title: "", summary: "", writes: 0 };
-      Object.assign(run, { name: body.name, status: body.status, conclusion: body.conclusion, title: body.output?.title, summary: body.output?.summary });
+      Object.assign(run, { name: body.name, status: body.status, conclusion: body.conclusion, title: body.output?.title, summary: body.output?.summary, text: body.output?.text });
       run.writes += 1;
       if (!existing) this.checkRuns.push(run);
       return run;

@@ -1,5 +1,7 @@
 import { performance } from "node:perf_hooks";
 import { ChainVerifier, type StoredEvent, type VerifyResult } from "../../audit/chain.js";
+import type { CheckpointVerifier } from "../../audit/checkpoint.js";
+import { checkpointVerdicts, type CheckpointVerdict } from "../../audit/checkpoint-consistency.js";
 import { readChain } from "../../db/audit-log.js";
 import type { Store } from "../../db/client.js";
 
@@ -22,6 +24,8 @@ export interface ChainWalk {
   anchor: { hash: string; seq: number | null } | null;
   /** How long the walk took, for the events/second an operator sizes a schedule by. */
   elapsedMs: number;
+  /** What each signed checkpoint given says about the chain; null when none was given. */
+  checkpoints: CheckpointVerdict[] | null;
 }
 
 /** A full verification of the stored log. */
@@ -40,7 +44,7 @@ export interface AuditVerification extends ChainWalk {
 
 /** Whether the log is intact: every link verified, no row outside the chain, the anchor still in it. */
 export function isIntact(verification: AuditVerification): boolean {
-  return verification.result.ok && verification.outside.count === 0 && verification.anchor?.seq !== null;
+  return verification.result.ok && verification.outside.count === 0 && verification.anchor?.seq !== null && (verification.checkpoints ?? []).every((verdict) => verdict.status === "holds");
 }
 
 /** Options of a verification. */
@@ -52,6 +56,12 @@ export interface VerifyOptions {
    * leaves the anchor in it.
    */
   anchor?: string;
+  /**
+   * Signed checkpoints found outside the database (check runs, logs) and the public keys to check
+   * them with: each must still describe the chain, which catches even a rewrite with every hash
+   * recomputed.
+   */
+  checkpoints?: { notes: readonly string[]; keys: readonly CheckpointVerifier[] };
   /** The clock the walk is timed with (milliseconds); tests pass their own. */
   now?: () => number;
 }
@@ -63,13 +73,21 @@ export async function verifyPages(pages: AsyncIterable<readonly StoredEvent[]> |
   const verifier = new ChainVerifier();
   let headSeq: number | null = null;
   let anchorSeq: number | null = null;
+  // Checkpoints need every verified event's hash (64 bytes of text each: 6.4 MB per 100,000 events).
+  const hashes: string[] | null = options.checkpoints ? [] : null;
   for await (const page of pages) {
-    if (!verifier.push(page)) break;
+    const intact = verifier.push(page);
+    if (hashes) {
+      const verified = intact ? page : page.slice(0, Math.max(0, verifier.result().checked - hashes.length));
+      for (const event of verified) hashes.push(event.hash as string);
+    }
+    if (!intact) break;
     headSeq = page.at(-1)?.seq ?? headSeq;
     if (options.anchor !== undefined && anchorSeq === null) anchorSeq = page.find((event) => event.hash === options.anchor)?.seq ?? null;
   }
   const result = verifier.result();
-  return { result, headSeq: result.ok ? headSeq : null, anchor: options.anchor === undefined ? null : { hash: options.anchor, seq: anchorSeq }, elapsedMs: now() - started };
+  const checkpoints = options.checkpoints && hashes ? checkpointVerdicts(hashes, options.checkpoints.notes, options.checkpoints.keys, result.ok) : null;
+  return { result, headSeq: result.ok ? headSeq : null, anchor: options.anchor === undefined ? null : { hash: options.anchor, seq: anchorSeq }, elapsedMs: now() - started, checkpoints };
 }
 
 /** Verifies the whole audit log in `db` and counts the rows the chain does not cover. */
@@ -111,6 +129,8 @@ export function renderVerification(verification: AuditVerification, location: st
     if (anchor?.seq === null) {
       problems.push(`the anchor ${anchor.hash} is not in the chain: events were cut from the end of the log, or it was rewritten (every hash recomputed) from an event at or before the anchor.`);
     }
+    const contradicted = (verification.checkpoints ?? []).filter((verdict) => verdict.status !== "holds");
+    if (contradicted.length > 0) problems.push(`${plural(contradicted.length, "signed checkpoint")} ${contradicted.length === 1 ? "does" : "do"} not hold (below): the log was rewritten or cut since ${contradicted.length === 1 ? "it was" : "they were"} signed, or a checkpoint given does not verify.`);
     if (outside.count > 0) problems.push(`${plural(outside.count, "row")} numbered 0 or below (${listed(outside)}) ${outside.count === 1 ? "lies" : "lie"} outside the chain; Countersign never writes one.`);
     if (problems.length > 0) {
       lines.push(`Audit log BROKEN: ${problems.join(" Also: ")}`);
@@ -123,6 +143,7 @@ export function renderVerification(verification: AuditVerification, location: st
       if (anchor) lines.push(`Anchor: found at #${anchor.seq}; every event after it verified.`);
     }
   }
+  lines.push(...renderCheckpoints(verification.checkpoints));
   lines.push(
     unsealed.count === 0
       ? "Unsealed rows: none."
@@ -130,4 +151,19 @@ export function renderVerification(verification: AuditVerification, location: st
   );
   lines.push(`Database: ${location}`);
   return `${lines.join("\n")}\n`;
+}
+
+/** One line per checkpoint: what it witnessed and whether the chain still holds it. */
+function renderCheckpoints(verdicts: readonly CheckpointVerdict[] | null): string[] {
+  if (verdicts === null) return [];
+  if (verdicts.length === 0) return ["Checkpoints: none found in what was given."];
+  const holding = verdicts.filter((verdict) => verdict.status === "holds").length;
+  return [
+    `Checkpoints: ${holding} of ${plural(verdicts.length, "signed checkpoint")} hold.`,
+    ...verdicts.map((verdict) => {
+      if (verdict.status === "unverified") return `  - not verified: ${verdict.reason}`;
+      const what = `events #1..#${verdict.treeSize}, signed by ${verdict.key} at ${verdict.time.toISOString()}`;
+      return verdict.status === "holds" ? `  - holds: ${what}` : `  - CONTRADICTED: ${what}: ${verdict.reason}`;
+    }),
+  ];
 }

@@ -1,8 +1,11 @@
+import { readFileSync } from "node:fs";
 import { z } from "zod";
+import { findCheckpointNotes } from "../../audit/checkpoint.js";
 import { auditDatabaseUrl } from "../audit/audit-reads.js";
 import { isIntact, renderVerification, verifyAuditLog } from "../audit/verify-log.js";
 import { defineCommand, EXIT } from "../command.js";
 import { auditEnvironment, databaseUrlOption, withAuditDatabase } from "./audit-database.js";
+import { checkpointKeyEnvironment, checkpointPublicKeys, keysOption } from "./checkpoint-keys.js";
 
 /** `countersign audit verify`: every link of the audit log's hash chain, and any row outside it. */
 export const auditVerifyCommand = defineCommand({
@@ -11,7 +14,9 @@ export const auditVerifyCommand = defineCommand({
   description: `Recomputes every event's hash and its link to the one before, from the first event to the chain
 head, and names the first broken event: altered, removed, reordered, or a row outside the chain. With
 --anchor, a head recorded earlier (by an export, or a previous verify) must still be in the chain:
-that also proves nothing was cut from the end or rewritten since.`,
+that also proves nothing was cut from the end or rewritten since. With --checkpoints, every signed
+checkpoint found in a file (check runs saved from GitHub as JSON, the app's logs, or notes) must still
+describe the chain: that catches even a rewrite in which every hash was recomputed.`,
   options: {
     anchor: {
       placeholder: "<hash>",
@@ -23,21 +28,39 @@ that also proves nothing was cut from the end or rewritten since.`,
         .regex(/^[0-9a-f]{64}$/)
         .optional(),
     },
+    checkpoints: {
+      placeholder: "<file>",
+      meaning: "a file holding signed checkpoints: check runs saved as JSON, the app's JSON logs, or the notes themselves",
+      example: "check-runs.json",
+      mustBe: "a file path",
+      schema: z.string().min(1).optional(),
+    },
+    keys: keysOption,
     "database-url": databaseUrlOption,
   },
   examples: [
     { command: "countersign audit verify --database-url file:./data/countersign.db", says: "checks the whole chain of the app's SQLite database" },
     { command: `DATABASE_URL=postgres://reader@db/countersign countersign audit verify --anchor ${"ab12".repeat(16)}`, says: "checks a PostgreSQL database, and that a head recorded earlier is still in its chain" },
+    {
+      command: "gh api repos/acme/widgets/commits/main/check-runs > runs.json && countersign audit verify --checkpoints runs.json --keys keys.txt",
+      says: "checks the chain against the checkpoints GitHub keeps on a commit's check runs, with the published public keys",
+    },
   ],
   exits: [
     [EXIT.pass, "the chain is intact"],
     [EXIT.error, "the command failed: a wrong argument, no database there"],
     [EXIT.broken, "the audit log is broken: the first broken event is named"],
   ],
-  environment: auditEnvironment,
+  environment: [...auditEnvironment, ...checkpointKeyEnvironment],
   async run(args, env, io) {
+    let checkpoints: { notes: string[]; keys: ReturnType<typeof checkpointPublicKeys> } | undefined;
+    if (args.checkpoints !== undefined) {
+      const notes = findCheckpointNotes(readFileSync(args.checkpoints, "utf8"));
+      if (notes.length === 0) throw new Error(`no signed checkpoint found in ${args.checkpoints}`);
+      checkpoints = { notes, keys: checkpointPublicKeys(args.keys, env) };
+    }
     return withAuditDatabase(auditDatabaseUrl(args["database-url"], env), async ({ db, location }) => {
-      const verification = await verifyAuditLog(db, args.anchor ? { anchor: args.anchor } : {});
+      const verification = await verifyAuditLog(db, { ...(args.anchor ? { anchor: args.anchor } : {}), ...(checkpoints ? { checkpoints } : {}) });
       io.out(renderVerification(verification, location));
       return isIntact(verification) ? EXIT.pass : EXIT.broken;
     });

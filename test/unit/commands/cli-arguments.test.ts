@@ -34,7 +34,7 @@ describe("help", () => {
     [["--help", "simulate"], "simulate", "usage: countersign simulate --repo <owner/name>", "GHE_HOST, GHE_PROTOCOL"],
     // Asking for help wins over any mistake on the same line.
     [["simulate", "--repo", "nope", "--bogus", "--help"], "simulate", "usage: countersign simulate", "--format md|json"],
-    [["audit", "verify", "--help"], "audit verify", "usage: countersign audit verify [--anchor <hash>] [--database-url <url>]", "  3  the audit log is broken"],
+    [["audit", "verify", "--help"], "audit verify", "usage: countersign audit verify [--anchor <hash>] [--checkpoints <file>] [--keys <file>] [--database-url <url>]", "  3  the audit log is broken"],
     [["help", "audit", "verify"], "audit verify", "usage: countersign audit verify [--anchor <hash>]", "countersign audit verify --database-url file:./data/countersign.db"],
     [["audit", "export", "-h"], "audit export", "usage: countersign audit export [--repo <owner/name>] [--since <YYYY-MM-DD>] [--format jsonl|json] [--database-url <url>]", "--since 2026-11-01"],
     [["evidence", "--help"], "evidence", "usage: countersign evidence --repo <owner/name> --pr <number> [--format md|json] [--database-url <url>]", "countersign evidence --repo acme/widgets --pr 42"],
@@ -102,8 +102,8 @@ describe("a wrong invocation says which argument is wrong and how to fix it, on 
     [["audit", "export", "--since", "yesterday"], ['countersign audit export: --since must be a date, YYYY-MM-DD, e.g. --since 2026-11-01 (got "yesterday")']],
     [["audit", "export", "--format", "csv"], ['countersign audit export: --format must be jsonl or json, e.g. --format json (got "csv")']],
     [["audit", "verify", "--anchor", "abc"], ["countersign audit verify: --anchor must be an event hash (64 hex digits) recorded earlier"]],
-    [["audit", "verify", "--repo", "acme/widgets"], ["countersign audit verify: unknown option --repo (it takes --anchor, --database-url)"]],
-    [["audit", "verify", "-x"], ["countersign audit verify: unknown option -x (it takes --anchor, --database-url)"]],
+    [["audit", "verify", "--repo", "acme/widgets"], ["countersign audit verify: unknown option --repo (it takes --anchor, --checkpoints, --keys, --database-url)"]],
+    [["audit", "verify", "-x"], ["countersign audit verify: unknown option -x (it takes --anchor, --checkpoints, --keys, --database-url)"]],
   ])("%j", async (argv, problems) => {
     const result = await cli(argv, { GITHUB_TOKEN: "ghp_test" });
     const name = argv[0] === "audit" ? `audit ${argv[1]}` : argv[0];
@@ -119,7 +119,7 @@ describe("a wrong invocation says which argument is wrong and how to fix it, on 
   test("no arguments: which command, and the usage, on stderr", async () => {
     const result = await cli([]);
     expect(result).toMatchObject({ code: EXIT.error, out: "" });
-    expect(result.err).toContain("countersign: which command? (simulate, audit verify, audit export or evidence)");
+    expect(result.err).toContain("countersign: which command? (simulate, audit verify, audit export, audit checkpoint, audit checkpoint-key or evidence)");
     expect(result.err).toContain("usage: countersign simulate --repo <owner/name> --pr <number>");
     expect(result.err).toContain("Run `countersign --help`");
   });
@@ -129,10 +129,10 @@ describe("a wrong invocation says which argument is wrong and how to fix it, on 
     [["simualte"], "countersign: unknown command: simualte; did you mean `countersign simulate`?"],
     [["evidense", "--repo", "a/b"], "countersign: unknown command: evidense; did you mean `countersign evidence`?"],
     [["verify"], "countersign: unknown command: verify; did you mean `countersign audit verify`?"],
-    [["audit"], "countersign: audit needs a command: verify or export"],
-    [["audit", "--anchor", "x"], "countersign: audit needs a command: verify or export"],
-    [["audit", "frobnicate"], "countersign: unknown audit command: frobnicate (audit takes verify or export)\n"],
-    [["audit", "exprot"], "countersign: unknown audit command: exprot (audit takes verify or export); did you mean `countersign audit export`?"],
+    [["audit"], "countersign: audit needs a command: verify, export, checkpoint or checkpoint-key"],
+    [["audit", "--anchor", "x"], "countersign: audit needs a command: verify, export, checkpoint or checkpoint-key"],
+    [["audit", "frobnicate"], "countersign: unknown audit command: frobnicate (audit takes verify, export, checkpoint or checkpoint-key)\n"],
+    [["audit", "exprot"], "countersign: unknown audit command: exprot (audit takes verify, export, checkpoint or checkpoint-key); did you mean `countersign audit export`?"],
     [["help", "frobnicate"], "countersign: unknown command: frobnicate"],
     [["--repo", "acme/widgets"], "countersign: unknown option --repo before a command"],
   ])("%j names what is unknown, and suggests the command meant when it is obvious", async (argv, message) => {

@@ -1,9 +1,10 @@
 import { describe, expect, test } from "@jest/globals";
-import { credentialAppSettings, evidenceSettings, parseEnv } from "../../../src/config/env.schema.js";
+import { signerKeyFromSeed } from "../../../src/audit/checkpoint.js";
+import { checkpointSettings, credentialAppSettings, evidenceSettings, parseEnv } from "../../../src/config/env.schema.js";
 
 describe("parseEnv", () => {
   test("defaults apply to an empty environment (setup mode)", () => {
-    expect(parseEnv({ APP_ID: "" })).toEqual({ DATABASE_URL: "file:./data/countersign.db", COUNTERSIGN_PERMISSION_TTL_SECONDS: 60, COUNTERSIGN_SETUP_CHECK_TTL_SECONDS: 600, COUNTERSIGN_EXPIRY_SWEEP_SECONDS: 60, COUNTERSIGN_EVIDENCE_LINK_DAYS: 30, COUNTERSIGN_MAX_DELIVERIES_IN_MEMORY: 1000, COUNTERSIGN_GITHUB_TIMEOUT_SECONDS: 10, COUNTERSIGN_RETRY_MIN_SECONDS: 5, COUNTERSIGN_CREDENTIALS_RATE_PER_MINUTE: 60, COUNTERSIGN_CREDENTIAL_SWEEP_SECONDS: 15 });
+    expect(parseEnv({ APP_ID: "" })).toEqual({ DATABASE_URL: "file:./data/countersign.db", COUNTERSIGN_PERMISSION_TTL_SECONDS: 60, COUNTERSIGN_SETUP_CHECK_TTL_SECONDS: 600, COUNTERSIGN_EXPIRY_SWEEP_SECONDS: 60, COUNTERSIGN_EVIDENCE_LINK_DAYS: 30, COUNTERSIGN_MAX_DELIVERIES_IN_MEMORY: 1000, COUNTERSIGN_GITHUB_TIMEOUT_SECONDS: 10, COUNTERSIGN_RETRY_MIN_SECONDS: 5, COUNTERSIGN_CREDENTIALS_RATE_PER_MINUTE: 60, COUNTERSIGN_CREDENTIAL_SWEEP_SECONDS: 15, COUNTERSIGN_CHECKPOINT_SECONDS: 300 });
   });
 
   test("the credential app needs its id, its private key and the token key, or none of them", () => {
@@ -47,5 +48,34 @@ describe("parseEnv", () => {
     [{ APP_ID: "abc" }, "APP_ID"],
   ])("a bad value is named: %j", (env, name) => {
     expect(() => parseEnv(env)).toThrow(new RegExp(`Invalid Countersign environment: ${name}`));
+  });
+});
+
+describe("checkpointSettings", () => {
+  const made = signerKeyFromSeed("countersign.acme.example", Buffer.alloc(32, 7));
+  const old = signerKeyFromSeed("countersign.acme.example", Buffer.alloc(32, 9)).signer.verifier.encoded;
+
+  test("no key: no checkpoints", () => {
+    expect(checkpointSettings(parseEnv({}))).toBeNull();
+  });
+
+  test("a key, retired keys (spaces, commas or newlines) and the interval are read; the current key is not listed as retired", () => {
+    const settings = checkpointSettings(parseEnv({ COUNTERSIGN_CHECKPOINT_KEY: made.privateText, COUNTERSIGN_CHECKPOINT_RETIRED_KEYS: `${old},\n${made.signer.verifier.encoded}`, COUNTERSIGN_CHECKPOINT_SECONDS: "60" }));
+    expect(settings?.signer.verifier.encoded).toBe(made.signer.verifier.encoded);
+    expect(settings?.retired.map((key) => key.encoded)).toEqual([old]);
+    expect(settings?.everyMs).toBe(60_000);
+  });
+
+  test("a bad key stops the app naming the variable, never the key", () => {
+    const altered = made.privateText.replace(/\+[0-9a-f]{8}\+/, "+00000000+");
+    expect(() => checkpointSettings(parseEnv({ COUNTERSIGN_CHECKPOINT_KEY: altered }))).toThrow(/^Invalid Countersign environment: COUNTERSIGN_CHECKPOINT_KEY: .*altered/);
+    let message = "";
+    try {
+      checkpointSettings(parseEnv({ COUNTERSIGN_CHECKPOINT_KEY: altered }));
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).not.toContain(made.privateText.split("+")[4]);
+    expect(() => checkpointSettings(parseEnv({ COUNTERSIGN_CHECKPOINT_RETIRED_KEYS: "nope" }))).toThrow("COUNTERSIGN_CHECKPOINT_RETIRED_KEYS");
   });
 });

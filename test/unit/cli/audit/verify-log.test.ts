@@ -48,7 +48,7 @@ describe("verifying the hash chain", () => {
     const events = chain(25);
     let tick = 0;
     const walk = await verifyPages(pages(events, 10), { now: () => (tick += 50) });
-    expect(walk).toEqual({ result: { ok: true, checked: 25, head: events[24]?.hash }, headSeq: 25, anchor: null, elapsedMs: 50 });
+    expect(walk).toEqual({ result: { ok: true, checked: 25, head: events[24]?.hash }, headSeq: 25, anchor: null, elapsedMs: 50, checkpoints: null });
   });
 
   test("a byte flipped in a payload is caught at that event", async () => {
@@ -139,7 +139,7 @@ describe("the verification report", () => {
   const none = { count: 0, seqs: [] };
 
   test("an intact log: counts, rate, head, no unsealed rows", () => {
-    const verification: AuditVerification = { result: { ok: true, checked: 20000, head: "ab".repeat(32) }, headSeq: 20000, anchor: null, elapsedMs: 400, unsealed: none, outside: none };
+    const verification: AuditVerification = { result: { ok: true, checked: 20000, head: "ab".repeat(32) }, headSeq: 20000, anchor: null, elapsedMs: 400, checkpoints: null, unsealed: none, outside: none };
     expect(isIntact(verification)).toBe(true);
     expect(renderVerification(verification, "/data/countersign.db")).toBe(
       [
@@ -157,7 +157,7 @@ describe("the verification report", () => {
       result: { ok: false, checked: 4, brokenAt: 5, reason: "event #5 is not sealed into the chain (no hash)" },
       headSeq: null,
       anchor: null,
-      elapsedMs: 3,
+      elapsedMs: 3, checkpoints: null,
       unsealed: { count: 2, seqs: [5, 9] },
       outside: none,
     };
@@ -170,13 +170,13 @@ describe("the verification report", () => {
   });
 
   test("rows numbered 0 or below break the log even when the chain itself verifies", () => {
-    const verification: AuditVerification = { result: { ok: true, checked: 3, head: "cd".repeat(32) }, headSeq: 3, anchor: null, elapsedMs: 1, unsealed: none, outside: { count: 1, seqs: [-1] } };
+    const verification: AuditVerification = { result: { ok: true, checked: 3, head: "cd".repeat(32) }, headSeq: 3, anchor: null, elapsedMs: 1, checkpoints: null, unsealed: none, outside: { count: 1, seqs: [-1] } };
     expect(isIntact(verification)).toBe(false);
     expect(renderVerification(verification, "x.db")).toContain("Audit log BROKEN: 1 row numbered 0 or below (#-1) lies outside the chain");
   });
 
   test("an anchor found is reported; one missing breaks the log", () => {
-    const base: AuditVerification = { result: { ok: true, checked: 9, head: "ab".repeat(32) }, headSeq: 9, anchor: { hash: "cd".repeat(32), seq: 7 }, elapsedMs: 1, unsealed: none, outside: none };
+    const base: AuditVerification = { result: { ok: true, checked: 9, head: "ab".repeat(32) }, headSeq: 9, anchor: { hash: "cd".repeat(32), seq: 7 }, elapsedMs: 1, checkpoints: null, unsealed: none, outside: none };
     expect(isIntact(base)).toBe(true);
     expect(renderVerification(base, "x.db")).toContain("Anchor: found at #7; every event after it verified.");
     const missing = { ...base, anchor: { hash: "cd".repeat(32), seq: null } };
@@ -185,6 +185,6 @@ describe("the verification report", () => {
   });
 
   test("an empty log verifies", () => {
-    expect(renderVerification({ result: { ok: true, checked: 0, head: GENESIS }, headSeq: null, anchor: null, elapsedMs: 0, unsealed: none, outside: none }, "x.db")).toContain("Audit log verified: it is empty.");
+    expect(renderVerification({ result: { ok: true, checked: 0, head: GENESIS }, headSeq: null, anchor: null, elapsedMs: 0, checkpoints: null, unsealed: none, outside: none }, "x.db")).toContain("Audit log verified: it is empty.");
   });
 });
