@@ -74,7 +74,30 @@ export interface PullRequestStory {
   /** The merge, if it was merged: who merged, what Countersign had concluded, and whether it was verified. */
   merges: Array<ChainRef & { verified: boolean; mergedBy: string | null; headSha: string | null; decision: { conclusion: string; title: string } | null; requiredCheck: string | null; bypassed: boolean }>;
   timeline: StoryEntry[];
-  chain: Array<{ seq: number; type: string; hash: string | null; prevHash: string | null; at: string }>;
+  /**
+   * Every event the story was built from, in chain order, with every field its hash covers (the
+   * canonical form, src/audit/chain.ts): enough to recompute each hash without the database.
+   */
+  chain: StoryChainEvent[];
+}
+
+/** An event as the story carries it: its place in the chain and the fields its hash covers. */
+export interface StoryChainEvent {
+  seq: number;
+  type: string;
+  hash: string | null;
+  prevHash: string | null;
+  /** When it was recorded (ISO 8601, UTC, milliseconds): `createdAt`. */
+  at: string;
+  repoId: number | null;
+  repoFullName: string | null;
+  subjectNumber: number | null;
+  sha: string | null;
+  actorId: number | null;
+  actorLogin: string | null;
+  deliveryId: string | null;
+  /** The payload exactly as stored (JSON text): its bytes are what the hash covers. */
+  payload: string;
 }
 
 const actorSchema = z.object({ id: z.number().nullable().optional(), login: z.string() });
@@ -329,6 +352,20 @@ export function buildStory(repository: string, number: number, events: readonly 
     agentPushes,
     merges,
     timeline,
-    chain: ordered.map((event) => ({ seq: event.seq, type: event.type, hash: event.hash, prevHash: event.prevHash, at: event.createdAt.toISOString() })),
+    chain: ordered.map((event) => ({
+      seq: event.seq,
+      type: event.type,
+      hash: event.hash,
+      prevHash: event.prevHash,
+      at: event.createdAt.toISOString(),
+      repoId: event.repoId,
+      repoFullName: event.repoFullName,
+      subjectNumber: event.subjectNumber,
+      sha: event.sha,
+      actorId: event.actorId,
+      actorLogin: event.actorLogin,
+      deliveryId: event.deliveryId,
+      payload: event.payload,
+    })),
   };
 }

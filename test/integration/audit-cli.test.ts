@@ -2,7 +2,8 @@ import nock from "nock";
 import { describe, expect, test } from "@jest/globals";
 import type { AuditExportRecord } from "../../src/cli/audit/export.js";
 import { runCli, EXIT } from "../../src/cli.js";
-import { appendAuditEvent } from "../../src/db/audit-log.js";
+import { eventHash } from "../../src/audit/chain.js";
+import { appendAuditEvent, toStoredEvent } from "../../src/db/audit-log.js";
 import { openDatabase } from "../../src/db/client.js";
 import type { PullRequestStory } from "../../src/evidence/pr-story.js";
 import { commentEvent, pullRequestEvent, REPO, reviewEvent } from "../fixtures/payloads.js";
@@ -141,7 +142,7 @@ describe("countersign audit verify", () => {
     expect(err()).toContain("no database at /nonexistent/countersign.db: pass --database-url, or set DATABASE_URL");
     const app = ctx.app();
     expect(await cli(app, "audit", "verify", "--anchor", "abc")).toMatchObject({ code: EXIT.error, err: expect.stringContaining("--anchor must be an event hash") });
-    expect(await cli(app, "audit", "verify", "--repo", "a/b")).toMatchObject({ code: EXIT.error, err: expect.stringContaining("countersign audit verify: unknown option --repo (it takes --anchor, --checkpoints, --keys, --database-url)") });
+    expect(await cli(app, "audit", "verify", "--repo", "a/b")).toMatchObject({ code: EXIT.error, err: expect.stringContaining("countersign audit verify: unknown option --repo (it takes --anchor, --checkpoints, --file, --keys, --database-url)") });
     expect(await cli(app, "audit", "verify", "--database-url")).toMatchObject({ code: EXIT.error, err: expect.stringContaining("--database-url needs a value: the app's database") });
     expect(await cli(app, "audit", "frobnicate")).toMatchObject({ code: EXIT.error, err: expect.stringContaining("unknown audit command: frobnicate (audit takes verify, export, checkpoint or checkpoint-key)") });
   });
@@ -250,7 +251,10 @@ describe("countersign audit export", () => {
     expect(record.credentials).toEqual([]);
     // (g) the chain proof: the rows as stored, and the head at export time
     const stored = await rows(app);
-    expect(record.chain.events).toEqual(stored.filter((row) => row.seq <= 5).map((row) => ({ ...row, at: expect.any(String) })));
+    // Every field the hash covers, exactly as stored: enough to recompute each hash without the database.
+    const full = (await app.db.prisma.auditEvent.findMany({ where: { seq: { lte: 5 } }, orderBy: { seq: "asc" } })).map(toStoredEvent);
+    expect(record.chain.events).toEqual(full.map(({ createdAt, ...row }) => ({ ...row, at: createdAt.toISOString() })));
+    for (const event of record.chain.events) expect(eventHash({ ...event, createdAt: new Date(event.at) })).toBe(event.hash);
     expect(record.chain.head).toEqual({ seq: 6, hash: stored[5]?.hash });
     for (const item of [...record.taskRequests, ...record.approvals, ...record.decisions]) expect(item.recorded.hash).toBe(stored.find((row) => row.seq === item.recorded.seq)?.hash);
   });

@@ -1,6 +1,8 @@
 import { existsSync } from "node:fs";
 import { databaseProvider, openDatabase, redactDatabaseUrl, sqlitePath, type Store, type OpenDatabase } from "../../db/client.js";
-import { chainHead, type ChainHead } from "../../db/audit-log.js";
+import { MerkleTree } from "../../audit/merkle.js";
+import { latestCheckpoint } from "../../db/audit-checkpoints.js";
+import { chainHead, readChainLinks, type ChainHead } from "../../db/audit-log.js";
 import { agentPullRequests, currentRepositoryName, pullRequestEvents } from "../../db/pr-records.js";
 import { buildStory, type PullRequestStory } from "../../evidence/pr-story.js";
 
@@ -49,6 +51,40 @@ export async function* agentPullRequestStories(db: Store, filter: { repository?:
     const story = await readStory(db, repository, number, head);
     if (story) yield story;
   }
+}
+
+/** The newest stored checkpoint, and the inclusion proofs of any events under it. */
+export interface CheckpointProofs {
+  note: string;
+  treeSize: number;
+  /** The proofs of the given events (and none for an event past the tree, or when the log no longer holds the tree). */
+  proofsFor(seqs: readonly number[]): Record<string, string[]>;
+}
+
+/**
+ * The newest checkpoint the database holds, with the Merkle tree over the log's first `treeSize`
+ * event hashes, so an export can prove each record's events are under its signed root. The stored
+ * note proves nothing by itself (the verifier checks its signature); a log that no longer holds the
+ * tree gives no proofs, which the verifier reports. Null when no checkpoint was ever signed.
+ */
+export async function checkpointProofs(db: Store): Promise<CheckpointProofs | null> {
+  const checkpoint = await latestCheckpoint(db);
+  if (!checkpoint) return null;
+  const hashes: string[] = [];
+  for await (const page of readChainLinks(db)) {
+    for (const row of page) {
+      if (row.seq > checkpoint.treeSize) break;
+      if (row.seq !== hashes.length + 1 || row.hash === null) break;
+      hashes.push(row.hash);
+    }
+    if (hashes.length >= checkpoint.treeSize || (page.at(-1)?.seq ?? 0) !== hashes.length) break;
+  }
+  const tree = hashes.length === checkpoint.treeSize ? new MerkleTree(hashes) : null;
+  return {
+    note: checkpoint.note,
+    treeSize: checkpoint.treeSize,
+    proofsFor: (seqs) => Object.fromEntries(tree ? seqs.filter((seq) => seq >= 1 && seq <= checkpoint.treeSize).map((seq) => [String(seq), tree.inclusionProof(seq - 1)]) : []),
+  };
 }
 
 export { chainHead, type ChainHead };

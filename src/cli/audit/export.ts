@@ -1,5 +1,5 @@
 import { issuedCredentials } from "../../evidence/issued-credentials.js";
-import type { PullRequestStory, StoryDecision, StoryDelegation } from "../../evidence/pr-story.js";
+import type { PullRequestStory, StoryChainEvent, StoryDecision, StoryDelegation } from "../../evidence/pr-story.js";
 import type { ChainHead } from "./audit-reads.js";
 
 // `countersign audit export`: one self-contained evidence record per agent pull request, for a SIEM
@@ -179,12 +179,32 @@ export interface ExportIssuedCredential {
   recorded: ExportEventRef;
 }
 
-/** (g) The chain proof: every event the record was built from, with its links. */
+/**
+ * (g) The chain proof: every event the record was built from, with every field its hash covers, so
+ * `countersign audit verify --file` can recompute each hash and rebuild the record with no database.
+ */
 export interface ExportChainProof {
   /** The chain's head when the export ran: every event below is at or before it. */
   head: ChainHead | null;
-  /** The events, in chain order. */
-  events: Array<{ seq: number; type: string; hash: string | null; prevHash: string | null; at: string }>;
+  /** The events, in chain order: `seq`, `type`, `hash`, `prevHash`, `at` and the canonical fields (docs/audit.md). */
+  events: StoryChainEvent[];
+  /**
+   * The newest signed checkpoint of the log when the export ran, and for each event it covers (and
+   * the head, when it covers it) the RFC 9162 inclusion proof of its hash under the checkpoint's
+   * root, by `seq`: with the public key, proof that these events are the log's, unaltered since it
+   * was signed. Null when no checkpoint was signed (no key configured).
+   */
+  checkpoint: ExportCheckpoint | null;
+}
+
+/** A signed checkpoint and the inclusion proofs of a record's events under it. */
+export interface ExportCheckpoint {
+  /** The signed note, exactly as signed (docs/audit.md, "Signed checkpoints"). */
+  note: string;
+  /** The tree size it signs: events #1..#treeSize. */
+  treeSize: number;
+  /** Inclusion proofs by event `seq` (hex hashes, leaf first); events after `treeSize` have none. */
+  proofs: Record<string, string[]>;
 }
 
 /** One agent pull request's evidence: what `countersign audit export` emits per pull request. */
@@ -272,7 +292,7 @@ function decisionDelegation(story: PullRequestStory, decision: StoryDecision): S
 }
 
 /** Assembles the export record of one pull request from its story, as of the chain's `head`. */
-export function buildExportRecord(story: PullRequestStory, context: { head: ChainHead | null; exportedAt: Date }): AuditExportRecord {
+export function buildExportRecord(story: PullRequestStory, context: { head: ChainHead | null; exportedAt: Date; checkpoint?: ExportCheckpoint | null }): AuditExportRecord {
   const latest = story.decisions.at(-1) ?? null;
   const decisionSeqs = new Set(story.decisions.map((decision) => decision.seq));
   const issued = issuedCredentials(story);
@@ -355,7 +375,7 @@ export function buildExportRecord(story: PullRequestStory, context: { head: Chai
       const merge = story.merges.at(-1);
       return merge ? { mergedBy: merge.mergedBy, headSha: merge.headSha, decision: merge.decision, requiredCheck: merge.requiredCheck, bypassed: merge.bypassed, verified: merge.verified, recorded: recorded(merge) } : null;
     })(),
-    chain: { head: context.head, events: story.chain.map((event) => ({ seq: event.seq, type: event.type, hash: event.hash, prevHash: event.prevHash, at: event.at })) },
+    chain: { head: context.head, events: story.chain.map((event) => ({ ...event })), checkpoint: context.checkpoint ?? null },
   };
 }
 

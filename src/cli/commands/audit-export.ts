@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { agentPullRequestStories, auditDatabaseUrl, chainHead } from "../audit/audit-reads.js";
+import { agentPullRequestStories, auditDatabaseUrl, chainHead, checkpointProofs } from "../audit/audit-reads.js";
 import { buildExportRecord, toJsonLine } from "../audit/export.js";
 import { defineCommand, EXIT } from "../command.js";
 import { auditEnvironment, databaseUrlOption, withAuditDatabase } from "./audit-database.js";
@@ -48,13 +48,16 @@ of one chain head, printed on stderr: record it, and \`audit verify --anchor\` p
     return withAuditDatabase(auditDatabaseUrl(args["database-url"], env), async ({ db }) => {
       // One head for the whole export: events a live app appends meanwhile are left for the next one.
       const head = await chainHead(db);
+      const checkpoint = await checkpointProofs(db);
       const exportedAt = new Date();
       const filter = { ...(args.repo ? { repository: args.repo } : {}), ...(args.since ? { since: args.since } : {}) };
       let count = 0;
       // Written a record at a time, so a large export never sits in memory; `json` comes out exactly as
       // JSON.stringify(records, null, 2) would print the whole array.
       for await (const story of agentPullRequestStories(db, filter, head)) {
-        const record = buildExportRecord(story, { head, exportedAt });
+        // Each event's inclusion proof under the newest checkpoint, and the head's when it is covered.
+        const proofs = checkpoint ? { note: checkpoint.note, treeSize: checkpoint.treeSize, proofs: checkpoint.proofsFor([...story.chain.map((event) => event.seq), ...(head ? [head.seq] : [])]) } : null;
+        const record = buildExportRecord(story, { head, exportedAt, checkpoint: proofs });
         if (args.format === "jsonl") io.out(toJsonLine(record));
         else io.out(`${count === 0 ? "[\n" : ",\n"}${JSON.stringify(record, null, 2).replace(/^/gm, "  ")}`);
         count += 1;

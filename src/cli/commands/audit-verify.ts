@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { findCheckpointNotes } from "../../audit/checkpoint.js";
 import { auditDatabaseUrl } from "../audit/audit-reads.js";
+import { renderExportVerification, verifyExportFile } from "../audit/verify-export.js";
 import { isIntact, renderVerification, verifyAuditLog } from "../audit/verify-log.js";
 import { defineCommand, EXIT } from "../command.js";
 import { auditEnvironment, databaseUrlOption, withAuditDatabase } from "./audit-database.js";
@@ -16,7 +17,9 @@ head, and names the first broken event: altered, removed, reordered, or a row ou
 --anchor, a head recorded earlier (by an export, or a previous verify) must still be in the chain:
 that also proves nothing was cut from the end or rewritten since. With --checkpoints, every signed
 checkpoint found in a file (check runs saved from GitHub as JSON, the app's logs, or notes) must still
-describe the chain: that catches even a rewrite in which every hash was recomputed.`,
+describe the chain: that catches even a rewrite in which every hash was recomputed. With --file, an
+export is checked alone, with no database: every event's hash recomputed, every record rebuilt from its
+events, and with --keys each record's events proven under its signed checkpoint.`,
   options: {
     anchor: {
       placeholder: "<hash>",
@@ -35,6 +38,13 @@ describe the chain: that catches even a rewrite in which every hash was recomput
       mustBe: "a file path",
       schema: z.string().min(1).optional(),
     },
+    file: {
+      placeholder: "<export>",
+      meaning: "an `audit export` file to check on its own, with no database (JSON Lines or JSON)",
+      example: "evidence.jsonl",
+      mustBe: "a file path",
+      schema: z.string().min(1).optional(),
+    },
     keys: keysOption,
     "database-url": databaseUrlOption,
   },
@@ -45,6 +55,7 @@ describe the chain: that catches even a rewrite in which every hash was recomput
       command: "gh api repos/acme/widgets/commits/main/check-runs > runs.json && countersign audit verify --checkpoints runs.json --keys keys.txt",
       says: "checks the chain against the checkpoints GitHub keeps on a commit's check runs, with the published public keys",
     },
+    { command: "countersign audit verify --file evidence.jsonl --keys keys.txt", says: "checks an export alone: its hashes, its records rebuilt from their events, and its events under their signed checkpoints" },
   ],
   exits: [
     [EXIT.pass, "the chain is intact"],
@@ -53,6 +64,14 @@ describe the chain: that catches even a rewrite in which every hash was recomput
   ],
   environment: [...auditEnvironment, ...checkpointKeyEnvironment],
   async run(args, env, io) {
+    if (args.file !== undefined) {
+      if (args.anchor !== undefined || args.checkpoints !== undefined || args["database-url"] !== undefined) throw new Error("--file checks an export on its own: it takes only --keys");
+      let keys: ReturnType<typeof checkpointPublicKeys> | null = null;
+      if (args.keys !== undefined || env.COUNTERSIGN_CHECKPOINT_KEY || env.COUNTERSIGN_CHECKPOINT_RETIRED_KEYS) keys = checkpointPublicKeys(args.keys, env);
+      const verdicts = verifyExportFile(readFileSync(args.file, "utf8"), keys);
+      io.out(renderExportVerification(verdicts, args.file));
+      return verdicts.length > 0 && verdicts.every((verdict) => verdict.problems.length === 0) ? EXIT.pass : EXIT.broken;
+    }
     let checkpoints: { notes: string[]; keys: ReturnType<typeof checkpointPublicKeys> } | undefined;
     if (args.checkpoints !== undefined) {
       const notes = findCheckpointNotes(readFileSync(args.checkpoints, "utf8"));

@@ -54,7 +54,7 @@ const story: PullRequestStory = {
     { ...ref(7), type: "decision", text: "raw" },
     { ...ref(8), type: "something.new", text: HOSTILE },
   ],
-  chain: [2, 3, 5, 6, 7, 8].map((seq) => ({ seq, type: "decision", hash: hash(seq), prevHash: hash(seq - 1), at: ref(seq).at })),
+  chain: [2, 3, 5, 6, 7, 8].map((seq) => ({ seq, type: "decision", hash: hash(seq), prevHash: hash(seq - 1), at: ref(seq).at, repoId: 1, repoFullName: "acme/payments-api", subjectNumber: 2, sha: null, actorId: null, actorLogin: null, deliveryId: null, payload: "{}" })),
 };
 
 

@@ -34,7 +34,7 @@ describe("help", () => {
     [["--help", "simulate"], "simulate", "usage: countersign simulate --repo <owner/name>", "GHE_HOST, GHE_PROTOCOL"],
     // Asking for help wins over any mistake on the same line.
     [["simulate", "--repo", "nope", "--bogus", "--help"], "simulate", "usage: countersign simulate", "--format md|json"],
-    [["audit", "verify", "--help"], "audit verify", "usage: countersign audit verify [--anchor <hash>] [--checkpoints <file>] [--keys <file>] [--database-url <url>]", "  3  the audit log is broken"],
+    [["audit", "verify", "--help"], "audit verify", "usage: countersign audit verify [--anchor <hash>] [--checkpoints <file>] [--file <export>] [--keys <file>] [--database-url <url>]", "  3  the audit log is broken"],
     [["help", "audit", "verify"], "audit verify", "usage: countersign audit verify [--anchor <hash>]", "countersign audit verify --database-url file:./data/countersign.db"],
     [["audit", "export", "-h"], "audit export", "usage: countersign audit export [--repo <owner/name>] [--since <YYYY-MM-DD>] [--format jsonl|json] [--database-url <url>]", "--since 2026-11-01"],
     [["evidence", "--help"], "evidence", "usage: countersign evidence --repo <owner/name> --pr <number> [--format md|json] [--database-url <url>]", "countersign evidence --repo acme/widgets --pr 42"],
@@ -102,8 +102,8 @@ describe("a wrong invocation says which argument is wrong and how to fix it, on 
     [["audit", "export", "--since", "yesterday"], ['countersign audit export: --since must be a date, YYYY-MM-DD, e.g. --since 2026-11-01 (got "yesterday")']],
     [["audit", "export", "--format", "csv"], ['countersign audit export: --format must be jsonl or json, e.g. --format json (got "csv")']],
     [["audit", "verify", "--anchor", "abc"], ["countersign audit verify: --anchor must be an event hash (64 hex digits) recorded earlier"]],
-    [["audit", "verify", "--repo", "acme/widgets"], ["countersign audit verify: unknown option --repo (it takes --anchor, --checkpoints, --keys, --database-url)"]],
-    [["audit", "verify", "-x"], ["countersign audit verify: unknown option -x (it takes --anchor, --checkpoints, --keys, --database-url)"]],
+    [["audit", "verify", "--repo", "acme/widgets"], ["countersign audit verify: unknown option --repo (it takes --anchor, --checkpoints, --file, --keys, --database-url)"]],
+    [["audit", "verify", "-x"], ["countersign audit verify: unknown option -x (it takes --anchor, --checkpoints, --file, --keys, --database-url)"]],
   ])("%j", async (argv, problems) => {
     const result = await cli(argv, { GITHUB_TOKEN: "ghp_test" });
     const name = argv[0] === "audit" ? `audit ${argv[1]}` : argv[0];

@@ -48,7 +48,7 @@ const story: PullRequestStory = {
   agentPushes: [],
   merges: [],
   timeline: [],
-  chain: [1, 2, 3, 4, 5, 7, 8].map((seq) => ({ seq, type: "decision", hash: hash(seq), prevHash: hash(seq - 1), at: ref(seq).at })),
+  chain: [1, 2, 3, 4, 5, 7, 8].map((seq) => ({ seq, type: "decision", hash: hash(seq), prevHash: hash(seq - 1), at: ref(seq).at, repoId: 1, repoFullName: "acme/payments-api", subjectNumber: 2, sha: null, actorId: null, actorLogin: null, deliveryId: null, payload: "{}" })),
 };
 
 const context = { head: { seq: 9, hash: hash(9) }, exportedAt: new Date("2026-11-26T09:00:00Z") };
@@ -124,7 +124,22 @@ describe("the audit export record", () => {
   test("(g) the chain proof: every event used, with its links, and the head at export time", () => {
     expect(record.chain.head).toEqual({ seq: 9, hash: hash(9) });
     expect(record.chain.events).toHaveLength(7);
-    expect(record.chain.events[0]).toEqual({ seq: 1, type: "decision", hash: hash(1), prevHash: hash(0), at: ref(1).at });
+    expect(record.chain.events[0]).toEqual({
+      seq: 1,
+      type: "decision",
+      hash: hash(1),
+      prevHash: hash(0),
+      at: ref(1).at,
+      repoId: 1,
+      repoFullName: "acme/payments-api",
+      subjectNumber: 2,
+      sha: null,
+      actorId: null,
+      actorLogin: null,
+      deliveryId: null,
+      payload: "{}",
+    });
+    expect(record.chain.checkpoint).toBeNull();
   });
 
   test("a pull request with no decision has no owner and an unknown involvement", () => {
