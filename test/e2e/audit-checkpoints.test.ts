@@ -44,6 +44,13 @@ function verify(databaseUrl: string, ...args: string[]): Promise<{ code: number;
   );
 }
 
+function countersign(databaseUrl: string, ...args: string[]): Promise<{ code: number; out: string }> {
+  return run(process.execPath, [path.join(root, "lib/bin.js"), ...args], { cwd: root, env: { PATH: process.env.PATH, DATABASE_URL: databaseUrl }, maxBuffer: 64 * 1024 * 1024 }).then(
+    (done) => ({ code: 0, out: done.stdout }),
+    (failed: { code: number; stdout: string; stderr: string }) => ({ code: failed.code, out: failed.stdout + failed.stderr }),
+  );
+}
+
 function save(name: string, text: string): string {
   const file = path.join(scratch, name);
   writeFileSync(file, text);
@@ -126,6 +133,24 @@ test("checkpoints on check runs and in logs verify the log, survive a key rotati
   expect(fromLogs.code).toBe(0);
   expect(fromLogs.out).toMatch(/Checkpoints: (\d+) of \1 signed checkpoints? hold\./);
 
+  // An export, verified alone (no database: the file and the keys), and with one byte changed.
+  const exported = await countersign(databaseUrl, "audit", "export");
+  expect(exported.code).toBe(0);
+  const exportFile = save("evidence.jsonl", exported.out);
+  const lines = exported.out.trim().split("\n");
+  expect(lines.length).toBe(pr - 60);
+  const exportAlone = await run(process.execPath, [path.join(root, "lib/bin.js"), "audit", "verify", "--file", exportFile, "--keys", keys], { cwd: root, env: { PATH: process.env.PATH } });
+  expect(exportAlone.stdout).toContain(`Export verified: ${lines.length} records`);
+  expect(exportAlone.stdout).toMatch(/Checkpoint: line 1 \(Codertocat\/Hello-World#61\): \d+ of \d+ events under checkpoint \d+/);
+  const third = JSON.parse(lines[2] as string) as { decisions: Array<{ title: string }> };
+  const title = third.decisions[0]?.title as string;
+  const oneByte = lines.map((line, index) => (index === 2 ? line.replace(title, `${title.slice(0, -1)}${title.endsWith("x") ? "y" : "x"}`) : line)).join("\n");
+  const changed = await verify(databaseUrl, "--file", save("changed.jsonl", `${oneByte}\n`), "--keys", keys);
+  expect(changed.code).toBe(3);
+  expect(changed.out).toContain("Export BROKEN: 1 of");
+  expect(changed.out).toContain("- line 3 (Codertocat/Hello-World#63):");
+  expect(changed.out).toContain("decisions[0].title: the record says");
+
   // 3. The database's owner rewrites event #1 and recomputes every hash after it (triggers dropped).
   await database.dropAuditGuards();
   const opened = await openDatabase(databaseUrl, { migrate: false });
@@ -149,4 +174,10 @@ test("checkpoints on check runs and in logs verify the log, survive a key rotati
   expect(caught.out).toContain("Audit log BROKEN:");
   expect(caught.out).toContain("CONTRADICTED: events #1..#");
   expect(caught.out).not.toContain("- holds:");
+  // The export taken before still proves itself; one taken now fails: its events are no longer under the signed roots.
+  const afterRewrite = await countersign(databaseUrl, "audit", "export");
+  const rewrittenExport = await verify(databaseUrl, "--file", save("rewritten.jsonl", afterRewrite.out), "--keys", keys);
+  expect(rewrittenExport.code).toBe(3);
+  expect(rewrittenExport.out).toMatch(/event #1: its hash is not under the root checkpoint \d+ signed/);
+  expect((await verify(databaseUrl, "--file", exportFile, "--keys", keys)).code).toBe(0);
 }, 120_000);
