@@ -5,6 +5,7 @@ import { decisionTitle } from "../evidence/check-run-output.js";
 import { changedPathsText, decisionContext, type DecisionContextRecord } from "../evidence/decision-context.js";
 import { signedEvidenceUrl, type EvidenceLinkSettings } from "../evidence/signed-links.js";
 import type { Decision } from "../policy/evaluate.js";
+import type { RepoPolicy } from "../policy/repo-policy.js";
 import type { PullRequestFacts } from "../policy/types.js";
 import { publishNewest, takePublishingTicket, type PublisherDeps } from "./check-run-publisher.js";
 import type { EvaluationRequest, EvaluationResult } from "./evaluation.js";
@@ -78,6 +79,16 @@ async function recordContext(deps: PublisherDeps, facts: PullRequestFacts): Prom
 }
 
 /**
+ * What the decision names of its policy: the hash and source, the files (repository, path, blob and
+ * commit, text hash) and the hash of the canonical text hashed into the policy hash (the same hash,
+ * by construction). The texts go into the content store, once each.
+ */
+async function recordPolicy(deps: PublisherDeps, policy: RepoPolicy): Promise<Record<string, unknown>> {
+  for (const text of Object.values(policy.texts ?? {})) await storeText(deps.db, text);
+  return { hash: policy.hash, source: policy.source, textHash: policy.texts?.[policy.hash] === undefined ? null : policy.hash, files: policy.files ?? [] };
+}
+
+/**
  * Evaluates a pull request once and publishes the result: the check run, the decision and its audit
  * events. Throws on failure (the queue fails closed).
  */
@@ -122,6 +133,7 @@ export async function evaluateAndPublish(services: PublishEvaluationDeps, event:
   const recordWith = async (checkRunId: number) => {
     for (const review of request.reviews ?? []) await recordReviewVerdict(services, event, facts, decision, review, judgement.evaluatedAt);
     const context = await recordContext(services, facts);
+    const policyRecord = await recordPolicy(services, policy);
     await recordPublished(
       services,
       event,
@@ -152,6 +164,7 @@ export async function evaluateAndPublish(services: PublishEvaluationDeps, event:
         })),
         requiredCheck: judgement.setup.state,
         context,
+        policy: policyRecord,
         ...(request.alsoFor && request.alsoFor.length > 0 ? { alsoFor: request.alsoFor } : {}),
       },
     );
