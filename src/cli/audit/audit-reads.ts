@@ -2,7 +2,8 @@ import { existsSync } from "node:fs";
 import { databaseProvider, openDatabase, redactDatabaseUrl, sqlitePath, type Store, type OpenDatabase } from "../../db/client.js";
 import { chainHead, type ChainHead } from "../../db/audit-log.js";
 import { agentPullRequests, currentRepositoryName, pullRequestEvents } from "../../db/pr-records.js";
-import { buildStory, type PullRequestStory } from "../../evidence/pr-story.js";
+import { readTexts } from "../../db/content-texts.js";
+import { buildStory, referencedTextHashes, type PullRequestStory } from "../../evidence/pr-story.js";
 
 // Read-only access to the app's audit log for the operator tools (`countersign audit ...` and
 // `countersign evidence`). They run beside a live app, or on a copy an auditor was handed, so they
@@ -49,6 +50,11 @@ export async function* agentPullRequestStories(db: Store, filter: { repository?:
     const story = await readStory(db, repository, number, head);
     if (story) yield story;
   }
+}
+
+/** The stored texts a story's events refer to (task snapshots, changed paths, policy texts), by hash. */
+export function storyTexts(db: Store, story: PullRequestStory): Promise<Map<string, string>> {
+  return readTexts(db, referencedTextHashes(story));
 }
 
 export { chainHead, type ChainHead };

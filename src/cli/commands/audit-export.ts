@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { agentPullRequestStories, auditDatabaseUrl, chainHead } from "../audit/audit-reads.js";
+import { agentPullRequestStories, auditDatabaseUrl, chainHead, storyTexts } from "../audit/audit-reads.js";
 import { buildExportRecord, toJsonLine } from "../audit/export.js";
 import { defineCommand, EXIT } from "../command.js";
 import { auditEnvironment, databaseUrlOption, withAuditDatabase } from "./audit-database.js";
@@ -10,8 +10,9 @@ export const auditExportCommand = defineCommand({
   name: "audit export",
   summary: "one evidence record per agent pull request (JSON Lines by default, for a SIEM)",
   description: `Writes, for every agent pull request, the task request, the delegating owner, the agent and its
-tool inventory, the approvals with their commits, the decisions with the policy hash, credentials
-issued, and the chain hashes that prove each (docs/audit.md has the format). All records are read as
+tool inventory, the approvals with their commits, the decisions with their reasons, context and
+policy (hash, files, text), credentials issued, the stored texts the events refer to (task
+snapshots, changed paths, policy texts) and the chain hashes that prove each (docs/audit.md has the format). All records are read as
 of one chain head, printed on stderr: record it, and \`audit verify --anchor\` proves it later.`,
   options: {
     repo: repoFilterOption,
@@ -54,7 +55,7 @@ of one chain head, printed on stderr: record it, and \`audit verify --anchor\` p
       // Written a record at a time, so a large export never sits in memory; `json` comes out exactly as
       // JSON.stringify(records, null, 2) would print the whole array.
       for await (const story of agentPullRequestStories(db, filter, head)) {
-        const record = buildExportRecord(story, { head, exportedAt });
+        const record = buildExportRecord(story, { head, exportedAt, texts: await storyTexts(db, story) });
         if (args.format === "jsonl") io.out(toJsonLine(record));
         else io.out(`${count === 0 ? "[\n" : ",\n"}${JSON.stringify(record, null, 2).replace(/^/gm, "  ")}`);
         count += 1;
