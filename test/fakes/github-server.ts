@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { notFoundGraphqlResponse, pagesGraphqlResponse, pullRequestFilesPage, pullRequestGraphqlResponse, type FakePolicies, type FakePullRequest, type FakeRepository } from "./graphql-responses.js";
+import { issuePullRequestsGraphqlResponse, notFoundGraphqlResponse, pagesGraphqlResponse, pullRequestFilesPage, pullRequestGraphqlResponse, type FakePolicies, type FakePullRequest, type FakeRepository } from "./graphql-responses.js";
 import {
   activityResponse,
   appResponse,
@@ -116,6 +116,11 @@ function answerGraphql(world: FakeGitHubWorld, body: { query?: string; variables
   const query = body?.query ?? "";
   const variables = body?.variables ?? {};
   const repo = world.repository(String(variables.owner), String(variables.name));
+  if (repo && query.includes("query CountersignIssuePullRequests(")) {
+    // The open pull requests that close the issue (the model has no other cross-references).
+    const closing = [...repo.pulls.values()].filter((pull) => pull.state !== "closed" && (pull.closingIssues ?? []).includes(Number(variables.number)));
+    return { kind: "graphql", status: 200, body: issuePullRequestsGraphqlResponse(closing.map((pull) => pull.number), repo) };
+  }
   const pr = repo?.pulls.get(variables.number);
   if (!repo || !pr) return { kind: "unexpected", status: 200, body: notFoundGraphqlResponse() };
   if (query.includes("query CountersignPullRequest_pages(")) {
