@@ -5,7 +5,7 @@ import { parseDuration } from "../policy/duration.js";
 import { anyGlobMatcher } from "../policy/glob-matchers.js";
 import { compileLinearPattern } from "../policy/linear-pattern.js";
 import { DEFAULTS_SOURCE, ORGANIZATION_POLICY_REPO, POLICY_PATH } from "../policy/policy-file.js";
-import { compileTier, parseTeam, SENSITIVE_PATHS, type RepoPolicy, type Tier } from "../policy/repo-policy.js";
+import { compileTier, parseTeam, SENSITIVE_PATHS, type PolicyFileProvenance, type RepoPolicy, type Tier } from "../policy/repo-policy.js";
 import type { PolicyFileSource } from "../github/policy-files.js";
 import type { PolicyBlobs } from "../github/pull-request-facts.js";
 import { compileCredentials, credentialsConsistencyProblems } from "./credentials.schema.js";
@@ -193,6 +193,35 @@ const MAX_COMPILED = 500;
 export interface PolicyFile {
   source: string;
   content: unknown;
+  /** Which file this is at GitHub, and its text as read: what a decision names and keeps of it. */
+  read?: PolicyFileText;
+}
+
+/** A policy file's place at GitHub (repository, path, blob, commit) and its text, as read. */
+export interface PolicyFileText {
+  repository: string;
+  path: string;
+  blobSha: string | null;
+  commitSha: string | null;
+  text: string;
+}
+
+const sha256 = (text: string) => createHash("sha256").update(text, "utf8").digest("hex");
+
+/**
+ * What a compiled policy names of its files (most general first) and the texts an auditor needs: each
+ * file's text by its SHA-256, and `hashedText`, the canonical text whose SHA-256 is the policy's hash.
+ */
+function provenanceOf(files: readonly PolicyFile[], hash: string, hashedText: string): { files: PolicyFileProvenance[]; texts: Record<string, string> } {
+  const texts: Record<string, string> = { [hash]: hashedText };
+  const provenance = files.flatMap((file) => {
+    if (!file.read) return [];
+    const { text, ...where } = file.read;
+    const textHash = sha256(text);
+    texts[textHash] = text;
+    return [{ ...where, textHash }];
+  });
+  return { files: provenance, texts };
 }
 
 /**
@@ -367,10 +396,14 @@ export function compilePolicyLayers(layers: PolicyLayers, owner: string): Policy
   // floor lists none (a repository's list then adds to it).
   const protectsDefaultBranch = config.protected_branches === undefined || (floor !== null && floor.config.protected_branches === undefined && !floor.relaxable.has("protected_branches"));
   const origins = found.length > 0 ? originsOf(found) : {};
-  const hash = createHash("sha256").update(`${COMPILER_VERSION}\n${owner.toLowerCase()}\n${protectsDefaultBranch}\n${canonical(config)}`).digest("hex");
+  // The exact text hashed is kept with the policy (`texts[hash]`), so an auditor can read it and rehash it.
+  const hashedText = `${COMPILER_VERSION}\n${owner.toLowerCase()}\n${protectsDefaultBranch}\n${canonical(config)}`;
+  const hash = sha256(hashedText);
+  const { files, texts } = provenanceOf(found, hash, hashedText);
   const cached = compiled.get(hash);
-  if (cached) return { ok: true, policy: { ...cached, source, origins: deepFreeze(origins) } };
-  const policy = deepFreeze(compilePolicy(config, { owner, source, hash, origins, protectsDefaultBranch }));
+  // Equal policies from other files share the compiled rules, never the names of the files.
+  if (cached) return { ok: true, policy: { ...cached, source, origins: deepFreeze(origins), files: deepFreeze(files), texts: deepFreeze(texts) } };
+  const policy = deepFreeze({ ...compilePolicy(config, { owner, source, hash, origins, protectsDefaultBranch }), files, texts });
   if (compiled.size >= MAX_COMPILED) compiled.delete(compiled.keys().next().value as string);
   compiled.set(hash, policy);
   return { ok: true, policy };
@@ -472,7 +505,8 @@ async function readChain(policyFiles: PolicyFileSource, start: FileRef, sourceOf
     const parsed = await parseFile(source, read.text);
     if (!parsed.ok) return parsed;
     const { _extends: extendsValue, ...content } = parsed.content ?? {};
-    files.unshift({ source, content });
+    // The contents API reads a branch by name: the commit it resolved to is not in its answer.
+    files.unshift({ source, content, read: { repository: `${at.owner}/${at.repo}`, path: at.path, blobSha: read.sha ?? null, commitSha: null, text: read.text } });
     next = null;
     if (extendsValue === undefined) break;
     const match = typeof extendsValue === "string" ? EXTENDS.exec(extendsValue) : null;
@@ -528,13 +562,32 @@ export function policyFromBlobs(repo: { owner: string; name: string }, baseRef: 
   // so YAML parsing, validation and merging happen once per policy version, not once per delivery.
   const key = JSON.stringify([repo.owner.toLowerCase(), repo.name.toLowerCase(), baseRef, blobs.repository?.oid ?? null, blobs.organization?.oid ?? null]);
   const cached = byBlobs.get(key);
-  if (cached) return cached;
+  if (cached) return cached.then((read) => atCommits(read, repo, blobs));
   const result = readPolicyBlobs(repo, baseRef, blobs).then((read) => (read === null ? null : deepFreeze(read)));
   if (byBlobs.size >= MAX_COMPILED) byBlobs.delete(byBlobs.keys().next().value as string);
   byBlobs.set(key, result);
   // A failure to parse (the worker could not run) is not a property of the files: try again next time.
   result.catch(() => byBlobs.delete(key));
   return result;
+}
+
+/**
+ * A result cached by blob oids, naming the commits of this read: the same file is often read again
+ * at a later commit of its branch, and the evidence names the commit it was read at.
+ */
+function atCommits(read: PolicyLoadResult | null, repo: { owner: string; name: string }, blobs: PolicyBlobs): PolicyLoadResult | null {
+  if (read === null || !read.ok || !read.policy.files) return read;
+  const orgRepository = `${repo.owner}/${ORGANIZATION_POLICY_REPO}`;
+  // Most general first: the organization's file, then the repository's (both may be in `.github`).
+  let organizationSeen = false;
+  const files = read.policy.files.map((file) => {
+    const isOrganization = !organizationSeen && blobs.organization !== null && file.repository === orgRepository && file.blobSha === blobs.organization.oid;
+    if (isOrganization) organizationSeen = true;
+    const blob = isOrganization ? blobs.organization : blobs.repository;
+    return { ...file, commitSha: blob?.commitSha ?? null };
+  });
+  if (files.every((file, index) => file.commitSha === read.policy.files?.[index]?.commitSha)) return read;
+  return { ok: true, policy: deepFreeze({ ...read.policy, files }) };
 }
 
 /** Policy results by the oids of the files they were read from (null: the contents API must be used). */
@@ -553,10 +606,11 @@ async function readPolicyBlobs(repo: { owner: string; name: string }, baseRef: s
   const { _extends: extendsValue, ...own } = repository.content ?? {};
   if (extendsValue !== undefined && !extendsOrgDotGithub(extendsValue, repo.owner)) return null;
   await prepareGlobs([organization.content, own]);
+  const readOf = (name: string, file: NonNullable<PolicyBlobs["organization"]>): PolicyFileText => ({ repository: `${repo.owner}/${name}`, path: POLICY_PATH, blobSha: file.oid, commitSha: file.commitSha ?? null, text: file.text });
   return compilePolicyLayers(
     {
-      organization: [{ source: orgSource, content: organization.content }],
-      repository: [{ source: repoSource, content: repository.content === null ? null : own }],
+      organization: [{ source: orgSource, content: organization.content, ...(blobs.organization ? { read: readOf(ORGANIZATION_POLICY_REPO, blobs.organization) } : {}) }],
+      repository: [{ source: repoSource, content: repository.content === null ? null : own, ...(blobs.repository ? { read: readOf(repo.name, blobs.repository) } : {}) }],
       repositoryIsOrganization: repo.name.toLowerCase() === ORGANIZATION_POLICY_REPO,
     },
     repo.owner,

@@ -32,6 +32,8 @@ export class Store {
    * (check-run-records.ts, `UnsavedCheckRuns`).
    */
   readonly unsavedCheckRuns = new Map<string, number | null>();
+  /** Hashes of texts this process has stored in the content store (content-texts.ts): not written again. */
+  readonly storedTexts = new Set<string>();
 
   constructor(
     readonly prisma: DatabaseClient,

@@ -24,6 +24,8 @@ export interface StoryDelegation extends ChainRef {
   agent: { id: number | null; login: string } | null;
   agentInventory: unknown[];
   commandUrl: string | null;
+  /** The task as it stood when it was delegated (its text is in the content store, by `hash`); null when none was recorded. */
+  taskSnapshot: StoryTaskSnapshot | null;
   /** Later events that ended it: revocation (with who and why) or expiry. */
   ended: (ChainRef & { how: "revoked" | "expired" | "ended"; by: string | null; reason: string | null }) | null;
 }
@@ -48,7 +50,21 @@ export interface StoryDecision extends ChainRef {
   deliveryId: string | null;
   tiers: string[];
   requirements: Array<{ kind: string; met: boolean; sources: string[] }>;
+  /** The decision's reasons, as the engine gave them (`approvals:1/1`, unmet requirements…). */
+  reasons: string[];
+  /** What the decision saw of the pull request (title, commits, changed paths by hash); null when not recorded. */
+  context: StoryDecisionContext | null;
+  /** The hash of the policy's canonical text, and the files it was read from; null when not recorded. */
+  policyTextHash: string | null;
+  policyFiles: StoryPolicyFile[] | null;
 }
+
+/** A task snapshot as `delegation.created` records it: the stored text's hash, or why there is none. */
+export type StoryTaskSnapshot = z.infer<typeof taskSnapshotSchema>;
+/** A decision's context as its event records it. */
+export type StoryDecisionContext = z.infer<typeof decisionContextSchema>;
+/** A policy file as a decision's event names it. */
+export type StoryPolicyFile = z.infer<typeof policyFileSchema>;
 
 export interface StoryEntry extends ChainRef {
   type: string;
@@ -103,6 +119,27 @@ export interface StoryChainEvent {
 const actorSchema = z.object({ id: z.number().nullable().optional(), login: z.string() });
 const taskSchema = z.object({ kind: z.string(), ref: z.string(), url: z.string().nullable() });
 
+const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/);
+
+// The snapshot, context and policy files were added to the events later: an older event has none,
+// and a part that does not parse is left out (`catch`) rather than losing the event's other facts.
+const taskSnapshotSchema = z.union([
+  z.object({ hash: sha256Hex, bytes: z.number(), truncated: z.boolean(), format: z.string(), title: z.string().nullable(), titleTruncated: z.literal(true).optional(), fetchedAt: z.string() }),
+  z.object({ error: z.string(), fetchedAt: z.string() }),
+]);
+
+const decisionContextSchema = z.object({
+  title: z.string(),
+  titleTruncated: z.literal(true).optional(),
+  headSha: z.string(),
+  baseSha: z.string().nullable(),
+  changedFiles: z.object({ hash: sha256Hex, count: z.number(), truncated: z.boolean() }),
+});
+
+const policyFileSchema = z.object({ repository: z.string(), path: z.string(), blobSha: z.string().nullable(), commitSha: z.string().nullable(), textHash: sha256Hex });
+
+const decisionPolicySchema = z.object({ textHash: sha256Hex.nullable(), files: z.array(policyFileSchema) });
+
 const delegationCreatedSchema = z.object({
   delegationId: z.string(),
   commentUrl: z.string().optional(),
@@ -114,6 +151,7 @@ const delegationCreatedSchema = z.object({
   expiresAt: z.string().nullable().optional(),
   agent: actorSchema.nullable().optional(),
   agentInventory: z.array(z.unknown()).default([]),
+  taskSnapshot: taskSnapshotSchema.nullable().optional().catch(undefined),
 });
 
 const delegationEndedSchema = z.object({ delegationId: z.string(), reason: z.string().nullable().optional() });
@@ -130,6 +168,9 @@ const decisionSchema = z.object({
   owner: z.object({ kind: z.string(), login: z.string(), id: z.number().nullable() }).nullable().optional(),
   tiers: z.array(z.string()).default([]),
   requirements: z.array(z.object({ kind: z.string(), met: z.boolean(), sources: z.array(z.string()) })).default([]),
+  reasons: z.array(z.string()).default([]).catch([]),
+  context: decisionContextSchema.optional().catch(undefined),
+  policy: decisionPolicySchema.optional().catch(undefined),
   approvals: z
     .array(z.object({ reviewer: z.string(), reviewerId: z.number().nullable(), reviewId: z.number(), commit: z.string().nullable(), counted: z.boolean(), objections: z.array(z.string()) }))
     .default([]),
@@ -223,6 +264,7 @@ export function buildStory(repository: string, number: number, events: readonly 
           agent: data.agent ? { id: data.agent.id ?? null, login: data.agent.login } : null,
           agentInventory: data.agentInventory,
           commandUrl: data.commentUrl ?? null,
+          taskSnapshot: data.taskSnapshot ?? null,
           ended: null,
         };
         delegations.set(delegation.id, delegation);
@@ -277,6 +319,10 @@ export function buildStory(repository: string, number: number, events: readonly 
           deliveryId: event.deliveryId,
           tiers: data.tiers,
           requirements: data.requirements,
+          reasons: data.reasons,
+          context: data.context ?? null,
+          policyTextHash: data.policy?.textHash ?? null,
+          policyFiles: data.policy?.files ?? null,
         });
         if (data.involvement) agent = { involvement: data.involvement, agents: data.agents ?? [], signals: data.signals ?? [] };
         owner = data.owner ?? null;
@@ -368,4 +414,20 @@ export function buildStory(repository: string, number: number, events: readonly 
       payload: event.payload,
     })),
   };
+}
+
+/**
+ * The hashes of every stored text a story's events refer to (task snapshots, decisions' changed
+ * paths, policy texts and files), each once, in the order first referred to: what an export carries
+ * in `texts`.
+ */
+export function referencedTextHashes(story: Pick<PullRequestStory, "delegations" | "decisions">): string[] {
+  const hashes = new Set<string>();
+  for (const delegation of story.delegations) if (delegation.taskSnapshot && "hash" in delegation.taskSnapshot) hashes.add(delegation.taskSnapshot.hash);
+  for (const decision of story.decisions) {
+    if (decision.context) hashes.add(decision.context.changedFiles.hash);
+    if (decision.policyTextHash) hashes.add(decision.policyTextHash);
+    for (const file of decision.policyFiles ?? []) hashes.add(file.textHash);
+  }
+  return [...hashes];
 }

@@ -3,6 +3,7 @@ import type { AgentInventory } from "./agent-inventory.js";
 import type { BranchPush } from "./branch-activity.js";
 import type { CheckRunContent } from "./check-runs.js";
 import type { CredentialRulesStatus } from "./credential-rules.js";
+import type { IssueText } from "./issue-text.js";
 import type { InstallationRepository, OpenPullRequest } from "./open-pull-requests.js";
 import type { PolicyFileSource } from "./policy-files.js";
 import type { PullRequestSnapshot, SnapshotOptions } from "./pull-request-facts.js";
@@ -55,6 +56,8 @@ export interface GitHub extends PolicyFileSource {
   repositoryById(id: number): Promise<RepositoryFacts | null>;
   /** Whether issue or pull request `number` is open, and who opened it; null when there is none. */
   issueState(repo: RepoName, number: number): Promise<{ open: boolean; authorLogin: string } | null>;
+  /** Issue `number`'s title and body as they are now (a delegation's task snapshot); null when there is none. */
+  issueText(repo: RepoName, number: number): Promise<IssueText | null>;
   /** The repository's open pull requests, on `base` only when given. */
   openPullRequests(repo: RepoName, base?: string): Promise<OpenPullRequest[]>;
   /** Open pull requests of the same repository that reference an issue. */

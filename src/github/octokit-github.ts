@@ -7,6 +7,7 @@ import { CredentialRulesDoctor, type CredentialAppClients } from "./credential-r
 import { fileChangedBetween } from "./file-versions.js";
 import type { GitHub } from "./github-client.js";
 import { openPullRequestsReferencingIssue } from "./issue-pull-requests.js";
+import { readIssueText } from "./issue-text.js";
 import { readRepositoryById, readSubjectState } from "./credential-facts.js";
 import { listInstallationRepositories, listOpenPullRequests, pullRequestBranch, pullRequestHeadSha } from "./open-pull-requests.js";
 import { PermissionReader, TeamMembershipReader } from "./permissions.js";
@@ -66,6 +67,7 @@ export function octokitGitHub(octokit: ProbotOctokit, caches: GitHubCaches): Git
     pullRequestBranch: (repo, number) => pullRequestBranch(octokit, repo, number),
     repositoryById: (id) => readRepositoryById(octokit, id),
     issueState: (repo, number) => readSubjectState(octokit, repo, number),
+    issueText: (repo, number) => readIssueText(octokit, repo, number),
     openPullRequests: (repo, base) => listOpenPullRequests(octokit, repo, base),
     openPullRequestsReferencingIssue: (repo, issueNumber) => openPullRequestsReferencingIssue(octokit, repo, issueNumber),
     installationRepositories: () => listInstallationRepositories(octokit),

@@ -8,7 +8,8 @@ import { z } from "zod";
 /** A policy file as the contents API returned it. */
 export type PolicyFileRead =
   | { kind: "absent" }
-  | { kind: "file"; text: string }
+  /** `sha`: git's blob SHA of the file, as GitHub reported it. */
+  | { kind: "file"; text: string; sha?: string | null }
   | { kind: "too-large"; bytes: number }
   /** A directory, symlink or submodule at the policy file's path. */
   | { kind: "not-a-file"; type: string };
@@ -30,7 +31,7 @@ export interface PolicyFileSource {
 // A directory's listing is an array; a file, symlink or submodule is an object with its `type`.
 const contentSchema = z.union([
   z.array(z.unknown()),
-  z.object({ type: z.string(), size: z.number().int().nonnegative(), encoding: z.string().nullish(), content: z.string().nullish() }),
+  z.object({ type: z.string(), size: z.number().int().nonnegative(), sha: z.string().nullish(), encoding: z.string().nullish(), content: z.string().nullish() }),
 ]);
 
 /**
@@ -54,7 +55,7 @@ export async function readPolicyFile(octokit: ProbotOctokit, file: PolicyFileRef
   if (content.encoding !== "base64" || typeof content.content !== "string") throw new Error(`GitHub returned ${file.owner}/${file.repo}:${file.path} without its content (encoding ${content.encoding ?? "none"})`);
   const bytes = Buffer.from(content.content, "base64");
   if (bytes.length > maxBytes) return { kind: "too-large", bytes: bytes.length };
-  return { kind: "file", text: bytes.toString("utf8") };
+  return { kind: "file", text: bytes.toString("utf8"), sha: content.sha ?? null };
 }
 
 /** The contents API as a source of policy files. */

@@ -44,19 +44,19 @@ const PULL_REQUEST_QUERY = `query CountersignPullRequest($owner: String!, $name:
     owner { login }
     name
     pullRequest(number: $number) {
-      number url title body state isDraft headRefOid headRefName baseRefName isCrossRepository changedFiles
+      number url title body state isDraft headRefOid headRefName baseRefName baseRefOid isCrossRepository changedFiles
       author { ${ACTOR_FIELDS} }
       commits(first: ${PAGE}) { totalCount ${PAGE_INFO} ${COMMIT_NODES} }
       reviews(first: ${PAGE}) { totalCount ${PAGE_INFO} ${REVIEW_NODES} }
       files(first: ${PAGE}) { totalCount ${PAGE_INFO} ${FILE_NODES} }
       closingIssuesReferences(first: 50) { nodes { number repository { databaseId } } }
       labels(first: 100) { nodes { name } }
-      baseRef { target { ... on Commit { policyFile: file(path: "${POLICY_PATH}") { ${POLICY_BLOB} } } } }
+      baseRef { target { oid ... on Commit { policyFile: file(path: "${POLICY_PATH}") { ${POLICY_BLOB} } } } }
     }
   }
   orgPolicyRepository: repository(owner: $owner, name: "${ORGANIZATION_POLICY_REPO}") {
     nameWithOwner
-    defaultBranchRef { target { ... on Commit { policyFile: file(path: "${POLICY_PATH}") { ${POLICY_BLOB} } } } }
+    defaultBranchRef { target { oid ... on Commit { policyFile: file(path: "${POLICY_PATH}") { ${POLICY_BLOB} } } } }
   }
 }`;
 
@@ -103,7 +103,7 @@ const policyFileSchema = z
   .object({ oid: z.string(), object: z.object({ text: z.string().nullish(), isTruncated: z.boolean().nullish() }).nullish() })
   .nullish();
 
-const commitTargetSchema = z.object({ policyFile: policyFileSchema }).passthrough().nullish();
+const commitTargetSchema = z.object({ oid: z.string().nullish(), policyFile: policyFileSchema }).passthrough().nullish();
 
 const pullRequestResponseSchema = z.object({
   orgPolicyRepository: z.object({ nameWithOwner: z.string(), defaultBranchRef: z.object({ target: commitTargetSchema }).nullish() }).nullish(),
@@ -124,6 +124,7 @@ const pullRequestResponseSchema = z.object({
         headRefOid: z.string(),
         headRefName: z.string(),
         baseRefName: z.string(),
+        baseRefOid: z.string().nullish(),
         isCrossRepository: z.boolean().nullish(),
         changedFiles: z.number().int().nonnegative(),
         author: actorSchema.nullish(),
@@ -246,8 +247,11 @@ async function readRemainingPages(octokit: ProbotOctokit, repo: Repo, number: nu
   }
 }
 
-/** A policy file as the pull-request query read it: its blob, or null when there is none. */
-export type PolicyBlob = { oid: string; text: string } | null;
+/**
+ * A policy file as the pull-request query read it: its blob, and the commit its branch pointed at in
+ * the same query (null when GitHub did not say), or null when there is none.
+ */
+export type PolicyBlob = { oid: string; text: string; commitSha?: string | null } | null;
 
 /**
  * The policy files read with the pull request: `complete` is false when a file could not be read in
@@ -267,11 +271,12 @@ export interface PullRequestSnapshot {
   policy: PolicyBlobs;
 }
 
-function blob(file: z.infer<typeof policyFileSchema>): { blob: PolicyBlob; complete: boolean } {
+function blob(target: z.infer<typeof commitTargetSchema>): { blob: PolicyBlob; complete: boolean } {
+  const file = target?.policyFile;
   if (!file) return { blob: null, complete: true };
   const text = file.object?.text;
   if (typeof text !== "string" || file.object?.isTruncated) return { blob: null, complete: false };
-  return { blob: { oid: file.oid, text }, complete: true };
+  return { blob: { oid: file.oid, text, commitSha: target?.oid ?? null }, complete: true };
 }
 
 /**
@@ -353,8 +358,8 @@ async function readSnapshot(octokit: ProbotOctokit, repo: Repo, number: number, 
   const renamedPaths = fileNodes.filter((file) => file.changeType === "RENAMED").map((file) => file.path);
   const renames = renamedPaths.length > 0 ? await readRenames(octokit, repo, number, pr.changedFiles, renamedPaths) : [];
 
-  const repositoryPolicy = pr.baseRef ? blob(pr.baseRef.target?.policyFile) : { blob: null, complete: false };
-  const organizationPolicy = blob(orgPolicyRepository?.defaultBranchRef?.target?.policyFile);
+  const repositoryPolicy = pr.baseRef ? blob(pr.baseRef.target) : { blob: null, complete: false };
+  const organizationPolicy = blob(orgPolicyRepository?.defaultBranchRef?.target);
   const policy: PolicyBlobs = {
     complete: repositoryPolicy.complete && organizationPolicy.complete,
     repository: repositoryPolicy.blob,
@@ -370,6 +375,7 @@ async function readSnapshot(octokit: ProbotOctokit, repo: Repo, number: number, 
     headSha: pr.headRefOid,
     headRef: pr.headRefName,
     baseRef: pr.baseRefName,
+    ...(pr.baseRefOid ? { baseSha: pr.baseRefOid } : {}),
     crossRepository: pr.isCrossRepository ?? false,
     isDraft: pr.isDraft,
     state: pr.state,

@@ -49,6 +49,19 @@ export interface Tier {
   matchesBaseBranch: (branch: string) => boolean;
 }
 
+/** One policy file a compiled policy was read from: which file, at which blob and commit, and its text's hash. */
+export interface PolicyFileProvenance {
+  /** `owner/repo`. */
+  repository: string;
+  path: string;
+  /** Git's blob SHA of the file (GraphQL's blob `oid`, or the contents API's `sha`); null when GitHub did not say. */
+  blobSha: string | null;
+  /** The commit the file was read at; null when the read could not tell (the contents API reads a branch by name). */
+  commitSha: string | null;
+  /** SHA-256 of the file's text, as read. */
+  textHash: string;
+}
+
 /** The rules a repository is judged by, compiled from its policy files (or the defaults). */
 export interface RepoPolicy {
   /** `evaluate` reports what would happen as a neutral check; `enforce` blocks. */
@@ -89,6 +102,13 @@ export interface RepoPolicy {
   origins: Readonly<Record<string, string>>;
   /** SHA-256 of the effective policy: every decision records the exact policy version that made it. */
   hash: string;
+  /** The files the policy was compiled from, most general first (none: the built-in defaults). */
+  files?: readonly PolicyFileProvenance[];
+  /**
+   * The texts an auditor needs to read and rehash this policy, by SHA-256: each file's text as read,
+   * and the canonical text whose SHA-256 is `hash`. Kept in the content store with each decision.
+   */
+  texts?: Readonly<Record<string, string>>;
   /** Credentials for agents' workloads; absent or null: none are issued. */
   credentials?: CredentialPolicy | null;
 }

@@ -65,6 +65,8 @@ export interface PullRequestFacts {
   headSha: string;
   headRef: string;
   baseRef: string;
+  /** The base commit GitHub reports for the pull request (GraphQL `baseRefOid`); absent when unknown. */
+  baseSha?: string;
   /** Whether the head branch lives in another repository (a fork); absent when unknown. */
   crossRepository?: boolean;
   isDraft: boolean;

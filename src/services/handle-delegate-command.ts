@@ -19,13 +19,15 @@ import type { EvaluationResult } from "./evaluation.js";
 import { evaluateAndReport, type EvaluationDeps } from "./evaluation-queue.js";
 import { auditCommand as audit, type CommandEntry, type CommandRequest } from "./run-command.js";
 import type { Semaphore } from "../concurrency/semaphore.js";
+import type { TaskSnapshotRecord } from "../evidence/task-snapshot.js";
+import { snapshotTask } from "./task-snapshot.js";
 
 /** What handling a command needs: evaluating pull requests again, and a place to read the pull request in. */
 type Services = EvaluationDeps & { evaluationSemaphore: Semaphore };
 
 /** What a `/delegate` command did: recorded a delegation, revoked some, or was refused (and why). */
 type DelegateResult =
-  | { kind: "recorded"; delegation: DelegationRecord; agents: string[]; agentInventory: AgentInventory[] }
+  | { kind: "recorded"; delegation: DelegationRecord; agents: string[]; agentInventory: AgentInventory[]; taskSnapshot: TaskSnapshotRecord | null }
   | { kind: "revoked"; revoked: DelegationRecord[]; notAllowed: DelegationRecord[]; reason: string | null }
   | { kind: "refused"; why: string; usage?: boolean };
 
@@ -96,6 +98,13 @@ async function delegate(services: Services, event: EventContext, request: Comman
     agents.map((actor) => event.github.agentInventory(event.repo, actor, matchAgentIdentity(actor, policy.identities)?.identity.logins ?? [])),
   );
 
+  const task: DelegationRecord["task"] =
+    command.kind === "delegate-issue"
+      ? { kind: "issue", ref: `#${request.number}`, url: `${request.repoHtmlUrl}/issues/${request.number}` }
+      : (command.task ?? { kind: "none", ref: "none", url: null });
+  // The task as it stands now, before the delegation is recorded: the issue may change afterwards.
+  const taskSnapshot = await snapshotTask(services, event.github, event.repo, task);
+
   const now = services.clock();
   const delegation = await createDelegation(
     services.db,
@@ -106,10 +115,7 @@ async function delegate(services: Services, event: EventContext, request: Comman
       subjectNumber: request.number,
       owner: { id: request.sender.id, login: request.sender.login },
       agent,
-      task:
-        command.kind === "delegate-issue"
-          ? { kind: "issue", ref: `#${request.number}`, url: `${request.repoHtmlUrl}/issues/${request.number}` }
-          : (command.task ?? { kind: "none", ref: "none", url: null }),
+      task,
       scopePaths: command.scopePaths,
       scopeBranches: command.scopeBranches,
       expiresAt: lifetime.milliseconds === null ? null : new Date(now.getTime() + lifetime.milliseconds),
@@ -118,7 +124,7 @@ async function delegate(services: Services, event: EventContext, request: Comman
     },
     now,
   );
-  return { kind: "recorded", delegation, agents: agents.map((actor) => actor.login), agentInventory };
+  return { kind: "recorded", delegation, agents: agents.map((actor) => actor.login), agentInventory, taskSnapshot };
 }
 
 async function revoke(services: Services, event: EventContext, request: CommandRequest, reason: string | null, subject: Subject): Promise<DelegateResult> {
@@ -212,6 +218,8 @@ async function performDelegateCommand(services: Services, event: EventContext, r
         subject: { type: outcome.delegation.subjectType, number: outcome.delegation.subjectNumber },
         owner: outcome.delegation.owner,
         task: outcome.delegation.task,
+        // What the task said when it was delegated (its text is in the content store, by hash): evidence only.
+        taskSnapshot: outcome.taskSnapshot,
         scopePaths: outcome.delegation.scopePaths,
         scopeBranches: outcome.delegation.scopeBranches,
         expiresAt: outcome.delegation.expiresAt?.toISOString() ?? null,

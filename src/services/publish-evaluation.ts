@@ -1,8 +1,11 @@
 import { appendAuditEvent } from "../db/audit-log.js";
+import { storeText } from "../db/content-texts.js";
 import type { DecisionEntry } from "../db/decisions.js";
 import { decisionTitle } from "../evidence/check-run-output.js";
+import { changedPathsText, decisionContext, type DecisionContextRecord } from "../evidence/decision-context.js";
 import { signedEvidenceUrl, type EvidenceLinkSettings } from "../evidence/signed-links.js";
 import type { Decision } from "../policy/evaluate.js";
+import type { RepoPolicy } from "../policy/repo-policy.js";
 import type { PullRequestFacts } from "../policy/types.js";
 import { publishNewest, takePublishingTicket, type PublisherDeps } from "./check-run-publisher.js";
 import type { EvaluationRequest, EvaluationResult } from "./evaluation.js";
@@ -67,6 +70,25 @@ async function recordPublished(deps: PublisherDeps, event: EventContext, facts: 
 }
 
 /**
+ * What the decision saw of the pull request (title, commits, changed paths), the paths' text stored
+ * in the content store: from the facts already read, no further request.
+ */
+async function recordContext(deps: PublisherDeps, facts: PullRequestFacts): Promise<DecisionContextRecord> {
+  const stored = await storeText(deps.db, changedPathsText(facts.files).text);
+  return decisionContext(facts, stored.hash);
+}
+
+/**
+ * What the decision names of its policy: the hash and source, the files (repository, path, blob and
+ * commit, text hash) and the hash of the canonical text hashed into the policy hash (the same hash,
+ * by construction). The texts go into the content store, once each.
+ */
+async function recordPolicy(deps: PublisherDeps, policy: RepoPolicy): Promise<Record<string, unknown>> {
+  for (const text of Object.values(policy.texts ?? {})) await storeText(deps.db, text);
+  return { hash: policy.hash, source: policy.source, textHash: policy.texts?.[policy.hash] === undefined ? null : policy.hash, files: policy.files ?? [] };
+}
+
+/**
  * Evaluates a pull request once and publishes the result: the check run, the decision and its audit
  * events. Throws on failure (the queue fails closed).
  */
@@ -97,6 +119,7 @@ export async function evaluateAndPublish(services: PublishEvaluationDeps, event:
     await recordPublished(services, event, facts, { conclusion: "failure", title: judgement.output.title, reasons, delegationId: null, checkRunId, policy: null }, judgement.evaluatedAt, {
       problems: judgement.policy.problems,
       source: judgement.policy.source,
+      context: await recordContext(services, facts),
       ...(request.alsoFor && request.alsoFor.length > 0 ? { alsoFor: request.alsoFor } : {}),
     });
     return { status: "invalid-config", checkRunId };
@@ -109,6 +132,8 @@ export async function evaluateAndPublish(services: PublishEvaluationDeps, event:
   // reads in the order things happened, the approval before the decision it brought about.
   const recordWith = async (checkRunId: number) => {
     for (const review of request.reviews ?? []) await recordReviewVerdict(services, event, facts, decision, review, judgement.evaluatedAt);
+    const context = await recordContext(services, facts);
+    const policyRecord = await recordPolicy(services, policy);
     await recordPublished(
       services,
       event,
@@ -138,6 +163,8 @@ export async function evaluateAndPublish(services: PublishEvaluationDeps, event:
           waived: verdict.waived,
         })),
         requiredCheck: judgement.setup.state,
+        context,
+        policy: policyRecord,
         ...(request.alsoFor && request.alsoFor.length > 0 ? { alsoFor: request.alsoFor } : {}),
       },
     );

@@ -2,7 +2,7 @@ import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import { REPO } from "../fixtures/payloads.js";
 import type { FakePullRequest } from "../fakes/graphql-responses.js";
 import { installationToken } from "../fakes/rest-responses.js";
-import { serveFakeGitHub, type FakeGitHubWorld } from "../fakes/github-server.js";
+import { serveFakeGitHub, type FakeGitHubWorld, type FakeIssue } from "../fakes/github-server.js";
 
 // A GitHub Enterprise Server on loopback, for the end-to-end tests: the shared fake GitHub
 // (test/fakes/github-server.ts) modelling one repository, `REPO`, and recording every request.
@@ -16,6 +16,8 @@ export interface RecordedRequest {
 export interface FakeGhesState extends FakeGitHubWorld {
   /** The pull requests of `REPO`. */
   pulls: Map<number, FakePullRequest>;
+  /** The issues of `REPO` (title and body), which a test edits and deletes as the story goes on. */
+  issues: Map<number, FakeIssue>;
   requests: RecordedRequest[];
   /** Milliseconds each answer is delayed by (a function, to vary it); none by default. */
   latencyMs?: () => number;
@@ -34,6 +36,7 @@ export function fakeGhesState(): FakeGhesState {
     appId: 4242,
     requiredCheck: "ruleset",
     pulls: new Map(),
+    issues: new Map(),
     permissions: new Map(),
     requests: [],
     checkRuns: new Map(),
@@ -41,7 +44,7 @@ export function fakeGhesState(): FakeGhesState {
     comments: [],
     nextCheckRunId: 77,
     token: () => installationToken("ghs_e2e"),
-    repository: (owner, name) => (owner === REPO.owner && name === REPO.name ? { ...REPO, pulls: state.pulls } : undefined),
+    repository: (owner, name) => (owner === REPO.owner && name === REPO.name ? { ...REPO, pulls: state.pulls, issues: state.issues } : undefined),
     installation: () => ({ owner: REPO.owner, repositories: [{ id: REPO.id, name: REPO.name }, ...(state.otherRepositories ?? [])] }),
     app: (slug) => ({ id: 9, name: slug, permissions: { contents: "write", pull_requests: "write" }, events: ["pull_request"] }),
   };

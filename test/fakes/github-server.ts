@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { notFoundGraphqlResponse, pagesGraphqlResponse, pullRequestFilesPage, pullRequestGraphqlResponse, type FakePolicies, type FakePullRequest, type FakeRepository } from "./graphql-responses.js";
+import { issuePullRequestsGraphqlResponse, notFoundGraphqlResponse, pagesGraphqlResponse, pullRequestFilesPage, pullRequestGraphqlResponse, type FakePolicies, type FakePullRequest, type FakeRepository } from "./graphql-responses.js";
 import {
   activityResponse,
   appResponse,
@@ -27,6 +27,17 @@ export interface FakeRepositoryState extends FakeRepository {
   pulls: Map<number, FakePullRequest>;
   /** GitHub's activity log for the repository, newest first (none: an empty log). */
   activity?: ActivityEntry[];
+  /** Issues' titles and bodies by number (`GET /repos/{o}/{r}/issues/{n}`); an unlisted issue is 404. */
+  issues?: Map<number, FakeIssue>;
+}
+
+/** An issue as the fake GitHub serves it. */
+export interface FakeIssue {
+  title: string;
+  body: string | null;
+  /** Who opened it (the `user` GitHub reports); `octocat` when unset. */
+  author?: string;
+  state?: "open" | "closed";
 }
 
 /** A check run as the fake GitHub holds it after Countersign's writes. */
@@ -64,7 +75,7 @@ export interface FakeGitHubWorld {
 }
 
 /** The kinds of request answered, in the order the benchmark reports them. */
-export const REQUEST_KINDS = ["token", "graphql", "graphql-page", "activity", "rules", "branch", "permission", "app", "check-run-create", "check-run-update", "comment", "files", "pulls", "repositories", "unexpected"] as const;
+export const REQUEST_KINDS = ["token", "graphql", "graphql-page", "activity", "rules", "branch", "permission", "app", "check-run-create", "check-run-update", "comment", "files", "pulls", "repositories", "issue", "unexpected"] as const;
 
 export type RequestKind = (typeof REQUEST_KINDS)[number];
 
@@ -105,6 +116,11 @@ function answerGraphql(world: FakeGitHubWorld, body: { query?: string; variables
   const query = body?.query ?? "";
   const variables = body?.variables ?? {};
   const repo = world.repository(String(variables.owner), String(variables.name));
+  if (repo && query.includes("query CountersignIssuePullRequests(")) {
+    // The open pull requests that close the issue (the model has no other cross-references).
+    const closing = [...repo.pulls.values()].filter((pull) => pull.state !== "closed" && (pull.closingIssues ?? []).includes(Number(variables.number)));
+    return { kind: "graphql", status: 200, body: issuePullRequestsGraphqlResponse(closing.map((pull) => pull.number), repo) };
+  }
   const pr = repo?.pulls.get(variables.number);
   if (!repo || !pr) return { kind: "unexpected", status: 200, body: notFoundGraphqlResponse() };
   if (query.includes("query CountersignPullRequest_pages(")) {
@@ -141,6 +157,14 @@ export function routeGitHubRequest(world: FakeGitHubWorld, request: FakeRequest)
     if (method === "GET" && permission) {
       const login = decodeURIComponent(permission[1]!);
       return answer("permission", 200, permissionResponse(login, (world.permissions.get(login) ?? "read") as PermissionLevel));
+    }
+    const issue = /^\/issues\/(\d+)$/.exec(rest);
+    if (method === "GET" && issue) {
+      const number = Number(issue[1]);
+      const found = repo?.issues?.get(number);
+      return found
+        ? answer("issue", 200, { number, title: found.title, body: found.body, state: found.state ?? "open", user: { login: found.author ?? "octocat" }, html_url: `${repo?.htmlUrl}/issues/${number}` })
+        : answer("issue", 404, notFound());
     }
     const comment = /^\/issues\/(\d+)\/comments$/.exec(rest);
     if (method === "POST" && comment) {

@@ -45,6 +45,8 @@ export interface FakePullRequest extends PullRequestShape {
   renamedFrom?: Record<string, string>;
   /** Copied files: new path → the path it was copied from (the new path is in `files`). */
   copiedFrom?: Record<string, string>;
+  /** The base commit GitHub reports (`baseRefOid`), which the base branch also points at; `BASE_SHA` when unset. */
+  baseSha?: string;
   /** What GitHub counts as changed files, when it is more than it lists (`files.length` otherwise). */
   changedFiles?: number;
   /**
@@ -201,6 +203,12 @@ export function followUpRounds(pr: FakePullRequest): number {
   }
 }
 
+/** The commit a pull request's base branch points at, unless it says otherwise. */
+export const BASE_SHA = "ba5e".repeat(10);
+
+/** The commit the organization `.github` repository's default branch points at. */
+export const ORG_POLICY_COMMIT = "0d".repeat(20);
+
 /** The policy files the pull-request query reads along with the pull request. */
 export interface FakePolicies {
   /** The repository's `.github/countersign.yml` on the base branch. */
@@ -229,7 +237,7 @@ export function pullRequestGraphqlResponse(pr: FakePullRequest, policies: FakePo
     data: {
       orgPolicyRepository: orgMissing
         ? null
-        : { nameWithOwner: `${repo.owner}/.github`, defaultBranchRef: { target: { policyFile: policyFile(policies.organization as string | null) } } },
+        : { nameWithOwner: `${repo.owner}/.github`, defaultBranchRef: { target: { oid: ORG_POLICY_COMMIT, policyFile: policyFile(policies.organization as string | null) } } },
       repository: {
         databaseId: repo.id,
         nameWithOwner: repo.fullName,
@@ -246,13 +254,14 @@ export function pullRequestGraphqlResponse(pr: FakePullRequest, policies: FakePo
           headRefOid: pr.headSha,
           headRefName: pr.headRef ?? "feature",
           baseRefName: pr.baseRef ?? "main",
+          baseRefOid: pr.baseSha ?? BASE_SHA,
           changedFiles: pr.changedFiles ?? pr.files.length,
           author: graphqlActor(pr.author),
           commits: firstPage(pr, "commits", repo),
           reviews: firstPage(pr, "reviews", repo),
           files: firstPage(pr, "files", repo),
           labels: { nodes: (pr.labels ?? []).map((name) => ({ name })) },
-          baseRef: { target: { policyFile: policyFile(policies.repository) } },
+          baseRef: { target: { oid: pr.baseSha ?? BASE_SHA, policyFile: policyFile(policies.repository) } },
           closingIssuesReferences: { nodes: (pr.closingIssues ?? []).map((number) => ({ number, repository: { databaseId: repo.id } })) },
         },
       },

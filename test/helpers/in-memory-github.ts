@@ -63,6 +63,8 @@ export class InMemoryGitHub implements GitHub {
   readonly repositoriesById = new Map<number, RepositoryFacts>();
   /** Issues (and pull requests) by `owner/name#number`; a stored pull request answers as open, by its author. */
   readonly issues = new Map<string, { open: boolean; authorLogin: string }>();
+  /** Issues' titles and bodies by `owner/name#number`, as `issueText` answers (none: no such issue). */
+  readonly issueTexts = new Map<string, { title: string; body: string }>();
   /** What the setup doctor finds of the credential app's bot on a base branch (null: no credential app). */
   credentialRules: CredentialRulesStatus | null = null;
   /** Agents' inventories by login (lower case); others are `unknown`. */
@@ -158,6 +160,11 @@ export class InMemoryGitHub implements GitHub {
     const key = `${repoKey(repo)}#${number}`;
     const pull = this.pullRequests.get(key);
     return this.issues.get(key) ?? (pull ? { open: pull.state === "OPEN", authorLogin: pull.author.login } : null);
+  }
+
+  async issueText(repo: RepoName, number: number): Promise<{ title: string; body: string } | null> {
+    this.enter("issueText", [repo, number]);
+    return this.issueTexts.get(`${repoKey(repo)}#${number}`) ?? null;
   }
 
   async pullRequestBranch(repo: RepoName, number: number): Promise<{ ref: string; sameRepository: boolean } | null> {

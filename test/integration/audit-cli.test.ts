@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import nock from "nock";
 import { describe, expect, test } from "@jest/globals";
 import type { AuditExportRecord } from "../../src/cli/audit/export.js";
@@ -244,7 +245,17 @@ describe("countersign audit export", () => {
     expect(record.approvals).toEqual([{ reviewer: { login: "bob", id: 1002 }, reviewId: 502, commit: HEAD, counted: true, objections: [], source: "approval-event", recorded: expect.objectContaining({ seq: 4 }) }]);
     // (e) the decisions, with the policy hash and source
     expect(record.decisions.map((entry) => entry.conclusion)).toEqual(["action_required", "action_required", "success"]);
-    expect(record.decisions.at(-1)?.policy).toEqual({ hash: decision.policyHash, source: decision.policySource });
+    expect(record.decisions.at(-1)?.policy).toEqual({ hash: decision.policyHash, source: decision.policySource, textHash: decision.policyHash, files: [expect.objectContaining({ repository: REPO.fullName, path: ".github/countersign.yml" })] });
+    // The policy's texts travel with the export: the canonical text rehashes to the policy hash, and
+    // the file's text is the file as the repository held it.
+    const policy = record.decisions.at(-1)!.policy;
+    expect(createHash("sha256").update(record.texts[policy.textHash!]!).digest("hex")).toBe(decision.policyHash);
+    expect(record.texts[policy.files![0]!.textHash]).toBe("approvals:\n  required: 1\n");
+    expect(record.decisions.at(-1)?.reasons.length).toBeGreaterThan(0);
+    expect(record.decisions.at(-1)?.context).toMatchObject({ headSha: HEAD, changedFiles: { count: expect.any(Number), truncated: false } });
+    const snapshot = record.taskRequests[0]?.taskSnapshot;
+    expect(snapshot).toMatchObject({ format: "ticket", hash: createHash("sha256").update("SEC-1").digest("hex") });
+    expect(record.texts[(snapshot as { hash: string }).hash]).toBe("SEC-1");
     expect(decision.policyHash).toMatch(/^[0-9a-f]{64}$/);
     expect(decision.policySource).toContain(".github/countersign.yml");
     // (f) credentials: none yet

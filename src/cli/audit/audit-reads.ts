@@ -4,7 +4,8 @@ import { MerkleTree } from "../../audit/merkle.js";
 import { latestCheckpoint } from "../../db/audit-checkpoints.js";
 import { chainHead, readChainLinks, type ChainHead } from "../../db/audit-log.js";
 import { agentPullRequests, currentRepositoryName, pullRequestEvents } from "../../db/pr-records.js";
-import { buildStory, type PullRequestStory } from "../../evidence/pr-story.js";
+import { readTexts } from "../../db/content-texts.js";
+import { buildStory, referencedTextHashes, type PullRequestStory } from "../../evidence/pr-story.js";
 
 // Read-only access to the app's audit log for the operator tools (`countersign audit ...` and
 // `countersign evidence`). They run beside a live app, or on a copy an auditor was handed, so they
@@ -85,6 +86,11 @@ export async function checkpointProofs(db: Store): Promise<CheckpointProofs | nu
     treeSize: checkpoint.treeSize,
     proofsFor: (seqs) => Object.fromEntries(tree ? seqs.filter((seq) => seq >= 1 && seq <= checkpoint.treeSize).map((seq) => [String(seq), tree.inclusionProof(seq - 1)]) : []),
   };
+}
+
+/** The stored texts a story's events refer to (task snapshots, changed paths, policy texts), by hash. */
+export function storyTexts(db: Store, story: PullRequestStory): Promise<Map<string, string>> {
+  return readTexts(db, referencedTextHashes(story));
 }
 
 export { chainHead, type ChainHead };

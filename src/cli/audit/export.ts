@@ -1,5 +1,5 @@
 import { issuedCredentials } from "../../evidence/issued-credentials.js";
-import type { PullRequestStory, StoryChainEvent, StoryDecision, StoryDelegation } from "../../evidence/pr-story.js";
+import { referencedTextHashes, type PullRequestStory, type StoryChainEvent, type StoryDecision, type StoryDecisionContext, type StoryDelegation, type StoryPolicyFile, type StoryTaskSnapshot } from "../../evidence/pr-story.js";
 import type { ChainHead } from "./audit-reads.js";
 
 // `countersign audit export`: one self-contained evidence record per agent pull request, for a SIEM
@@ -49,6 +49,13 @@ export interface ExportTaskRequest {
   scope: { paths: string[]; branches: string[] };
   /** When it lapses (ISO 8601), or null for no expiry. */
   expiresAt: string | null;
+  /**
+   * The task as it stood when it was delegated: `hash` (SHA-256 of the stored text, a key of the
+   * record's `texts`), `bytes`, `truncated`, `format` (`issue`: the JSON `{"title","body"}`; `url`
+   * or `ticket`: the reference itself), `title` (capped), `fetchedAt`; or `{error, fetchedAt}` when
+   * GitHub could not be read. Null for no task, or a delegation recorded before snapshots.
+   */
+  taskSnapshot: StoryTaskSnapshot | null;
   /** How it ended before the export, if it did: revoked (by whom, why), expired, or ended with its pull request. */
   ended: { how: "revoked" | "expired" | "ended"; by: string | null; reason: string | null; recorded: ExportEventRef } | null;
   /** The `delegation.created` event. */
@@ -126,8 +133,21 @@ export interface ExportDecision {
   conclusion: string;
   /** The check run's title. */
   title: string;
-  /** The effective policy: SHA-256 of its canonical form, and the file(s) it came from. */
-  policy: { hash: string | null; source: string | null };
+  /**
+   * The effective policy: SHA-256 of its canonical form, and the file(s) it came from. `textHash` is
+   * the key in `texts` of the canonical text hashed (equal to `hash`: rehashing that text gives the
+   * hash); `files` names each file (repository, path, blob SHA, commit SHA or null, and `textHash`,
+   * the key of its text as read). Both are null for a decision recorded before they were kept.
+   */
+  policy: { hash: string | null; source: string | null; textHash: string | null; files: StoryPolicyFile[] | null };
+  /** The decision's reasons, as the engine gave them (`approvals:1/1`, `config-invalid`…). */
+  reasons: string[];
+  /**
+   * What the decision saw: the PR's title (capped at 256 characters, `titleTruncated` when cut), head
+   * and base SHAs, and `changedFiles` (`hash` of the stored JSON list of paths, the `count` of paths,
+   * `truncated` when the list kept only the first 3000). Null for a decision recorded before it was kept.
+   */
+  context: StoryDecisionContext | null;
   /** Risk tiers that applied. */
   tiers: string[];
   /** Each requirement, whether it was met, and the policy keys it came from. */
@@ -245,6 +265,12 @@ export interface AuditExportRecord {
   merge: ExportMerge | null;
   /** (g) The chain proof. */
   chain: ExportChainProof;
+  /**
+   * Every stored text the record's events refer to, by SHA-256 (hex) of its UTF-8 bytes: task
+   * snapshots, decisions' changed paths, policy files and canonical policy texts. A hash with no
+   * text here was not in the database's content store.
+   */
+  texts: Record<string, string>;
 }
 
 /** A push to the pull request's branch by an agent identity. */
@@ -291,8 +317,11 @@ function decisionDelegation(story: PullRequestStory, decision: StoryDecision): S
   return story.delegations.find((delegation) => delegation.id === decision.delegationId) ?? null;
 }
 
-/** Assembles the export record of one pull request from its story, as of the chain's `head`. */
-export function buildExportRecord(story: PullRequestStory, context: { head: ChainHead | null; exportedAt: Date; checkpoint?: ExportCheckpoint | null }): AuditExportRecord {
+/**
+ * Assembles the export record of one pull request from its story, as of the chain's `head`, with the
+ * stored texts its events refer to (`texts`, read by the caller; see `referencedTextHashes`).
+ */
+export function buildExportRecord(story: PullRequestStory, context: { head: ChainHead | null; exportedAt: Date; texts?: ReadonlyMap<string, string>; checkpoint?: ExportCheckpoint | null }): AuditExportRecord {
   const latest = story.decisions.at(-1) ?? null;
   const decisionSeqs = new Set(story.decisions.map((decision) => decision.seq));
   const issued = issuedCredentials(story);
@@ -311,6 +340,7 @@ export function buildExportRecord(story: PullRequestStory, context: { head: Chai
       agent: delegation.agent,
       scope: { paths: delegation.scopePaths, branches: delegation.scopeBranches },
       expiresAt: delegation.expiresAt,
+      taskSnapshot: delegation.taskSnapshot,
       ended: delegation.ended ? { how: delegation.ended.how, by: delegation.ended.by, reason: delegation.ended.reason, recorded: recorded(delegation.ended) } : null,
       recorded: recorded(delegation),
     })),
@@ -338,7 +368,9 @@ export function buildExportRecord(story: PullRequestStory, context: { head: Chai
       headSha: decision.headSha,
       conclusion: decision.conclusion,
       title: decision.title,
-      policy: { hash: decision.policyHash, source: decision.policySource },
+      policy: { hash: decision.policyHash, source: decision.policySource, textHash: decision.policyTextHash, files: decision.policyFiles },
+      reasons: decision.reasons,
+      context: decision.context,
       tiers: decision.tiers,
       requirements: decision.requirements,
       deliveryId: decision.deliveryId,
@@ -376,7 +408,18 @@ export function buildExportRecord(story: PullRequestStory, context: { head: Chai
       return merge ? { mergedBy: merge.mergedBy, headSha: merge.headSha, decision: merge.decision, requiredCheck: merge.requiredCheck, bypassed: merge.bypassed, verified: merge.verified, recorded: recorded(merge) } : null;
     })(),
     chain: { head: context.head, events: story.chain.map((event) => ({ ...event })), checkpoint: context.checkpoint ?? null },
+    texts: exportedTexts(story, context.texts),
   };
+}
+
+/** The texts a story refers to, from those read; in the order first referred to. */
+function exportedTexts(story: PullRequestStory, texts: ReadonlyMap<string, string> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const hash of referencedTextHashes(story)) {
+    const text = texts?.get(hash);
+    if (text !== undefined) out[hash] = text;
+  }
+  return out;
 }
 
 /** A record as one JSONL line (compact, newline-terminated), for SIEM ingestion. */

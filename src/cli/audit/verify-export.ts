@@ -136,7 +136,7 @@ export function verifyExportRecord(raw: unknown, place: string, keys: readonly C
       head: chain.head,
       exportedAt: new Date(parsed.data.exportedAt),
       checkpoint: chain.checkpoint,
-      ...(parsed.data.texts ? { texts: parsed.data.texts } : {}),
+      texts: new Map(Object.entries(parsed.data.texts ?? {})),
     });
     const difference = firstDifference(JSON.parse(JSON.stringify(rebuilt)), raw);
     if (difference) problems.push(`${difference.path}: the record says ${shown(difference.actual)}, its events say ${shown(difference.expected)}`);

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { agentPullRequestStories, auditDatabaseUrl, chainHead, checkpointProofs } from "../audit/audit-reads.js";
+import { agentPullRequestStories, auditDatabaseUrl, chainHead, checkpointProofs, storyTexts } from "../audit/audit-reads.js";
 import { buildExportRecord, toJsonLine } from "../audit/export.js";
 import { defineCommand, EXIT } from "../command.js";
 import { auditEnvironment, databaseUrlOption, withAuditDatabase } from "./audit-database.js";
@@ -10,8 +10,9 @@ export const auditExportCommand = defineCommand({
   name: "audit export",
   summary: "one evidence record per agent pull request (JSON Lines by default, for a SIEM)",
   description: `Writes, for every agent pull request, the task request, the delegating owner, the agent and its
-tool inventory, the approvals with their commits, the decisions with the policy hash, credentials
-issued, and the chain hashes that prove each (docs/audit.md has the format). All records are read as
+tool inventory, the approvals with their commits, the decisions with their reasons, context and
+policy (hash, files, text), credentials issued, the stored texts the events refer to (task
+snapshots, changed paths, policy texts) and the chain hashes that prove each (docs/audit.md has the format). All records are read as
 of one chain head, printed on stderr: record it, and \`audit verify --anchor\` proves it later.`,
   options: {
     repo: repoFilterOption,
@@ -57,7 +58,7 @@ of one chain head, printed on stderr: record it, and \`audit verify --anchor\` p
       for await (const story of agentPullRequestStories(db, filter, head)) {
         // Each event's inclusion proof under the newest checkpoint, and the head's when it is covered.
         const proofs = checkpoint ? { note: checkpoint.note, treeSize: checkpoint.treeSize, proofs: checkpoint.proofsFor([...story.chain.map((event) => event.seq), ...(head ? [head.seq] : [])]) } : null;
-        const record = buildExportRecord(story, { head, exportedAt, checkpoint: proofs });
+        const record = buildExportRecord(story, { head, exportedAt, texts: await storyTexts(db, story), checkpoint: proofs });
         if (args.format === "jsonl") io.out(toJsonLine(record));
         else io.out(`${count === 0 ? "[\n" : ",\n"}${JSON.stringify(record, null, 2).replace(/^/gm, "  ")}`);
         count += 1;

@@ -32,6 +32,7 @@ const story: PullRequestStory = {
         { kind: "something-new", note: HOSTILE },
       ],
       commandUrl: "https://github.com/acme/payments-api/pull/2#issuecomment-1",
+      taskSnapshot: null,
       ended: { ...ref(3), how: "revoked", by: "alice", reason: HOSTILE },
     },
   ],
@@ -41,7 +42,7 @@ const story: PullRequestStory = {
     { ...ref(6), reviewer: "weird|name", reviewerId: null, reviewId: 503, commit: HEAD, counted: false, objections: ["permission"] },
   ],
   decisions: [
-    { ...ref(7), headSha: HEAD, delegationId: null, conclusion: "success", title: "Countersigned: delegated by @alice, approved by @bob", policyHash: "9f".repeat(32), policySource: `acme/payments-api:.github/countersign.yml@${HOSTILE}`, deliveryId: "d-7", tiers: ["sensitive"], requirements: [{ kind: "approvals", met: true, sources: [] }] },
+    { ...ref(7), headSha: HEAD, delegationId: null, conclusion: "success", title: "Countersigned: delegated by @alice, approved by @bob", policyHash: "9f".repeat(32), policySource: `acme/payments-api:.github/countersign.yml@${HOSTILE}`, deliveryId: "d-7", tiers: ["sensitive"], requirements: [{ kind: "approvals", met: true, sources: [] }], reasons: [], context: null, policyTextHash: null, policyFiles: null },
   ],
   pushes: [{ ...ref(7), sha: HEAD }],
   credentials: [],

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { describe, expect, test } from "@jest/globals";
 import type { ProbotOctokit } from "probot";
 import { loadRepoPolicy } from "../../../src/config/repo-policy-loader.js";
@@ -12,6 +13,8 @@ interface Stored {
   /** What GitHub reports as the file's size (defaults to the text's). */
   size?: number;
   type?: string;
+  /** Git's blob SHA, as the contents API reports it. */
+  sha?: string;
 }
 
 /** An Octokit whose contents API answers from `files` (`owner/repo:path@ref`, `@ref` optional), recording each read. */
@@ -25,7 +28,7 @@ function contentsApi(files: Record<string, Stored | "directory" | "error">): { o
     if (file === "error") throw Object.assign(new Error("Server Error"), { status: 502 });
     if (file === "directory") return { data: [{ type: "file", name: "a.yml" }] };
     const content = file.text === undefined ? "" : Buffer.from(file.text).toString("base64");
-    return { data: { type: file.type ?? "file", size: file.size ?? Buffer.byteLength(file.text ?? ""), encoding: file.text === undefined ? "none" : "base64", content } };
+    return { data: { type: file.type ?? "file", size: file.size ?? Buffer.byteLength(file.text ?? ""), ...(file.sha ? { sha: file.sha } : {}), encoding: file.text === undefined ? "none" : "base64", content } };
   };
   return { octokit: contentsApiPolicyFiles({ rest: { repos: { getContent } } } as unknown as ProbotOctokit), reads };
 }
@@ -99,5 +102,24 @@ describe("loadRepoPolicy", () => {
   test("neither file: the built-in defaults", async () => {
     const { octokit } = contentsApi({});
     expect(await loadRepoPolicy(octokit, REPO, "main")).toMatchObject({ ok: true, policy: { source: "built-in defaults (no .github/countersign.yml)" } });
+  });
+});
+
+describe("the files a policy read through the contents API names", () => {
+  test("each file by repository, path and blob SHA, with its text's hash and text; the commit is unknown (a branch read by name)", async () => {
+    const org = "approvals:\n  required: 2\n";
+    const own = "_extends: .github\napprovals:\n  required: 3\n";
+    const { octokit } = contentsApi({ [ORG_FILE]: { text: org, sha: "0a".repeat(20) }, [`${REPO_FILE}@main`]: { text: own, sha: "0b".repeat(20) } });
+    const result = await loadRepoPolicy(octokit, REPO, "main");
+    if (!result.ok) throw new Error("expected a policy");
+    const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+    expect(result.policy.files).toEqual([
+      { repository: "acme/.github", path: ".github/countersign.yml", blobSha: "0a".repeat(20), commitSha: null, textHash: sha256(org) },
+      { repository: "acme/widgets", path: ".github/countersign.yml", blobSha: "0b".repeat(20), commitSha: null, textHash: sha256(own) },
+    ]);
+    // The texts as read (with their `_extends`), and the canonical text whose hash is the policy's.
+    expect(result.policy.texts?.[sha256(org)]).toBe(org);
+    expect(result.policy.texts?.[sha256(own)]).toBe(own);
+    expect(sha256(result.policy.texts?.[result.policy.hash] ?? "")).toBe(result.policy.hash);
   });
 });

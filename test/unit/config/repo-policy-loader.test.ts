@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { describe, expect, test } from "@jest/globals";
 import { compileRepoConfig, describeIssues, policyFromBlobs, type ConfigProblem, type PolicyLoadResult } from "../../../src/config/repo-policy-loader.js";
 import { policySchema } from "../../../src/config/policy.schema.js";
@@ -37,8 +38,10 @@ describe("compileRepoConfig: valid configs", () => {
   ])("%s compiles to the built-in defaults, from the given source, versioned by content hash", (_description, raw) => {
     const policy = compiled(raw);
     // Which keys the file spelt out is where they came from, not what they mean.
-    expect(comparable(policy)).toEqual(comparable({ ...defaultPolicy(), source: SOURCE, origins: policy.origins, hash: policy.hash }));
+    expect(comparable(policy)).toEqual(comparable({ ...defaultPolicy(), source: SOURCE, origins: policy.origins, hash: policy.hash, files: [], texts: policy.texts }));
     expect(policy.hash).toMatch(/^[0-9a-f]{64}$/);
+    // The text hashed is kept with the policy: rehashing it gives the hash.
+    expect(createHash("sha256").update(policy.texts?.[policy.hash] ?? "").digest("hex")).toBe(policy.hash);
     // Defaults filled in by the schema are part of the content: every spelling of "no settings" is one version.
     expect(policy.hash).toBe(compiled({}).hash);
   });
@@ -203,6 +206,25 @@ describe("policyFromBlobs: the policy read with the pull request", () => {
     // The same file judging another branch names that branch as its source.
     const otherBranch = await policyFromBlobs(repo, "release", { complete: true, repository: blob("a1", "approvals:\n  required: 2\n"), organization: null });
     expect(otherBranch?.ok && otherBranch.policy.source).toBe("acme/widgets:.github/countersign.yml@release");
+  });
+
+  test("names each file by blob and by the commit its branch was at in the same query, and the same blobs at a later commit name that commit", async () => {
+    const org = "approvals:\n  required: 2\n";
+    const own = "_extends: .github\napprovals:\n  required: 3\n";
+    const at = (repoCommit: string, orgCommit: string) => ({ complete: true, repository: { oid: "b1", text: own, commitSha: repoCommit }, organization: { oid: "b0", text: org, commitSha: orgCommit } });
+    const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+    const first = await policyFromBlobs({ owner: "acme", name: "gadgets" }, "main", at("c1".repeat(20), "c0".repeat(20)));
+    if (!first?.ok) throw new Error("expected a policy");
+    expect(first.policy.files).toEqual([
+      { repository: "acme/.github", path: ".github/countersign.yml", blobSha: "b0", commitSha: "c0".repeat(20), textHash: sha256(org) },
+      { repository: "acme/gadgets", path: ".github/countersign.yml", blobSha: "b1", commitSha: "c1".repeat(20), textHash: sha256(own) },
+    ]);
+    expect(first.policy.texts).toEqual({ [sha256(org)]: org, [sha256(own)]: own, [first.policy.hash]: expect.any(String) });
+    const later = await policyFromBlobs({ owner: "acme", name: "gadgets" }, "main", at("c2".repeat(20), "c0".repeat(20)));
+    if (!later?.ok) throw new Error("expected a policy");
+    expect(later.policy.files?.map((file) => file.commitSha)).toEqual(["c0".repeat(20), "c2".repeat(20)]);
+    // Still compiled once: the same rules, by the same hash.
+    expect(later.policy.tiers).toBe(first.policy.tiers);
   });
 
   test("an invalid file stays invalid from the cache; an unreadable one always goes to the loader", async () => {

@@ -3,7 +3,7 @@ import type { ProbotOctokit } from "probot";
 import { fetchPullRequestSnapshot } from "../../../src/github/pull-request-facts.js";
 import { REPO } from "../../fixtures/payloads.js";
 import { erin } from "../../fixtures/people.js";
-import { pagesGraphqlResponse, pullRequestGraphqlResponse, type FakePullRequest } from "../../fakes/graphql-responses.js";
+import { ORG_POLICY_COMMIT, pagesGraphqlResponse, pullRequestGraphqlResponse, type FakePullRequest } from "../../fakes/graphql-responses.js";
 
 // Reading a pull request whose connections need follow-up queries, against a GitHub whose answers are
 // built from a model (no HTTP): the follow-ups carry every long connection, and a push between the
@@ -67,5 +67,21 @@ describe("reading a pull request past the first page", () => {
       if (name === "CountersignPullRequest") pushes += 1;
     });
     await expect(fetchPullRequestSnapshot(octokit, repo, 7)).rejects.toThrow(/kept changing while it was read/);
+  });
+});
+
+describe("the commits the pull-request query names", () => {
+  test("the base commit, and the commits each policy file was read at, come from the one query", async () => {
+    const pr: FakePullRequest = { ...largePullRequest("ab".repeat(20), 1), baseSha: "cd".repeat(20) };
+    const asked: string[] = [];
+    const graphql = async (query: string) => {
+      asked.push(/query (\w+)/.exec(query)![1]!);
+      return pullRequestGraphqlResponse(pr, { repository: "approvals:\n  required: 2\n", organization: "mode: enforce\n" }).data;
+    };
+    const { facts, policy } = await fetchPullRequestSnapshot({ graphql } as unknown as ProbotOctokit, repo, 7);
+    expect(asked).toEqual(["CountersignPullRequest"]);
+    expect(facts.baseSha).toBe("cd".repeat(20));
+    expect(policy.repository).toMatchObject({ text: "approvals:\n  required: 2\n", commitSha: "cd".repeat(20) });
+    expect(policy.organization).toMatchObject({ text: "mode: enforce\n", commitSha: ORG_POLICY_COMMIT });
   });
 });

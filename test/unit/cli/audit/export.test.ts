@@ -1,6 +1,7 @@
 import { describe, expect, test } from "@jest/globals";
 import { buildExportRecord, EXPORT_SCHEMA, toJsonLine } from "../../../../src/cli/audit/export.js";
-import type { PullRequestStory, StoryDelegation } from "../../../../src/evidence/pr-story.js";
+import { referencedTextHashes, type PullRequestStory, type StoryDelegation } from "../../../../src/evidence/pr-story.js";
+import { textHash } from "../../../../src/evidence/text-ref.js";
 
 // The export record is assembled from a story alone: here a hand-built one for a delegated agent pull
 // request that was re-delegated, approved by the delegator (rejected) and by an independent reviewer.
@@ -23,9 +24,19 @@ function delegation(seq: number, id: string, ended: StoryDelegation["ended"]): S
     agent: { id: 209825114, login: "claude[bot]" },
     agentInventory: inventory,
     commandUrl: `https://github.com/acme/payments-api/pull/2#issuecomment-${seq}`,
+    taskSnapshot: { hash: textHash("SEC-1"), bytes: 5, truncated: false, format: "ticket", title: null, fetchedAt: ref(seq).at },
     ended,
   };
 }
+
+const POLICY_FILE_TEXT = "approvals:\n  required: 1\n";
+const POLICY_TEXT = "countersign-policy/3\nacme\ntrue\n{}";
+const POLICY_HASH = textHash(POLICY_TEXT);
+const POLICY_FILE = { repository: "acme/payments-api", path: ".github/countersign.yml", blobSha: "be".repeat(20), commitSha: "c0".repeat(20), textHash: textHash(POLICY_FILE_TEXT) };
+const PATHS_TEXT = JSON.stringify(["src/pay.ts"]);
+const CONTEXT = { title: "Fix payments", headSha: HEAD, baseSha: "ba".repeat(20), changedFiles: { hash: textHash(PATHS_TEXT), count: 1, truncated: false } };
+/** The content store as the CLI reads it: every referenced text, and one the record does not refer to. */
+const TEXTS = new Map([POLICY_TEXT, POLICY_FILE_TEXT, PATHS_TEXT, "SEC-1", "unrelated"].map((text) => [textHash(text), text]));
 
 const story: PullRequestStory = {
   repository: "acme/payments-api",
@@ -40,8 +51,8 @@ const story: PullRequestStory = {
     { ...ref(8), reviewer: "erin", reviewerId: 1005, reviewId: 400, commit: "a0".repeat(20), counted: false, objections: ["stale"] },
   ],
   decisions: [
-    { ...ref(1), headSha: HEAD, delegationId: null, conclusion: "action_required", title: "Needs a delegation", policyHash: "9f".repeat(32), policySource: "default", deliveryId: "d-1", tiers: [], requirements: [{ kind: "owner", met: false, sources: ["delegation.required"] }] },
-    { ...ref(8), headSha: HEAD, delegationId: "dlg_new", conclusion: "success", title: "Countersigned: delegated by @alice, approved by @bob", policyHash: "9f".repeat(32), policySource: "acme/payments-api:.github/countersign.yml@main", deliveryId: "d-8", tiers: ["sensitive"], requirements: [{ kind: "approvals", met: true, sources: ["approvals.required"] }] },
+    { ...ref(1), headSha: HEAD, delegationId: null, conclusion: "action_required", title: "Needs a delegation", policyHash: "9f".repeat(32), policySource: "default", deliveryId: "d-1", tiers: [], requirements: [{ kind: "owner", met: false, sources: ["delegation.required"] }], reasons: ["owner:missing"], context: null, policyTextHash: null, policyFiles: null },
+    { ...ref(8), headSha: HEAD, delegationId: "dlg_new", conclusion: "success", title: "Countersigned: delegated by @alice, approved by @bob", policyHash: "9f".repeat(32), policySource: "acme/payments-api:.github/countersign.yml@main", deliveryId: "d-8", tiers: ["sensitive"], requirements: [{ kind: "approvals", met: true, sources: ["approvals.required"] }], reasons: ["approvals:1/1"], context: CONTEXT, policyTextHash: POLICY_HASH, policyFiles: [POLICY_FILE] },
   ],
   pushes: [{ ...ref(1), sha: HEAD }],
   credentials: [],
@@ -51,7 +62,7 @@ const story: PullRequestStory = {
   chain: [1, 2, 3, 4, 5, 7, 8].map((seq) => ({ seq, type: "decision", hash: hash(seq), prevHash: hash(seq - 1), at: ref(seq).at, repoId: 1, repoFullName: "acme/payments-api", subjectNumber: 2, sha: null, actorId: null, actorLogin: null, deliveryId: null, payload: "{}" })),
 };
 
-const context = { head: { seq: 9, hash: hash(9) }, exportedAt: new Date("2026-11-26T09:00:00Z") };
+const context = { head: { seq: 9, hash: hash(9) }, exportedAt: new Date("2026-11-26T09:00:00Z"), texts: TEXTS };
 
 describe("the audit export record", () => {
   const record = buildExportRecord(story, context);
@@ -71,6 +82,7 @@ describe("the audit export record", () => {
         agent: { login: "claude[bot]", id: 209825114 },
         scope: { paths: ["src/**"], branches: [] },
         expiresAt: null,
+        taskSnapshot: { hash: textHash("SEC-1"), bytes: 5, truncated: false, format: "ticket", title: null, fetchedAt: ref(2).at },
         ended: { how: "revoked", by: "alice", reason: "wrong task", recorded: ref(3) },
         recorded: ref(2),
       },
@@ -109,8 +121,8 @@ describe("the audit export record", () => {
 
   test("(e) decisions with the policy hash and source", () => {
     expect(record.decisions.map((decision) => [decision.conclusion, decision.policy, decision.recorded.seq])).toEqual([
-      ["action_required", { hash: "9f".repeat(32), source: "default" }, 1],
-      ["success", { hash: "9f".repeat(32), source: "acme/payments-api:.github/countersign.yml@main" }, 8],
+      ["action_required", { hash: "9f".repeat(32), source: "default", textHash: null, files: null }, 1],
+      ["success", { hash: "9f".repeat(32), source: "acme/payments-api:.github/countersign.yml@main", textHash: POLICY_HASH, files: [POLICY_FILE] }, 8],
     ]);
     expect(record.decisions[1]).toMatchObject({ headSha: HEAD, tiers: ["sensitive"], deliveryId: "d-8", requirements: [{ kind: "approvals", met: true }] });
   });
@@ -152,5 +164,33 @@ describe("the audit export record", () => {
     expect(line.endsWith("\n")).toBe(true);
     expect(line.slice(0, -1)).not.toContain("\n");
     expect(JSON.parse(line)).toEqual(record);
+  });
+});
+
+describe("the texts an export carries", () => {
+  const record = buildExportRecord(story, context);
+
+  test("every text the events refer to, by hash, and no other; each rehashes to its key", () => {
+    expect(Object.keys(record.texts).sort()).toEqual([textHash("SEC-1"), textHash(PATHS_TEXT), POLICY_HASH, textHash(POLICY_FILE_TEXT)].sort());
+    for (const [key, text] of Object.entries(record.texts)) expect(textHash(text)).toBe(key);
+    expect(record.texts[record.decisions[1]!.policy.textHash!]).toBe(POLICY_TEXT);
+    expect(record.texts[record.decisions[1]!.policy.files![0]!.textHash]).toBe(POLICY_FILE_TEXT);
+    expect(JSON.parse(record.texts[record.decisions[1]!.context!.changedFiles.hash]!)).toEqual(["src/pay.ts"]);
+  });
+
+  test("the decisions' reasons and context are exported as recorded", () => {
+    expect(record.decisions.map((decision) => decision.reasons)).toEqual([["owner:missing"], ["approvals:1/1"]]);
+    expect(record.decisions[1]!.context).toEqual(CONTEXT);
+    expect(record.decisions[0]!.context).toBeNull();
+  });
+
+  test("a text the store did not have is left out, and the record says nothing false about it", () => {
+    const partial = buildExportRecord(story, { ...context, texts: new Map([[POLICY_HASH, POLICY_TEXT]]) });
+    expect(partial.texts).toEqual({ [POLICY_HASH]: POLICY_TEXT });
+    expect(buildExportRecord(story, { head: context.head, exportedAt: context.exportedAt }).texts).toEqual({});
+  });
+
+  test("referencedTextHashes names each referenced text once", () => {
+    expect(referencedTextHashes(story)).toEqual([textHash("SEC-1"), textHash(PATHS_TEXT), POLICY_HASH, textHash(POLICY_FILE_TEXT)]);
   });
 });
