@@ -37,8 +37,10 @@ afterAll(async () => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
+let gitHubEnv: NodeJS.ProcessEnv = {};
+
 function verify(databaseUrl: string, ...args: string[]): Promise<{ code: number; out: string }> {
-  return run(process.execPath, [path.join(root, "lib/bin.js"), "audit", "verify", ...args], { cwd: root, env: { PATH: process.env.PATH, DATABASE_URL: databaseUrl } }).then(
+  return run(process.execPath, [path.join(root, "lib/bin.js"), "audit", "verify", ...args], { cwd: root, env: { PATH: process.env.PATH, DATABASE_URL: databaseUrl, ...gitHubEnv } }).then(
     (done) => ({ code: 0, out: done.stdout }),
     (failed: { code: number; stdout: string; stderr: string }) => ({ code: failed.code, out: failed.stdout + failed.stderr }),
   );
@@ -63,6 +65,8 @@ test("checkpoints on check runs and in logs verify the log, survive a key rotati
   state.policies = { repository: "approvals:\n  required: 1\n", organization: null };
   ghes = fakeGhes(state);
   const ghesPort = await listen(ghes);
+  // What an auditor's `--checkpoints github:…` reads with: a token, and the Enterprise Server's address.
+  gitHubEnv = { GITHUB_TOKEN: "ghp_auditor_read_only", GHE_HOST: `127.0.0.1:${ghesPort}`, GHE_PROTOCOL: "http" };
   const databaseUrl = database.url;
   const checkRunsWithCheckpoints = () => [...state.checkRuns.values()].filter((run) => run.output.text?.includes("### Audit checkpoint"));
   let pr = 60;
@@ -87,6 +91,12 @@ test("checkpoints on check runs and in logs verify the log, survive a key rotati
     state.pulls.set(pr, shape);
     expect((await deliverWebhook(url, SECRET, "pull_request", `checkpoint-${pr}`, pullRequestEvent("opened", shape))).status).toBe(200);
     await waitFor(() => [...state.checkRuns.values()].some((run) => run.head_sha === head), 15_000);
+    // The decision is recorded just after its check run is written: wait for it too.
+    for (let tries = 0; tries < 200; tries += 1) {
+      if (((await database?.rows(`SELECT "seq" FROM "AuditEvent" WHERE "type" = 'decision' AND "subjectNumber" = ${pr}`)) ?? []).length > 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    throw new Error(`no decision recorded on #${pr}`);
   }
 
   // 1. The first key: a pull request makes events, the head is signed, and the next check runs carry it.
@@ -124,6 +134,10 @@ test("checkpoints on check runs and in logs verify the log, survive a key rotati
   expect(intact.code).toBe(0);
   expect(intact.out).toContain(`Checkpoints: ${notes.length} of ${notes.length} signed checkpoints hold.`);
   expect(intact.out).toContain(`signed by countersign.e2e.example+${first.signer.verifier.keyId}`);
+  // Read straight from GitHub: the check runs on the heads of the repository's recent pull requests.
+  const fromGitHub = await verify(databaseUrl, "--checkpoints", "github:Codertocat/Hello-World", "--keys", keys);
+  expect(fromGitHub.code).toBe(0);
+  expect(fromGitHub.out).toContain(`Checkpoints: ${notes.length} of ${notes.length} signed checkpoints hold.`);
   // The rotated-out key's checkpoints need its public key: with only the current one, they say nothing.
   const currentOnly = await verify(databaseUrl, "--checkpoints", runs, "--keys", save("current.txt", second.signer.verifier.encoded));
   expect(currentOnly.code).toBe(3);
@@ -174,6 +188,9 @@ test("checkpoints on check runs and in logs verify the log, survive a key rotati
   expect(caught.out).toContain("Audit log BROKEN:");
   expect(caught.out).toContain("CONTRADICTED: events #1..#");
   expect(caught.out).not.toContain("- holds:");
+  const caughtFromGitHub = await verify(databaseUrl, "--checkpoints", "github:Codertocat/Hello-World", "--keys", keys);
+  expect(caughtFromGitHub.code).toBe(3);
+  expect(caughtFromGitHub.out).toContain("CONTRADICTED: events #1..#");
   // The export taken before still proves itself; one taken now fails: its events are no longer under the signed roots.
   const afterRewrite = await countersign(databaseUrl, "audit", "export");
   const rewrittenExport = await verify(databaseUrl, "--file", save("rewritten.jsonl", afterRewrite.out), "--keys", keys);

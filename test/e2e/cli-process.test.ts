@@ -53,7 +53,7 @@ describe("the countersign command, as a separate process", () => {
     expect(simulate.stdout).toContain("usage: countersign simulate --repo <owner/name> --pr <number> [--format md|json]");
     const verify = await countersign(["audit", "verify", "-h"]);
     expect(verify).toMatchObject({ code: 0, stderr: "" });
-    expect(verify.stdout).toContain("usage: countersign audit verify [--anchor <hash>] [--checkpoints <file>] [--file <export>] [--keys <file>] [--database-url <url>]");
+    expect(verify.stdout).toContain("usage: countersign audit verify [--anchor <hash>] [--checkpoints <file|github:owner/repo[@ref]>] [--file <export>] [--keys <file>] [--database-url <url>]");
   });
 
   test("--version prints package.json's version", async () => {

@@ -75,7 +75,7 @@ export interface FakeGitHubWorld {
 }
 
 /** The kinds of request answered, in the order the benchmark reports them. */
-export const REQUEST_KINDS = ["token", "graphql", "graphql-page", "activity", "rules", "branch", "permission", "app", "check-run-create", "check-run-update", "comment", "files", "pulls", "repositories", "issue", "unexpected"] as const;
+export const REQUEST_KINDS = ["token", "graphql", "graphql-page", "activity", "rules", "branch", "permission", "app", "check-run-create", "check-run-update", "comment", "files", "pulls", "repositories", "issue", "check-runs", "unexpected"] as const;
 
 export type RequestKind = (typeof REQUEST_KINDS)[number];
 
@@ -184,6 +184,12 @@ export function routeGitHubRequest(world: FakeGitHubWorld, request: FakeRequest)
       Object.assign(run, { conclusion: body.conclusion, output: body.output, details_url: body.details_url });
       world.checkRunWrites.push({ id: run.id, headSha: run.head_sha, conclusion: run.conclusion });
       return answer("check-run-update", 200, { id: run.id });
+    }
+    // The check runs on a commit, as an auditor reads them back (`audit verify --checkpoints github:…`).
+    const commitRuns = /^\/commits\/([^/]+)\/check-runs$/.exec(rest);
+    if (method === "GET" && commitRuns) {
+      const runs = [...world.checkRuns.values()].filter((run) => run.head_sha === decodeURIComponent(commitRuns[1]!));
+      return answer("check-runs", 200, { total_count: runs.length, check_runs: runs.map((run) => ({ id: run.id, name: "Countersign", head_sha: run.head_sha, status: "completed", conclusion: run.conclusion, output: { title: run.output.title, summary: run.output.summary, text: run.output.text ?? null } })) });
     }
     const files = /^\/pulls\/(\d+)\/files$/.exec(rest);
     if (method === "GET" && files) {

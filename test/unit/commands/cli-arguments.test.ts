@@ -34,7 +34,7 @@ describe("help", () => {
     [["--help", "simulate"], "simulate", "usage: countersign simulate --repo <owner/name>", "GHE_HOST, GHE_PROTOCOL"],
     // Asking for help wins over any mistake on the same line.
     [["simulate", "--repo", "nope", "--bogus", "--help"], "simulate", "usage: countersign simulate", "--format md|json"],
-    [["audit", "verify", "--help"], "audit verify", "usage: countersign audit verify [--anchor <hash>] [--checkpoints <file>] [--file <export>] [--keys <file>] [--database-url <url>]", "  3  the audit log is broken"],
+    [["audit", "verify", "--help"], "audit verify", "usage: countersign audit verify [--anchor <hash>] [--checkpoints <file|github:owner/repo[@ref]>] [--file <export>] [--keys <file>] [--database-url <url>]", "  3  the audit log is broken"],
     [["help", "audit", "verify"], "audit verify", "usage: countersign audit verify [--anchor <hash>]", "countersign audit verify --database-url file:./data/countersign.db"],
     [["audit", "export", "-h"], "audit export", "usage: countersign audit export [--repo <owner/name>] [--since <YYYY-MM-DD>] [--format jsonl|json] [--database-url <url>]", "--since 2026-11-01"],
     [["evidence", "--help"], "evidence", "usage: countersign evidence --repo <owner/name> --pr <number> [--format md|json] [--database-url <url>]", "countersign evidence --repo acme/widgets --pr 42"],
