@@ -97,24 +97,11 @@ export interface PullRequestStory {
   chain: StoryChainEvent[];
 }
 
-/** An event as the story carries it: its place in the chain and the fields its hash covers. */
-export interface StoryChainEvent {
-  seq: number;
-  type: string;
-  hash: string | null;
-  prevHash: string | null;
-  /** When it was recorded (ISO 8601, UTC, milliseconds): `createdAt`. */
-  at: string;
-  repoId: number | null;
-  repoFullName: string | null;
-  subjectNumber: number | null;
-  sha: string | null;
-  actorId: number | null;
-  actorLogin: string | null;
-  deliveryId: string | null;
-  /** The payload exactly as stored (JSON text): its bytes are what the hash covers. */
-  payload: string;
-}
+/**
+ * An event as the story carries it: the stored event with its time as ISO 8601 (UTC, milliseconds)
+ * in `at`: every field its hash covers, the payload exactly as stored (JSON text).
+ */
+export type StoryChainEvent = Omit<StoredEvent, "createdAt"> & { at: string };
 
 const actorSchema = z.object({ id: z.number().nullable().optional(), login: z.string() });
 const taskSchema = z.object({ kind: z.string(), ref: z.string(), url: z.string().nullable() });
