@@ -17,6 +17,9 @@ import { databaseReadiness } from "./observability/readiness.js";
 import { createServices } from "./services/create-services.js";
 import { startSetupMode } from "./setup/setup-mode.js";
 
+/** How long a stopping process waits for the deliveries it accepted to finish. */
+const SHUTDOWN_DRAIN_MS = 20_000;
+
 /** What a caller other than `npm start` may change: only the benchmark does, to measure without throttling. */
 export interface StartOptions {
   /** The Octokit class Probot's installation clients are made from (default: Probot's own). */
@@ -91,8 +94,9 @@ export async function startCountersign(options: StartOptions = {}): Promise<void
   });
   // Without a key the log is still hash-chained, but nothing outside the database witnesses its head.
   if (!checkpoint) log.warn("countersign: COUNTERSIGN_CHECKPOINT_KEY is not set, so no audit checkpoint is signed: a database owner who rewrites the whole chain would go unnoticed (docs/audit.md)");
+  const inbox = createDeliveryInbox(services, env.COUNTERSIGN_MAX_DELIVERIES_IN_MEMORY);
   const server = await run(
-    countersignApp(services, createDeliveryInbox(services, env.COUNTERSIGN_MAX_DELIVERIES_IN_MEMORY), {
+    countersignApp(services, inbox, {
       expirySweepMs: env.COUNTERSIGN_EXPIRY_SWEEP_SECONDS * 1000,
       resumeSweepMs: 60_000,
       startup: {
@@ -118,10 +122,22 @@ export async function startCountersign(options: StartOptions = {}): Promise<void
     { log, Octokit },
   );
   // Probot stops the server on SIGINT itself; SIGTERM is what process managers and containers send.
+  // Deliveries already accepted are finished first: a check run written whose decision and audit
+  // events were never recorded (the database closed under them) would be evidence missing until
+  // another process resumed the delivery. The wait is bounded to fit a container's grace period
+  // (30 s by default); whatever is left is resumed by the next process (delivery-sweeps.ts).
   process.once("SIGTERM", () => {
     void server
       .stop()
       .catch(() => undefined)
+      .then(async () => {
+        const pending = inbox.queue.pending;
+        if (pending > 0) log.info({ pending }, "countersign: stopping: finishing the deliveries already accepted");
+        let timer: NodeJS.Timeout | undefined;
+        const drained = await Promise.race([inbox.queue.idle().then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), SHUTDOWN_DRAIN_MS)))]);
+        clearTimeout(timer);
+        if (!drained) log.warn({ pending: inbox.queue.pending }, "countersign: stopping with deliveries unfinished; the next process resumes them");
+      })
       .then(() => database.close())
       .finally(() => process.exit(0));
   });
