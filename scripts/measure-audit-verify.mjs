@@ -1,6 +1,9 @@
 // Measures `countersign audit verify` on a long chain: builds a fresh, migrated database with N
 // hash-chained events (default 20,000, decision-sized payloads) written straight into SQLite in one
-// transaction, then runs the real command in-process a few times and reports events per second.
+// transaction, then runs the real command in-process a few times and reports events per second. Then
+// times what the app's checkpoint signer costs on that log: the first checkpoint (every event's hash
+// recomputed), a round with nothing new (links read, the tree rebuilt, nothing signed), and
+// `audit verify --checkpoints` against it.
 //
 //   npm run build && node scripts/measure-audit-verify.mjs [events]
 //
@@ -13,6 +16,8 @@ import Database from "better-sqlite3";
 import { eventHash, GENESIS } from "../lib/audit/chain.js";
 import { runCli } from "../lib/cli.js";
 import { openDatabase } from "../lib/db/client.js";
+import { signerKeyFromSeed } from "../lib/audit/checkpoint.js";
+import { signLogHead } from "../lib/services/audit-checkpoints.js";
 
 const count = Number(process.argv[2] ?? 20_000);
 const runs = 3;
@@ -82,6 +87,28 @@ try {
     console.log(`run ${run}: ${out.split("\n")[0]} | whole command incl. open/close: ${wall.toFixed(0)} ms = ${Math.round(count / (wall / 1000))} events/s (walk alone: ${reported} events/s)`);
   }
   console.log(`best whole-command rate: ${Math.round(Math.max(...rates))} events/s over ${count} events`);
+
+  const { signer } = signerKeyFromSeed("measure.example", Buffer.alloc(32, 1));
+  const database = await openDatabase(`file:${file}`);
+  let note = "";
+  try {
+    for (const round of ["first checkpoint", "nothing new"]) {
+      const began = performance.now();
+      const outcome = await signLogHead(database.db, signer, [signer.verifier], () => new Date());
+      if (outcome.kind === "signed") note = outcome.note;
+      console.log(`checkpoint signer, ${round}: ${outcome.kind} in ${(performance.now() - began).toFixed(0)} ms`);
+    }
+  } finally {
+    await database.close();
+  }
+  const notes = path.join(dir, "note.txt");
+  const keys = path.join(dir, "keys.txt");
+  const { writeFileSync } = await import("node:fs");
+  writeFileSync(notes, note);
+  writeFileSync(keys, signer.verifier.encoded);
+  const began = performance.now();
+  const code = await runCli(["audit", "verify", "--database-url", `file:${file}`, "--checkpoints", notes, "--keys", keys], {}, { out: () => undefined, err: (text) => process.stderr.write(text) });
+  console.log(`audit verify --checkpoints (1 checkpoint of ${count}): exit ${code} in ${(performance.now() - began).toFixed(0)} ms`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

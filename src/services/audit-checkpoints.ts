@@ -2,7 +2,7 @@ import { checkCheckpoint, signCheckpoint, type Checkpoint, type CheckpointSigner
 import { eventHash, GENESIS } from "../audit/chain.js";
 import { MerkleTree } from "../audit/merkle.js";
 import { latestCheckpoint, saveCheckpoint } from "../db/audit-checkpoints.js";
-import { readChainAfter, readChainLinks } from "../db/audit-log.js";
+import { chainHead, readChainAfter, readChainLinks } from "../db/audit-log.js";
 import type { Store } from "../db/client.js";
 
 // Signing checkpoints of the audit log: the tree head over every event so far, signed with the
@@ -84,14 +84,21 @@ export interface SigningMode {
 /** Checks the log and signs its head (see the top of this file). */
 export async function signLogHead(db: Store, signer: CheckpointSigner, keys: readonly CheckpointVerifier[], clock: () => Date, mode: SigningMode = { store: true, always: false }): Promise<CheckpointOutcome> {
   const previous = await latestCheckpoint(db);
+  // The previous checkpoint counts only if it is ours: a row anyone could have written proves nothing.
+  const previousChecked = previous ? checkCheckpoint(previous.note, keys) : null;
+  const prior = previousChecked?.ok ? previousChecked.checkpoint : null;
+  // Nothing appended since (the head is the one signed): nothing to sign, and no need to read the
+  // whole log every few minutes. A rewrite meanwhile is still found: it changes the head's hash, and
+  // the next round with new events checks the previous tree in full.
+  if (prior && !mode.always) {
+    const head = await chainHead(db);
+    if (head && head.seq === prior.treeSize && head.hash === prior.headHash) return { kind: "unchanged", note: previous?.note as string, treeSize: prior.treeSize };
+  }
   const chain = await chainHashes(db);
   if (!chain.ok) return { kind: "refused", reason: chain.reason };
   const size = chain.hashes.length;
   if (size === 0) return { kind: "empty" };
   const tree = new MerkleTree(chain.hashes);
-  // The previous checkpoint counts only if it is ours: a row anyone could have written proves nothing.
-  const previousChecked = previous ? checkCheckpoint(previous.note, keys) : null;
-  const prior = previousChecked?.ok ? previousChecked.checkpoint : null;
   if (prior) {
     if (prior.treeSize > size) return { kind: "refused", reason: `checkpoint ${prior.treeSize} was signed, but the log now holds ${size} events: events were cut` };
     if (tree.root(prior.treeSize) !== prior.rootHash) return { kind: "refused", reason: `the first ${prior.treeSize} events no longer form the tree checkpoint ${prior.treeSize} signed: the log was rewritten` };
