@@ -34,7 +34,7 @@ export function issueCommentHandler(commands: CommandRegistry<CommandEntry<{ kin
     } catch (error) {
       // The command could not be processed: block the PR (if it is one) and say so in the thread.
       const errorId = await failClosed(services, event, { prNumber: subject === "pull_request" ? issue.number : null, headSha: null }, error);
-      await event.github.postComment(event.repo, issue.number, `**Countersign could not process this command** (error ${code(errorId)}). Nothing was recorded; try again later.`).catch(
+      await event.github.postComment(event.repo, issue.number, `**Countersign could not process this command** (error ${code(errorId)}). It may not have taken effect, or only in part (the error can come after the delegation was recorded): the pull request's \`Countersign\` check run says what is in force. Check it before giving the command again.`).catch(
         (replyError: unknown) => event.log.error({ err: replyError, errorId }, "countersign: could not reply to the command"),
       );
     }

@@ -1,6 +1,6 @@
 import nock from "nock";
 import { describe, expect, test } from "@jest/globals";
-import { pullRequestEvent } from "../fixtures/payloads.js";
+import { commentEvent, pullRequestEvent } from "../fixtures/payloads.js";
 import { alice, claude } from "../fixtures/people.js";
 import { API } from "../mocks/github.js";
 import { useApp } from "../helpers/use-app.js";
@@ -107,5 +107,27 @@ describe("rate limits", () => {
     expect(nock.pendingMocks()).toEqual([]);
     expect(github.checkRunOn(HEAD)).toMatchObject({ conclusion: "action_required", title: "Needs a delegation" });
     expect(app.services.retries.size).toBe(0);
+  });
+});
+
+describe("a command that fails", () => {
+  test("blocks and says so in the thread, without claiming nothing was recorded (the failure can come after the delegation is)", async () => {
+    const github = ctx.github();
+    const app = ctx.app();
+    github.pulls.set(6, { number: 6, author: claude, headSha: HEAD, commits: [{ sha: HEAD, message: "Retry", author: claude }], reviews: [], files: ["src/a.ts"] });
+    github.expectEvaluation(6);
+    await app.receive("pull_request", pullRequestEvent("opened", github.mustGet(6)));
+
+    nock(API).post("/graphql").reply(502, { message: "Server Error" });
+    github.expectCheckRunWrite(HEAD);
+    github.expectComment(6);
+    await app.receive("issue_comment", commentEvent({ number: 6, onPullRequest: true, body: "/delegate SEC-1", author: alice, commentId: 9191 }));
+
+    expect(nock.pendingMocks()).toEqual([]);
+    const reply = github.comments.at(-1)?.body ?? "";
+    expect(reply).toMatch(/^\*\*Countersign could not process this command\*\* \(error `cs-[0-9a-f]{10}`\)\. It may not have taken effect, or only in part/);
+    expect(reply).toContain("Check it before giving the command again.");
+    expect(reply).not.toContain("Nothing was recorded");
+    expect(github.checkRunOn(HEAD)?.conclusion).toBe("failure");
   });
 });
