@@ -14,8 +14,8 @@ if (!process.env.COUNTERSIGN_TEST_POSTGRES_URL) {
 const env = { ...process.env, COUNTERSIGN_TEST_DATABASE: "postgres", NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --experimental-vm-modules`.trim() };
 const runs = [
   ["jest", "test/integration"],
-  // The replica test is PostgreSQL-only and already runs in `npm run test:e2e`.
-  ["jest", "--config", "jest.e2e.config.js", "--testPathIgnorePatterns", "replicas"],
+  // The replica tests are PostgreSQL-only and already run in `npm run test:e2e`.
+  ["jest", "--config", "jest.e2e.config.js", "--testPathIgnorePatterns", "replicas|shared-throttling"],
 ];
 for (const args of runs) {
   console.log(`\n*** On PostgreSQL: ${args.join(" ")} ***\n`);

@@ -106,6 +106,8 @@ export async function startCountersign(options: StartOptions = {}): Promise<void
         evidencePage: services.evidence ? services.evidence.publicUrl : "off",
         webhookProxy: process.env.WEBHOOK_PROXY_URL ? "on" : "off",
         credentialExchange: credentialApp ? "on" : "off (no credential app)",
+        // With Redis, replicas of one installation share GitHub's pace; without it each keeps its own.
+        requestThrottling: probotEnv.REDIS_URL ? "shared through Redis" : "per process (no REDIS_URL)",
         auditCheckpoints: checkpoint ? `${checkpoint.signer.verifier.name}+${checkpoint.signer.verifier.keyId}, every ${checkpoint.everyMs / 1000} s` : "off (no COUNTERSIGN_CHECKPOINT_KEY)",
         ...options.startup,
       },

@@ -23,6 +23,11 @@ export const probotEnvSchema = z.object({
   /** A webhook proxy channel (smee.io) that forwards GitHub's deliveries to this process. */
   WEBHOOK_PROXY_URL: z.preprocess((value) => (value === "" ? undefined : value), z.url({ protocol: /^https?$/ }).optional()),
   GHE_HOST: optionalText,
+  /**
+   * A Redis server that Probot's request throttling shares through (Bottleneck clustering), so that
+   * replicas of one installation keep GitHub's pace together rather than each on its own.
+   */
+  REDIS_URL: z.preprocess((value) => (value === "" ? undefined : value), z.url({ protocol: /^rediss?$/, error: "must be a redis:// or rediss:// URL" }).optional()),
   GHE_PROTOCOL: z.preprocess((value) => (value === "" ? undefined : value), z.enum(["https", "http"]).default("https")),
   /** Register the app under this organization instead of the user who opens the setup page. */
   GH_ORG: optionalText,

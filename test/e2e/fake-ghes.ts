@@ -11,6 +11,8 @@ export interface RecordedRequest {
   method: string;
   url: string;
   body: any;
+  /** When it arrived (Date.now()). */
+  at: number;
 }
 
 export interface FakeGhesState extends FakeGitHubWorld {
@@ -56,6 +58,6 @@ export function fakeGhes(state: FakeGhesState): Server {
   return serveFakeGitHub(state, {
     latencyMs: () => state.latencyMs?.() ?? 0,
     routes: (req, raw, res) => state.routes?.(req, raw, res) ?? false,
-    onRequest: (request) => state.requests.push(request),
+    onRequest: (request) => state.requests.push({ ...request, at: Date.now() }),
   });
 }

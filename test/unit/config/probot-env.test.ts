@@ -13,8 +13,16 @@ describe("Probot's environment, as Countersign reads it", () => {
     [{ WEBHOOK_PROXY_URL: "smee.io/abc" }, "WEBHOOK_PROXY_URL"],
     [{ GHE_PROTOCOL: "ftp" }, "GHE_PROTOCOL"],
     [{ WEBHOOK_PATH: "api/github/webhooks" }, "WEBHOOK_PATH"],
+    [{ REDIS_URL: "127.0.0.1:6379" }, "REDIS_URL"],
+    [{ REDIS_URL: "http://redis:6379" }, "REDIS_URL"],
   ])("a bad value is named: %j", (env, name) => {
     expect(() => parseProbotEnv(env)).toThrow(new RegExp(`^Invalid Probot environment: ${name}: `));
+  });
+
+  test("REDIS_URL takes redis:// and rediss:// (TLS) URLs", () => {
+    expect(parseProbotEnv({ REDIS_URL: "redis://:secret@redis.internal:6379/0" }).REDIS_URL).toBe("redis://:secret@redis.internal:6379/0");
+    expect(parseProbotEnv({ REDIS_URL: "rediss://redis.internal:6380" }).REDIS_URL).toBe("rediss://redis.internal:6380");
+    expect(parseProbotEnv({ REDIS_URL: "" }).REDIS_URL).toBeUndefined();
   });
 
   test("GitHub's addresses: github.com, or the Enterprise Server GHE_HOST names", () => {
