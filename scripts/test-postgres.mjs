@@ -15,7 +15,7 @@ const env = { ...process.env, COUNTERSIGN_TEST_DATABASE: "postgres", NODE_OPTION
 const runs = [
   ["jest", "test/integration"],
   // The replica tests are PostgreSQL-only and already run in `npm run test:e2e`.
-  ["jest", "--config", "jest.e2e.config.js", "--testPathIgnorePatterns", "replicas|shared-throttling"],
+  ["jest", "--config", "jest.e2e.config.js", "--testPathIgnorePatterns", "replicas|replica-kill|shared-throttling"],
 ];
 for (const args of runs) {
   console.log(`\n*** On PostgreSQL: ${args.join(" ")} ***\n`);

@@ -37,6 +37,11 @@ export interface AppOptions {
    */
   resumeSweepMs?: number;
   /**
+   * How long a delivery in progress may go without a heartbeat from its process before another
+   * process takes it over (its process died), in milliseconds. Default 60 s.
+   */
+  deliveryLeaseMs?: number;
+  /**
    * The credential exchange (`POST /countersign/credentials`): the credential app's settings (null:
    * not configured, every request is answered `not_configured`) and the per-issuer rate limit.
    */
@@ -93,6 +98,6 @@ export function countersignApp(services: AppServices, inbox: DeliveryInbox, opti
 
     // Deliveries stored but not processed (abandoned by a stopped process, or beyond the in-memory
     // limit) are received again.
-    startDeliverySweeps(inbox, (event) => app.receive(event as never), app.log, options.resumeSweepMs ?? 0);
+    startDeliverySweeps(inbox, (event) => app.receive(event as never), app.log, options.resumeSweepMs ?? 0, options.deliveryLeaseMs);
   };
 }

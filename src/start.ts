@@ -98,7 +98,10 @@ export async function startCountersign(options: StartOptions = {}): Promise<void
   const server = await run(
     countersignApp(services, inbox, {
       expirySweepMs: env.COUNTERSIGN_EXPIRY_SWEEP_SECONDS * 1000,
-      resumeSweepMs: 60_000,
+      // Abandoned deliveries are looked for twice per lease (at most every minute), so one whose
+      // process died is taken over within about one and a half leases.
+      resumeSweepMs: Math.min(60_000, (env.COUNTERSIGN_DELIVERY_LEASE_SECONDS * 1000) / 2),
+      deliveryLeaseMs: env.COUNTERSIGN_DELIVERY_LEASE_SECONDS * 1000,
       startup: {
         database: database.location,
         migrationsAppliedNow: database.appliedMigrations,

@@ -39,6 +39,11 @@ export const envSchema = z.object({
    * database) is tried again; each further try waits twice as long, up to 5 minutes.
    */
   COUNTERSIGN_RETRY_MIN_SECONDS: z.coerce.number().min(0.1).max(300).default(5),
+  /**
+   * How long a delivery in progress may go without a heartbeat from its process (renewed four times
+   * as often) before another replica takes it over: what a killed replica's deliveries wait.
+   */
+  COUNTERSIGN_DELIVERY_LEASE_SECONDS: z.coerce.number().int().min(2).max(3600).default(60),
   /** How many accepted deliveries a process holds in memory; beyond it they wait in the database. */
   COUNTERSIGN_MAX_DELIVERIES_IN_MEMORY: z.coerce.number().int().min(1).max(100_000).default(1000),
   /**

@@ -20,20 +20,37 @@ export async function claimDelivery(db: Store, id: string, event: string, now: D
   const claimed: DeliveryClaim = into === "processing" ? "process" : "queue";
   try {
     // Nothing is read back: selecting one column spares Prisma mapping the row (its payload included).
-    await db.prisma.delivery.create({ data: { id, event, status: into, receivedAt: now, payload: stored }, select: { id: true } });
+    await db.prisma.delivery.create({ data: { id, event, status: into, receivedAt: now, heartbeatAt: into === "processing" ? now : null, payload: stored }, select: { id: true } });
     return claimed;
   } catch (error) {
     if (!isUniqueViolation(error)) throw error;
   }
   // A queued delivery: taken for processing (not a new attempt; its processing starts now, which is
   // what abandonment is timed from), or, with still no room, left queued.
-  const fromQueue = await db.prisma.delivery.updateMany({ where: { id, status: "queued" }, data: into === "processing" ? { status: "processing", receivedAt: now } : { status: "queued" } });
+  const fromQueue = await db.prisma.delivery.updateMany({ where: { id, status: "queued" }, data: into === "processing" ? { status: "processing", receivedAt: now, heartbeatAt: now } : { status: "queued" } });
   if (fromQueue.count === 1) return claimed;
   const retry = await db.prisma.delivery.updateMany({
-    where: { id, OR: [{ status: "failed" }, { status: "processing", receivedAt: { lt: abandonedBefore } }] },
-    data: { status: into, receivedAt: now, finishedAt: null, attempts: { increment: 1 }, ...(stored ? { payload: stored } : {}) },
+    where: { id, OR: [{ status: "failed" }, { status: "processing", ...silentSince(abandonedBefore) }] },
+    data: { status: into, receivedAt: now, heartbeatAt: into === "processing" ? now : null, finishedAt: null, attempts: { increment: 1 }, ...(stored ? { payload: stored } : {}) },
   });
   return retry.count === 1 ? claimed : "duplicate";
+}
+
+/**
+ * A processing delivery whose process has not said it is alive since `before`: its heartbeat is older,
+ * or (a row from before heartbeats) it was accepted before then.
+ */
+function silentSince(before: Date) {
+  return { OR: [{ heartbeatAt: { lt: before } }, { heartbeatAt: null, receivedAt: { lt: before } }] };
+}
+
+/**
+ * Says that this process is still working on the deliveries `ids` (those it claimed and has not
+ * finished): their heartbeat is renewed, so no other replica takes them over.
+ */
+export async function renewDeliveryHeartbeats(db: Store, ids: readonly string[], now: Date): Promise<void> {
+  if (ids.length === 0) return;
+  await db.prisma.delivery.updateMany({ where: { id: { in: [...ids] }, status: "processing" }, data: { heartbeatAt: now } });
 }
 
 /** A delivery stored to be processed later, as `claimDelivery` left it. */
@@ -63,19 +80,21 @@ export async function finishDelivery(db: Store, id: string, now: Date): Promise<
 export type AbandonedDelivery = StoredDelivery;
 
 /**
- * Deliveries accepted more than `olderThanMs` ago and still processing (the process that accepted
- * them stopped), oldest first: each is released (marked failed, so it can be claimed again) for the
- * caller to process. Another replica releasing the same one first is harmless: only one claim wins.
+ * Deliveries still processing whose process has been silent for more than `olderThanMs` (it stopped
+ * or died: a live one renews their heartbeat), oldest first: each is released (marked failed, so it
+ * can be claimed again) for the caller to process. Another replica releasing the same one first is
+ * harmless: only one claim wins.
  */
 export async function releaseAbandonedDeliveries(db: Store, now: Date, olderThanMs: number, limit = 500): Promise<AbandonedDelivery[]> {
   const rows = await db.prisma.delivery.findMany({
-    where: { status: "processing", receivedAt: { lt: new Date(now.getTime() - olderThanMs) }, payload: { not: null } },
+    where: { status: "processing", ...silentSince(new Date(now.getTime() - olderThanMs)), payload: { not: null } },
     orderBy: { receivedAt: "asc" },
     take: limit,
   });
   const released: AbandonedDelivery[] = [];
   for (const row of rows) {
-    const update = await db.prisma.delivery.updateMany({ where: { id: row.id, status: "processing", receivedAt: row.receivedAt }, data: { status: "failed" } });
+    // Released only as it was read: not if its process renewed its heartbeat, or another took it, meanwhile.
+    const update = await db.prisma.delivery.updateMany({ where: { id: row.id, status: "processing", receivedAt: row.receivedAt, heartbeatAt: row.heartbeatAt }, data: { status: "failed" } });
     if (update.count === 1 && row.payload) released.push({ id: row.id, event: row.event, payload: JSON.parse(row.payload) as unknown });
   }
   return released;

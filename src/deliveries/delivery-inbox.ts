@@ -5,10 +5,10 @@ import { instrumentGitHubRequests } from "../observability/github-requests.js";
 import type { Metrics } from "../observability/metrics.js";
 import { DeliveryQueue } from "./delivery-queue.js";
 
-// A delivery GitHub sends again while it is still "processing" this long after it was accepted was
-// abandoned (its process died mid-way): the redelivery takes it over, so that it is not silently
-// dropped as a duplicate.
-const REDELIVERY_TAKES_OVER_AFTER_MS = 10 * 60_000;
+// A delivery GitHub sends again while it is still "processing", with no heartbeat from its process for
+// this long, was abandoned (its process died mid-way): the redelivery takes it over, so that it is not
+// silently dropped as a duplicate. Heartbeats come every few seconds (delivery-sweeps.ts).
+const REDELIVERY_TAKES_OVER_AFTER_MS = 2 * 60_000;
 
 /**
  * Where webhook deliveries arrive: the database that records each one (the exactly-once claim and the
@@ -21,6 +21,11 @@ export interface DeliveryInbox {
   clock: () => Date;
   /** Deliveries accepted (GitHub answered) and processed afterwards. */
   queue: DeliveryQueue;
+  /**
+   * The deliveries this process has claimed and not finished: their heartbeat is renewed while they
+   * are here (delivery-sweeps.ts), so that only a process that died leaves them to be taken over.
+   */
+  working: Set<string>;
 }
 
 /**
@@ -37,6 +42,7 @@ export function createDeliveryInbox(services: { db: Store; metrics: Metrics; clo
     // so that a delivery for a pull request whose evaluation is waiting can join it (see
     // concurrency/coalescing-serializer.ts).
     queue: new DeliveryQueue(Math.max(1, maxInMemory), maxInMemory),
+    working: new Set(),
   };
 }
 
@@ -81,6 +87,7 @@ export function exactlyOnce<C extends Context>(inbox: DeliveryInbox, handler: (c
       inbox.metrics.recordError("delivery_record");
     }
     if (room) queue.releaseReservation();
+    if (claimed) inbox.working.add(id);
     queue.enqueue(async () => {
       try {
         instrumentGitHubRequests(context.octokit, inbox.metrics);
@@ -90,10 +97,12 @@ export function exactlyOnce<C extends Context>(inbox: DeliveryInbox, handler: (c
         inbox.metrics.recordError("handler");
         context.log.error({ err: error, deliveryId: id, event: context.name }, "countersign: delivery failed; redeliver it to try again");
         if (claimed) await failDelivery(inbox.db, id, inbox.clock()).catch(() => undefined);
+        inbox.working.delete(id);
         return;
       }
       inbox.metrics.recordDelivery(context.name, "processed");
       if (claimed) await finishDelivery(inbox.db, id, inbox.clock()).catch(() => undefined);
+      inbox.working.delete(id);
     });
   };
 }

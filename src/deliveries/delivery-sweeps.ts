@@ -1,5 +1,5 @@
 import type { Logger } from "probot";
-import { queuedDeliveries, releaseAbandonedDeliveries } from "../db/deliveries.js";
+import { queuedDeliveries, releaseAbandonedDeliveries, renewDeliveryHeartbeats } from "../db/deliveries.js";
 import type { DeliveryInbox } from "./delivery-inbox.js";
 
 /** Hands a stored delivery to the app again, as if GitHub had just sent it (Probot's `app.receive`). */
@@ -8,23 +8,30 @@ export type Receive = (event: { id: string; name: string; payload: unknown }) =>
 /** How often to look for deliveries stored beyond the in-memory limit. */
 const QUEUED_DELIVERY_SWEEP_MS = 1_000;
 
-/** A delivery still unfinished this long after it was accepted was abandoned by a process that stopped. */
-const ABANDONED_DELIVERY_MS = 5 * 60_000;
 
 /** When the first look for abandoned deliveries is made, after start-up. */
 const FIRST_RESUME_MS = 1_000;
 
 /**
  * Starts the sweeps that take up deliveries the inbox stored but did not process: those abandoned by
- * a process that stopped (right after start-up, then every `resumeEveryMs`), and those stored beyond
- * the in-memory limit (here or on another replica: a second at most after they appear). Only once
- * they run may deliveries wait in the database, so `resumeEveryMs` 0 turns both off and keeps every
- * delivery in memory. The timers do not keep the process alive.
+ * a process that stopped or died (right after start-up, then every `resumeEveryMs`), and those stored
+ * beyond the in-memory limit (here or on another replica: a second at most after they appear). While
+ * they run, this process renews the heartbeat of the deliveries it is working on four times per
+ * `abandonedAfterMs`; a processing delivery whose heartbeat is older than that was left by a process
+ * that is gone, and is taken over. Only once the sweeps run may deliveries wait in the database, so
+ * `resumeEveryMs` 0 turns them off and keeps every delivery in memory. The timers do not keep the
+ * process alive.
  */
-export function startDeliverySweeps(inbox: DeliveryInbox, receive: Receive, log: Pick<Logger, "info" | "error">, resumeEveryMs: number): void {
+export function startDeliverySweeps(inbox: DeliveryInbox, receive: Receive, log: Pick<Logger, "info" | "error">, resumeEveryMs: number, abandonedAfterMs = 60_000): void {
   if (resumeEveryMs <= 0) return;
+  const heartbeat = () =>
+    renewDeliveryHeartbeats(inbox.db, [...inbox.working], inbox.clock()).catch((error: unknown) => {
+      inbox.metrics.recordError("resume");
+      log.error({ err: error }, "countersign: could not renew the heartbeat of the deliveries in progress; will try again");
+    });
+  setInterval(heartbeat, Math.max(250, Math.floor(abandonedAfterMs / 4))).unref();
   const resume = () =>
-    resumeAbandonedDeliveries(inbox, receive, log, ABANDONED_DELIVERY_MS).catch((error: unknown) => {
+    resumeAbandonedDeliveries(inbox, receive, log, abandonedAfterMs).catch((error: unknown) => {
       inbox.metrics.recordError("resume");
       log.error({ err: error }, "countersign: could not resume abandoned deliveries; will try again");
     });
