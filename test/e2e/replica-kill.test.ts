@@ -126,6 +126,9 @@ afterAll(async () => {
       expect([number, writes.at(-1)?.conclusion]).toEqual([number, rows[0]?.conclusion]);
       expect([number, rows[0]?.conclusion]).toEqual([number, "success"]);
     }
+    // A command taken over is not recorded twice: one delegation per pull request, from its comment.
+    const { rows: delegations } = await db.query<{ subjectNumber: number }>(`SELECT "subjectNumber" FROM "Delegation" ORDER BY "subjectNumber"`);
+    expect(delegations.map((row) => row.subjectNumber)).toEqual(PULLS);
     let out = "";
     const code = await runCli(["audit", "verify"], { DATABASE_URL: databaseUrl }, { out: (text) => (out += text), err: (text) => (out += text) });
     expect({ code, out }).toMatchObject({ code: EXIT.pass, out: expect.stringContaining("every link intact") });
