@@ -205,3 +205,9 @@ export async function* readChainAfter(db: Store, after: number, pageSize = 5000)
     from = rows.at(-1)?.seq ?? from;
   }
 }
+
+/** Whether the chain holds an event of `type` whose payload names `delegationId` (a command performed again checks before recording it twice). */
+export async function delegationEventExists(db: Store, type: AuditEventType, delegationId: string): Promise<boolean> {
+  const found = await db.prisma.auditEvent.findFirst({ where: { type, payload: { contains: `"delegationId":${JSON.stringify(delegationId)}` } }, select: { seq: true } });
+  return found !== null;
+}

@@ -91,6 +91,15 @@ export async function delegationsForPullRequest(
   return rows.map(toDelegationRecord);
 }
 
+/**
+ * The delegation recorded from one command comment, if any: a command performed again (its delivery
+ * taken over from a process that died after recording it) finds it instead of recording another.
+ */
+export async function delegationFromComment(db: Store, repoId: number, commentId: number): Promise<DelegationRecord | null> {
+  const row = await db.prisma.delegation.findFirst({ where: { repoId: BigInt(repoId), commentId: BigInt(commentId) } });
+  return row ? toDelegationRecord(row) : null;
+}
+
 /** Active delegations given on one issue or pull request. */
 export async function activeDelegationsOn(
   db: Store,

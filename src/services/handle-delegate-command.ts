@@ -1,7 +1,8 @@
 import { DELEGATE_SYNTAX, usage, type DelegateCommand } from "../commands/delegate-command.js";
 import { loadPullRequestPolicy, loadRepoPolicy, type PolicyLoadResult } from "../config/repo-policy-loader.js";
+import { delegationEventExists } from "../db/audit-log.js";
 import { pullRequestsDecidedWithDelegation } from "../db/decisions.js";
-import { activeDelegationsOn, createDelegation, delegationsForPullRequest, revokeDelegation } from "../db/delegations.js";
+import { activeDelegationsOn, createDelegation, delegationFromComment, delegationsForPullRequest, revokeDelegation } from "../db/delegations.js";
 import { checkRunLines, delegationRecordedReply, refusedReply, revokedReply, type CheckRunShown } from "../evidence/command-replies.js";
 import { decisionTitle } from "../evidence/check-run-output.js";
 import type { AgentInventory } from "../github/agent-inventory.js";
@@ -27,7 +28,7 @@ type Services = EvaluationDeps & { evaluationSemaphore: Semaphore };
 
 /** What a `/delegate` command did: recorded a delegation, revoked some, or was refused (and why). */
 type DelegateResult =
-  | { kind: "recorded"; delegation: DelegationRecord; agents: string[]; agentInventory: AgentInventory[]; taskSnapshot: TaskSnapshotRecord | null }
+  | { kind: "recorded"; delegation: DelegationRecord; agents: string[]; agentInventory: AgentInventory[]; taskSnapshot: TaskSnapshotRecord | null; again?: boolean }
   | { kind: "revoked"; revoked: DelegationRecord[]; notAllowed: DelegationRecord[]; reason: string | null }
   | { kind: "refused"; why: string; usage?: boolean };
 
@@ -104,6 +105,11 @@ async function delegate(services: Services, event: EventContext, request: Comman
       : (command.task ?? { kind: "none", ref: "none", url: null });
   // The task as it stands now, before the delegation is recorded: the issue may change afterwards.
   const taskSnapshot = await snapshotTask(services, event.github, event.repo, task);
+
+  // The same comment performed again (its delivery taken over after a process died part-way): the
+  // delegation it recorded stands, and no second one is made from it.
+  const recorded = await delegationFromComment(services.db, event.repo.id, request.comment.id);
+  if (recorded) return { kind: "recorded", delegation: recorded, agents: agents.map((actor) => actor.login), agentInventory, taskSnapshot, again: true };
 
   const now = services.clock();
   const delegation = await createDelegation(
@@ -213,6 +219,8 @@ async function performDelegateCommand(services: Services, event: EventContext, r
       // A refusal changes nothing, so nothing is re-evaluated.
       return;
     case "recorded":
+      // Performed again: its event is in the chain already, unless the process died between the two.
+      if (outcome.again && (await delegationEventExists(services.db, "delegation.created", outcome.delegation.id))) break;
       await audit(services, event, request, "delegation.created", {
         delegationId: outcome.delegation.id,
         subject: { type: outcome.delegation.subjectType, number: outcome.delegation.subjectNumber },

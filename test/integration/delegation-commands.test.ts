@@ -321,3 +321,47 @@ describe("exactly once", () => {
     expect(await app.db.prisma.delivery.findUniqueOrThrow({ where: { id: "delivery-flaky" } })).toMatchObject({ status: "done", attempts: 2 });
   });
 });
+
+describe("a command performed again", () => {
+  test("its delivery taken over after its process died: the delegation it recorded stands, none is recorded twice", async () => {
+    const github = ctx.github();
+    const app = ctx.app();
+    agentPullRequest(github);
+    github.expectEvaluation(2);
+    await app.receive("pull_request", pullRequestEvent("opened", github.mustGet(2)));
+    const comment = commentEvent({ number: 2, onPullRequest: true, body: "/delegate SEC-7", author: alice, commentId: 5151 });
+    github.expectDelegation(2, "alice");
+    await app.receive("issue_comment", comment, "first-attempt");
+    // The same comment again, as a replica taking over the stored delivery would perform it.
+    github.expectDelegation(2, "alice");
+    await app.receive("issue_comment", comment, "taken-over");
+
+    // Everything was read and replied to again; the check run already said this, so it was not rewritten.
+    expect(nock.pendingMocks()).toEqual([expect.stringMatching(/^PATCH .*\/check-runs\/\d+$/)]);
+    expect(await app.db.prisma.delegation.count()).toBe(1);
+    const created = await app.db.prisma.auditEvent.findMany({ where: { type: "delegation.created" } });
+    expect(created).toHaveLength(1);
+    expect(github.checkRunOn(HEAD)?.title).toBe("Needs approval by someone other than @alice");
+  });
+
+  test("a process that died between recording the delegation and its event: the event is recorded when it is performed again", async () => {
+    const github = ctx.github();
+    const app = ctx.app();
+    agentPullRequest(github);
+    github.expectEvaluation(2);
+    await app.receive("pull_request", pullRequestEvent("opened", github.mustGet(2)));
+    const comment = commentEvent({ number: 2, onPullRequest: true, body: "/delegate SEC-7", author: alice, commentId: 5152 });
+    github.expectDelegation(2, "alice");
+    await app.receive("issue_comment", comment, "first-attempt");
+    // As if it had died right after recording the delegation: its event is not in the chain.
+    await app.database.dropAuditGuards();
+    await app.database.rawSql(`DELETE FROM "AuditEvent" WHERE "type" = 'delegation.created'`);
+    github.expectDelegation(2, "alice");
+    await app.receive("issue_comment", comment, "taken-over");
+
+    expect(await app.db.prisma.delegation.count()).toBe(1);
+    const delegation = await app.db.prisma.delegation.findFirstOrThrow();
+    const created = await app.db.prisma.auditEvent.findMany({ where: { type: "delegation.created" } });
+    expect(created.map((event) => JSON.parse(event.payload).delegationId)).toEqual([delegation.id]);
+  });
+});
