@@ -1,75 +1,42 @@
 import type { ChildProcess } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import type { Server } from "node:http";
 import pg from "pg";
 import { afterAll, expect, test } from "@jest/globals";
 import { runCli, EXIT } from "../../src/cli.js";
 import { commentEvent, pullRequestEvent, reviewEvent } from "../fixtures/payloads.js";
-import { alice, bob, claude } from "../fixtures/people.js";
+import { alice, bob } from "../fixtures/people.js";
 import { deliverWebhook, enterpriseEnv, freePort, listen, startApp, stopApp } from "./app-process.js";
 import { fakeGhes, fakeGhesState } from "./fake-ghes.js";
+import { ADMIN_URL, postgresReachable, scratchPostgres } from "./postgres-databases.js";
+import { approvedAgentPullRequests } from "./replica-burst.js";
 
 // A replica killed (SIGKILL: no shutdown, no last write) in the middle of a burst. The deliveries it
 // had accepted (GitHub was answered 200, so GitHub will not send them again) are still processed: its
 // heartbeat stops, and the surviving replica takes them over from their stored payloads. Then every
 // delivery is done, every check run ends on the newest decision, and the audit log verifies.
 
-const ADMIN_URL = process.env.COUNTERSIGN_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const SECRET = "replica-kill-secret";
 const PULLS = [71, 72, 73, 74, 75, 76];
 const sha = (number: number) => number.toString(16).padStart(40, "f");
 
-async function postgresReachable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    await client.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 const reachable = await postgresReachable();
 if (!reachable) console.warn(`countersign e2e: PostgreSQL not reachable at ${ADMIN_URL}: the replica-kill test is skipped`);
 
-const name = `countersign_kill_${randomBytes(4).toString("hex")}`;
-const databaseUrl = (() => {
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  return url.toString();
-})();
+const scratch = scratchPostgres("countersign_kill");
+const databaseUrl = scratch.url;
 let ghes: Server | undefined;
 const replicas: ChildProcess[] = [];
 
 afterAll(async () => {
   await Promise.all(replicas.map(stopApp));
   if (ghes) await new Promise((resolve) => ghes?.close(resolve));
-  if (!reachable) return;
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  await admin.end();
+  if (reachable) await scratch.drop();
 });
 
 (reachable ? test : test.skip)("SIGKILL in the middle of a burst: the survivor takes over the dead replica's deliveries; each is done, check runs end on the newest decision, the log verifies", async () => {
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.end();
+  await scratch.create();
   const state = fakeGhesState();
-  state.permissions.set("alice", "write");
-  state.permissions.set("bob", "write");
-  for (const number of PULLS) {
-    state.pulls.set(number, {
-      number,
-      author: claude,
-      headSha: sha(number),
-      commits: [{ sha: sha(number), message: "Agent change", author: claude }],
-      reviews: [{ id: number * 10, reviewer: bob, state: "APPROVED", commitSha: sha(number), submittedAt: "2026-11-25T12:00:00Z" }],
-      files: ["src/a.ts"],
-    });
-  }
+  approvedAgentPullRequests(state, PULLS, sha);
   // GitHub answers slowly, so the killed replica dies with work in progress.
   state.latencyMs = () => 150 + Math.floor(Math.random() * 100);
   ghes = fakeGhes(state);

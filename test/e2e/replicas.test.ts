@@ -1,5 +1,4 @@
 import type { ChildProcess } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { readdirSync } from "node:fs";
 import type { Server } from "node:http";
 import path from "node:path";
@@ -7,9 +6,11 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
 import { runCli, EXIT } from "../../src/cli.js";
 import { commentEvent, pullRequestEvent, reviewEvent } from "../fixtures/payloads.js";
-import { alice, bob, claude } from "../fixtures/people.js";
+import { alice, bob } from "../fixtures/people.js";
 import { deliverWebhook, enterpriseEnv, freePort, listen, root, startApp, stopApp } from "./app-process.js";
 import { fakeGhes, fakeGhesState } from "./fake-ghes.js";
+import { ADMIN_URL, postgresReachable, scratchPostgres } from "./postgres-databases.js";
+import { approvedAgentPullRequests } from "./replica-burst.js";
 
 // Several app processes sharing one PostgreSQL must behave like one. Two replicas of the built app
 // receive a burst of interleaved deliveries for the same pull requests (each also redelivered to the
@@ -17,21 +18,9 @@ import { fakeGhes, fakeGhesState } from "./fake-ghes.js";
 // that work finishes out of order. Then: every delivery was processed once, each check run ended on
 // the newest decision and never went back to an older one, and the audit log is one unbroken chain.
 
-const ADMIN_URL = process.env.COUNTERSIGN_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const SECRET = "replica-webhook-secret";
 const PULLS = [61, 62, 63, 64];
 const sha = (number: number) => `${number.toString(16)}`.padStart(40, "e");
-
-async function postgresReachable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    await client.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 const reachable = await postgresReachable();
 if (!reachable) console.warn(`countersign e2e: PostgreSQL not reachable at ${ADMIN_URL}: the replica test is skipped`);
@@ -39,35 +28,17 @@ const replicaTest = reachable ? test : test.skip;
 
 describe("two replicas on one PostgreSQL", () => {
   const state = fakeGhesState();
-  const name = `countersign_replicas_${randomBytes(4).toString("hex")}`;
-  const databaseUrl = (() => {
-    const url = new URL(ADMIN_URL);
-    url.pathname = `/${name}`;
-    return url.toString();
-  })();
+  const scratch = scratchPostgres("countersign_replicas");
+  const databaseUrl = scratch.url;
   let ghes: Server;
   const replicas: ChildProcess[] = [];
   const urls: string[] = [];
 
   beforeAll(async () => {
     if (!reachable) return;
-    const admin = new pg.Client({ connectionString: ADMIN_URL });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE "${name}"`);
-    await admin.end();
-    state.permissions.set("alice", "write");
-    state.permissions.set("bob", "write");
+    await scratch.create();
     // GitHub's final state, as the events describe it: each PR has bob's approval of its head.
-    for (const number of PULLS) {
-      state.pulls.set(number, {
-        number,
-        author: claude,
-        headSha: sha(number),
-        commits: [{ sha: sha(number), message: "Agent change", author: claude }],
-        reviews: [{ id: number * 10, reviewer: bob, state: "APPROVED", commitSha: sha(number), submittedAt: "2026-11-25T12:00:00Z" }],
-        files: ["src/a.ts"],
-      });
-    }
+    approvedAgentPullRequests(state, PULLS, sha);
     state.latencyMs = () => Math.floor(Math.random() * 40);
     ghes = fakeGhes(state);
     const ghesPort = await listen(ghes);
@@ -81,11 +52,7 @@ describe("two replicas on one PostgreSQL", () => {
   afterAll(async () => {
     await Promise.all(replicas.map(stopApp));
     if (ghes) await new Promise((resolve) => ghes.close(resolve));
-    if (!reachable) return;
-    const admin = new pg.Client({ connectionString: ADMIN_URL });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await admin.end();
+    if (reachable) await scratch.drop();
   });
 
   replicaTest("replicas starting at once apply each migration exactly once", async () => {

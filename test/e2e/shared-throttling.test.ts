@@ -1,13 +1,12 @@
 import type { ChildProcess } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import type { Server } from "node:http";
 import { createConnection } from "node:net";
-import pg from "pg";
 import { afterEach, describe, expect, test } from "@jest/globals";
 import { pullRequestEvent } from "../fixtures/payloads.js";
 import { claude } from "../fixtures/people.js";
 import { deliverWebhook, enterpriseEnv, freePort, listen, startApp, stopApp } from "./app-process.js";
 import { fakeGhes, fakeGhesState, type FakeGhesState } from "./fake-ghes.js";
+import { ADMIN_URL, postgresReachable, scratchPostgres } from "./postgres-databases.js";
 
 // GitHub's secondary rate limits count an installation's writes (and every GraphQL query is a POST)
 // however many processes send them. Probot's throttling spaces them a second apart, per process; with
@@ -18,22 +17,10 @@ import { fakeGhes, fakeGhesState, type FakeGhesState } from "./fake-ghes.js";
 // a second apart; without it, each replica keeps only its own pace (the figure is reported, and
 // docs/deployment.md says what that risks).
 
-const ADMIN_URL = process.env.COUNTERSIGN_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 const REDIS_URL = process.env.COUNTERSIGN_TEST_REDIS_URL ?? null;
 const SECRET = "throttling-webhook-secret";
 const PULLS = [81, 82, 83, 84, 85, 86];
 const sha = (number: number) => number.toString(16).padStart(40, "d");
-
-async function postgresReachable(): Promise<boolean> {
-  const client = new pg.Client({ connectionString: ADMIN_URL, connectionTimeoutMillis: 2000 });
-  try {
-    await client.connect();
-    await client.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function redisReachable(url: string): Promise<boolean> {
   const { hostname, port } = new URL(url);
@@ -67,14 +54,9 @@ function smallestGap(times: number[]): number {
 }
 
 async function burstOnTwoReplicas(extra: NodeJS.ProcessEnv): Promise<FakeGhesState> {
-  const name = `countersign_throttle_${randomBytes(4).toString("hex")}`;
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  const databaseUrl = url.toString();
-  const admin = new pg.Client({ connectionString: ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.end();
+  const scratch = scratchPostgres("countersign_throttle");
+  const databaseUrl = scratch.url;
+  await scratch.create();
   const state = fakeGhesState();
   for (const number of PULLS) state.pulls.set(number, { number, author: claude, headSha: sha(number), commits: [{ sha: sha(number), message: "Agent change", author: claude }], reviews: [], files: ["src/a.ts"] });
   state.latencyMs = () => 20;
@@ -84,15 +66,12 @@ async function burstOnTwoReplicas(extra: NodeJS.ProcessEnv): Promise<FakeGhesSta
   cleanups.push(async () => {
     await Promise.all(replicas.map(stopApp));
     await new Promise((resolve) => ghes.close(resolve));
-    const dropper = new pg.Client({ connectionString: ADMIN_URL });
-    await dropper.connect();
-    await dropper.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await dropper.end();
+    await scratch.drop();
   });
   const ports = [await freePort(), await freePort()];
   for (const port of ports) replicas.push(await startApp(enterpriseEnv({ ghesPort, port, databaseUrl, webhookSecret: SECRET, extra }), []));
   // Half the pull requests to each replica, all at once.
-  const answers = await Promise.all(PULLS.map((number, index) => deliverWebhook(`http://127.0.0.1:${ports[index % 2]}`, SECRET, "pull_request", `throttle-${name}-${number}`, pullRequestEvent("opened", state.pulls.get(number)!))));
+  const answers = await Promise.all(PULLS.map((number, index) => deliverWebhook(`http://127.0.0.1:${ports[index % 2]}`, SECRET, "pull_request", `throttle-${databaseUrl.slice(-8)}-${number}`, pullRequestEvent("opened", state.pulls.get(number)!))));
   expect(answers.every((answer) => answer.status === 200)).toBe(true);
   const deadline = Date.now() + 60_000;
   while (new Set(state.checkRunWrites.map((write) => write.headSha)).size < PULLS.length && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
