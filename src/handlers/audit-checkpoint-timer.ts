@@ -1,10 +1,6 @@
-import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Logger } from "probot";
 import type { AppServices } from "../services/create-services.js";
 import type { AuditCheckpoints } from "../services/audit-checkpoints.js";
-
-/** Where the checkpoint keys are published: one public key per line, the current one first. */
-export const CHECKPOINT_KEYS_PATH = "/.well-known/countersign-checkpoint-keys";
 
 /**
  * Signs the audit log's head at start-up and then every `everyMs` (every replica signs; a tree size
@@ -38,20 +34,4 @@ export function startCheckpointSigning(log: Pick<Logger, "info" | "error" | "deb
   const timer = setInterval(() => void signNow(), everyMs);
   timer.unref();
   return { stop: () => clearInterval(timer), signNow };
-}
-
-/** Serves the checkpoint public keys (text/plain, one per line, current first), so anyone can check a checkpoint. */
-export function checkpointKeysRoute(checkpoints: AuditCheckpoints): (req: IncomingMessage, res: ServerResponse) => Promise<boolean> {
-  return async (req, res) => {
-    if (new URL(req.url ?? "/", "http://countersign.invalid").pathname !== CHECKPOINT_KEYS_PATH) return false;
-    if (req.method !== "GET" && req.method !== "HEAD") {
-      res.writeHead(405, { allow: "GET, HEAD", "content-type": "text/plain; charset=utf-8" });
-      res.end("Method Not Allowed");
-      return true;
-    }
-    const body = `${checkpoints.publicKeys.map((key) => key.encoded).join("\n")}\n`;
-    res.writeHead(200, { "content-type": "text/plain; charset=utf-8", "cache-control": "public, max-age=300", "x-content-type-options": "nosniff" });
-    res.end(req.method === "HEAD" ? undefined : body);
-    return true;
-  };
 }
