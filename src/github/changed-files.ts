@@ -91,3 +91,49 @@ export async function readRenames(octokit: ProbotOctokit, repo: Repo, number: nu
 export function touchedPaths(listed: readonly ListedFile[], renames: readonly FileRename[]): string[] {
   return [...new Set([...listed.map((file) => file.path), ...renames.map((rename) => rename.from)])];
 }
+
+/** REST's file statuses as the GraphQL list's change types. */
+const CHANGE_TYPES: Record<string, string> = { added: "ADDED", removed: "DELETED", modified: "MODIFIED", renamed: "RENAMED", copied: "COPIED", changed: "CHANGED", unchanged: "CHANGED" };
+
+/** A long pull request's files, and where its renamed files came from. */
+export interface LongFileList {
+  files: ListedFile[];
+  renames: FileRename[];
+}
+
+/**
+ * The files of a pull request longer than the GraphQL query's first page, read through the REST file
+ * list instead of GraphQL follow-up pages: REST pages are GETs, which Octokit's throttling does not
+ * space a second apart (every GraphQL query is a POST, which it does), so all of them are read at once.
+ * The GraphQL query's first page (`firstPage`, up to 100 files) is kept and the REST pages after it
+ * are read; REST's page 1 too when that page has a rename (for where it came from) or when the two
+ * lists turn out not to list the files in the same order. Files are told apart by path, and the list
+ * is complete only once it has as many distinct paths as GitHub says the change has (`changedFiles`):
+ * otherwise it throws {@link IncompleteFileList}. The caller checks that the head did not move
+ * meanwhile.
+ */
+export async function readLongFileList(octokit: ProbotOctokit, repo: Repo, number: number, changedFiles: number, firstPage: readonly ListedFile[]): Promise<LongFileList> {
+  assertCompleteList(Math.min(changedFiles, MAX_LISTED_FILES), changedFiles);
+  const pageCount = Math.max(1, Math.ceil(changedFiles / PER_PAGE));
+  const renamedOnFirst = firstPage.some((file) => file.changeType === "RENAMED");
+  const read = async (pages: number[]) => (await Promise.all(pages.map((page) => readPage(octokit, repo, number, page)))).flat();
+  const later = Array.from({ length: pageCount - 1 }, (_, index) => index + 2);
+  let rest = await read(renamedOnFirst ? [1, ...later] : later);
+  const merge = () => {
+    const byPath = new Map<string, ListedFile>(firstPage.map((file) => [file.path, file]));
+    for (const file of rest) byPath.set(file.filename, { path: file.filename, changeType: CHANGE_TYPES[file.status] ?? "CHANGED" });
+    return [...byPath.values()];
+  };
+  let files = merge();
+  // The two lists disagree on which files come first: REST's first page as well settles it.
+  if (files.length < changedFiles && !renamedOnFirst) {
+    rest = [...(await read([1])), ...rest];
+    files = merge();
+  }
+  assertCompleteList(files.length, changedFiles);
+  const renames = renamesIn(rest);
+  const explained = new Set(renames.map((rename) => rename.to));
+  const unexplained = files.filter((file) => file.changeType === "RENAMED" && !explained.has(file.path)).length;
+  if (unexplained > 0) throw new IncompleteFileList(`GitHub's file list did not say where ${unexplained} renamed file${unexplained === 1 ? "" : "s"} of this pull request came from`);
+  return { files, renames };
+}

@@ -2,7 +2,8 @@ import type { ProbotOctokit } from "probot";
 import { z } from "zod";
 import { ORGANIZATION_POLICY_REPO, POLICY_PATH } from "../policy/policy-file.js";
 import type { Actor, CommitFacts, CommitPerson, PullRequestFacts, ReviewFacts } from "../policy/types.js";
-import { assertCompleteList, readRenames, touchedPaths } from "./changed-files.js";
+import { assertCompleteList, readLongFileList, readRenames, touchedPaths, type ListedFile } from "./changed-files.js";
+import { pullRequestHeadSha } from "./open-pull-requests.js";
 import { addRound, nextRequests, PAGE_SIZE, startRead, type ConnectionRead, type PageRequest } from "./connection-pages.js";
 
 // One GraphQL request reads everything a decision needs: the PR, its commits with every author
@@ -227,11 +228,11 @@ const roundResponseSchema = z.object({
 class PullRequestMoved extends Error {}
 
 /** Reads the rest of every long connection, a round (one query) at a time, until each is complete. */
-async function readRemainingPages(octokit: ProbotOctokit, repo: Repo, number: number, headSha: string, reads: Record<ConnectionName, ConnectionRead<unknown>>): Promise<void> {
+async function readRemainingPages(octokit: ProbotOctokit, repo: Repo, number: number, headSha: string, reads: Partial<Record<ConnectionName, ConnectionRead<unknown>>>): Promise<number> {
   const names = Object.keys(reads) as ConnectionName[];
-  for (;;) {
-    const plan = names.flatMap((name) => nextRequests(reads[name]).map((request) => ({ connection: name, request })));
-    if (plan.length === 0) return;
+  for (let rounds = 0; ; rounds += 1) {
+    const plan = names.flatMap((name) => nextRequests(reads[name] as ConnectionRead<unknown>).map((request) => ({ connection: name, request })));
+    if (plan.length === 0) return rounds;
     const { query, cursors } = roundQuery(plan);
     const raw = await octokit.graphql<unknown>(query, { owner: repo.owner, name: repo.name, number, ...cursors });
     const pr = roundResponseSchema.parse(raw).repository?.pullRequest;
@@ -242,7 +243,7 @@ async function readRemainingPages(octokit: ProbotOctokit, repo: Repo, number: nu
       const spec = CONNECTIONS[name];
       const front = spec.forward.parse(fields[`${name}Forward`]);
       const back = plan.some((planned) => planned.connection === name && planned.request.direction === "backward") ? spec.backward.parse(fields[`${name}Backward`]) : null;
-      reads[name] = addRound(reads[name], spec.key, front, back);
+      reads[name] = addRound(reads[name] as ConnectionRead<unknown>, spec.key, front, back);
     }
   }
 }
@@ -344,19 +345,25 @@ async function readSnapshot(octokit: ProbotOctokit, repo: Repo, number: number, 
     .map((issue) => issue.number);
   options.onHead?.({ repo: repoFacts, number: pr.number, body: pr.body ?? "", closingIssues, headSha: pr.headRefOid });
   const emptyFiles = { totalCount: 0, pageInfo: { hasNextPage: false, endCursor: null }, nodes: [] };
-  const reads: Record<ConnectionName, ConnectionRead<unknown>> = {
+  // Files past the first page are read through REST's file list, whose pages are GETs read at once,
+  // rather than GraphQL follow-ups, each a POST that Octokit's throttling holds a second behind the last
+  // (changed-files.ts). That is read first, so the follow-ups below (commits, reviews), which check the
+  // head, come after it; when there are none, the head is checked on its own.
+  const longFiles = pr.files?.pageInfo.hasNextPage === true ? await readLongFileList(octokit, repo, number, pr.changedFiles, nonNull(pr.files.nodes)) : null;
+  const reads: Partial<Record<ConnectionName, ConnectionRead<unknown>>> = {
     commits: startRead<unknown>(pr.commits, pr.commits.totalCount),
     reviews: startRead<unknown>(pr.reviews, pr.reviews.totalCount),
-    files: startRead<unknown>(pr.files ?? emptyFiles, pr.files?.totalCount),
+    ...(longFiles ? {} : { files: startRead<unknown>(pr.files ?? emptyFiles, pr.files?.totalCount) }),
   };
-  await readRemainingPages(octokit, repo, number, pr.headRefOid, reads);
-  const commitNodes = reads.commits.items as Array<z.infer<typeof commitNodeSchema>>;
-  const reviewNodes = reads.reviews.items as Array<z.infer<typeof reviewNodeSchema>>;
-  const fileNodes = reads.files.items as Array<z.infer<typeof fileNodeSchema>>;
+  const rounds = await readRemainingPages(octokit, repo, number, pr.headRefOid, reads);
+  if (longFiles && rounds === 0 && (await pullRequestHeadSha(octokit, repo, number)) !== pr.headRefOid) throw new PullRequestMoved();
+  const commitNodes = reads.commits?.items as Array<z.infer<typeof commitNodeSchema>>;
+  const reviewNodes = reads.reviews?.items as Array<z.infer<typeof reviewNodeSchema>>;
+  const fileNodes: ListedFile[] = longFiles ? longFiles.files : (reads.files?.items as Array<z.infer<typeof fileNodeSchema>>);
   // A change is judged on every file it touches, or not at all (see changed-files.ts).
   assertCompleteList(fileNodes.length, pr.changedFiles);
   const renamedPaths = fileNodes.filter((file) => file.changeType === "RENAMED").map((file) => file.path);
-  const renames = renamedPaths.length > 0 ? await readRenames(octokit, repo, number, pr.changedFiles, renamedPaths) : [];
+  const renames = longFiles ? longFiles.renames : renamedPaths.length > 0 ? await readRenames(octokit, repo, number, pr.changedFiles, renamedPaths) : [];
 
   const repositoryPolicy = pr.baseRef ? blob(pr.baseRef.target) : { blob: null, complete: false };
   const organizationPolicy = blob(orgPolicyRepository?.defaultBranchRef?.target);

@@ -123,6 +123,20 @@ export function restFilePages(pr: FakePullRequest): number {
 }
 
 /**
+ * The REST file-list pages Countersign reads for a pull request, in order: for one longer than the
+ * GraphQL query's first page, the pages after it (and page 1 too when that page has a rename); for a
+ * shorter one, every page when it renames files (for where they came from), else none.
+ */
+export function restFileListPages(pr: FakePullRequest): number[] {
+  // More files than GitHub lists: the read refuses before asking for any page.
+  if ((pr.changedFiles ?? pr.files.length) > 3_000) return [];
+  const all = Array.from({ length: restFilePages(pr) }, (_, index) => index + 1);
+  const renames = (files: readonly string[]) => files.some((file) => pr.renamedFrom?.[file] !== undefined);
+  if (pr.files.length <= PAGE) return renames(pr.files) ? all : [];
+  return renames(pr.files.slice(0, PAGE)) ? all : all.slice(1);
+}
+
+/**
  * A page of `GET /repos/{o}/{r}/pulls/{n}/files`, GitHub-style: `status` and, for a rename or a copy,
  * `previous_filename`; at most 3,000 files in all.
  */
@@ -184,7 +198,8 @@ export function pagesGraphqlResponse(pr: FakePullRequest, query: string, variabl
  * against this fake's pages (the request-budget tests assert the resulting totals independently).
  */
 export function followUpRounds(pr: FakePullRequest): number {
-  const connections = (["commits", "reviews", "files"] as const).map((name) => {
+  // Files past the first page are read through the REST file list (restFileListPages), not GraphQL.
+  const connections = (["commits", "reviews"] as const).map((name) => {
     const first = firstPage(pr, name) as unknown as ForwardPage<unknown> & { totalCount: number };
     return { all: connectionNodes(pr, name), read: startRead(first, first.totalCount) };
   });

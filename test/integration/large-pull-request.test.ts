@@ -33,9 +33,12 @@ describe("a pull request larger than one GraphQL page", () => {
     await ctx.app().receive("pull_request", pullRequestEvent("opened", github.mustGet(30)));
 
     expect(nock.pendingMocks()).toEqual([]);
-    // One query, then five more that read the rest from both ends at once: the commits' last 150 and
-    // the reviews' last 20 ride along with the files' first follow-up (read front to back, a connection at a time: 1 + 12).
-    expect(github.requestLog.slice(before).filter((request) => request === "POST /graphql")).toHaveLength(6);
+    // One query, then the REST file list past its first 100 files (nine GETs, at once: the throttle
+    // spaces only POSTs), then one follow-up query for the commits' last 150 and the reviews' last 20,
+    // from both ends at once. Read through GraphQL alone the files took five more queries, a second apart.
+    const log = github.requestLog.slice(before);
+    expect(log.filter((request) => request === "POST /graphql")).toHaveLength(2);
+    expect(log.filter((request) => /^GET \/repos\/[^/]+\/[^/]+\/pulls\/30\/files/.test(request))).toHaveLength(9);
     const run = github.checkRunOn(head);
     expect(run).toMatchObject({ conclusion: "success", title: "Countersigned: owned by @erin, approved by @bob" });
     expect(run?.summary).toContain(`commit \`${sha(230).slice(0, 7)}\`: trailer \`Co-authored-by: Claude <noreply@anthropic.com>\``);

@@ -10,7 +10,7 @@ import {
   pagesGraphqlResponse,
   pullRequestFilesPage,
   pullRequestGraphqlResponse,
-  restFilePages,
+  restFileListPages,
   type FakePullRequest,
 } from "../fakes/graphql-responses.js";
 import {
@@ -156,16 +156,18 @@ export class FakeGitHub {
     } else {
       this.api().post("/graphql", matches).reply(200, answer);
     }
-    // A pull request that renames files: its REST file list too, every page, for the old paths.
-    if (Object.keys(this.mustGet(number).renamedFrom ?? {}).length > 0) {
-      for (let page = 1; page <= restFilePages(this.mustGet(number)); page += 1) {
-        this.api()
-          .get(`${repoPath}/pulls/${number}/files`)
-          .query({ per_page: "100", page: String(page) })
-          .reply(200, () => pullRequestFilesPage(this.mustGet(number), page));
-      }
+    // The REST file list: the pages past GraphQL's first for a long pull request, every page for the
+    // old paths of one that renames files.
+    for (const page of restFileListPages(this.mustGet(number))) {
+      this.api()
+        .get(`${repoPath}/pulls/${number}/files`)
+        .query({ per_page: "100", page: String(page) })
+        .reply(200, () => pullRequestFilesPage(this.mustGet(number), page));
     }
     const rounds = followUpRounds(this.mustGet(number));
+    // A long file list read with no GraphQL follow-up (which would check the head): the head alone.
+    const pr = this.mustGet(number);
+    if (rounds === 0 && pr.files.length > 100 && (pr.changedFiles ?? pr.files.length) <= 3000) this.api().get(`${repoPath}/pulls/${number}`).reply(200, () => ({ number, head: { sha: this.mustGet(number).headSha } }));
     if (rounds === 0) return;
     // Each answer depends on the query's text and cursors: the matcher keeps the body for the reply.
     const asked: Array<{ query: string; variables: Record<string, unknown> }> = [];
