@@ -129,3 +129,14 @@ describe("audit verify --file", () => {
     expect((await cli(["audit", "verify", "--file", file, "--anchor", "ab".repeat(32)], {})).err).toContain("--file checks an export on its own");
   });
 });
+
+describe("audit verify --file, asked to prove (keys given)", () => {
+  test("a record whose checkpoint was removed fails, rather than passing as merely unsigned", async () => {
+    const record = JSON.parse(await exported(true)) as Record<string, any>;
+    record.chain.checkpoint = null;
+    const [verdict] = verifyExportFile(JSON.stringify(record), [key.verifier]);
+    expect(verdict?.problems).toEqual(["chain.checkpoint: none, so its events cannot be proven to be the log's (was it removed, or did the app have no checkpoint key?)"]);
+    // Without keys nothing is asked to be proven: consistent, and said to be unproven.
+    expect(verifyExportFile(JSON.stringify(record), null)[0]?.problems).toEqual([]);
+  });
+});

@@ -141,7 +141,9 @@ export function verifyExportRecord(raw: unknown, place: string, keys: readonly C
     const difference = firstDifference(JSON.parse(JSON.stringify(rebuilt)), raw);
     if (difference) problems.push(`${difference.path}: the record says ${shown(difference.actual)}, its events say ${shown(difference.expected)}`);
   }
-  if (!chain.checkpoint) return { record, problems, events: chain.events.length, checkpoint: null };
+  // Asked to prove the events (keys given), a record without a checkpoint proves nothing: removing
+  // `chain.checkpoint` from a forged record must not turn a failed proof into a pass.
+  if (!chain.checkpoint) return { record, problems: keys ? [...problems, "chain.checkpoint: none, so its events cannot be proven to be the log's (was it removed, or did the app have no checkpoint key?)"] : problems, events: chain.events.length, checkpoint: null };
   if (!keys) return { record, problems, events: chain.events.length, checkpoint: { checked: false } };
   const checkpoint = checkpointProblems(chain.checkpoint, chain.events, chain.head, keys);
   return { record, problems: [...problems, ...checkpoint.problems], events: chain.events.length, checkpoint: checkpoint.verdict };
