@@ -29,7 +29,9 @@ export function startDeliverySweeps(inbox: DeliveryInbox, receive: Receive, log:
       inbox.metrics.recordError("resume");
       log.error({ err: error }, "countersign: could not renew the heartbeat of the deliveries in progress; will try again");
     });
-  setInterval(heartbeat, Math.max(250, Math.floor(abandonedAfterMs / 4))).unref();
+  // At most 30 s apart whatever the lease: a redelivery takes over a delivery silent for 2 minutes
+  // (delivery-inbox.ts), which a live process must never be.
+  setInterval(heartbeat, Math.min(30_000, Math.max(250, Math.floor(abandonedAfterMs / 4)))).unref();
   const resume = () =>
     resumeAbandonedDeliveries(inbox, receive, log, abandonedAfterMs).catch((error: unknown) => {
       inbox.metrics.recordError("resume");
