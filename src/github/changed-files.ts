@@ -113,7 +113,8 @@ export interface LongFileList {
  * meanwhile.
  */
 export async function readLongFileList(octokit: ProbotOctokit, repo: Repo, number: number, changedFiles: number, firstPage: readonly ListedFile[]): Promise<LongFileList> {
-  assertCompleteList(Math.min(changedFiles, MAX_LISTED_FILES), changedFiles);
+  // More files than GitHub lists: refused before any page is read.
+  if (changedFiles > MAX_LISTED_FILES) assertCompleteList(MAX_LISTED_FILES, changedFiles);
   const pageCount = Math.max(1, Math.ceil(changedFiles / PER_PAGE));
   const renamedOnFirst = firstPage.some((file) => file.changeType === "RENAMED");
   const read = async (pages: number[]) => (await Promise.all(pages.map((page) => readPage(octokit, repo, number, page)))).flat();
