@@ -33,6 +33,15 @@
 //   BENCH_BUSY_PULLS      6                          its pull requests
 //   BENCH_BUSY_INTERVAL_MS 250                       the time between its deliveries
 //   BENCH_JSON            (unset)                    a file: the whole report (every percentile) as JSON
+//   BENCH_TARGETS         1                          0 skips the delivery-to-check-run runs (as deployed,
+//                                                    one delivery at a time; delivery-latency.mjs)
+//   BENCH_TARGET_LATENCY_MS 50                       the fake GitHub's latency in those runs and the
+//                                                    policy change (the issue's targets are set at 50 ms)
+//   BENCH_TARGET_PULLS    4,2                        small, large pull requests in those runs
+//   BENCH_POLICY_CHANGE   1                          0 skips the organization policy change (as
+//                                                    deployed; policy-change.mjs; about 17 minutes)
+//   BENCH_POLICY_PULLS    500                        its open agent pull requests…
+//   BENCH_POLICY_REPOS    50                         …across this many repositories of one installation
 //   BENCH_APP_ROOT        (this checkout)            another checkout, built: its app is measured with
 //                                                    this harness (before/after figures; see processes.mjs)
 //   BENCH_OCTOKIT_RETRY   on                         off: Octokit's retry plugin off too, in the
@@ -41,13 +50,15 @@ import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
-import { setTimeout as sleep } from "node:timers/promises";
-import { describePostgres, postgresVersion, scratchDatabase } from "./databases.mjs";
-import { addRepository, createWorld, REQUEST_KINDS, startFakeGitHub } from "../../build/fakes/test/fakes/bench-github.js";
+import { describePostgres, postgresVersion } from "./databases.mjs";
+import { REQUEST_KINDS, startFakeGitHub } from "../../build/fakes/test/fakes/bench-github.js";
+import { allFinished, APP_ID, benchWorld, evaluatedWithin, PRIVATE_KEY, processedAt, SECRET, withCountersign } from "./harness.mjs";
+import { runDeliveryLatency } from "./delivery-latency.mjs";
 import { burst, drive, encodeDelivery, keepAliveAgent, paced } from "./load.mjs";
-import { appPrivateKey, appRoot, cpuMs, databaseServerCpuMs, deliveryOutcomes, evaluated, freePort, peakRssMb, probotEnv, root, startProcess, stopProcess } from "./processes.mjs";
+import { runPolicyChange } from "./policy-change.mjs";
+import { appRoot, cpuMs, databaseServerCpuMs, deliveryOutcomes, freePort, peakRssMb, probotEnv, root, startProcess, stopProcess } from "./processes.mjs";
 import { machine, percentile, renderMarkdown, renderText, writeDocs } from "./report.mjs";
-import { AGENT_APP, benchRepository, grantPermissions, largePullRequestScript, ORG_POLICY, smallPullRequestScript } from "./workloads.mjs";
+import { largePullRequestScript, smallPullRequestScript } from "./workloads.mjs";
 
 const settings = {
   databases: (process.env.BENCH_DATABASES ?? "sqlite,postgres").split(",").map((name) => name.trim()),
@@ -60,15 +71,18 @@ const settings = {
   writeDocs: process.env.BENCH_WRITE_DOCS !== "0" && process.env.BENCH_OCTOKIT_RETRY !== "off",
   cpuProfileDir: process.env.BENCH_CPU_PROF ? path.resolve(process.env.BENCH_CPU_PROF) : null,
   octokitRetry: process.env.BENCH_OCTOKIT_RETRY === "off" ? "off" : "on",
+  targets: process.env.BENCH_TARGETS !== "0",
+  targetLatencyMs: Number(process.env.BENCH_TARGET_LATENCY_MS ?? 50),
+  targetPulls: (process.env.BENCH_TARGET_PULLS ?? "4,2").split(",").map(Number),
+  policyChange: process.env.BENCH_POLICY_CHANGE !== "0",
+  policyPulls: Number(process.env.BENCH_POLICY_PULLS ?? 500),
+  policyRepos: Number(process.env.BENCH_POLICY_REPOS ?? 50),
   workloads: (process.env.BENCH_WORKLOADS ?? "small,large")
     .split(",")
     .map((name) => name.trim())
     .filter((name) => name !== ""),
 };
 
-const APP_ID = 4242;
-const SECRET = "bench-webhook-secret";
-const PRIVATE_KEY = appPrivateKey();
 const scaled = (count) => Math.max(1, Math.round(count * settings.scale));
 
 /**
@@ -121,31 +135,6 @@ function scripts(repos, count, script) {
   });
 }
 
-/** Waits until `/metrics` counts `expected` finished deliveries. */
-async function allFinished(appUrl, expected) {
-  const deadline = performance.now() + 30_000;
-  for (;;) {
-    const outcomes = await deliveryOutcomes(appUrl);
-    if (outcomes.processed + outcomes.failed + outcomes.duplicate >= expected) return outcomes;
-    if (performance.now() > deadline) throw new Error(`only ${outcomes.processed + outcomes.failed} of ${expected} deliveries finished: ${JSON.stringify(outcomes)}`);
-    await sleep(50);
-  }
-}
-
-/** Resolves once `deliveryId`'s evaluation is logged; fails after `ms`, with the app's complaints. */
-function evaluatedWithin(app, deliveryId, ms) {
-  let timer;
-  const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`delivery ${deliveryId} was not evaluated within ${ms / 1000} s:\n${app.problems.slice(-10).join("\n")}`)), ms);
-  });
-  return Promise.race([evaluated(app, deliveryId), timeout]).finally(() => clearTimeout(timer));
-}
-
-/** When `id` was processed: its evaluation, or the one it joined, was logged. */
-function processedAt(app, id) {
-  return (app.evaluations.get(id) ?? app.answeredBy.get(id)).at;
-}
-
 /** The own, GitHub (network, Octokit's queues) and total times of the evaluations of `ids`, and their conclusions. */
 function timings(app, ids) {
   const entries = ids.map((id) => app.evaluations.get(id)).filter(Boolean);
@@ -156,39 +145,6 @@ function timings(app, ids) {
   const conclusions = {};
   for (const entry of entries) conclusions[entry.conclusion ?? entry.result] = (conclusions[entry.conclusion ?? entry.result] ?? 0) + 1;
   return { count: entries.length, own: stats("ownMs"), github: stats("githubMs"), network: stats("networkMs"), queued: stats("queuedMs"), duration: stats("durationMs"), conclusions };
-}
-
-/** Repositories of the benchmark in a fresh model of GitHub, each in an installation of its own. */
-function benchWorld(repositories) {
-  const world = createWorld({ appId: APP_ID, orgPolicy: ORG_POLICY, agentApp: AGENT_APP });
-  grantPermissions(world);
-  const repos = Array.from({ length: repositories }, (_, index) => addRepository(world, benchRepository(index + 1, 5000 + index + 1)));
-  return { world, repos };
-}
-
-/**
- * Countersign as its own process (`script`: `lib/main.js`, or the throttling-off wrapper) on a fresh
- * model of GitHub with `repositories`, faked on loopback, and a fresh `kind` database; `run` gets
- * `{ world, repos, github, app, appUrl, target }`, and everything is stopped and removed afterwards.
- */
-async function withCountersign({ kind, repositories, script, env = {}, nodeArgs = [] }, run) {
-  const { world, repos } = benchWorld(repositories);
-  const github = await startFakeGitHub(world, { latencyMs: settings.latencyMs });
-  const database = await scratchDatabase(kind);
-  const port = await freePort();
-  const probot = probotEnv({ appId: APP_ID, privateKey: PRIVATE_KEY, secret: SECRET, ghesPort: github.port, port, databaseUrl: database.url });
-  let app = null;
-  const agent = keepAliveAgent(settings.concurrency);
-  try {
-    app = await startProcess(script, { ...probot, ...env }, { nodeArgs });
-    const appUrl = `http://127.0.0.1:${port}`;
-    return await run({ world, repos, github, app, appUrl, target: { url: appUrl, secret: SECRET, agent } });
-  } finally {
-    if (app) await stopProcess(app);
-    agent.destroy();
-    await github.close();
-    await database.dispose();
-  }
 }
 
 /**
@@ -204,6 +160,8 @@ async function runCountersign(kind, workloadName, { mode }) {
     kind,
     repositories: deployed ? workload.asDeployed.repositories : workload.repositories,
     script: deployed ? "lib/main.js" : "scripts/bench/countersign-throttle-off.mjs",
+    latencyMs: settings.latencyMs,
+    concurrency: settings.concurrency,
     env: deployed ? {} : { BENCH_OCTOKIT_RETRY: settings.octokitRetry },
     nodeArgs: profileName ? ["--cpu-prof", `--cpu-prof-dir=${settings.cpuProfileDir}`, `--cpu-prof-name=${profileName}.cpuprofile`] : [],
   };
@@ -273,6 +231,7 @@ async function runCountersign(kind, workloadName, { mode }) {
       failed: outcomes.failed,
       evaluationErrors: outcomes.evaluationErrors,
       unexpectedRequests: [...github.unexpected],
+      secondaryLimited: [...github.secondaryLimited],
       problems: app.problems.slice(0, 5),
     };
   });
@@ -324,7 +283,7 @@ async function metricTotal(appUrl, name) {
  * blocked for the one that changes a workflow (two approvals, one of them stale).
  */
 async function runBusyInstallation() {
-  return withCountersign({ kind: "sqlite", repositories: 1, script: "lib/main.js" }, async ({ world, repos, github, app, appUrl, target }) => {
+  return withCountersign({ kind: "sqlite", repositories: 1, script: "lib/main.js", latencyMs: settings.latencyMs, concurrency: settings.concurrency }, async ({ world, repos, github, app, appUrl, target }) => {
     // Warm-up: one pull request opened (JIT, the installation token, the setup doctor's cache).
     const warm = await drive(target, WORKLOADS.small.lanes(repos, 1).map((lane) => lane.slice(0, 1)), { concurrency: 1, untilDone: (id) => evaluatedWithin(app, id, 600_000) });
     await allFinished(appUrl, warm.ids.length);
@@ -365,6 +324,7 @@ async function runBusyInstallation() {
       evaluationErrors: outcomes.evaluationErrors,
       refused: sent.refused,
       unexpectedRequests: [...github.unexpected],
+      secondaryLimited: [...github.secondaryLimited],
       problems: app.problems.slice(0, 5),
     };
   });
@@ -457,21 +417,40 @@ async function main() {
     log(`Countersign as deployed, a busy installation: ${BUSY.pullRequests} small pull requests, a delivery every ${BUSY.intervalMs} ms, sqlite…`);
     busy = await runBusyInstallation();
   }
+  const latency = [];
+  if (settings.targets) {
+    const [smallPulls, largePulls] = settings.targetPulls;
+    for (const [workload, pullRequests] of [["small", smallPulls], ["large", largePulls]]) {
+      for (const gapMs of [1000, 0]) {
+        log(`Countersign as deployed, ${workload} PR deliveries one at a time, ${gapMs} ms after the previous one finished, GitHub at ${settings.targetLatencyMs} ms…`);
+        latency.push(await runDeliveryLatency(workload, { latencyMs: settings.targetLatencyMs, gapMs, pullRequests, steps: 8 }));
+      }
+    }
+  }
+  let policyChange = null;
+  if (settings.policyChange) {
+    log(`Countersign as deployed, an organization policy change: ${settings.policyPulls} open agent pull requests in ${settings.policyRepos} repositories of one installation, GitHub at ${settings.targetLatencyMs} ms…`);
+    policyChange = await runPolicyChange({ repositories: settings.policyRepos, pullRequests: settings.policyPulls, latencyMs: settings.targetLatencyMs, log });
+  }
   const app = { root: appRoot, commit: execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: appRoot, encoding: "utf8" }).trim() };
-  const report = { settings, app, machine: await machine(databases.includes("postgres") ? await postgresVersion() : null), bare, results, deployed, busy, skipped, minutes: (performance.now() - started) / 60_000 };
+  const report = { settings, app, machine: await machine(databases.includes("postgres") ? await postgresVersion() : null), bare, results, deployed, busy, latency, policyChange, skipped, minutes: (performance.now() - started) / 60_000 };
   process.stdout.write(renderText(report));
   if (process.env.BENCH_JSON) writeFileSync(path.resolve(process.env.BENCH_JSON), JSON.stringify(report, null, 2));
   if (settings.writeDocs) {
     writeDocs(path.join(root, "docs/benchmarks.md"), renderMarkdown(report));
     log("results written to docs/benchmarks.md");
   }
-  const broken = [...results, ...deployed, ...(busy ? [busy] : [])].filter((result) => result.failed > 0 || result.evaluationErrors > 0 || result.refused > 0 || (result.burst?.refused ?? 0) > 0 || result.unexpectedRequests.length > 0);
+  const broken = [...results, ...deployed, ...latency, ...(busy ? [busy] : []), ...(policyChange ? [policyChange] : [])].filter((result) => result.failed > 0 || result.evaluationErrors > 0 || result.refused > 0 || (result.burst?.refused ?? 0) > 0 || result.unexpectedRequests.length > 0 || (result.secondaryLimited?.length ?? 0) > 0);
+  if (policyChange && policyChange.blockedAfter !== policyChange.pullRequests) {
+    log(`after the policy change, ${policyChange.pullRequests - policyChange.blockedAfter} of ${policyChange.pullRequests} pull requests were still countersigned under one approval`);
+    process.exitCode = 1;
+  }
   if (busy && !busy.correct) {
     log(`the busy installation's check runs did not all end where evaluating one delivery at a time ends: ${JSON.stringify(busy.checks)}`);
     process.exitCode = 1;
   }
   if (broken.length > 0 || Object.values(bare).some((result) => result.refused > 0)) {
-    log("some deliveries failed or were refused, or the app made requests the fake GitHub does not know: the figures are not valid");
+    log("some deliveries failed or were refused, or the app made requests the fake GitHub does not know or over GitHub's secondary rate limits: the figures are not valid");
     process.exitCode = 1;
   }
 }

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { touch } from "../../build/fakes/test/fakes/bench-github.js";
-import { commentEvent as testCommentEvent, pullRequestEvent as testPullRequestEvent, reviewEvent as testReviewEvent, siteFor } from "../../build/fakes/test/fixtures/payloads.js";
+import { commentEvent as testCommentEvent, pullRequestEvent as testPullRequestEvent, pushEvent as testPushEvent, reviewEvent as testReviewEvent, siteFor } from "../../build/fakes/test/fixtures/payloads.js";
 
 // The benchmark's workloads: pull requests and the sequence of deliveries each receives, as GitHub
 // would send them over an agent pull request's life. A step changes the model first (a push, a
@@ -221,4 +221,46 @@ export function largePullRequestScript(repo, number, { timedSteps }) {
     });
   }
   return steps;
+}
+
+/** A repository of an organization whose repositories share one installation (the policy-change run). */
+export function organizationRepository(org, index, installationId) {
+  const name = index === 0 ? ".github" : `service-${index}`;
+  return { id: 800_000 + index, owner: org, name, fullName: `${org}/${name}`, htmlUrl: `${GHES}/${org}/${name}`, installationId };
+}
+
+/**
+ * The first steps of a small pull request's life, up to its first approval: opened, delegated, (a
+ * reader's comment,) approved, so that the organization policy's one approval countersigns it.
+ */
+export function approvedPullRequestScript(repo, number) {
+  return smallPullRequestScript(repo, number).slice(0, number % 4 === 1 ? 4 : 3);
+}
+
+/**
+ * The `push` of a commit that changes `.github/countersign.yml` on the organization `.github`
+ * repository's default branch, as an administrator merging a policy change: the documented example,
+ * for that repository.
+ */
+export function policyPushDelivery(repo, { before, after }) {
+  const payload = testPushEvent({ ref: "refs/heads/main", after, sender: alice, commits: [{ id: after, message: "Require two approvals" }] });
+  const where = site(repo);
+  payload.before = before;
+  payload.created = false;
+  payload.forced = false;
+  payload.repository = { ...payload.repository, ...where.repository, default_branch: "main", master_branch: "main" };
+  payload.installation = where.installation;
+  if (payload.organization) payload.organization = { ...payload.organization, login: repo.owner };
+  payload.commits = payload.commits.map((commit) => ({ ...commit, added: [], removed: [], modified: [".github/countersign.yml"] }));
+  payload.head_commit = payload.commits.at(-1);
+  payload.compare = `${repo.htmlUrl}/compare/${before.slice(0, 12)}...${after.slice(0, 12)}`;
+  return delivery("push", payload);
+}
+
+/** A step: bob, who has reviewed before, comments on pull request `number` (nothing to decide anew). */
+export function remarkStep(repo, number) {
+  return () => {
+    const pr = repo.pulls.get(number);
+    return delivery("pull_request_review", reviewEvent(repo, pr, review(pr, bob, "COMMENTED")));
+  };
 }

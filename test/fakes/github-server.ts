@@ -5,6 +5,7 @@ import {
   appResponse,
   branchResponse,
   branchRulesResponse,
+  contentsResponse,
   installationRepositoriesResponse,
   installationToken,
   notFound,
@@ -75,7 +76,7 @@ export interface FakeGitHubWorld {
 }
 
 /** The kinds of request answered, in the order the benchmark reports them. */
-export const REQUEST_KINDS = ["token", "graphql", "graphql-page", "activity", "rules", "branch", "permission", "app", "check-run-create", "check-run-update", "comment", "files", "pulls", "repositories", "issue", "check-runs", "unexpected"] as const;
+export const REQUEST_KINDS = ["token", "graphql", "graphql-page", "activity", "rules", "branch", "permission", "app", "check-run-create", "check-run-update", "comment", "files", "pulls", "repositories", "issue", "check-runs", "contents", "unexpected"] as const;
 
 export type RequestKind = (typeof REQUEST_KINDS)[number];
 
@@ -147,6 +148,11 @@ export function routeGitHubRequest(world: FakeGitHubWorld, request: FakeRequest)
     const repo = world.repository(owner, name);
     // Policy files are served through the pull-request query only: the contents API has none, which
     // contradicts `policies` when they are set (so the benchmark counts such a read as unexpected).
+    // The exception is the organization's own `.github` repository, whose policy a push to it is
+    // judged under (there is no pull request to read it with).
+    if (method === "GET" && name === ".github" && rest === "/contents/.github%2Fcountersign.yml" && typeof world.policies?.organization === "string" && world.policies.organization !== "missing") {
+      return answer("contents", 200, contentsResponse(".github/countersign.yml", world.policies.organization));
+    }
     if (method === "GET" && rest.startsWith("/contents/")) return answer("unexpected", 404, notFound());
     if (method === "GET" && rest === "/activity") return answer("activity", 200, repo ? activityResponse(repo.activity ?? [], query.get("ref")) : []);
     const rules = /^\/rules\/branches\/([^/]+)$/.exec(rest);
