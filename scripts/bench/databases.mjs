@@ -46,5 +46,34 @@ export async function scratchDatabase(kind) {
   await admin(`CREATE DATABASE "${name}"`);
   const url = new URL(POSTGRES_URL);
   url.pathname = `/${name}`;
-  return { url: url.toString(), dispose: () => admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
+  return { url: url.toString(), name, dispose: () => admin(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
+}
+
+/**
+ * Samples how many connections the server has open to database `name`, every 100 ms until `stop()`,
+ * which resolves to the most seen (the sampler's own connection is to the admin database).
+ */
+export function connectionSampler(name) {
+  const client = new pg.Client({ connectionString: POSTGRES_URL });
+  let peak = 0;
+  let stopped = false;
+  const running = (async () => {
+    await client.connect();
+    try {
+      while (!stopped) {
+        const { rows } = await client.query("SELECT count(*)::int AS open FROM pg_stat_activity WHERE datname = $1", [name]);
+        peak = Math.max(peak, rows[0].open);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    } finally {
+      await client.end();
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await running;
+      return peak;
+    },
+  };
 }

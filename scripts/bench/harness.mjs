@@ -1,6 +1,6 @@
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
-import { scratchDatabase } from "./databases.mjs";
+import { connectionSampler, scratchDatabase } from "./databases.mjs";
 import { addRepository, createWorld, startFakeGitHub } from "../../build/fakes/test/fakes/bench-github.js";
 import { keepAliveAgent } from "./load.mjs";
 import { appPrivateKey, deliveryOutcomes, evaluated, freePort, probotEnv, startProcess, stopProcess } from "./processes.mjs";
@@ -26,7 +26,8 @@ export function benchWorld(repositories) {
  * model of GitHub with `repositories`, faked on loopback and answering after `latencyMs` (holding
  * `lib/main.js` to GitHub's secondary rate limits), and a fresh
  * `kind` database; `run` gets `{ world, repos, github, app, appUrl, target }`, and everything is
- * stopped and removed afterwards.
+ * stopped and removed afterwards. On PostgreSQL, the result gets `peakConnections`: the most
+ * connections the app held open to its database at once.
  */
 export async function withCountersign({ kind, repositories, script, latencyMs, concurrency, env = {}, nodeArgs = [] }, run) {
   const { world, repos } = benchWorld(repositories);
@@ -37,11 +38,15 @@ export async function withCountersign({ kind, repositories, script, latencyMs, c
   const probot = probotEnv({ appId: APP_ID, privateKey: PRIVATE_KEY, secret: SECRET, ghesPort: github.port, port, databaseUrl: database.url });
   let app = null;
   const agent = keepAliveAgent(concurrency);
+  const connections = kind === "postgres" ? connectionSampler(database.name) : null;
   try {
     app = await startProcess(script, { ...probot, ...env }, { nodeArgs });
     const appUrl = `http://127.0.0.1:${port}`;
-    return await run({ world, repos, github, app, appUrl, target: { url: appUrl, secret: SECRET, agent } });
+    const result = await run({ world, repos, github, app, appUrl, target: { url: appUrl, secret: SECRET, agent } });
+    if (connections) result.peakConnections = await connections.stop();
+    return result;
   } finally {
+    await connections?.stop();
     if (app) await stopProcess(app);
     agent.destroy();
     await github.close();

@@ -1,12 +1,25 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, release, totalmem } from "node:os";
-import { REQUEST_KINDS } from "../../build/fakes/test/fakes/bench-github.js";
+// The benchmark's report: a plain-text table on stdout, and the sections of the documentation that
+// quote it, each between markers (the rest of each page is written by hand): the results section of
+// docs/benchmarks.md, the figures paragraph of the README and the sizing table of docs/deployment.md.
+// The report itself is kept as docs/benchmarks.json, from which test/unit/bench-figures.test.ts
+// renders every section again: a figure edited by hand, or a renderer changed without running the
+// benchmark again, fails CI.
+//
+// This module imports nothing outside Node, so that the test can load it.
 
-// The benchmark's report: a plain-text table on stdout, and the results section of
-// docs/benchmarks.md (between the markers below; the rest of that page is written by hand).
+/** The sections the benchmark writes: where, and between which markers. */
+export const SECTIONS = {
+  results: { file: "docs/benchmarks.md", start: "<!-- bench:results:start (written by `npm run bench`; edit outside these markers) -->", end: "<!-- bench:results:end -->" },
+  readme: { file: "README.md", start: "<!-- bench:figures:start (written by `npm run bench` from docs/benchmarks.json) -->", end: "<!-- bench:figures:end -->" },
+  sizing: { file: "docs/deployment.md", start: "<!-- bench:sizing:start (written by `npm run bench` from docs/benchmarks.json) -->", end: "<!-- bench:sizing:end -->" },
+};
+const START = SECTIONS.results.start;
+const END = SECTIONS.results.end;
 
-const START = "<!-- bench:results:start (written by `npm run bench`; edit outside these markers) -->";
-const END = "<!-- bench:results:end -->";
+/** The request kinds a run counted, in the fake GitHub's order (every run counts the same kinds). */
+const requestKinds = (report) => Object.keys([...report.results, ...report.deployed][0]?.requests ?? {}).filter((kind) => kind !== "unexpected");
 
 /** The `p`th percentile (nearest rank) of `values`. */
 export function percentile(values, p) {
@@ -131,10 +144,11 @@ function resultsRows(report) {
     fixed(result.requestsPerEvaluation, 2),
     result.databaseCpuMsPerDelivery === null || result.databaseCpuMsPerDelivery === undefined ? fixed(result.cpuMsPerDelivery) : `${fixed(result.cpuMsPerDelivery)} (+${fixed(result.databaseCpuMsPerDelivery)} server)`,
     fixed(result.peakRssMb, 0),
+    result.peakConnections === undefined ? "–" : String(result.peakConnections),
   ]);
 }
 
-const RESULT_HEADER = ["Database", "Workload", "Deliveries/s", "× bare", "Own ms p50 / p95 / p99, one at a time", "Own ms p50 / p95 / p99, under load", "GitHub requests / evaluation", "CPU ms / delivery", "Peak RSS MB"];
+const RESULT_HEADER = ["Database", "Workload", "Deliveries/s", "× bare", "Own ms p50 / p95 / p99, one at a time", "Own ms p50 / p95 / p99, under load", "GitHub requests / evaluation", "CPU ms / delivery", "Peak RSS MB", "Database connections, most at once"];
 
 function bareRows(report) {
   return Object.values(report.bare).map((bare) => [WORKLOAD[bare.workload], fixed(bare.perSecond), fixed(bare.cpuMsPerDelivery, 2), fixed(bare.peakRssMb, 0)]);
@@ -205,7 +219,7 @@ function breakdownRows(report) {
 function requestRows(report) {
   return [...report.results, ...report.deployed].map((result) => [
     `${DATABASE[result.database]}, ${workload[result.workload]}${result.mode === "as-deployed" ? ", as deployed" : ""}`,
-    ...REQUEST_KINDS.filter((kind) => kind !== "unexpected").map((kind) => fixed(result.requests[kind] / result.underLoad.count, 2)),
+    ...requestKinds(report).map((kind) => fixed(result.requests[kind] / result.underLoad.count, 2)),
   ]);
 }
 
@@ -256,8 +270,6 @@ export function renderText(report) {
 export function renderMarkdown(report) {
   const s = report.settings;
   const parts = [
-    START,
-    "",
     `Measured on ${machineLine(report)}. Fake GitHub latency ${s.latencyMs} ms per request; ${s.concurrency} deliveries in flight in the throughput phases; scale ${s.scale}.`,
     "",
     ...report.skipped.map((why) => `**${why}**\n`),
@@ -316,29 +328,99 @@ export function renderMarkdown(report) {
     "",
     "**GitHub requests per evaluation**, by kind (throughput phase):",
     "",
-    table(["Run", ...REQUEST_KINDS.filter((kind) => kind !== "unexpected")], requestRows(report), 1),
+    table(["Run", ...requestKinds(report)], requestRows(report), 1),
     "",
     "**Targets:**",
     "",
     table(["Target", "Measured", "Met"], targets(report).map((entry) => [entry.target, entry.measured, entry.met ? "yes" : "**no**"]), 3),
-    "",
-    END,
   );
   return parts.join("\n");
 }
 
-/** Replaces the results section of `file`, or creates the page around it. */
-export function writeDocs(file, section) {
-  if (existsSync(file)) {
-    const text = readFileSync(file, "utf8");
-    const start = text.indexOf(START);
-    const end = text.indexOf(END);
-    if (start !== -1 && end > start) {
-      writeFileSync(file, `${text.slice(0, start)}${section}${text.slice(end + END.length)}`);
-      return;
-    }
-    writeFileSync(file, `${text.trimEnd()}\n\n## Results\n\n${section}\n`);
-    return;
+const thousands = (value) => Math.round(value).toLocaleString("en-US");
+/** `low–high` of `values` rounded to `digits`, or the one figure when they agree. */
+function span(values, digits = 0) {
+  const present = values.filter((value) => value !== null && value !== undefined && !Number.isNaN(value));
+  if (present.length === 0) return "–";
+  const low = fixed(Math.min(...present), digits);
+  const high = fixed(Math.max(...present), digits);
+  return low === high ? low : `${low}–${high}`;
+}
+const shortMachine = (report) => `${report.machine.cores} cores of an ${report.machine.cpu.split(" ").slice(0, 2).join(" ")}, Node.js ${report.machine.node}, ${report.machine.date.slice(0, 10)}`;
+
+/** The README's figures: what a user feels and what GitHub allows, from the report. */
+export function renderReadmeFigures(report) {
+  const lines = [`Measured by \`npm run bench\` (${shortMachine(report)}; every table, and how to reproduce it, in [docs/benchmarks.md](docs/benchmarks.md)):`, ""];
+  const small = latencyRun(report, "small", 1000);
+  const large = latencyRun(report, "large", 1000);
+  if (small && large) {
+    const smallAtOnce = latencyRun(report, "small", 0);
+    const largeAtOnce = latencyRun(report, "large", 0);
+    lines.push(
+      `- **Delivery to check run, as deployed** (Probot's throttling on, GitHub answering after ${report.settings.targetLatencyMs} ms): a small agent PR's check run is written ${seconds(small.ms.p50)} after its delivery (${seconds(small.ms.p95)} at p95); a 250-commit, 1,000-file, 40-review PR's ${seconds(large.ms.p50)} (${seconds(large.ms.p95)} at p95). The throttle starts an installation's GraphQL queries and writes a second apart, and each evaluation has a query and a write (the large PR a follow-up query too), so most of that is the throttle's second${smallAtOnce && largeAtOnce ? `; a delivery that arrives right behind another waits out one more (p95 ${seconds(smallAtOnce.ms.p95)} and ${seconds(largeAtOnce.ms.p95)})` : ""}.`,
+    );
+    const steady = small.byClass.steady;
+    const unchanged = small.byClass.unchanged;
+    const cold = small.byClass.cold;
+    const largeEvaluations = Object.entries(large.byClass).filter(([kind]) => kind !== "command").map(([, entry]) => entry);
+    lines.push(
+      `- **GitHub requests per delivery**: ${steady ? span([steady.min, steady.max]) : "–"} when the check run changes, ${unchanged ? span([unchanged.min, unchanged.max]) : "–"} when it does not, ${cold ? span([cold.min, cold.max]) : "–"} for a pull request's first delivery (a person's first review adds the read of their permission); the large PR ${span(largeEvaluations.flatMap((entry) => [entry.min, entry.max]))}, its files past the first 100 read through REST GETs at once.`,
+    );
   }
-  writeFileSync(file, `# Benchmarks\n\n\`npm run bench\` (see scripts/bench/run.mjs).\n\n## Results\n\n${section}\n`);
+  const change = report.policyChange;
+  if (change) {
+    lines.push(
+      `- **A policy change** in the organization's \`.github\` repository re-evaluates ${change.pullRequests} open agent PRs in ${change.repositories} repositories in ${fixed(change.seconds / 60, 1)} minutes, with ${thousands(change.requests)} GitHub requests (${fixed(change.requestsPerPullRequest, 1)} a PR, of the installation's ${thousands(change.primaryPerHour)} an hour) and ${change.secondaryLimited.length === 0 ? "no" : change.secondaryLimited.length} secondary-rate-limit response${change.secondaryLimited.length === 1 ? "" : "s"}; ${change.blockedAfter} of ${change.pullRequests} check runs then block under the new policy.`,
+    );
+  }
+  if (report.busy) {
+    const b = report.busy;
+    lines.push(`- **A busy installation** (${b.pullRequests} pull requests, a delivery every ${b.intervalMs} ms): ${b.deliveries} deliveries need ${b.evaluations} evaluations, since deliveries for a pull request that arrive while an evaluation of it waits join it, and ${b.correct ? "every check run ends where evaluating one delivery at a time ends" : "**some check runs do not end where evaluating one delivery at a time ends**"}.`);
+  }
+  const smallRuns = report.results.filter((result) => result.workload === "small");
+  const largeRuns = report.results.filter((result) => result.workload === "large");
+  if (smallRuns.length > 0) {
+    const bursts = smallRuns.filter((result) => result.burst);
+    lines.push(
+      `- **The app's own capacity** (throttling off, ${report.settings.concurrency} deliveries in flight): one process evaluates ${span(smallRuns.map((result) => result.perSecond))} small-PR deliveries a second (${smallRuns.map((result) => DATABASE[result.database]).join(", ")}), spending ${span(smallRuns.map((result) => result.sequential.own.p50), 1)} ms of its own per evaluation at p50${largeRuns.length > 0 ? `; the large PR ${span(largeRuns.map((result) => result.sequential.own.p50), 1)} ms at p50 and ${span(largeRuns.map((result) => result.sequential.own.p95), 1)} ms at p95` : ""}${bursts.length > 0 ? `; a burst of ${thousands(bursts[0].burst.deliveries)} deliveries is answered at ${span(bursts.map((result) => result.burst.answeredPerSecond))} a second, each within ${span(bursts.map((result) => result.burst.answerMs.max))} ms` : ""}. Peak memory ${span([...report.results, ...report.deployed].map((result) => result.peakRssMb))} MB.`,
+    );
+  }
+  return lines.join("\n");
+}
+
+/** The sizing table of docs/deployment.md: what one replica did in the benchmark. */
+export function renderSizing(report) {
+  const rows = [];
+  const bursts = report.results.filter((result) => result.burst);
+  for (const result of bursts) rows.push([`Deliveries taken in (verified, stored, answered), ${DATABASE[result.database]}`, `${fixed(result.burst.answeredPerSecond, 0)} a second, each answered within ${fixed(result.burst.answerMs.max, 0)} ms`, `a burst of ${thousands(result.burst.deliveries)} new pull requests`]);
+  for (const result of report.results) rows.push([`Evaluations, ${workload[result.workload]}, ${DATABASE[result.database]}, throttling aside`, `${fixed(result.perSecond, result.perSecond < 10 ? 1 : 0)} a second; ${fixed(result.cpuMsPerDelivery, 1)} ms CPU each`, `${report.settings.concurrency} deliveries in flight`]);
+  if (report.busy) rows.push(["Evaluations per installation, as deployed", `${fixed(report.busy.evaluations / report.busy.seconds, 2)} a second (${fixed(report.busy.perSecond, 2)} deliveries a second, joined)`, "the busy installation: Probot's throttling sets this pace, whatever the replica count"]);
+  const small = latencyRun(report, "small", 1000);
+  const large = latencyRun(report, "large", 1000);
+  if (small && large) rows.push(["Delivery to check run, as deployed", `${seconds(small.ms.p95)} small PR, ${seconds(large.ms.p95)} large PR (p95)`, `GitHub at ${report.settings.targetLatencyMs} ms`]);
+  const memory = [...report.results, ...report.deployed].map((result) => result.peakRssMb).filter((value) => value !== null && value !== undefined);
+  if (memory.length > 0) rows.push(["Memory (peak RSS)", `${fixed(Math.max(...memory), 0)} MB at most`, "every run above"]);
+  const connections = report.results.map((result) => result.peakConnections).filter((value) => value !== undefined);
+  if (connections.length > 0) rows.push(["PostgreSQL connections", `${Math.max(...connections)} at most`, "node-postgres's pool (10) and the migration engine's at start"]);
+  if (report.policyChange) rows.push(["An organization policy change", `${report.policyChange.pullRequests} PRs in ${fixed(report.policyChange.seconds / 60, 1)} minutes, ${thousands(report.policyChange.requests)} requests`, `${report.policyChange.repositories} repositories, one installation`]);
+  return [`From \`npm run bench\` (${shortMachine(report)}):`, "", table(["One replica", "Measured", "Under"], rows, 3)].join("\n");
+}
+
+/** Replaces the section between `start` and `end` in `file`; false when the file has no such markers. */
+export function writeSection(file, { start, end }, section) {
+  if (!existsSync(file)) return false;
+  const text = readFileSync(file, "utf8");
+  const from = text.indexOf(start);
+  const to = text.indexOf(end);
+  if (from === -1 || to < from) return false;
+  writeFileSync(file, `${text.slice(0, from)}${start}\n${section}\n${end}${text.slice(to + end.length)}`);
+  return true;
+}
+
+/** The text between `start` and `end` in `text`, as writeSection leaves it; null without the markers. */
+export function sectionOf(text, { start, end }) {
+  const from = text.indexOf(start);
+  const to = text.indexOf(end);
+  if (from === -1 || to < from) return null;
+  return text.slice(from + start.length + 1, to - 1);
 }

@@ -57,7 +57,7 @@ import { runDeliveryLatency } from "./delivery-latency.mjs";
 import { burst, drive, encodeDelivery, keepAliveAgent, paced } from "./load.mjs";
 import { runPolicyChange } from "./policy-change.mjs";
 import { appRoot, cpuMs, databaseServerCpuMs, deliveryOutcomes, freePort, peakRssMb, probotEnv, root, startProcess, stopProcess } from "./processes.mjs";
-import { machine, percentile, renderMarkdown, renderText, writeDocs } from "./report.mjs";
+import { machine, percentile, renderMarkdown, renderReadmeFigures, renderSizing, renderText, SECTIONS, writeSection } from "./report.mjs";
 import { largePullRequestScript, smallPullRequestScript } from "./workloads.mjs";
 
 const settings = {
@@ -437,8 +437,14 @@ async function main() {
   process.stdout.write(renderText(report));
   if (process.env.BENCH_JSON) writeFileSync(path.resolve(process.env.BENCH_JSON), JSON.stringify(report, null, 2));
   if (settings.writeDocs) {
-    writeDocs(path.join(root, "docs/benchmarks.md"), renderMarkdown(report));
-    log("results written to docs/benchmarks.md");
+    // The report without each delivery's own line, which no page quotes.
+    const kept = { ...report, latency: report.latency.map(({ each, ...run }) => run) };
+    writeFileSync(path.join(root, "docs/benchmarks.json"), `${JSON.stringify(kept, null, 2)}\n`);
+    for (const [name, render] of [["results", renderMarkdown], ["readme", renderReadmeFigures], ["sizing", renderSizing]]) {
+      const section = SECTIONS[name];
+      if (!writeSection(path.join(root, section.file), section, render(kept))) log(`${section.file} has no ${name} markers: not written`);
+    }
+    log("results written to docs/benchmarks.json, docs/benchmarks.md, README.md and docs/deployment.md");
   }
   const broken = [...results, ...deployed, ...latency, ...(busy ? [busy] : []), ...(policyChange ? [policyChange] : [])].filter((result) => result.failed > 0 || result.evaluationErrors > 0 || result.refused > 0 || (result.burst?.refused ?? 0) > 0 || result.unexpectedRequests.length > 0 || (result.secondaryLimited?.length ?? 0) > 0);
   if (policyChange && policyChange.blockedAfter !== policyChange.pullRequests) {
