@@ -59,7 +59,6 @@ export async function startCountersign(options: StartOptions = {}): Promise<void
   const evidence = evidenceSettings(env);
   const credentialApp = credentialAppSettings(env);
   const checkpoint = checkpointSettings(env);
-  const dashboard = dashboardSettings(env);
   const metrics = createMetrics({ processMetrics: true });
   const database = await openDatabase(env.DATABASE_URL);
   // Start-up work on the data, not part of opening it: events written before the audit log was
@@ -73,6 +72,8 @@ export async function startCountersign(options: StartOptions = {}): Promise<void
     await setup.stop();
   }
 
+  // Read again, as APP_ID is: the setup page may have just written the app's OAuth client.
+  const dashboard = dashboardSettings(parseEnv(process.env));
   // Every GitHub request (REST, GraphQL, the token exchange) gives up after the configured timeout.
   const timeoutMs = env.COUNTERSIGN_GITHUB_TIMEOUT_SECONDS * 1000;
   const Octokit = (options.Octokit ?? ProbotOctokit).defaults((defaults: { request?: { fetch?: typeof fetch } }) => ({

@@ -89,7 +89,7 @@ export const envSchema = z.object({
    */
   GITHUB_CLIENT_ID: z.preprocess((value) => (value === "" ? undefined : value), z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, "not a GitHub App client id (Iv1.… or Iv23…)").optional()),
   /** The GitHub App's OAuth client secret, which exchanges a sign-in code for the person's token. */
-  GITHUB_CLIENT_SECRET: z.preprocess((value) => (value === "" ? undefined : value), z.string().regex(/^[A-Za-z0-9_]{20,255}$/, "not a GitHub App client secret").optional()),
+  GITHUB_CLIENT_SECRET: z.preprocess((value) => (value === "" ? undefined : value), z.string().regex(/^[\x21-\x7e]{8,255}$/, "not a GitHub App client secret (8 to 255 printable characters, no spaces)").optional()),
 });
 
 export type CountersignEnv = z.infer<typeof envSchema>;

@@ -15,7 +15,7 @@ export interface FakePerson {
   /** Organization membership; none: not a member (404). */
   membership?: { role: "admin" | "member"; state: "active" | "pending" };
   /** Team slugs they are an active member of. */
-  teams?: string[];
+  teams?: readonly string[];
 }
 
 export interface FakeSignIn {
