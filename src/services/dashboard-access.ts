@@ -17,6 +17,8 @@ import type { Log } from "./event-context.js";
 
 /** How long an answer is kept: someone removed from the organization or the team loses access within it. */
 export const ACCESS_TTL_MS = 5 * 60_000;
+/** At most this many answers are kept (signed-in people times organizations asked for); the oldest go first. */
+const MAX_ANSWERS = 10_000;
 
 /** The GitHub reads the access check needs: the organization's installation, and a client as that installation. */
 export interface DashboardGitHub {
@@ -56,6 +58,8 @@ export class DashboardAccess {
     // An error is not kept: the next request asks again, so an outage does not lock people out for minutes.
     if (decision.allowed || decision.reason !== "error") {
       for (const [known, entry] of this.cache) if (entry.until <= now) this.cache.delete(known);
+      if (this.cache.size >= MAX_ANSWERS) this.cache.delete(this.cache.keys().next().value as string);
+      this.cache.delete(key);
       this.cache.set(key, { decision, until: now + this.ttlMs });
     }
     return decision;
