@@ -18,11 +18,12 @@ export interface AgentPullRequestRow {
 /**
  * The latest decision on each of `org`'s pull requests in which some decision saw an agent (its
  * reasons start `agent-authored` or `agent-assisted`, see src/policy/evaluate.ts), most recently
- * decided first, at most `limit`. `org` is the organization's login as GitHub spells it, which is
+ * decided first: the `limit` pull requests an agent was most recently seen in. `org` is the organization's login as GitHub spells it, which is
  * how webhooks name its repositories.
  */
 export async function latestAgentPullRequestDecisions(db: Store, org: string, limit: number): Promise<AgentPullRequestRow[]> {
-  const groups = await db.prisma.decision.groupBy({
+  // Which pull requests: those some decision saw an agent in, the most recently seen first.
+  const agentPullRequests = await db.prisma.decision.groupBy({
     by: ["repoId", "prNumber"],
     where: {
       repoFullName: { startsWith: `${org}/` },
@@ -33,20 +34,26 @@ export async function latestAgentPullRequestDecisions(db: Store, org: string, li
     orderBy: { _max: { evaluatedAt: "desc" } },
     take: limit,
   });
-  if (groups.length === 0) return [];
+  if (agentPullRequests.length === 0) return [];
+  // Their latest decision, whatever it saw: a later one that could not run (no agent reason) is the latest.
+  const latest = await db.prisma.decision.groupBy({
+    by: ["repoId", "prNumber"],
+    where: { OR: agentPullRequests.map((group) => ({ repoId: group.repoId, prNumber: group.prNumber })) },
+    _max: { evaluatedAt: true },
+  });
   const rows = await db.prisma.decision.findMany({
-    where: { OR: groups.map((group) => ({ repoId: group.repoId, prNumber: group.prNumber, evaluatedAt: group._max.evaluatedAt as Date })) },
+    where: { OR: latest.map((group) => ({ repoId: group.repoId, prNumber: group.prNumber, evaluatedAt: group._max.evaluatedAt as Date })) },
     select: { repoId: true, repoFullName: true, prNumber: true, conclusion: true, title: true, headSha: true, evaluatedAt: true },
     orderBy: [{ evaluatedAt: "desc" }, { id: "asc" }],
   });
   // Two decisions of the same instant on one pull request: one row, the first in a stable order.
   const seen = new Set<string>();
-  const latest: AgentPullRequestRow[] = [];
+  const rowsByPullRequest: AgentPullRequestRow[] = [];
   for (const row of rows) {
     const key = `${row.repoId}#${row.prNumber}`;
     if (seen.has(key) || row.prNumber === null) continue;
     seen.add(key);
-    latest.push({ repository: row.repoFullName, number: row.prNumber, conclusion: row.conclusion, title: row.title, headSha: row.headSha, evaluatedAt: row.evaluatedAt });
+    rowsByPullRequest.push({ repository: row.repoFullName, number: row.prNumber, conclusion: row.conclusion, title: row.title, headSha: row.headSha, evaluatedAt: row.evaluatedAt });
   }
-  return latest;
+  return rowsByPullRequest;
 }
