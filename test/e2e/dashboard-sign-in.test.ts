@@ -55,6 +55,8 @@ describe("the organization dashboard", () => {
   let github: FakeSignIn;
   let running: EnterpriseApp | undefined;
   let appUrl = "";
+  /** Every session cookie value issued: as good as a password for 8 hours, so never in the logs either. */
+  const sessions: string[] = [];
 
   /** Signs `login` in through the whole flow; returns the browser and the callback's answer. */
   async function signIn(login: string): Promise<{ browser: Browser; callback: Awaited<ReturnType<Browser["get"]>> }> {
@@ -65,6 +67,8 @@ describe("the organization dashboard", () => {
     const authorize = await browser.get(String(start.headers.location));
     expect(authorize.status).toBe(302);
     const callback = await browser.get(String(authorize.headers.location));
+    const session = browser.cookies.get("countersign_session");
+    if (session) sessions.push(session);
     return { browser, callback };
   }
 
@@ -223,7 +227,7 @@ describe("the organization dashboard", () => {
     expect((await browser.get(`${appUrl}/countersign/org/${ORG}`)).status).toBe(404);
   });
 
-  test("each user token is used once, for GET /user, and appears nowhere in the logs; nor does the client secret", async () => {
+  test("each user token is used once, for GET /user, and appears nowhere in the logs; nor do the client secret and the session cookies", async () => {
     const { browser } = await signIn("olivia");
     expect((await browser.get(`${appUrl}/countersign/org/${ORG}`)).status).toBe(200);
     expect(github.tokens.size).toBeGreaterThanOrEqual(1);
@@ -233,7 +237,11 @@ describe("the organization dashboard", () => {
       expect(github.authorizationHeaders.filter((header) => header.includes(token))).toHaveLength(1);
     }
     expect(logs).not.toContain(CLIENT_SECRET);
+    expect(sessions.length).toBeGreaterThanOrEqual(1);
+    for (const session of sessions) expect(logs).not.toContain(session.split(".")[1]);
     expect(logs).toContain("countersign: dashboard: signed in");
+    // The access log records the callback's requests (its code and state redacted), headers included.
+    expect(logs).toMatch(/\/countersign\/oauth\/callback\?code=\[REDACTED\]&state=\[REDACTED\]/);
   });
 });
 
