@@ -59,6 +59,8 @@ export async function startCountersign(options: StartOptions = {}): Promise<void
   const evidence = evidenceSettings(env);
   const credentialApp = credentialAppSettings(env);
   const checkpoint = checkpointSettings(env);
+  // Half an OAuth client is named now, before the database is opened (the settings are read again below).
+  dashboardSettings(env);
   const metrics = createMetrics({ processMetrics: true });
   const database = await openDatabase(env.DATABASE_URL);
   // Start-up work on the data, not part of opening it: events written before the audit log was
