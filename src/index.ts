@@ -1,15 +1,18 @@
 import type { ApplicationFunction, ApplicationFunctionOptions, Context, Probot, ProbotOctokit } from "probot";
 import { exactlyOnce, type DeliveryInbox } from "./deliveries/delivery-inbox.js";
 import { startDeliverySweeps } from "./deliveries/delivery-sweeps.js";
-import type { CredentialAppSettings } from "./config/env.schema.js";
+import type { CredentialAppSettings, DashboardSettings } from "./config/env.schema.js";
 import { credentialReads } from "./credentials/exchange-reads.js";
 import { credentialMint } from "./credentials/mint-credential.js";
 import { WorkloadKeySets } from "./credentials/verify-workload-token.js";
 import { octokitGitHub } from "./github/octokit-github.js";
+import { readOrgInstallation } from "./github/org-access.js";
+import { authorizeUrl, signInWithCode } from "./github/user-sign-in.js";
 import { startCheckpointSigning } from "./handlers/audit-checkpoint-timer.js";
 import { checkpointKeysRoute } from "./handlers/checkpoint-keys-route.js";
 import { startCredentialSweep } from "./handlers/credential-sweep.js";
 import { credentialsRoute } from "./handlers/credentials-route.js";
+import { dashboardRoutes } from "./handlers/dashboard-routes.js";
 import { evidenceRoute } from "./handlers/evidence-route.js";
 import { startExpirySweep } from "./handlers/expiry-sweep.js";
 import { addHttpHandlers } from "./handlers/http-handlers.js";
@@ -22,6 +25,8 @@ import { onPullRequestReview, REVIEW_ACTIONS } from "./handlers/pull-request-rev
 import { onPush } from "./handlers/push.js";
 import type { ReadinessCheck } from "./observability/readiness.js";
 import type { AppServices } from "./services/create-services.js";
+import { DashboardAccess } from "./services/dashboard-access.js";
+import { dashboardKeys } from "./services/dashboard-session.js";
 
 export interface AppOptions {
   /** How often to look for expired delegations, in milliseconds; 0 turns the sweep off. */
@@ -52,6 +57,11 @@ export interface AppOptions {
    * key; 0 (the default) signs none. The first signing is right after start-up.
    */
   checkpointEveryMs?: number;
+  /**
+   * The organization dashboard's sign-in (docs/dashboard.md): the OAuth client, GitHub's API address,
+   * and the fetch its two sign-in requests use. Absent: the dashboard's routes are not served.
+   */
+  dashboard?: { settings: DashboardSettings; apiUrl: string; fetch: typeof fetch };
 }
 
 /** Countersign as a Probot app: which events reach which handler. No logic lives here. */
@@ -66,6 +76,7 @@ export function countersignApp(services: AppServices, inbox: DeliveryInbox, opti
         operationsRoutes({ metrics: services.metrics, readiness: options.readiness ?? null, log: app.log }),
         ...(services.evidence ? [evidenceRoute(services, services.evidence, { webUrl: options.webUrl ?? "https://github.com", log: app.log })] : []),
         ...(services.auditCheckpoints ? [checkpointKeysRoute(services.auditCheckpoints)] : []),
+        ...(services.evidence && options.dashboard ? [dashboardRoutes(dashboardDeps(app, services, services.evidence, options.dashboard, options.webUrl ?? "https://github.com"))] : []),
         credentialsRoute({
           db: services.db,
           log: app.log,
@@ -100,5 +111,27 @@ export function countersignApp(services: AppServices, inbox: DeliveryInbox, opti
     // Deliveries stored but not processed (abandoned by a stopped process, or beyond the in-memory
     // limit) are received again.
     startDeliverySweeps(inbox, (event) => app.receive(event as never), app.log, options.resumeSweepMs ?? 0, options.deliveryLeaseMs);
+  };
+}
+
+/** The dashboard's routes' dependencies: its keys, the access check (asking GitHub as the app and the installation), the page's data and the sign-in. */
+function dashboardDeps(app: Probot, services: AppServices, evidence: NonNullable<AppServices["evidence"]>, dashboard: NonNullable<AppOptions["dashboard"]>, webUrl: string) {
+  const signIn = { ...dashboard.settings, webUrl, apiUrl: dashboard.apiUrl, redirectUri: new URL("/countersign/oauth/callback", dashboard.settings.publicUrl).toString() };
+  return {
+    keys: dashboardKeys(dashboard.settings.secret),
+    access: new DashboardAccess(
+      {
+        orgInstallation: async (org: string) => readOrgInstallation(await app.auth(), org),
+        installationGitHub: async (installationId: number) => octokitGitHub(await app.auth(installationId), services.gitHubCaches),
+      },
+      app.log,
+      () => services.clock().getTime(),
+    ),
+    page: { db: services.db, evidence, webUrl, clock: services.clock },
+    authorizeUrl: (state: string) => authorizeUrl(signIn, state),
+    userFromCode: (code: string) => signInWithCode(signIn, code, dashboard.fetch),
+    secureCookies: new URL(dashboard.settings.publicUrl).protocol === "https:",
+    clock: services.clock,
+    log: app.log,
   };
 }

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { getPrivateKey } from "@probot/get-private-key";
 import { ProbotOctokit, run } from "probot";
-import { checkpointSettings, credentialAppSettings, evidenceSettings, parseEnv } from "./config/env.schema.js";
+import { checkpointSettings, credentialAppSettings, dashboardSettings, evidenceSettings, parseEnv } from "./config/env.schema.js";
 import { githubApiUrl, githubWebUrl, isProduction, parseProbotEnv } from "./config/probot-env.schema.js";
 import { sealUnchainedEvents } from "./db/audit-log.js";
 import { openDatabase } from "./db/client.js";
@@ -59,6 +59,8 @@ export async function startCountersign(options: StartOptions = {}): Promise<void
   const evidence = evidenceSettings(env);
   const credentialApp = credentialAppSettings(env);
   const checkpoint = checkpointSettings(env);
+  // Half an OAuth client is named now, before the database is opened (the settings are read again below).
+  dashboardSettings(env);
   const metrics = createMetrics({ processMetrics: true });
   const database = await openDatabase(env.DATABASE_URL);
   // Start-up work on the data, not part of opening it: events written before the audit log was
@@ -72,6 +74,8 @@ export async function startCountersign(options: StartOptions = {}): Promise<void
     await setup.stop();
   }
 
+  // Read again, as APP_ID is: the setup page may have just written the app's OAuth client.
+  const dashboard = dashboardSettings(parseEnv(process.env));
   // Every GitHub request (REST, GraphQL, the token exchange) gives up after the configured timeout.
   const timeoutMs = env.COUNTERSIGN_GITHUB_TIMEOUT_SECONDS * 1000;
   const Octokit = (options.Octokit ?? ProbotOctokit).defaults((defaults: { request?: { fetch?: typeof fetch } }) => ({
@@ -109,6 +113,7 @@ export async function startCountersign(options: StartOptions = {}): Promise<void
         evidencePage: services.evidence ? services.evidence.publicUrl : "off",
         webhookProxy: process.env.WEBHOOK_PROXY_URL ? "on" : "off",
         credentialExchange: credentialApp ? "on" : "off (no credential app)",
+        dashboard: dashboard.on ? `on (${new URL("/countersign/oauth/callback", dashboard.settings.publicUrl).toString()} is the callback URL to register on the GitHub App)` : dashboard.reason,
         // With Redis, replicas of one installation share GitHub's pace; without it each keeps its own.
         requestThrottling: probotEnv.REDIS_URL ? "shared through Redis" : "per process (no REDIS_URL)",
         auditCheckpoints: checkpoint ? `${checkpoint.signer.verifier.name}+${checkpoint.signer.verifier.keyId}, every ${checkpoint.everyMs / 1000} s` : "off (no COUNTERSIGN_CHECKPOINT_KEY)",
@@ -118,6 +123,7 @@ export async function startCountersign(options: StartOptions = {}): Promise<void
       webUrl: githubWebUrl(probotEnv),
       readiness: databaseReadiness(database),
       checkpointEveryMs: checkpoint?.everyMs ?? 0,
+      ...(dashboard.on ? { dashboard: { settings: dashboard.settings, apiUrl: githubApiUrl(probotEnv), fetch: fetchWithTimeout(timeoutMs) } } : {}),
       credentials: {
         app: credentialApp,
         ratePerMinute: env.COUNTERSIGN_CREDENTIALS_RATE_PER_MINUTE,

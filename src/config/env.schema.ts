@@ -83,6 +83,13 @@ export const envSchema = z.object({
   COUNTERSIGN_CHECKPOINT_RETIRED_KEYS: z.preprocess((value) => (value === "" ? undefined : value), z.string().optional()),
   /** How often the audit log's head is signed (when it has moved). */
   COUNTERSIGN_CHECKPOINT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
+  /**
+   * The GitHub App's OAuth client id (Probot's standard name; the setup page writes it): with its
+   * secret, the organization dashboard's "Sign in with GitHub" (docs/dashboard.md).
+   */
+  GITHUB_CLIENT_ID: z.preprocess((value) => (value === "" ? undefined : value), z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, "not a GitHub App client id (Iv1.… or Iv23…)").optional()),
+  /** The GitHub App's OAuth client secret, which exchanges a sign-in code for the person's token. */
+  GITHUB_CLIENT_SECRET: z.preprocess((value) => (value === "" ? undefined : value), z.string().regex(/^[\x21-\x7e]{8,255}$/, "not a GitHub App client secret (8 to 255 printable characters, no spaces)").optional()),
 });
 
 export type CountersignEnv = z.infer<typeof envSchema>;
@@ -94,6 +101,32 @@ export function evidenceSettings(env: CountersignEnv): { publicUrl: string; secr
     throw new Error(`Invalid Countersign environment: the evidence page needs both COUNTERSIGN_PUBLIC_URL and COUNTERSIGN_EVIDENCE_SECRET (${env.COUNTERSIGN_PUBLIC_URL ? "COUNTERSIGN_EVIDENCE_SECRET" : "COUNTERSIGN_PUBLIC_URL"} is missing)`);
   }
   return { publicUrl: env.COUNTERSIGN_PUBLIC_URL, secret: env.COUNTERSIGN_EVIDENCE_SECRET, ttlMs: env.COUNTERSIGN_EVIDENCE_LINK_DAYS * 86_400_000 };
+}
+
+/** The organization dashboard's sign-in settings (docs/dashboard.md). */
+export interface DashboardSettings {
+  clientId: string;
+  clientSecret: string;
+  /** The app's public base URL: the OAuth callback is under it, and cookies are Secure when it is https. */
+  publicUrl: string;
+  /** The evidence secret, from which the session and OAuth-state keys are derived (each with its own label). */
+  secret: string;
+}
+
+/**
+ * The dashboard's settings, or why it is off: it needs the app's OAuth client (GITHUB_CLIENT_ID and
+ * GITHUB_CLIENT_SECRET) and the evidence page's public URL and secret (its links point there, its
+ * callback is under the URL and its cookies are signed with keys derived from the secret). Half an
+ * OAuth client is a mistake, named at start-up.
+ */
+export function dashboardSettings(env: CountersignEnv): { on: true; settings: DashboardSettings } | { on: false; reason: string } {
+  if (!env.GITHUB_CLIENT_ID && !env.GITHUB_CLIENT_SECRET) return { on: false, reason: "off (no GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET)" };
+  if (!env.GITHUB_CLIENT_ID || !env.GITHUB_CLIENT_SECRET) {
+    throw new Error(`Invalid Countersign environment: the dashboard's sign-in needs both GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET (${env.GITHUB_CLIENT_ID ? "GITHUB_CLIENT_SECRET" : "GITHUB_CLIENT_ID"} is missing)`);
+  }
+  const evidence = evidenceSettings(env);
+  if (!evidence) return { on: false, reason: "off (needs COUNTERSIGN_PUBLIC_URL and COUNTERSIGN_EVIDENCE_SECRET, as the evidence page does)" };
+  return { on: true, settings: { clientId: env.GITHUB_CLIENT_ID, clientSecret: env.GITHUB_CLIENT_SECRET, publicUrl: evidence.publicUrl, secret: evidence.secret } };
 }
 
 /** The credential app's settings, or null when the credential exchange is not configured. */

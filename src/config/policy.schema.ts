@@ -284,6 +284,18 @@ export const policySchema = z.strictObject({
    */
   credentials: credentialsSchema.optional(),
   /**
+   * Only in the organization's file: the organization dashboard (docs/dashboard.md). `teams` are
+   * slugs of this organization's teams whose active members may open it, besides the org's owners;
+   * absent = owners only.
+   */
+  dashboard: z
+    .strictObject({
+      teams: z
+        .array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, "not a team slug of this organization (a slug such as security-team, without org/)"))
+        .max(50),
+    })
+    .optional(),
+  /**
    * Only in the organization's file: the keys a repository's file may set below the organization's
    * value (by default the organization's policy is a floor that repositories can only tighten).
    */

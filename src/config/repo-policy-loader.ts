@@ -147,6 +147,8 @@ export function compilePolicy(
     protectedBranches: config.protected_branches ?? null,
     protectsDefaultBranch: context.protectsDefaultBranch ?? config.protected_branches === undefined,
     ...(config.credentials ? { credentials: compileCredentials(config.credentials) } : {}),
+    // Slugs only: a team of another organization must never open this one's dashboard.
+    ...(config.dashboard ? { dashboard: { teams: config.dashboard.teams.map((slug) => ({ org: owner, slug })) } } : {}),
     source: context.source,
     origins: context.origins ?? {},
     hash: context.hash,
@@ -348,6 +350,10 @@ export function compilePolicyLayers(layers: PolicyLayers, owner: string): Policy
           path: "repositories_may_relax",
           message: `is read only from the organization's file (${POLICY_PATH} in its ${ORGANIZATION_POLICY_REPO} repository): a repository's file cannot relax the organization's policy`,
         });
+      }
+      // Who sees the organization's dashboard is the organization's to say, not one repository's writers.
+      if (hasPath(file.content, "dashboard")) {
+        problems.push({ file: file.source, path: "dashboard", message: `is read only from the organization's file (${POLICY_PATH} in its ${ORGANIZATION_POLICY_REPO} repository): it says who sees the organization's dashboard` });
       }
     }
   }

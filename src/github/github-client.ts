@@ -4,6 +4,7 @@ import type { BranchPush } from "./branch-activity.js";
 import type { CheckRunContent } from "./check-runs.js";
 import type { CredentialRulesStatus } from "./credential-rules.js";
 import type { IssueText } from "./issue-text.js";
+import type { OrgMembership } from "./org-access.js";
 import type { InstallationRepository, OpenPullRequest } from "./open-pull-requests.js";
 import type { PolicyFileSource } from "./policy-files.js";
 import type { PullRequestSnapshot, SnapshotOptions } from "./pull-request-facts.js";
@@ -79,6 +80,8 @@ export interface GitHub extends PolicyFileSource {
   permission(repo: RepoRef, login: string, options?: Freshness): Promise<Permission>;
   /** Whether `login` is an active member of the team. */
   isTeamMember(team: TeamRef, login: string, options?: Freshness): Promise<boolean>;
+  /** `login`'s membership of organization `org` (role and state) as GitHub has it now; null when not a member. */
+  orgMembership(org: string, login: string): Promise<OrgMembership | null>;
   /** What an agent is able to do (its app's grants, or a machine user's permission); `aliases` are its other logins. */
   agentInventory(repo: RepoRef, agent: Pick<Actor, "login" | "kind">, aliases?: readonly string[]): Promise<AgentInventory>;
   /** Writes the `Countersign` check run (updating `existingId` when given) and returns its id. */

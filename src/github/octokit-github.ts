@@ -10,6 +10,7 @@ import { openPullRequestsReferencingIssue } from "./issue-pull-requests.js";
 import { readIssueText } from "./issue-text.js";
 import { readRepositoryById, readSubjectState } from "./credential-facts.js";
 import { listInstallationRepositories, listOpenPullRequests, pullRequestBranch, pullRequestHeadSha } from "./open-pull-requests.js";
+import { readOrgMembership } from "./org-access.js";
 import { PermissionReader, TeamMembershipReader } from "./permissions.js";
 import { readPolicyFile } from "./policy-files.js";
 import { fetchPullRequestSnapshot } from "./pull-request-facts.js";
@@ -79,6 +80,8 @@ export function octokitGitHub(octokit: ProbotOctokit, caches: GitHubCaches): Git
     credentialBotRules: async (repo, branch) => (caches.credentialRules ? caches.credentialRules.check(repo, branch) : null),
     permission: (repo, login, options) => caches.permissions.get(octokit, repo, login, options),
     isTeamMember: (team, login, options) => caches.memberships.isMember(octokit, team, login, options),
+    // Not cached here: the dashboard's access check keeps its own, shorter-lived answer.
+    orgMembership: (org, login) => readOrgMembership(octokit, org, login),
     agentInventory: (repo, agent, aliases) => caches.inventory.read(octokit, repo, agent, aliases),
     writeCheckRun: (repo, existingId, content) => writeCheckRun(octokit, repo, existingId, content),
     postComment: (repo, issueNumber, body) => postComment(octokit, repo, issueNumber, body),

@@ -109,6 +109,11 @@ export interface RepoPolicy {
    * and the canonical text whose SHA-256 is `hash`. Kept in the content store with each decision.
    */
   texts?: Readonly<Record<string, string>>;
+  /**
+   * Who besides the organization's owners may open its dashboard (the organization's file only);
+   * absent: owners only.
+   */
+  dashboard?: { teams: TeamRef[] };
   /** Credentials for agents' workloads; absent or null: none are issued. */
   credentials?: CredentialPolicy | null;
 }

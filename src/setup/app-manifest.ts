@@ -35,6 +35,10 @@ export type AppYml = z.infer<typeof appYmlSchema>;
 export interface AppManifest extends AppYml {
   hook_attributes: { url: string; active: boolean };
   redirect_url: string;
+  /** Where GitHub sends a person back after "Sign in with GitHub" (the organization dashboard). */
+  callback_urls: string[];
+  /** The dashboard signs people in when they open it, not when the app is installed. */
+  request_oauth_on_install: false;
 }
 
 /** Reads and validates app.yml; the error names the file and each bad key. */
@@ -56,5 +60,7 @@ export function buildManifest(appYml: AppYml, where: { baseUrl: string; webhookP
     ...appYml,
     hook_attributes: { url: where.webhookProxyUrl ?? `${where.baseUrl}${where.webhookPath}`, active: true },
     redirect_url: `${where.baseUrl}/probot/setup`,
+    callback_urls: [`${where.baseUrl}/countersign/oauth/callback`],
+    request_oauth_on_install: false,
   };
 }

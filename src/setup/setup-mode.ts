@@ -91,7 +91,13 @@ export async function startSetupMode(options: SetupModeOptions): Promise<SetupMo
     state: randomBytes(24).toString("base64url"),
     convert,
     onRegistered: async (app) => {
-      const credentials = { APP_ID: String(app.id), PRIVATE_KEY: app.pem, WEBHOOK_SECRET: app.webhook_secret };
+      // The OAuth client too: the organization dashboard signs people in with it (docs/dashboard.md).
+      const credentials = {
+        APP_ID: String(app.id),
+        PRIVATE_KEY: app.pem,
+        WEBHOOK_SECRET: app.webhook_secret,
+        ...(app.client_id && app.client_secret ? { GITHUB_CLIENT_ID: app.client_id, GITHUB_CLIENT_SECRET: app.client_secret } : {}),
+      };
       updateEnvFile(envFile, credentials, `GitHub App ${app.slug} (${app.html_url}), registered by Countersign's setup page on ${new Date().toISOString()}`);
       Object.assign(process.env, credentials);
       newApp = app;

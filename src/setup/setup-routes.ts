@@ -20,6 +20,9 @@ export const conversionSchema = z.object({
   html_url: z.url(),
   pem: z.string().includes("PRIVATE KEY"),
   webhook_secret: z.string().min(1, "GitHub returned no webhook secret"),
+  /** The app's OAuth client, for the dashboard's "Sign in with GitHub". */
+  client_id: z.string().min(1).optional(),
+  client_secret: z.string().min(1).optional(),
 });
 
 export type Conversion = z.infer<typeof conversionSchema>;

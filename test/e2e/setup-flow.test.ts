@@ -98,6 +98,9 @@ describe("registering the app through the setup page", () => {
     for (const key of ["name", "description", "url", "public", "default_permissions", "default_events"]) expect({ key, value: field[key] }).toEqual({ key, value: appYml[key] });
     expect(field.hook_attributes).toEqual({ url: `${appUrl}/api/github/webhooks`, active: true });
     expect(field.redirect_url).toBe(`${appUrl}/probot/setup`);
+    // The organization dashboard's "Sign in with GitHub" comes back here; nothing is asked at install.
+    expect(field.callback_urls).toEqual([`${appUrl}/countersign/oauth/callback`]);
+    expect(field.request_oauth_on_install).toBe(false);
     // localhost without a proxy: the page says GitHub cannot deliver there, and what to do.
     await expect(page.locator("#webhooks").innerText()).resolves.toContain("GitHub cannot reach this address");
 
@@ -120,7 +123,9 @@ describe("registering the app through the setup page", () => {
     expect(saved).toMatch(/^APP_ID=4242$/m);
     expect(saved).toMatch(new RegExp(`^WEBHOOK_SECRET=${WEBHOOK_SECRET}$`, "m"));
     expect(saved).toMatch(/^PRIVATE_KEY="-----BEGIN PRIVATE KEY-----\\n/m);
-    expect(saved).not.toContain("e2e-client-secret");
+    // The OAuth client, for the organization dashboard's sign-in (docs/dashboard.md).
+    expect(saved).toMatch(/^GITHUB_CLIENT_ID=Iv1\.e2e$/m);
+    expect(saved).toMatch(/^GITHUB_CLIENT_SECRET=e2e-client-secret$/m);
     expect(statSync(envFile).mode & 0o777).toBe(0o600);
 
     await waitFor(() => output.join("").includes("countersign: ready"), 15_000);

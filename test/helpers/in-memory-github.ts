@@ -5,6 +5,7 @@ import type { CheckRunContent } from "../../src/github/check-runs.js";
 import type { CredentialRulesStatus } from "../../src/github/credential-rules.js";
 import type { Freshness, GitHub, RepoName, RepoRef, RepositoryFacts, TeamRef } from "../../src/github/github-client.js";
 import type { InstallationRepository, OpenPullRequest } from "../../src/github/open-pull-requests.js";
+import type { OrgMembership } from "../../src/github/org-access.js";
 import type { PolicyFileRead, PolicyFileRef } from "../../src/github/policy-files.js";
 import type { PullRequestSnapshot, SnapshotOptions } from "../../src/github/pull-request-facts.js";
 import type { RequiredCheckStatus } from "../../src/github/required-check.js";
@@ -50,6 +51,8 @@ export class InMemoryGitHub implements GitHub {
   readonly permissions = new Map<string, Permission>();
   /** Team members by `org/slug` (lower case). */
   readonly teams = new Map<string, Set<string>>();
+  /** Organization memberships by `org:login` (lowercase); unlisted: not a member. */
+  readonly orgMemberships = new Map<string, OrgMembership>();
   /** Pushes in each branch's activity log, by branch. */
   readonly activity = new Map<string, BranchPush[]>();
   /** Open pull requests referencing an issue, by issue number. */
@@ -226,6 +229,11 @@ export class InMemoryGitHub implements GitHub {
   async isTeamMember(team: TeamRef, login: string, options: Freshness = {}): Promise<boolean> {
     this.enter("isTeamMember", [team, login, options]);
     return this.teams.get(`${team.org}/${team.slug}`.toLowerCase())?.has(login.toLowerCase()) ?? false;
+  }
+
+  async orgMembership(org: string, login: string): Promise<OrgMembership | null> {
+    this.enter("orgMembership", [org, login]);
+    return this.orgMemberships.get(`${org}:${login}`.toLowerCase()) ?? null;
   }
 
   async agentInventory(repo: RepoRef, agent: Pick<Actor, "login" | "kind">, aliases: readonly string[] = []): Promise<AgentInventory> {

@@ -32,6 +32,6 @@ describe("app.yml", () => {
   test("the manifest adds this copy's webhook and callback addresses, and keeps every other field as written", () => {
     const base = readAppYml();
     const manifest = buildManifest({ ...base, description: `It's "quoted" & <marked>` }, { baseUrl: "https://cs.acme.dev", webhookPath: "/api/github/webhooks" });
-    expect(manifest).toEqual({ ...base, description: `It's "quoted" & <marked>`, hook_attributes: { url: "https://cs.acme.dev/api/github/webhooks", active: true }, redirect_url: "https://cs.acme.dev/probot/setup" });
+    expect(manifest).toEqual({ ...base, description: `It's "quoted" & <marked>`, hook_attributes: { url: "https://cs.acme.dev/api/github/webhooks", active: true }, redirect_url: "https://cs.acme.dev/probot/setup", callback_urls: ["https://cs.acme.dev/countersign/oauth/callback"], request_oauth_on_install: false });
   });
 });

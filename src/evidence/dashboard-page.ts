@@ -1,0 +1,105 @@
+import { html, htmlDocument } from "./html.js";
+
+// The organization dashboard as a plain HTML document (no scripts, no external resources), every
+// value escaped. Pure: takes the page's data, returns HTML. The first slice shows who is signed in and
+// one figure, the organization's agent pull requests with their latest decision; further figures
+// (charts, exceptions, downloads) are further `DashboardSection`s, each rendered on its own.
+
+/** One agent pull request as the page lists it, with its links already built. */
+export interface DashboardPullRequest {
+  repository: string;
+  number: number;
+  conclusion: string;
+  title: string;
+  evaluatedAt: string;
+  /** The pull request on GitHub. */
+  pullRequestUrl: string;
+  /** Its signed evidence page. */
+  evidenceUrl: string;
+}
+
+/** What the page shows. */
+export interface DashboardPage {
+  /** The organization's login as GitHub spells it. */
+  org: string;
+  /** The signed-in person's login. */
+  viewer: string;
+  generatedAt: Date;
+  pullRequests: DashboardPullRequest[];
+  /** Whether the list was cut at its limit (older pull requests exist). */
+  truncated: boolean;
+}
+
+const CONCLUSIONS: ReadonlyArray<{ conclusion: string; label: string }> = [
+  { conclusion: "success", label: "Countersigned" },
+  { conclusion: "action_required", label: "Waiting (action required)" },
+  { conclusion: "failure", label: "Blocked or failed" },
+  { conclusion: "neutral", label: "Evaluated only (neutral)" },
+];
+
+/** A link, only to http(s) targets; anything else is shown as text. */
+function anchor(label: string, url: string): string {
+  if (!/^https?:\/\/[^\s"'<>]+$/.test(url)) return html(label);
+  return `<a href="${html(url)}" rel="noopener noreferrer">${html(label)}</a>`;
+}
+
+function time(iso: string): string {
+  const match = /^(\d{4}-\d\d-\d\d)T(\d\d:\d\d):\d\d(?:\.\d+)?Z$/.exec(iso);
+  return match ? `<time datetime="${html(iso)}" title="${html(iso)}">${match[1]} ${match[2]}Z</time>` : html(iso);
+}
+
+/** The counts by latest conclusion: the figure's summary row. */
+function summary(pullRequests: readonly DashboardPullRequest[]): string {
+  const known = new Set(CONCLUSIONS.map((entry) => entry.conclusion));
+  const rows = [
+    ...CONCLUSIONS.map(({ conclusion, label }) => ({ label, count: pullRequests.filter((pr) => pr.conclusion === conclusion).length })),
+    { label: "Other", count: pullRequests.filter((pr) => !known.has(pr.conclusion)).length },
+  ].filter((row) => row.count > 0 || row.label !== "Other");
+  return `<table class="summary"><caption>By latest decision</caption><thead><tr><th scope="col">Latest decision</th><th scope="col">Pull requests</th></tr></thead><tbody>${rows
+    .map((row) => `<tr><td>${html(row.label)}</td><td class="n">${row.count}</td></tr>`)
+    .join("")}</tbody></table>`;
+}
+
+function pullRequestTable(pullRequests: readonly DashboardPullRequest[]): string {
+  if (pullRequests.length === 0) return "<p>Countersign has decided on no agent pull request in this organization yet.</p>";
+  const rows = pullRequests.map(
+    (pr) =>
+      `<tr><td>${anchor(`${pr.repository}#${pr.number}`, pr.pullRequestUrl)}</td><td><span class="c-${html(pr.conclusion)}">${html(pr.conclusion)}</span></td><td>${html(pr.title)}</td><td>${time(pr.evaluatedAt)}</td><td>${anchor("evidence", pr.evidenceUrl)}</td></tr>`,
+  );
+  return `<div class="scroll"><table class="prs"><thead><tr><th scope="col">Pull request</th><th scope="col">Latest decision</th><th scope="col">Check run</th><th scope="col">Decided</th><th scope="col">Evidence</th></tr></thead><tbody>${rows.join("")}</tbody></table></div>`;
+}
+
+const STYLE = `
+body { font: 15px/1.5 system-ui, sans-serif; margin: 0 auto; max-width: 72rem; padding: 1rem; color: #1f2328; }
+header { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: baseline; justify-content: space-between; border-bottom: 1px solid #d0d7de; margin-bottom: 1rem; }
+h1 { font-size: 1.4rem; margin: .5rem 0; }
+form { margin: 0; }
+button { font: inherit; padding: .2rem .7rem; border: 1px solid #8c959f; border-radius: 6px; background: #f6f8fa; cursor: pointer; }
+table { border-collapse: collapse; margin: .5rem 0 1rem; }
+th, td { text-align: left; padding: .3rem .6rem; border-bottom: 1px solid #d0d7de; vertical-align: top; }
+td.n { text-align: right; font-variant-numeric: tabular-nums; }
+caption { text-align: left; font-weight: 600; }
+.scroll { overflow-x: auto; }
+time { white-space: nowrap; }
+.c-success { color: #1a7f37; } .c-failure { color: #cf222e; } .c-action_required { color: #9a6700; }
+footer { color: #59636e; font-size: .85rem; margin-top: 2rem; }
+`;
+
+/** The dashboard for one organization. */
+export function renderDashboardPage(page: DashboardPage): string {
+  const body = `<header><h1>Countersign: ${html(page.org)}</h1><form method="post" action="/countersign/logout"><span>Signed in as <strong>@${html(page.viewer)}</strong></span> <button type="submit">Sign out</button></form></header>
+<main>
+<section aria-labelledby="agent-prs"><h2 id="agent-prs">Agent pull requests</h2>
+${summary(page.pullRequests)}
+${pullRequestTable(page.pullRequests)}
+${page.truncated ? `<p>The ${page.pullRequests.length} most recently decided are shown.</p>` : ""}
+</section>
+</main>
+<footer>Generated ${time(page.generatedAt.toISOString())} from Countersign's database.</footer>`;
+  return htmlDocument({ title: `Countersign: ${page.org}`, style: STYLE, body });
+}
+
+/** The page after signing out: nothing about any organization. */
+export function renderSignedOutPage(): string {
+  return htmlDocument({ title: "Signed out of Countersign", style: STYLE, body: "<main><h1>Signed out</h1><p>Your Countersign session has ended in this browser.</p></main>" });
+}
