@@ -1,3 +1,4 @@
+import { FIGURES_STYLE } from "./dashboard-figures.js";
 import { html, htmlDocument } from "./html.js";
 
 // The organization dashboard as a plain HTML document (no scripts, no external resources), every
@@ -28,6 +29,8 @@ export interface DashboardPage {
   pullRequests: DashboardPullRequest[];
   /** Whether the list was cut at its limit (older pull requests exist). */
   truncated: boolean;
+  /** Further sections, already rendered (escaped) by their own renderers, shown before the list. */
+  sections?: string[];
 }
 
 const CONCLUSIONS: ReadonlyArray<{ conclusion: string; label: string }> = [
@@ -89,6 +92,7 @@ footer { color: #59636e; font-size: .85rem; margin-top: 2rem; }
 export function renderDashboardPage(page: DashboardPage): string {
   const body = `<header><h1>Countersign: ${html(page.org)}</h1><form method="post" action="/countersign/logout"><span>Signed in as <strong>@${html(page.viewer)}</strong></span> <button type="submit">Sign out</button></form></header>
 <main>
+${(page.sections ?? []).join("\n")}
 <section aria-labelledby="agent-prs"><h2 id="agent-prs">Agent pull requests</h2>
 ${summary(page.pullRequests)}
 ${pullRequestTable(page.pullRequests)}
@@ -96,7 +100,7 @@ ${page.truncated ? `<p>The ${page.pullRequests.length} most recently decided are
 </section>
 </main>
 <footer>Generated ${time(page.generatedAt.toISOString())} from Countersign's database.</footer>`;
-  return htmlDocument({ title: `Countersign: ${page.org}`, style: STYLE, body });
+  return htmlDocument({ title: `Countersign: ${page.org}`, style: STYLE + FIGURES_STYLE, body });
 }
 
 /** The page after signing out: nothing about any organization. */
