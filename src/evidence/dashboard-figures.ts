@@ -108,7 +108,7 @@ function weeklyFigure(view: DashboardFiguresView): string {
 }
 
 function timingTable(caption: string, first: string, delegation: readonly TimingRow[], countersign: readonly TimingRow[]): string {
-  const labels = [...new Set([...delegation.map((row) => row.label), ...countersign.map((row) => row.label)])];
+  const labels = [...new Set([...delegation.map((row) => row.label), ...countersign.map((row) => row.label)])].sort();
   if (labels.length === 0) return `<p>${html(caption)}: none in this range.</p>`;
   const cells = (row: TimingRow | undefined) => (row ? `<td class="n">${row.count}</td><td class="n">${formatDuration(row.medianMs)}</td><td class="n">${formatDuration(row.p90Ms)}</td>` : `<td class="n">0</td><td class="n">–</td><td class="n">–</td>`);
   const rows = labels
@@ -166,7 +166,8 @@ export const FIGURES_STYLE = `
 .figure { display: flex; flex-wrap: wrap; gap: 1rem; align-items: flex-start; }
 .figure > .scroll { max-width: 100%; }
 .chart svg { display: block; }
-th[scope=row] { font-weight: normal; }
+th[scope=row] { font-weight: normal; white-space: nowrap; }
+td.n { white-space: nowrap; }
 `;
 
 /** The figures' sections, in the page's order. */
