@@ -50,6 +50,9 @@ function patternDef(id: string, series: ChartSeries): string {
   }
 }
 
+/** Segments link only to a query of the same page (the list of their pull requests), never elsewhere. */
+const PAGE_QUERY = /^\?[^\s"'<>]*(#[A-Za-z0-9-]*)?$/;
+
 const round = (value: number) => Math.round(value * 100) / 100;
 
 /** The chart as an <svg> element: `title` and `description` are its accessible name and description. */
@@ -76,7 +79,8 @@ export function stackedBarChartSvg(chart: { id: string; title: string; descripti
           y = round(y - h);
           const index = seriesIndex.get(segment.series) ?? 0;
           const text = h >= LABEL_MIN_HEIGHT ? `<text x="${x + BAR / 2}" y="${round(y + h / 2 + 4)}" class="seg-n">${segment.count}</text>` : "";
-          return `<a href="${html(segment.href)}"><title>${html(`${bar.title}: ${segment.count} ${label(segment.series)}`)}</title><rect x="${x}" y="${y}" width="${BAR}" height="${h}" fill="url(#${id}-p${index})" stroke="#1f2328" stroke-width="0.5" data-series="${html(segment.series)}" data-count="${segment.count}"/>${text}</a>`;
+          const inner = `<title>${html(`${bar.title}: ${segment.count} ${label(segment.series)}`)}</title><rect x="${x}" y="${y}" width="${BAR}" height="${h}" fill="url(#${id}-p${index})" stroke="#1f2328" stroke-width="0.5" data-series="${html(segment.series)}" data-count="${segment.count}"/>${text}`;
+          return PAGE_QUERY.test(segment.href) ? `<a href="${html(segment.href)}">${inner}</a>` : `<g>${inner}</g>`;
         })
         .join("");
       const total = totals[barIndex] as number;
