@@ -23,13 +23,22 @@ const reasonsSchema = z.array(z.string());
 /** Pull requests read per query: an `OR` of this many pairs stays well inside every driver's limits. */
 const CHUNK = 200;
 
-/** `org`'s pull requests (repository id and number) decided on at least once in [start, end). */
+/**
+ * `org`'s agent pull requests (repository id and number) decided on at least once in [start, end): some
+ * decision before `end` saw an agent (reasons `agent-authored`, `agent-assisted`), and some decision,
+ * that one or another (an evaluation that failed closed sees no agent), lies in the range. Only their
+ * decisions are read in full, not those of the organization's human pull requests.
+ */
 export async function pullRequestsDecidedBetween(db: Store, org: string, start: Date, end: Date): Promise<Array<{ repoId: bigint; number: number }>> {
-  const groups = await db.prisma.decision.groupBy({
-    by: ["repoId", "prNumber"],
-    where: { repoFullName: { startsWith: `${org}/` }, prNumber: { not: null }, evaluatedAt: { gte: start, lt: end } },
-  });
-  return groups.filter((group) => group.prNumber !== null).map((group) => ({ repoId: group.repoId, number: group.prNumber as number }));
+  const [inRange, agent] = await Promise.all([
+    db.prisma.decision.groupBy({ by: ["repoId", "prNumber"], where: { repoFullName: { startsWith: `${org}/` }, prNumber: { not: null }, evaluatedAt: { gte: start, lt: end } } }),
+    db.prisma.decision.groupBy({
+      by: ["repoId", "prNumber"],
+      where: { repoFullName: { startsWith: `${org}/` }, prNumber: { not: null }, evaluatedAt: { lt: end }, OR: [{ reasons: { contains: '"agent-authored"' } }, { reasons: { contains: '"agent-assisted"' } }] },
+    }),
+  ]);
+  const agentKeys = new Set(agent.map((group) => `${group.repoId}#${group.prNumber}`));
+  return inRange.filter((group) => group.prNumber !== null && agentKeys.has(`${group.repoId}#${group.prNumber}`)).map((group) => ({ repoId: group.repoId, number: group.prNumber as number }));
 }
 
 /** Every decision before `end` on those pull requests, oldest first (decisions of one instant in id order). */
