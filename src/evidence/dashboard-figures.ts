@@ -1,5 +1,6 @@
 import { stackedBarChartSvg, type ChartSeries } from "./bar-chart-svg.js";
 import { html } from "./html.js";
+import { waitChartSvg } from "./wait-chart-svg.js";
 
 // The dashboard's main figures as HTML sections (docs/dashboard.md, "The figures"): the filter form,
 // agent pull requests per week by outcome (chart and table), the waits for delegation and for
@@ -123,8 +124,17 @@ function timingTable(caption: string, first: string, delegation: readonly Timing
 
 function timingFigure(view: DashboardFiguresView): string {
   const overall = (name: string, figure: TimingFigure) => `${name}: median ${formatDuration(figure.overall.medianMs)}, p90 ${formatDuration(figure.overall.p90Ms)} over ${figure.overall.count} pull request${figure.overall.count === 1 ? "" : "s"}`;
+  const chart = (id: string, name: string, figure: TimingFigure) =>
+    `<div class="scroll chart"><strong>${html(name)}, per week</strong>${waitChartSvg({
+      id,
+      title: `${name}, per week`,
+      description: `For each week, the median and the p90 of the wait "${name}" among the pull requests whose wait ended that week (empty: none). The table below has the same numbers.`,
+      bars: figure.byWeek.map((row) => ({ label: row.label.slice(5), title: `Week of ${row.label} (${row.count} pull request${row.count === 1 ? "" : "s"})`, medianMs: row.medianMs, p90Ms: row.p90Ms, href: row.href })),
+      format: formatDuration,
+    })}</div>`;
   return `<section aria-labelledby="timing"><h2 id="timing">Time to delegation and to countersignature</h2>
 <p>${html(overall("First seen → delegated", view.toDelegation))}. ${html(overall("Delegated → countersigned", view.toCountersign))}.</p>
+<div class="figure">${chart("wait-delegation", "First seen → delegated", view.toDelegation)}${chart("wait-countersign", "Delegated → countersigned", view.toCountersign)}</div>
 ${timingTable("By week the wait ended", "Week of", view.toDelegation.byWeek.filter((row) => row.count > 0), view.toCountersign.byWeek.filter((row) => row.count > 0))}
 ${timingTable("By repository", "Repository", view.toDelegation.byRepository, view.toCountersign.byRepository)}</section>`;
 }
