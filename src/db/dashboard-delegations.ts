@@ -26,5 +26,5 @@ export async function dashboardDelegations(db: Store, org: string, start: Date, 
     select: { id: true, repoFullName: true, ownerLogin: true, agentLogin: true, status: true, createdAt: true, expiresAt: true, revokedAt: true, agentInventory: true },
     orderBy: { createdAt: "asc" },
   });
-  return rows.map((row) => ({ ...row, repository: row.repoFullName }));
+  return rows.map(({ repoFullName, ...row }) => ({ ...row, repository: repoFullName }));
 }
