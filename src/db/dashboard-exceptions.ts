@@ -129,7 +129,7 @@ function parsePayload<T>(schema: z.ZodType<T>, text: string): Partial<T> {
 
 async function eventsOfType(db: Store, org: string, window: ExceptionWindow, type: string, take: number) {
   const rows = await db.prisma.auditEvent.findMany({
-    where: { type, repoFullName: repositoryFilter(org, window), createdAt: { gte: window.from, lt: window.to } },
+    where: { type, repoFullName: repositoryFilter(org, window), createdAt: { gte: window.from, lte: window.to } },
     orderBy: [{ createdAt: "desc" }, { seq: "desc" }],
     take,
   });
@@ -304,7 +304,7 @@ export async function failedEvaluations(db: Store, org: string, window: Exceptio
 export async function lateCredentials(db: Store, org: string, window: ExceptionWindow, now: Date, limit: number): Promise<Listed<LateCredentialRow>> {
   const repoFullName = repositoryFilter(org, window);
   const candidates = await db.prisma.issuedCredential.findMany({
-    where: { repoFullName, OR: [{ endedAs: null }, { issuedAt: { gte: new Date(window.from.getTime() - 24 * 3_600_000), lt: window.to } }] },
+    where: { repoFullName, OR: [{ endedAs: null }, { issuedAt: { gte: new Date(window.from.getTime() - 24 * 3_600_000), lte: window.to } }] },
     select: { id: true, delegationId: true, repoFullName: true, expiresAt: true, endedAt: true, endedAs: true, tokenHashedBase64: true },
     orderBy: [{ expiresAt: "desc" }, { id: "asc" }],
     take: SCAN_LIMIT * 10,
@@ -325,7 +325,7 @@ export async function lateCredentials(db: Store, org: string, window: ExceptionW
     const endedOrNow = row.endedAt ?? now;
     if (endedOrNow.getTime() - dueAt.getTime() <= CREDENTIAL_END_GRACE_MS) continue;
     // A late end outside the window belongs to another window; a live one is late now, whatever the window.
-    if (row.endedAt !== null && (dueAt.getTime() < window.from.getTime() || dueAt.getTime() >= window.to.getTime())) continue;
+    if (row.endedAt !== null && (dueAt.getTime() < window.from.getTime() || dueAt.getTime() > window.to.getTime())) continue;
     late.push({
       id: row.id,
       repository: row.repoFullName,
