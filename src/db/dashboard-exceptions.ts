@@ -239,11 +239,18 @@ export async function invalidPolicies(db: Store, org: string, window: ExceptionW
       row: { repository: event.repoFullName as string, source: payload.source ?? null, number: event.subjectNumber, at: event.createdAt, evaluations: 0, problems: payload.problems ?? [], agents: [] },
     });
   }
+  // When each repository last loaded a valid policy (a decision records its hash), in one read.
+  const repoIds = [...new Set([...groups.values()].flatMap((group) => (group.repoId === null ? [] : [group.repoId])))];
+  const validSince = new Map<string, Date>();
+  for (let start = 0; start < repoIds.length; start += CHUNK) {
+    const latest = await db.prisma.decision.groupBy({ by: ["repoId"], where: { repoId: { in: repoIds.slice(start, start + CHUNK) }, policyHash: { not: null } }, _max: { evaluatedAt: true } });
+    for (const group of latest) if (group._max.evaluatedAt) validSince.set(String(group.repoId), group._max.evaluatedAt);
+  }
   const open: InvalidPolicyRow[] = [];
   let resolved = 0;
   for (const { row, repoId, count } of groups.values()) {
-    const fixed = repoId === null ? null : await db.prisma.decision.findFirst({ where: { repoId, evaluatedAt: { gt: row.at }, policyHash: { not: null } }, select: { id: true } });
-    if (fixed) {
+    const valid = repoId === null ? undefined : validSince.get(String(repoId));
+    if (valid && valid.getTime() > row.at.getTime()) {
       resolved += 1;
       continue;
     }
@@ -278,13 +285,13 @@ export async function failedEvaluations(db: Store, org: string, window: Exceptio
       row: { repository: event.repoFullName as string, number: event.subjectNumber, headSha: event.sha, at: event.createdAt, errorId: payload.errorId ?? null, cause: payload.cause ?? null, failures: 0, agents: [] },
     });
   }
+  const ran = await latestDecisionsThatRan(db, [...groups.values()].flatMap(({ repoId, row }) => (repoId === null ? [] : [{ repoId, number: row.number, headSha: row.headSha }])));
   const open: FailedEvaluationRow[] = [];
   let resolved = 0;
   for (const { row, repoId, count } of groups.values()) {
-    const subject = row.number !== null ? { prNumber: row.number } : { prNumber: null, headSha: row.headSha ?? "" };
     // Strictly later: a failure and the decision it failed on never share an instant in one process.
-    const ranSince = repoId === null ? null : await db.prisma.decision.findFirst({ where: { repoId, ...subject, evaluatedAt: { gt: row.at }, NOT: { reasons: { contains: '"evaluation-failed"' } } }, select: { id: true } });
-    if (ranSince) {
+    const since = repoId === null ? undefined : ran.get(subjectKey(repoId, row.number, row.headSha));
+    if (since && since.getTime() > row.at.getTime()) {
       resolved += 1;
       continue;
     }
@@ -294,11 +301,40 @@ export async function failedEvaluations(db: Store, org: string, window: Exceptio
   return cut(open, limit, resolved);
 }
 
+// Subjects looked up per query: far below SQLite's limit on an expression's depth.
+const CHUNK = 100;
+
+function subjectKey(repoId: bigint, number: number | null, headSha: string | null): string {
+  return number !== null ? `${repoId}#${number}` : `${repoId}@${headSha ?? ""}`;
+}
+
+/**
+ * When an evaluation that ran (a decision without `evaluation-failed`) last decided each subject: a
+ * pull request by its number, a pushed commit (no pull request) by its SHA. Keyed by `subjectKey`.
+ */
+async function latestDecisionsThatRan(db: Store, subjects: ReadonlyArray<{ repoId: bigint; number: number | null; headSha: string | null }>): Promise<Map<string, Date>> {
+  const latest = new Map<string, Date>();
+  const ran = { NOT: { reasons: { contains: '"evaluation-failed"' } } };
+  const pullRequests = subjects.filter((subject) => subject.number !== null);
+  const commits = subjects.filter((subject) => subject.number === null && subject.headSha !== null);
+  for (let start = 0; start < pullRequests.length; start += CHUNK) {
+    const chunk = pullRequests.slice(start, start + CHUNK).map((subject) => ({ repoId: subject.repoId, prNumber: subject.number }));
+    const groups = await db.prisma.decision.groupBy({ by: ["repoId", "prNumber"], where: { ...ran, OR: chunk }, _max: { evaluatedAt: true } });
+    for (const group of groups) if (group._max.evaluatedAt) latest.set(subjectKey(group.repoId, group.prNumber, null), group._max.evaluatedAt);
+  }
+  for (let start = 0; start < commits.length; start += CHUNK) {
+    const chunk = commits.slice(start, start + CHUNK).map((subject) => ({ repoId: subject.repoId, headSha: subject.headSha as string }));
+    const groups = await db.prisma.decision.groupBy({ by: ["repoId", "headSha"], where: { ...ran, prNumber: null, OR: chunk }, _max: { evaluatedAt: true } });
+    for (const group of groups) if (group._max.evaluatedAt) latest.set(subjectKey(group.repoId, null, group.headSha), group._max.evaluatedAt);
+  }
+  return latest;
+}
+
 /**
  * The issued credentials that did not end on time: still live more than the grace after they were
  * due, or ended (revoked, or left to expire at GitHub) more than the grace after. Due is the effective
  * expiry, or the delegation's revocation when that came first (a revoked delegation's credentials
- * are revoked at the next sweep); a delegation gone from the database makes them due at once. Read:
+ * are revoked at the next sweep); with its delegation gone from the database, its expiry. Read:
  * the credentials issued in the window (they live an hour at most), and every live one whatever its age.
  */
 export async function lateCredentials(db: Store, org: string, window: ExceptionWindow, now: Date, limit: number): Promise<Listed<LateCredentialRow>> {

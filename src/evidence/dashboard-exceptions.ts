@@ -60,10 +60,10 @@ interface Cells {
 
 const HEAD = `<thead><tr><th scope="col">Repository</th><th scope="col">Pull request or branch</th><th scope="col">When</th><th scope="col">Who</th><th scope="col">What is wrong</th><th scope="col">What to do</th><th scope="col">Evidence</th></tr></thead>`;
 
-function kind<T>(id: string, title: string, listed: Listed<T>, cells: (row: T) => Cells, resolvedNote?: (count: number) => string): string {
+function kind<T>(id: string, title: string, listed: Listed<T>, cells: (row: T) => Cells, resolvedNote?: (count: number, more: string) => string): string {
   const count = listed.more ? `${listed.rows.length} or more` : String(listed.rows.length);
   const heading = `<h3 id="${id}">${html(title)}: <span class="count">${count}</span></h3>`;
-  const resolved = resolvedNote && listed.resolved ? `<p class="resolved">${html(resolvedNote(listed.resolved))}</p>` : "";
+  const resolved = resolvedNote && listed.resolved ? `<p class="resolved">${html(resolvedNote(listed.resolved, listed.rows.length > 0 ? " more" : ""))}</p>` : "";
   if (listed.rows.length === 0) return `${heading}<p class="none">None in this window.</p>${resolved}`;
   const rows = listed.rows.map((row) => {
     const c = cells(row);
@@ -164,8 +164,8 @@ export function renderExceptionsSection(exceptions: DashboardExceptions): string
 <p>From ${time(exceptions.window.from)} to ${time(exceptions.window.to)}, ${scope}. Each kind is checked; "None" means none was found.</p>
 ${kind("ex-merges", "Merged without a countersign", exceptions.unverifiedMerges, mergeCells)}
 ${kind("ex-pushes", "Agent pushes to protected branches", exceptions.directPushes, pushCells)}
-${kind("ex-policies", "Policies that did not validate", exceptions.invalidPolicies, policyCells, (n) => `${n} more ${n === 1 ? "was" : "were"} fixed since (a later evaluation in the repository loaded a valid policy).`)}
-${kind("ex-failures", "Evaluations that could not run", exceptions.failedEvaluations, failureCells, (n) => `${n} more ${n === 1 ? "was" : "were"} resolved by a later evaluation that ran.`)}
+${kind("ex-policies", "Policies that did not validate", exceptions.invalidPolicies, policyCells, (n, more) => `${n}${more} ${n === 1 ? "was" : "were"} fixed since (a later evaluation in the repository loaded a valid policy).`)}
+${kind("ex-failures", "Evaluations that could not run", exceptions.failedEvaluations, failureCells, (n, more) => `${n}${more} ${n === 1 ? "was" : "were"} resolved by a later evaluation that ran.`)}
 ${kind("ex-credentials", "Credentials not revoked on time", exceptions.lateCredentials, credentialCells)}
 </section>`;
 }

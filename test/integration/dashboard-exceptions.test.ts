@@ -156,4 +156,18 @@ describe("the dashboard's exceptions", () => {
     expect((await dashboardExceptions(deps, "acme", { from: at(-100), to: at(5), repo: "gadgets" })).directPushes.rows).toEqual([]);
     expect((await dashboardExceptions(deps, "acme", { from: at(-100), to: at(5), repo: "widgets" })).directPushes.rows).toHaveLength(1);
   });
+
+  test("a policy is no longer listed once a later decision in its repository loaded a valid one, and is counted as fixed", async () => {
+    const { services, github, event } = world();
+    github.addPullRequest(pullRequest({ number: 13, url: `${GHE}/acme/widgets/pull/13`, headSha: "5".repeat(40), headRef: "claude/policy" }));
+    github.setPolicy(REPO, "approvals:\n  required: lots\n");
+    await evaluateAndPublish({ ...services, evidence: EVIDENCE }, event(), { prNumber: 13, headShaHint: null });
+    const deps = { db: services.db, evidence: EVIDENCE, webUrl: GHE, clock: () => at(2) };
+    expect((await dashboardExceptions(deps, "acme")).invalidPolicies).toMatchObject({ rows: [expect.objectContaining({ number: 13 })], resolved: 0 });
+
+    await recordDecision(services.db, { repo: { id: REPO.id, fullName: REPO.fullName }, prNumber: 14, headSha: "6".repeat(40), conclusion: "success", title: "Countersigned", reasons: ["agent-authored"], deliveryId: null, delegationId: null, checkRunId: null, errorId: null, policy: { hash: "f".repeat(64), source: "acme/widgets:.github/countersign.yml@main" }, evaluatedAt: at(1) });
+    const fixed = await dashboardExceptions(deps, "acme");
+    expect(fixed.invalidPolicies).toEqual({ rows: [], more: false, resolved: 1 });
+    expect(await dashboardPageHtml(deps, "acme", "octocat")).toContain("<p class=\"none\">None in this window.</p><p class=\"resolved\">1 was fixed since");
+  });
 });
