@@ -184,9 +184,14 @@ const flaggedPayload = z.object({
  */
 export async function agentDirectPushes(db: Store, org: string, window: ExceptionWindow, limit: number): Promise<Listed<DirectPushRow>> {
   const rows = await eventsOfType(db, org, window, "push.flagged", SCAN_LIMIT);
+  // A push handled twice (redelivered by hand after a failure) is flagged twice: one push, one row.
+  const seen = new Set<string>();
   const direct = rows.flatMap((row) => {
     const payload = parsePayload(flaggedPayload, row.payload);
     if (payload.reason !== undefined && payload.reason !== "direct-push-by-agent") return [];
+    const key = JSON.stringify([row.repoFullName, payload.ref ?? null, row.sha, row.actorLogin]);
+    if (seen.has(key)) return [];
+    seen.add(key);
     const ref = payload.ref ?? "";
     return [
       {

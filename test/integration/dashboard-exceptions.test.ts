@@ -86,6 +86,8 @@ describe("the dashboard's exceptions", () => {
 
     // 2. An agent's push straight to the default branch, and its push to a branch of its own (not protected).
     expect(await handlePush(services, event(), push(claude, "refs/heads/main", "9".repeat(40)))).toBe(true);
+    // The same push handled again (a redelivery) is one push, listed once.
+    expect(await handlePush(services, event({ deliveryId: "delivery-2" }), push(claude, "refs/heads/main", "9".repeat(40)))).toBe(true);
     expect(await handlePush(services, event(), push(claude, "refs/heads/claude/feature", "a".repeat(40)))).toBe(false);
     // Another organization's flagged push is not this organization's exception.
     await handlePush(services, event({ repo: { owner: "other", name: "widgets", id: 99, fullName: "other/widgets" } }), push(claude, "refs/heads/main", "b".repeat(40)));
