@@ -1,3 +1,4 @@
+import { renderExceptionsSection, type DashboardExceptions } from "./dashboard-exceptions.js";
 import { FIGURES_STYLE } from "./dashboard-figures.js";
 import { html, htmlDocument } from "./html.js";
 
@@ -29,7 +30,9 @@ export interface DashboardPage {
   pullRequests: DashboardPullRequest[];
   /** Whether the list was cut at its limit (older pull requests exist). */
   truncated: boolean;
-  /** Further sections, already rendered (escaped) by their own renderers, shown before the list. */
+  /** The exceptions to act on, shown first (absent: the section is not shown). */
+  exceptions?: DashboardExceptions;
+  /** Further sections, already rendered (escaped) by their own renderers, shown after the exceptions and before the list. */
   sections?: string[];
 }
 
@@ -92,6 +95,7 @@ footer { color: #59636e; font-size: .85rem; margin-top: 2rem; }
 export function renderDashboardPage(page: DashboardPage): string {
   const body = `<header><h1>Countersign: ${html(page.org)}</h1><form method="post" action="/countersign/logout"><span>Signed in as <strong>@${html(page.viewer)}</strong></span> <button type="submit">Sign out</button></form></header>
 <main>
+${page.exceptions ? renderExceptionsSection(page.exceptions) : ""}
 ${(page.sections ?? []).join("\n")}
 <section aria-labelledby="agent-prs"><h2 id="agent-prs">Agent pull requests</h2>
 ${summary(page.pullRequests)}
