@@ -34,6 +34,25 @@ export interface DashboardPage {
   exceptions?: DashboardExceptions;
   /** Further sections, already rendered (escaped) by their own renderers, shown after the exceptions and before the list. */
   sections?: string[];
+  /** The page's filters as a query string (`?from=…`), for its download links (absent: none shown). */
+  downloadQuery?: string;
+}
+
+const CSV_DOWNLOADS: ReadonlyArray<{ table: string; label: string }> = [
+  { table: "pull-requests", label: "pull requests" },
+  { table: "weekly", label: "weekly outcomes" },
+  { table: "waits", label: "waits" },
+  { table: "agents", label: "agents" },
+  { table: "owners", label: "owners" },
+  { table: "exceptions", label: "exceptions" },
+];
+
+/** The downloads of what the page shows, for its filters: JSON (everything) and a CSV per table. */
+function downloads(org: string, query: string): string {
+  const base = `/countersign/org/${encodeURIComponent(org)}`;
+  const join = (extra: string) => (query === "?" || query === "" ? `?${extra}` : `${query}&${extra}`);
+  const csv = CSV_DOWNLOADS.map((entry) => `<a href="${html(`${base}/export.csv${join(`table=${entry.table}`)}`)}">${html(entry.label)}</a>`).join(", ");
+  return `<p class="downloads">Download what this page shows: <a href="${html(`${base}/export.json${query === "?" ? "" : query}`)}">JSON</a>; CSV: ${csv}. Each download names the audit chain's head when it was made; <code>countersign audit verify --anchor &lt;hash&gt;</code> checks it later.</p>`;
 }
 
 const CONCLUSIONS: ReadonlyArray<{ conclusion: string; label: string }> = [
@@ -94,7 +113,7 @@ footer { color: #59636e; font-size: .85rem; margin-top: 2rem; }
 /** The dashboard for one organization. */
 export function renderDashboardPage(page: DashboardPage): string {
   const body = `<header><h1>Countersign: ${html(page.org)}</h1><form method="post" action="/countersign/logout"><span>Signed in as <strong>@${html(page.viewer)}</strong></span> <button type="submit">Sign out</button></form></header>
-<main>
+<main>${page.downloadQuery === undefined ? "" : downloads(page.org, page.downloadQuery)}
 ${page.exceptions ? renderExceptionsSection(page.exceptions) : ""}
 ${(page.sections ?? []).join("\n")}
 <section aria-labelledby="agent-prs"><h2 id="agent-prs">Agent pull requests</h2>

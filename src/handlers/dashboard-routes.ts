@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { GitHubUser } from "../github/user-sign-in.js";
 import type { DashboardAccess } from "../services/dashboard-access.js";
+import { dashboardDownload, type DashboardDownload } from "../services/dashboard-export.js";
 import { dashboardPageHtml, type DashboardPageDeps } from "../services/dashboard-page.js";
 import {
   dashboardPath,
@@ -25,6 +26,7 @@ import type { Log } from "../services/event-context.js";
 //   GET  /countersign/login?org=<org>        starts "Sign in with GitHub" (always exists, reveals nothing)
 //   GET  /countersign/oauth/callback          where GitHub sends the person back with a code and the state
 //   GET  /countersign/org/<org>               the dashboard, for owners and the policy's dashboard teams
+//   GET  /countersign/org/<org>/export.json   what it shows, for the same filters (…/export.csv?table=…: one table)
 //   POST /countersign/logout                  ends the session in this browser
 // A dashboard that may not be shown (signed out, not allowed, no such organization, any error) is
 // left to Probot's own "not found" handler, so it is byte for byte the 404 of a page that does not exist.
@@ -45,6 +47,8 @@ export interface DashboardRouteDeps {
 }
 
 const ORG_PATH = /^\/countersign\/org\/([^/]+)$/;
+/** The page's downloads, for the same filters: `export.json`, `export.csv?table=…`. */
+const EXPORT_PATH = /^\/countersign\/org\/([^/]+)\/export\.(json|csv)$/;
 
 // As the evidence page's: out of caches, referrers and frames, loading nothing; its one form posts here.
 const PAGE_HEADERS = {
@@ -111,7 +115,8 @@ export function dashboardRoutes(deps: DashboardRouteDeps): (req: IncomingMessage
       return true;
     }
 
-    const match = ORG_PATH.exec(url.pathname);
+    const exportMatch = EXPORT_PATH.exec(url.pathname);
+    const match = exportMatch ?? ORG_PATH.exec(url.pathname);
     if (!match || (method !== "GET" && method !== "HEAD")) return false;
     const org = match[1] as string;
     if (!isOrganizationLogin(org)) return false;
@@ -121,6 +126,25 @@ export function dashboardRoutes(deps: DashboardRouteDeps): (req: IncomingMessage
     if (!decision.allowed) {
       deps.log.info({ org, user: session.login, reason: decision.reason }, "countersign: dashboard: access denied");
       return false;
+    }
+    if (exportMatch) {
+      let download: DashboardDownload;
+      try {
+        download = await dashboardDownload(deps.page, decision.org, url.searchParams, exportMatch[2] as "json" | "csv");
+      } catch (error) {
+        deps.log.error({ err: error, org: decision.org }, "countersign: dashboard: could not build a download");
+        return plain(res, 500, "Countersign could not build this download; see the app's logs.");
+      }
+      res.writeHead(200, {
+        "content-type": download.contentType,
+        "content-disposition": `attachment; filename="${download.fileName.replace(/[^A-Za-z0-9._-]/g, "_")}"`,
+        "cache-control": "private, no-store",
+        vary: "Cookie",
+        "x-content-type-options": "nosniff",
+      });
+      res.end(method === "HEAD" ? undefined : download.body);
+      deps.log.info({ org: decision.org, user: session.login, format: exportMatch[2] }, "countersign: dashboard: download");
+      return true;
     }
     let page: string;
     try {

@@ -1,11 +1,12 @@
 import type { Store } from "../db/client.js";
 import { latestAgentPullRequestDecisions } from "../db/dashboard-pull-requests.js";
-import { renderDashboardFigures } from "../evidence/dashboard-figures.js";
-import { renderDashboardPage } from "../evidence/dashboard-page.js";
+import type { DashboardExceptions } from "../evidence/dashboard-exceptions.js";
+import { renderDashboardFigures, type DashboardFiguresView } from "../evidence/dashboard-figures.js";
+import { renderDashboardPage, type DashboardPullRequest } from "../evidence/dashboard-page.js";
 import { signedEvidenceUrl, type EvidenceLinkSettings } from "../evidence/signed-links.js";
 import { dashboardExceptions } from "./dashboard-exceptions.js";
 import { computeFigures, loadFigureFacts } from "./dashboard-figures.js";
-import { filterWindow, parseDashboardFilters } from "./dashboard-filters.js";
+import { dashboardFilterQuery, filterWindow, parseDashboardFilters, type DashboardFilters } from "./dashboard-filters.js";
 
 // The organization dashboard's page for a viewer already let in (dashboard-access.ts): its figures
 // read from the database, their links built, rendered. Each further figure is one more read here and
@@ -23,26 +24,31 @@ export interface DashboardPageDeps {
   clock: () => Date;
 }
 
-/**
- * The HTML of `org`'s dashboard as `viewer` sees it, filtered by `query` (the page's GET parameters,
- * src/services/dashboard-filters.ts). `org` is the login as GitHub spells it.
- */
-export async function dashboardPageHtml(deps: DashboardPageDeps, org: string, viewer: string, query: URLSearchParams = new URLSearchParams()): Promise<string> {
+/** Everything one view of the dashboard shows, read and computed, before it is rendered or exported. */
+export interface DashboardView {
+  generatedAt: Date;
+  filters: DashboardFilters;
+  exceptions: DashboardExceptions;
+  figures: DashboardFiguresView;
+  pullRequests: DashboardPullRequest[];
+  truncated: boolean;
+}
+
+/** Reads and computes `org`'s dashboard filtered by `query` (its GET parameters, dashboard-filters.ts). */
+export async function loadDashboardView(deps: DashboardPageDeps, org: string, query: URLSearchParams = new URLSearchParams()): Promise<DashboardView> {
   const now = deps.clock();
   const { filters, notes } = parseDashboardFilters(query, now, org);
   // The exceptions take the page's range (up to now at the latest) and repository.
   const range = filterWindow(filters);
   const exceptions = await dashboardExceptions(deps, org, { from: range.start, to: range.end < now ? range.end : now, ...(filters.repo ? { repo: filters.repo } : {}) });
   const [rows, facts] = await Promise.all([latestAgentPullRequestDecisions(deps.db, org, PULL_REQUEST_LIMIT + 1), loadFigureFacts(deps.db, org, filters)]);
-  const shown = rows.slice(0, PULL_REQUEST_LIMIT);
-  return renderDashboardPage({
-    org,
-    viewer,
+  return {
     generatedAt: now,
+    filters,
     exceptions,
+    figures: computeFigures(org, filters, facts, { evidence: deps.evidence, webUrl: deps.webUrl, now }, notes),
     truncated: rows.length > PULL_REQUEST_LIMIT,
-    sections: [renderDashboardFigures(computeFigures(org, filters, facts, { evidence: deps.evidence, webUrl: deps.webUrl, now }, notes))],
-    pullRequests: shown.map((row) => ({
+    pullRequests: rows.slice(0, PULL_REQUEST_LIMIT).map((row) => ({
       repository: row.repository,
       number: row.number,
       conclusion: row.conclusion,
@@ -51,5 +57,23 @@ export async function dashboardPageHtml(deps: DashboardPageDeps, org: string, vi
       pullRequestUrl: `${deps.webUrl}/${row.repository.split("/").map(encodeURIComponent).join("/")}/pull/${row.number}`,
       evidenceUrl: signedEvidenceUrl(deps.evidence, row.repository, row.number, now),
     })),
+  };
+}
+
+/**
+ * The HTML of `org`'s dashboard as `viewer` sees it, filtered by `query` (the page's GET parameters,
+ * src/services/dashboard-filters.ts). `org` is the login as GitHub spells it.
+ */
+export async function dashboardPageHtml(deps: DashboardPageDeps, org: string, viewer: string, query: URLSearchParams = new URLSearchParams()): Promise<string> {
+  const view = await loadDashboardView(deps, org, query);
+  return renderDashboardPage({
+    org,
+    viewer,
+    generatedAt: view.generatedAt,
+    exceptions: view.exceptions,
+    truncated: view.truncated,
+    downloadQuery: dashboardFilterQuery(view.filters),
+    sections: [renderDashboardFigures(view.figures)],
+    pullRequests: view.pullRequests,
   });
 }

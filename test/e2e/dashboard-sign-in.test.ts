@@ -1,4 +1,7 @@
+import { execFile } from "node:child_process";
 import { createHmac } from "node:crypto";
+import path from "node:path";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
 import { pullRequestEvent } from "../fixtures/payloads.js";
 import { claude } from "../fixtures/people.js";
@@ -13,6 +16,7 @@ import { fakeSignIn, type FakeSignIn } from "./fake-github-sign-in.js";
 // outsiders, forged cookies and a callback with the wrong state all get the 404 of a page that does
 // not exist.
 
+const root = path.resolve(import.meta.dirname, "../..");
 const SECRET = "e2e-webhook-secret";
 const EVIDENCE_SECRET = "an-evidence-signing-secret-of-at-least-32-chars";
 const CLIENT_ID = "Iv23liE2eDashboard01";
@@ -230,6 +234,39 @@ describe("the organization dashboard", () => {
     const behind = page.body.slice(page.body.indexOf('<h2 id="matching">'));
     expect(behind).toContain(`/Codertocat/Hello-World/pull/8" rel="noopener noreferrer">Codertocat/Hello-World#8</a>`);
     expect(behind.slice(0, behind.indexOf("</section>"))).not.toContain("#9</a>");
+  });
+
+  test("an owner downloads what the page shows, as JSON and CSV; the chain head it names verifies with audit verify --anchor; signed out, a download is the 404", async () => {
+    const signedOut = await httpRequest(`${appUrl}/countersign/org/${ORG}/export.json`);
+    const nothing = await httpRequest(`${appUrl}/countersign/org-that-does-not-exist`);
+    expect(signedOut.status).toBe(404);
+    expect(signedOut.body).toBe(nothing.body);
+    const { browser } = await signIn("olivia");
+    const page = await browser.get(`${appUrl}/countersign/org/${ORG}?repo=Hello-World`);
+    const jsonLink = /<a href="([^"]+\/export\.json[^"]*)">JSON<\/a>/.exec(page.body)?.[1]?.replace(/&amp;/g, "&");
+    expect(jsonLink).toMatch(/^\/countersign\/org\/Codertocat\/export\.json\?from=\d{4}-\d\d-\d\d&to=\d{4}-\d\d-\d\d&repo=Codertocat%2FHello-World$/);
+    const json = await browser.get(`${appUrl}${jsonLink}`);
+    expect(json.status).toBe(200);
+    expect(json.headers["content-type"]).toBe("application/json; charset=utf-8");
+    expect(json.headers["content-disposition"]).toMatch(/^attachment; filename="countersign-Codertocat-\d{4}-\d\d-\d\d\.json"$/);
+    expect(json.headers["cache-control"]).toBe("private, no-store");
+    const body = JSON.parse(json.body);
+    expect(body.filters.repo).toBe("Codertocat/Hello-World");
+    expect(body.matching.pullRequests.map((pr: { number: number }) => pr.number)).toEqual([8]);
+    expect(body.chainHead.hash).toMatch(/^[0-9a-f]{64}$/);
+    const verified = await promisify(execFile)(process.execPath, [path.join(root, "lib/bin.js"), "audit", "verify", "--anchor", body.chainHead.hash], { cwd: root, env: { PATH: process.env.PATH, DATABASE_URL: running!.database.url } });
+    expect(verified.stdout).toContain(body.chainHead.hash.slice(0, 12));
+    const csvLink = /<a href="([^"]+\/export\.csv[^"]*table=pull-requests[^"]*)">/.exec(page.body)?.[1]?.replace(/&amp;/g, "&");
+    const csv = await browser.get(`${appUrl}${csvLink}`);
+    expect(csv.status).toBe(200);
+    expect(csv.headers["content-type"]).toBe("text/csv; charset=utf-8");
+    const lines = csv.body.split("\r\n");
+    expect(lines[0]).toContain(`audit chain head ${body.chainHead.hash}`);
+    expect(lines[1]).toBe("repository,number,outcome,title,evaluated_at,pull_request_url,evidence_url");
+    expect(lines[2]).toMatch(/^Codertocat\/Hello-World,8,/);
+    // Another person who may not see the page may not download it either.
+    const outsider = await signIn("mallory");
+    expect((await outsider.browser.get(`${appUrl}${jsonLink}`)).status).toBe(404);
   });
 
   test("signing out clears the session cookie", async () => {

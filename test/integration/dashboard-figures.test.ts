@@ -4,6 +4,8 @@ import type { Store } from "../../src/db/client.js";
 import { computeFigures, loadFigureFacts } from "../../src/services/dashboard-figures.js";
 import { parseDashboardFilters } from "../../src/services/dashboard-filters.js";
 import { dashboardPageHtml } from "../../src/services/dashboard-page.js";
+import { dashboardDownload } from "../../src/services/dashboard-export.js";
+import { chainHead } from "../../src/db/audit-log.js";
 import { recordDecisionWithEvent } from "../../src/services/record-decision.js";
 import type { Conclusion } from "../../src/policy/evaluate.js";
 import { useScratchDatabase } from "../helpers/scratch-database.js";
@@ -142,5 +144,52 @@ describe("the dashboard's figures", () => {
     expect(page).toContain('<svg xmlns="http://www.w3.org/2000/svg"');
     expect(page).toContain('<form class="filters" method="get" action="/countersign/org/acme">');
     expect(page).toContain('<input type="date" name="from" value="2026-11-02" required>');
+  });
+});
+
+describe("the dashboard's downloads", () => {
+  const deps = (db: Store) => ({ db, ...LINKS, clock: () => NOW });
+  const query = new URLSearchParams("from=2026-11-02&to=2026-11-15");
+
+  test("JSON holds what the page shows for the same filters, and the chain's head read after every figure", async () => {
+    const db = opened().db;
+    await seed(db);
+    const download = await dashboardDownload(deps(db), "acme", query, "json");
+    expect(download.contentType).toBe("application/json; charset=utf-8");
+    expect(download.fileName).toBe("countersign-acme-2026-11-20.json");
+    const body = JSON.parse(download.body);
+    const head = await chainHead(db);
+    expect(head).not.toBeNull();
+    expect(body).toMatchObject({ format: "countersign-dashboard/1", org: "acme", generatedAt: NOW.toISOString(), chainHead: head, filters: { from: "2026-11-02", to: "2026-11-15" } });
+    const view = await figures(db, query.toString());
+    expect(body.weekly).toEqual(view.weekly.map((week) => ({ week: week.week, counts: Object.fromEntries(week.counts.map((entry) => [entry.outcome, entry.count])) })));
+    expect(body.owners.map((owner: { login: string }) => owner.login).sort()).toEqual(view.owners.map((owner) => owner.login).sort());
+    expect(body.matching.pullRequests.map((pr: { repository: string; number: number }) => `${pr.repository}#${pr.number}`)).toEqual(view.matching.pullRequests.map((pr) => `${pr.repository}#${pr.number}`));
+    expect(Object.keys(body.exceptions)).toEqual(expect.arrayContaining(["unverifiedMerges", "directPushes", "invalidPolicies", "failedEvaluations", "lateCredentials"]));
+    // The hash is the chain's: `audit verify --anchor` finds it in the log.
+    const anchored = await db.prisma.auditEvent.findFirst({ where: { hash: body.chainHead.hash } });
+    expect(anchored?.seq).toBe(body.chainHead.seq);
+  });
+
+  test("CSV: one table per download, a preamble naming the chain head, hostile titles kept as text and never as formulas", async () => {
+    const db = opened().db;
+    await seed(db);
+    await decide(db, API, 7, "2026-11-12T10:00:00Z", "failure", ["agent-authored", "unmet:owner"], DEVIN, ["pr-author"], null, '=HYPERLINK("https://evil.example","click")');
+    const head = await chainHead(db);
+    const prs = await dashboardDownload(deps(db), "acme", query, "csv");
+    expect(prs.contentType).toBe("text/csv; charset=utf-8");
+    expect(prs.fileName).toBe("countersign-acme-pull-requests-2026-11-20.csv");
+    const lines = prs.body.split("\r\n");
+    expect(lines[0]).toBe(`# Countersign dashboard pull-requests for acme; from=2026-11-02 to=2026-11-15; generated ${NOW.toISOString()}; audit chain head ${head!.hash} (event ${head!.seq})`);
+    expect(lines[1]).toBe("repository,number,outcome,title,evaluated_at,pull_request_url,evidence_url");
+    const formula = lines.find((line) => line.startsWith("acme/api,7,"));
+    expect(formula).toContain(`"'=HYPERLINK(""https://evil.example"",""click"")"`);
+    expect(lines.some((line) => line.startsWith("acme/web,2,") && line.includes("<script>alert(1)</script>"))).toBe(true);
+    const weekly = await dashboardDownload(deps(db), "acme", new URLSearchParams(`${query}&table=weekly`), "csv");
+    const view = await figures(db, query.toString());
+    const weeklyLines = weekly.body.split("\r\n").slice(2).filter((line) => line !== "");
+    expect(weeklyLines.map((line) => line.split(",")[0])).toEqual(view.weekly.map((week) => week.week));
+    // An unknown table is the default one, not an error.
+    expect((await dashboardDownload(deps(db), "acme", new URLSearchParams("table=nope"), "csv")).fileName).toBe("countersign-acme-pull-requests-2026-11-20.csv");
   });
 });
