@@ -141,9 +141,9 @@ describe("the organization dashboard in a browser", () => {
     // repository and title a hostile agent could have named.
     const others = [
       { id: "dec_billing", repoId: 2, repo: "billing-service", number: 41, conclusion: "success", title: "Countersigned: delegated by @alice, approved by @bob", daysAgo: 1 },
-      { id: "dec_infra", repoId: 3, repo: "infra-terraform", number: 7, conclusion: "failure", title: "Blocked: the agent changed .github/workflows/deploy.yml", daysAgo: 2 },
+      { id: "dec_infra", repoId: 3, repo: "infra-terraform", number: 7, conclusion: "failure", title: "Agents may not change this: tier critical", daysAgo: 2 },
       { id: "dec_docs", repoId: 4, repo: "docs-site", number: 133, conclusion: "success", title: "Countersigned: delegated by @erin, approved by @alice", daysAgo: 3 },
-      { id: "dec_mobile", repoId: 5, repo: "mobile-app", number: 560, conclusion: "action_required", title: "Waiting for independent approval", daysAgo: 4 },
+      { id: "dec_mobile", repoId: 5, repo: "mobile-app", number: 560, conclusion: "action_required", title: "Needs approval by an independent reviewer", daysAgo: 4 },
       { id: "dec_hostile", repoId: 6, repo: HOSTILE_REPO, number: 9, conclusion: "failure", title: HOSTILE_TITLE, daysAgo: 5 },
     ];
     const sql = (text: string) => `'${text.replace(/'/g, "''")}'`;
