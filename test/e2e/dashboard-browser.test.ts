@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
-import { chromium, type Browser, type Page, type Response } from "playwright-core";
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page, type Response } from "playwright-core";
 import { pullRequestEvent } from "../fixtures/payloads.js";
 import { claude } from "../fixtures/people.js";
 import type { PayloadUser } from "../fixtures/payloads.js";
@@ -22,7 +22,8 @@ const EVIDENCE_SECRET = "an-evidence-signing-secret-of-at-least-32-chars";
 const CLIENT_ID = "Iv23liE2eDashboard01";
 const CLIENT_SECRET = "e2e0client0secret0of0forty0hex0characters0";
 const ORG = "Codertocat";
-const HOSTILE_REPO = "<script>alert(1)</script>";
+// No slash: a repository's name never has one, and the page's link splits the full name at it.
+const HOSTILE_REPO = `"><script>alert(1)`;
 const HOSTILE_TITLE = `<script>alert("title")</script><img src=x onerror=alert(2)>`;
 const copilot: PayloadUser = { id: 198982749, login: "copilot-swe-agent[bot]", type: "Bot" };
 const PEOPLE = [
@@ -74,6 +75,13 @@ describe("the organization dashboard in a browser", () => {
   let running: EnterpriseApp | undefined;
   let browser: Browser | undefined;
   let appUrl = "";
+
+  /** A fresh browser profile; a step that does not happen fails in 10 s with what it waited for (before the test's own timeout). */
+  async function newContext(options: BrowserContextOptions = {}): Promise<BrowserContext> {
+    const context = await browser!.newContext(options);
+    context.setDefaultTimeout(10_000);
+    return context;
+  }
 
   /**
    * Signs `login` in the way a person does: the login link, GitHub's authorize page and its button;
@@ -169,7 +177,7 @@ describe("the organization dashboard in a browser", () => {
   });
 
   browserTest.each([true, false])("an owner signs in through GitHub's authorize page and sees the organization's agent pull requests (JavaScript on: %s)", async (javaScriptEnabled) => {
-    const context = await browser!.newContext({ javaScriptEnabled, viewport: { width: 1280, height: 800 } });
+    const context = await newContext({ javaScriptEnabled, viewport: { width: 1280, height: 800 } });
     const page = await context.newPage();
     expect(await signIn(page, "olivia")).toBe(200);
     const signedInAt = Date.now() / 1000;
@@ -197,13 +205,17 @@ describe("the organization dashboard in a browser", () => {
     await Promise.all([page.waitForURL(/\/Codertocat\/Hello-World\/pull\/8$/), row.getByRole("link", { name: `${ORG}/Hello-World#8` }).click()]);
     await expect(page.locator("#pull").innerText()).resolves.toBe(`${ORG}/Hello-World pull request #8`);
     await page.goBack();
-    const evidence = await Promise.all([page.waitForURL(/\/countersign\/evidence\/Codertocat\/Hello-World\/8\?/), row.getByRole("link", { name: "evidence" }).click()]).then(() => page);
-    await expect(evidence.locator("h1").innerText()).resolves.toBe(`Countersign evidence: ${ORG}/Hello-World#8`);
+    await Promise.all([page.waitForURL(/\/countersign\/evidence\/Codertocat\/Hello-World\/8\?/), row.getByRole("link", { name: "evidence" }).click()]);
+    await expect(page.locator("h1").innerText()).resolves.toBe(`Countersign evidence: ${ORG}/Hello-World#8`);
+    // The hostile repository's link is to that repository's pull request, its name encoded in the path.
+    await page.goBack();
+    await Promise.all([page.waitForURL(/\/Codertocat\/%22%3E%3Cscript%3Ealert\(1\)\/pull\/9$/), page.getByRole("link", { name: `${ORG}/${HOSTILE_REPO}#9` }).click()]);
+    await expect(page.locator("#pull").innerText()).resolves.toBe(`${ORG}/${HOSTILE_REPO} pull request #9`);
     await context.close();
   });
 
   browserTest("a signed-out visitor and a signed-in non-member get the same 404 as a page that does not exist", async () => {
-    const context = await browser!.newContext();
+    const context = await newContext();
     const page = await context.newPage();
     const nothing = await visit(page, `${appUrl}/countersign/org-that-does-not-exist`);
     expect(nothing.status).toBe(404);
@@ -220,7 +232,7 @@ describe("the organization dashboard in a browser", () => {
   });
 
   browserTest("signing out with the page's button ends the session: the dashboard is the 404 again", async () => {
-    const context = await browser!.newContext({ javaScriptEnabled: false });
+    const context = await newContext({ javaScriptEnabled: false });
     const page = await context.newPage();
     await signIn(page, "olivia");
     await page.getByRole("button", { name: "Sign out" }).click();
@@ -242,7 +254,7 @@ describe("the organization dashboard in a browser", () => {
     { screen: "a desktop", width: 1280, height: 800, mobile: false, file: "dashboard-desktop.png" },
     { screen: "a phone", width: 390, height: 844, mobile: true, file: "dashboard-phone.png" },
   ])("on $screen ($width × $height), the page does not scroll sideways and its text is at least 12 px", async ({ width, height, mobile, file }) => {
-    const context = await browser!.newContext({ viewport: { width, height }, isMobile: mobile, hasTouch: mobile, deviceScaleFactor: mobile ? 2 : 1 });
+    const context = await newContext({ viewport: { width, height }, isMobile: mobile, hasTouch: mobile, deviceScaleFactor: mobile ? 2 : 1 });
     const page = await context.newPage();
     await signIn(page, "olivia");
     // Taken first, so a layout that fails below can be seen.
@@ -258,7 +270,7 @@ describe("the organization dashboard in a browser", () => {
   });
 
   browserTest("the Content-Security-Policy holds: nothing loads from elsewhere and nothing is refused", async () => {
-    const context = await browser!.newContext();
+    const context = await newContext();
     const page = await context.newPage();
     await signIn(page, "olivia");
     const requests: string[] = [];
@@ -266,6 +278,10 @@ describe("the organization dashboard in a browser", () => {
     page.on("request", (request) => requests.push(request.url()));
     page.on("console", (message) => messages.push(`${message.type()}: ${message.text()}`));
     page.on("pageerror", (error) => messages.push(`pageerror: ${error.message}`));
+    page.on("dialog", (dialog) => {
+      messages.push(`dialog: ${dialog.message()}`);
+      void dialog.dismiss();
+    });
     // The browser's own report of a refusal, for anything the page tried to load or run.
     await page.addInitScript(`document.addEventListener("securitypolicyviolation", (event) => console.error("CSP violation: " + event.violatedDirective + " " + event.blockedURI));`);
     const response = await page.reload();
