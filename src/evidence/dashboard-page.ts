@@ -1,3 +1,4 @@
+import { renderExceptionsSection, type DashboardExceptions } from "./dashboard-exceptions.js";
 import { html, htmlDocument } from "./html.js";
 
 // The organization dashboard as a plain HTML document (no scripts, no external resources), every
@@ -28,6 +29,8 @@ export interface DashboardPage {
   pullRequests: DashboardPullRequest[];
   /** Whether the list was cut at its limit (older pull requests exist). */
   truncated: boolean;
+  /** The exceptions to act on, shown first (absent: the section is not shown). */
+  exceptions?: DashboardExceptions;
 }
 
 const CONCLUSIONS: ReadonlyArray<{ conclusion: string; label: string }> = [
@@ -89,6 +92,7 @@ footer { color: #59636e; font-size: .85rem; margin-top: 2rem; }
 export function renderDashboardPage(page: DashboardPage): string {
   const body = `<header><h1>Countersign: ${html(page.org)}</h1><form method="post" action="/countersign/logout"><span>Signed in as <strong>@${html(page.viewer)}</strong></span> <button type="submit">Sign out</button></form></header>
 <main>
+${page.exceptions ? renderExceptionsSection(page.exceptions) : ""}
 <section aria-labelledby="agent-prs"><h2 id="agent-prs">Agent pull requests</h2>
 ${summary(page.pullRequests)}
 ${pullRequestTable(page.pullRequests)}
