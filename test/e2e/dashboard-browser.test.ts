@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "@jest/globals";
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page, type Response } from "playwright-core";
 import { pullRequestEvent } from "../fixtures/payloads.js";
-import { claude } from "../fixtures/people.js";
+import { admin, claude } from "../fixtures/people.js";
 import type { PayloadUser } from "../fixtures/payloads.js";
 import { deliverWebhook, launchEnterpriseApp, root, waitFor, type EnterpriseApp } from "./app-process.js";
 import { fakeGhesState } from "./fake-ghes.js";
@@ -133,6 +133,7 @@ describe("the organization dashboard in a browser", () => {
     const pulls = [
       { number: 8, author: claude, headSha: "cd".repeat(20), title: "Add the CSV export", file: "src/export.ts" },
       { number: 12, author: copilot, headSha: "ef".repeat(20), title: "Fix the flaky retry in the uploader", file: "src/upload/retry.ts" },
+      { number: 15, author: claude, headSha: "ab".repeat(20), title: "Raise the upload size limit", file: "src/upload/limits.ts" },
     ];
     for (const pr of pulls) state.pulls.set(pr.number, { number: pr.number, author: pr.author, headSha: pr.headSha, title: pr.title, commits: [{ sha: pr.headSha, message: pr.title, author: pr.author }], reviews: [], files: [pr.file] });
     running = await launchEnterpriseApp(state, {
@@ -143,7 +144,13 @@ describe("the organization dashboard in a browser", () => {
     for (const pr of pulls) expect((await deliverWebhook(appUrl, SECRET, "pull_request", `dashboard-browser-${pr.number}`, pullRequestEvent("opened", state.pulls.get(pr.number)!))).status).toBe(200);
     await waitFor(() => state.checkRuns.size >= pulls.length);
     const deadline = Date.now() + 10_000;
-    while ((await running.database.rows(`SELECT "id" FROM "Decision" WHERE "prNumber" IN (8, 12)`)).length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    while ((await running.database.rows(`SELECT "id" FROM "Decision" WHERE "prNumber" IN (8, 12, 15)`)).length < pulls.length && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    // An administrator merges #15 while it still waits for a delegation: the exception the list leads with.
+    const merged = pullRequestEvent("closed", { ...state.pulls.get(15)!, state: "closed" }, admin);
+    const now = new Date().toISOString();
+    Object.assign(merged.pull_request, { merged: true, merged_at: now, closed_at: now, merge_commit_sha: "9c".repeat(20), merged_by: { ...merged.sender } });
+    expect((await deliverWebhook(appUrl, SECRET, "pull_request", "dashboard-browser-15-merged", merged)).status).toBe(200);
+    await waitFor(() => state.comments.some((comment) => comment.issue === 15));
     // The rest of a working organization, stored as the app stores decisions (copied from the real
     // one, with the reasons that saw an agent): other repositories, other outcomes, other days, and a
     // repository and title a hostile agent could have named.
@@ -185,12 +192,17 @@ describe("the organization dashboard in a browser", () => {
     await expect(page.locator("h1").innerText()).resolves.toBe(`Countersign: ${ORG}`);
     await expect(page.locator("header form").innerText()).resolves.toMatch(/^Signed in as @olivia\s+Sign out$/);
     const rows = await page.locator("table.prs tbody tr").allInnerTexts();
-    expect(rows).toHaveLength(7);
+    expect(rows).toHaveLength(8);
     expect(rows.some((row) => row.startsWith(`${ORG}/Hello-World#8\t`))).toBe(true);
     expect(rows.some((row) => row.startsWith(`${ORG}/Hello-World#12\t`))).toBe(true);
     // The hostile repository name and title are on the page as text, and nothing of them runs.
     expect(rows.find((row) => row.startsWith(`${ORG}/${HOSTILE_REPO}#9\t`))).toContain(HOSTILE_TITLE);
     expect(await page.locator("script, img").count()).toBe(0);
+    // The exceptions come first: the administrator's merge of #15 without a countersign, linked to it.
+    const exceptions = page.locator("section", { has: page.locator("h2#exceptions") });
+    await expect(page.locator("main h2").first().innerText()).resolves.toBe("Exceptions to act on");
+    await expect(exceptions.locator("#ex-merges").innerText()).resolves.toBe("Merged without a countersign: 1");
+    await expect(exceptions.locator("table.exceptions tbody tr").first().innerText()).resolves.toContain("root-admin");
 
     // The session cookie as the browser keeps it.
     const cookies = await context.cookies();
