@@ -1,4 +1,5 @@
 import { renderExceptionsSection, type DashboardExceptions } from "./dashboard-exceptions.js";
+import { FIGURES_STYLE } from "./dashboard-figures.js";
 import { html, htmlDocument } from "./html.js";
 
 // The organization dashboard as a plain HTML document (no scripts, no external resources), every
@@ -31,6 +32,8 @@ export interface DashboardPage {
   truncated: boolean;
   /** The exceptions to act on, shown first (absent: the section is not shown). */
   exceptions?: DashboardExceptions;
+  /** Further sections, already rendered (escaped) by their own renderers, shown after the exceptions and before the list. */
+  sections?: string[];
 }
 
 const CONCLUSIONS: ReadonlyArray<{ conclusion: string; label: string }> = [
@@ -93,6 +96,7 @@ export function renderDashboardPage(page: DashboardPage): string {
   const body = `<header><h1>Countersign: ${html(page.org)}</h1><form method="post" action="/countersign/logout"><span>Signed in as <strong>@${html(page.viewer)}</strong></span> <button type="submit">Sign out</button></form></header>
 <main>
 ${page.exceptions ? renderExceptionsSection(page.exceptions) : ""}
+${(page.sections ?? []).join("\n")}
 <section aria-labelledby="agent-prs"><h2 id="agent-prs">Agent pull requests</h2>
 ${summary(page.pullRequests)}
 ${pullRequestTable(page.pullRequests)}
@@ -100,7 +104,7 @@ ${page.truncated ? `<p>The ${page.pullRequests.length} most recently decided are
 </section>
 </main>
 <footer>Generated ${time(page.generatedAt.toISOString())} from Countersign's database.</footer>`;
-  return htmlDocument({ title: `Countersign: ${page.org}`, style: STYLE, body });
+  return htmlDocument({ title: `Countersign: ${page.org}`, style: STYLE + FIGURES_STYLE, body });
 }
 
 /** The page after signing out: nothing about any organization. */

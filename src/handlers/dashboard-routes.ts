@@ -124,7 +124,7 @@ export function dashboardRoutes(deps: DashboardRouteDeps): (req: IncomingMessage
     }
     let page: string;
     try {
-      page = await dashboardPageHtml(deps.page, decision.org, session.login);
+      page = await dashboardPageHtml(deps.page, decision.org, session.login, url.searchParams);
     } catch (error) {
       deps.log.error({ err: error, org: decision.org }, "countersign: dashboard: could not render the page");
       return plain(res, 500, "Countersign could not load this dashboard; see the app's logs.");

@@ -219,6 +219,19 @@ describe("the organization dashboard", () => {
     expect(page.body).not.toContain("<img");
   });
 
+  test("the figures are filtered by GET parameters; one that does not parse is noted, not an error", async () => {
+    const { browser } = await signIn("olivia");
+    const page = await browser.get(`${appUrl}/countersign/org/${ORG}?repo=Hello-World&from=not-a-date`);
+    expect(page.status).toBe(200);
+    expect(page.body).toContain("&quot;from&quot; was ignored: it is not a date (YYYY-MM-DD).");
+    expect(page.body).toContain('<input type="text" name="repo" value="Codertocat/Hello-World"');
+    expect(page.body).toContain("<title id=\"weekly-outcomes-title\">Agent pull requests per week, by outcome</title>");
+    // The list behind the figures: the pull request decided through the app, not the other repository's.
+    const behind = page.body.slice(page.body.indexOf('<h2 id="matching">'));
+    expect(behind).toContain(`/Codertocat/Hello-World/pull/8" rel="noopener noreferrer">Codertocat/Hello-World#8</a>`);
+    expect(behind.slice(0, behind.indexOf("</section>"))).not.toContain("#9</a>");
+  });
+
   test("signing out clears the session cookie", async () => {
     const { browser } = await signIn("olivia");
     const out = await browser.get(`${appUrl}/countersign/logout`, "POST");
