@@ -286,7 +286,8 @@ describe("the organization dashboard in a browser", () => {
     expect(screenshot.length).toBeGreaterThan(20_000);
     if (UPDATE_SCREENSHOTS) {
       mkdirSync(path.join(root, "docs/images"), { recursive: true });
-      await page.screenshot({ path: path.join(root, "docs/images", file), fullPage: true });
+      // The whole page at a desk; on a phone the first screen, what a person sees on opening it.
+      await page.screenshot({ path: path.join(root, "docs/images", file), fullPage: !mobile });
     }
     const layout = (await page.evaluate(LAYOUT)) as Layout;
     expect({ innerWidth: layout.innerWidth, scrollsSideways: layout.scrollWidth > layout.innerWidth, small: layout.small }).toEqual({ innerWidth: width, scrollsSideways: false, small: [] });
