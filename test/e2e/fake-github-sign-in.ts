@@ -3,8 +3,9 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 
 // GitHub's side of "Sign in with GitHub" and the organization reads the dashboard makes, for the
 // fake GitHub Enterprise Server (fake-ghes.ts, through its `routes`): the authorize page (which, as
-// GitHub does once the person approves, sends the browser back to the callback with a code and the
-// same state), the code exchange, `GET /user` with the person's token, the organization's
+// GitHub does once the person has approved the app, sends the browser back to the callback with a
+// code and the same state; or, with `askToAuthorize`, first shows the page GitHub shows a person who
+// has not, whose "Authorize" button posts the form that sends them back), the code exchange, `GET /user` with the person's token, the organization's
 // installation, and organization and team memberships. Every user token issued is remembered, so a
 // test can look for it in the app's logs and in its later requests to GitHub.
 
@@ -21,6 +22,11 @@ export interface FakePerson {
 export interface FakeSignIn {
   /** The person who approves the next authorization (as if they were signed in to GitHub in that browser). */
   approver: string;
+  /**
+   * Whether the authorize page asks before sending the browser back (an HTML page with an "Authorize"
+   * button, as GitHub's the first time a person authorizes an app); off, it redirects at once.
+   */
+  askToAuthorize: boolean;
   /** The client id and secret GitHub knows the app by. */
   clientId: string;
   clientSecret: string;
@@ -33,6 +39,22 @@ export interface FakeSignIn {
   /** `Authorization` headers of every API request, in order: which token each used. */
   authorizationHeaders: string[];
   routes(req: IncomingMessage, raw: string, res: ServerResponse): boolean;
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}
+
+/** GitHub's "Authorize <app>" page for `approver`: a form posting the request's own parameters back to the authorize endpoint. */
+function authorizePage(res: ServerResponse, approver: string, query: URLSearchParams): true {
+  const fields = ["client_id", "redirect_uri", "state"].map((name) => `<input type="hidden" name="${name}" value="${escapeHtml(query.get(name) ?? "")}">`).join("");
+  const text = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Authorize application</title></head><body>
+<h1>Authorize Countersign</h1><p>Signed in as <strong>@${escapeHtml(approver)}</strong>. Countersign would like to know who you are.</p>
+<form method="post" action="/login/oauth/authorize">${fields}<input type="hidden" name="authorize" value="1"><button type="submit" name="authorize_button">Authorize</button></form>
+</body></html>`;
+  res.writeHead(200, { "content-type": "text/html; charset=utf-8", "content-length": Buffer.byteLength(text) });
+  res.end(text);
+  return true;
 }
 
 function json(res: ServerResponse, status: number, body: unknown): true {
@@ -49,6 +71,7 @@ export function fakeSignIn(options: { org: string; installationId: number; peopl
   const person = (login: string) => options.people.find((candidate) => candidate.login.toLowerCase() === login.toLowerCase());
   const fake: FakeSignIn = {
     approver: options.people[0]?.login ?? "",
+    askToAuthorize: false,
     clientId: options.clientId,
     clientSecret: options.clientSecret,
     tokens: new Map(),
@@ -59,15 +82,18 @@ export function fakeSignIn(options: { org: string; installationId: number; peopl
       const url = new URL(req.url ?? "/", "http://fake-github");
       const path = url.pathname;
       if (path.startsWith("/api/v3/")) fake.authorizationHeaders.push(String(req.headers.authorization ?? ""));
-      if (req.method === "GET" && path === "/login/oauth/authorize") {
-        fake.authorizations.push(url.searchParams);
-        const redirect = url.searchParams.get("redirect_uri");
-        if (url.searchParams.get("client_id") !== options.clientId || !redirect) return json(res, 404, { message: "Not Found" });
+      if (path === "/login/oauth/authorize" && (req.method === "GET" || req.method === "POST")) {
+        // The GET carries the app's request in its query; the consent form posts the same fields.
+        const query = req.method === "GET" ? url.searchParams : new URLSearchParams(raw);
+        fake.authorizations.push(query);
+        const redirect = query.get("redirect_uri");
+        if (query.get("client_id") !== options.clientId || !redirect) return json(res, 404, { message: "Not Found" });
+        if (req.method === "GET" && fake.askToAuthorize) return authorizePage(res, fake.approver, query);
         const code = `code_${randomBytes(8).toString("hex")}`;
         codes.set(code, fake.approver);
         const back = new URL(redirect);
         back.searchParams.set("code", code);
-        back.searchParams.set("state", url.searchParams.get("state") ?? "");
+        back.searchParams.set("state", query.get("state") ?? "");
         res.writeHead(302, { location: back.toString() });
         res.end();
         return true;
