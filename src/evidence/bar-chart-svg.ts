@@ -93,6 +93,6 @@ export function stackedBarChartSvg(chart: { id: string; title: string; descripti
       return `<rect x="${LEFT}" y="${y}" width="22" height="12" fill="url(#${id}-p${index})" stroke="#1f2328" stroke-width="0.5"/><text x="${LEFT + 28}" y="${y + 10}" class="legend">${html(series.label)}</text>`;
     })
     .join("");
-  const style = `<style>.seg-n{font:bold 11px system-ui,sans-serif;text-anchor:middle;fill:#1f2328;paint-order:stroke;stroke:#fff;stroke-width:3px}.bar-total,.bar-label{font:11px system-ui,sans-serif;text-anchor:middle;fill:#1f2328}.legend{font:12px system-ui,sans-serif;fill:#1f2328}.axis{font:11px system-ui,sans-serif;text-anchor:end;fill:#59636e}</style>`;
+  const style = `<style>.seg-n{font:bold 12px system-ui,sans-serif;text-anchor:middle;fill:#1f2328;paint-order:stroke;stroke:#fff;stroke-width:3px}.bar-total,.bar-label{font:12px system-ui,sans-serif;text-anchor:middle;fill:#1f2328}.legend{font:12px system-ui,sans-serif;fill:#1f2328}.axis{font:12px system-ui,sans-serif;text-anchor:end;fill:#59636e}</style>`;
   return `<svg xmlns="http://www.w3.org/2000/svg" aria-labelledby="${id}-title ${id}-desc" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}"><title id="${id}-title">${html(chart.title)}</title><desc id="${id}-desc">${html(chart.description)}</desc>${style}<defs>${defs}</defs><line x1="${LEFT}" y1="${axisY}" x2="${width - 4}" y2="${axisY}" stroke="#59636e"/><text x="${LEFT - 4}" y="${axisY + 4}" class="axis">0</text><text x="${LEFT - 4}" y="${TOP + 4}" class="axis">${max}</text>${bars}${legend}</svg>`;
 }

@@ -52,7 +52,7 @@ function downloads(org: string, query: string): string {
   const base = `/countersign/org/${encodeURIComponent(org)}`;
   const join = (extra: string) => (query === "?" || query === "" ? `?${extra}` : `${query}&${extra}`);
   const csv = CSV_DOWNLOADS.map((entry) => `<a href="${html(`${base}/export.csv${join(`table=${entry.table}`)}`)}">${html(entry.label)}</a>`).join(", ");
-  return `<p class="downloads">Download what this page shows: <a href="${html(`${base}/export.json${query === "?" ? "" : query}`)}">JSON</a>; CSV: ${csv}. Each download names the audit chain's head when it was made; <code>countersign audit verify --anchor &lt;hash&gt;</code> checks it later.</p>`;
+  return `<p class="downloads">What this page shows, for these filters: <a href="${html(`${base}/export.json${query === "?" ? "" : query}`)}">JSON</a>; CSV: ${csv}. Each download names the audit chain's head when it was made; <code>countersign audit verify --anchor &lt;hash&gt;</code> checks it later.</p>`;
 }
 
 const CONCLUSIONS: ReadonlyArray<{ conclusion: string; label: string }> = [
@@ -113,7 +113,7 @@ footer { color: #59636e; font-size: .85rem; margin-top: 2rem; }
 /** The dashboard for one organization. */
 export function renderDashboardPage(page: DashboardPage): string {
   const body = `<header><h1>Countersign: ${html(page.org)}</h1><form method="post" action="/countersign/logout"><span>Signed in as <strong>@${html(page.viewer)}</strong></span> <button type="submit">Sign out</button></form></header>
-<main>${page.downloadQuery === undefined ? "" : downloads(page.org, page.downloadQuery)}
+<main>
 ${page.exceptions ? renderExceptionsSection(page.exceptions) : ""}
 ${(page.sections ?? []).join("\n")}
 <section aria-labelledby="agent-prs"><h2 id="agent-prs">Agent pull requests</h2>
@@ -121,6 +121,7 @@ ${summary(page.pullRequests)}
 ${pullRequestTable(page.pullRequests)}
 ${page.truncated ? `<p>The ${page.pullRequests.length} most recently decided are shown.</p>` : ""}
 </section>
+${page.downloadQuery === undefined ? "" : `<section aria-labelledby="downloads"><h2 id="downloads">Downloads</h2>${downloads(page.org, page.downloadQuery)}</section>`}
 </main>
 <footer>Generated ${time(page.generatedAt.toISOString())} from Countersign's database.</footer>`;
   return htmlDocument({ title: `Countersign: ${page.org}`, style: STYLE + FIGURES_STYLE, body });
