@@ -19,12 +19,19 @@ export interface DashboardDelegationRow {
   agentInventory: string | null;
 }
 
-/** `org`'s delegations given in [start, end), and those among `ids` whenever given. */
+/** How many ids one query names: databases bound the parameters of a statement (SQLite's and Prisma's limits). */
+const IDS_PER_QUERY = 500;
+
+const SELECT = { id: true, repoFullName: true, ownerLogin: true, agentLogin: true, status: true, createdAt: true, expiresAt: true, revokedAt: true, agentInventory: true } as const;
+
+/** `org`'s delegations given in [start, end), and those among `ids` whenever given (read `IDS_PER_QUERY` at a time). */
 export async function dashboardDelegations(db: Store, org: string, start: Date, end: Date, ids: readonly string[]): Promise<DashboardDelegationRow[]> {
-  const rows = await db.prisma.delegation.findMany({
-    where: { repoFullName: { startsWith: `${org}/` }, OR: [{ createdAt: { gte: start, lt: end } }, ...(ids.length > 0 ? [{ id: { in: [...ids] } }] : [])] },
-    select: { id: true, repoFullName: true, ownerLogin: true, agentLogin: true, status: true, createdAt: true, expiresAt: true, revokedAt: true, agentInventory: true },
-    orderBy: { createdAt: "asc" },
-  });
-  return rows.map(({ repoFullName, ...row }) => ({ ...row, repository: repoFullName }));
+  const inOrg = { repoFullName: { startsWith: `${org}/` } };
+  const byId = new Map<string, Awaited<ReturnType<typeof db.prisma.delegation.findMany<{ select: typeof SELECT }>>>[number]>();
+  for (const row of await db.prisma.delegation.findMany({ where: { ...inOrg, createdAt: { gte: start, lt: end } }, select: SELECT })) byId.set(row.id, row);
+  const rest = [...new Set(ids)].filter((id) => !byId.has(id));
+  for (let from = 0; from < rest.length; from += IDS_PER_QUERY) {
+    for (const row of await db.prisma.delegation.findMany({ where: { ...inOrg, id: { in: rest.slice(from, from + IDS_PER_QUERY) } }, select: SELECT })) byId.set(row.id, row);
+  }
+  return [...byId.values()].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id)).map(({ repoFullName, ...row }) => ({ ...row, repository: repoFullName }));
 }

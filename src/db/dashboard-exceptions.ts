@@ -352,12 +352,12 @@ export async function lateCredentials(db: Store, org: string, window: ExceptionW
   });
   const scoped = candidates.filter((row) => inScope(org, window, row.repoFullName));
   const delegationIds = [...new Set(scoped.map((row) => row.delegationId))];
-  const delegations = new Map(
-    (delegationIds.length === 0
-      ? []
-      : await db.prisma.delegation.findMany({ where: { id: { in: delegationIds } }, select: { id: true, status: true, revokedAt: true, subjectType: true, subjectNumber: true, agentLogin: true, ownerLogin: true } })
-    ).map((row) => [row.id, row]),
-  );
+  // Read CHUNK ids at a time: a statement's parameters are bounded (SQLite's and Prisma's limits).
+  const delegationRows = [];
+  for (let start = 0; start < delegationIds.length; start += CHUNK) {
+    delegationRows.push(...(await db.prisma.delegation.findMany({ where: { id: { in: delegationIds.slice(start, start + CHUNK) } }, select: { id: true, status: true, revokedAt: true, subjectType: true, subjectNumber: true, agentLogin: true, ownerLogin: true } })));
+  }
+  const delegations = new Map(delegationRows.map((row) => [row.id, row]));
   const late: LateCredentialRow[] = [];
   for (const row of scoped) {
     const delegation = delegations.get(row.delegationId);
