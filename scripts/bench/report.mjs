@@ -91,6 +91,13 @@ export function targets(report) {
     const command = large.byClass.command;
     out.push({ target: "Requests per evaluation ≤ 13, large PR", measured: `at most ${most} (${evaluations.map(([kind, entry]) => `${kind} ${entry.min === entry.max ? entry.max : `${entry.min}–${entry.max}`}`).join(", ")})${command ? `; a /delegate command ${command.max}, its reply and the agent's tool inventory included` : ""}`, met: most <= 13 });
   }
+  for (const run of report.dashboard ?? []) {
+    out.push({
+      target: `The organization dashboard renders in under 300 ms with ${thousands(run.events)} audit events and ${thousands(run.pullRequests)} pull requests, ${DATABASE[run.database]}`,
+      measured: `p95 ${fixed(run.page.p95, 0)} ms (p50 ${fixed(run.page.p50, 0)}); one repository's ${fixed(run.repository.p95, 0)} ms; the JSON download ${fixed(run.download.p95, 0)} ms`,
+      met: run.page.p95 < 300,
+    });
+  }
   const change = report.policyChange;
   if (change) {
     out.push({
@@ -129,6 +136,12 @@ function policyRows(report) {
   const c = report.policyChange;
   if (!c) return [];
   return [[String(c.pullRequests), String(c.repositories), fixed(c.seconds / 60, 1), String(c.checkRunWrites), `${c.blockedAfter} of ${c.pullRequests}`, String(c.requests), fixed(c.requestsPerPullRequest, 2), `${fixed(hourShare(c), 0)} (${c.primaryPerHour})`, String(c.secondaryLimited.length), String(c.peakConcurrent), fixed(c.peakRssMb, 0)]];
+}
+
+const DASHBOARD_HEADER = ["Database", "Pull requests", "Audit events", "Page ms p50 / p95", "One repository ms p50 / p95", "JSON download ms p50 / p95", "Page kB", "GitHub requests while timed", "Peak RSS MB"];
+
+function dashboardRows(report) {
+  return (report.dashboard ?? []).map((run) => [DATABASE[run.database], thousands(run.pullRequests), thousands(run.events), `${fixed(run.page.p50, 0)} / ${fixed(run.page.p95, 0)}`, `${fixed(run.repository.p50, 0)} / ${fixed(run.repository.p95, 0)}`, `${fixed(run.download.p50, 0)} / ${fixed(run.download.p95, 0)}`, fixed(run.page.bytes / 1024, 0), String(run.githubRequestsWhileTimed), fixed(run.peakRssMb, 0)]);
 }
 
 const byKind = (requests) => Object.entries(requests).map(([name, count]) => `${name} ${count}`).join(", ");
@@ -247,6 +260,7 @@ export function renderText(report) {
     lines.push(`Delivery to check run, as deployed (node lib/main.js, throttling on, GitHub at ${report.settings.targetLatencyMs} ms, one delivery at a time, SQLite):`, table(LATENCY_HEADER, latencyRows(report), 2), "");
     lines.push("GitHub requests per delivery, by what it did (deliveries 1 s apart):", table(CLASS_HEADER, classRows(report), 2), "");
   }
+  if (dashboardRows(report).length > 0) lines.push("The organization dashboard on a large history (node lib/main.js, a signed-in owner, over HTTP):", table(DASHBOARD_HEADER, dashboardRows(report), 1), "");
   if (report.policyChange) lines.push(`An organization policy change, as deployed (one installation, GitHub at ${report.settings.targetLatencyMs} ms, SQLite); requests: ${byKind(report.policyChange.requestsByKind)}:`, table(POLICY_HEADER, policyRows(report), 0), "");
   if (breakdownRows(report).length > 0) lines.push("Where an evaluation's time goes (medians; the queue is Octokit's throttling and retry scheduling before sending):", table(BREAKDOWN_HEADER, breakdownRows(report), 1), "");
   lines.push("Targets:", ...targets(report).map((entry) => `  ${entry.met ? "MET   " : "MISSED"} ${entry.target}: ${entry.measured}`), "");
@@ -320,6 +334,9 @@ export function renderMarkdown(report) {
       table(POLICY_HEADER, policyRows(report), 0),
       "",
     );
+  }
+  if (dashboardRows(report).length > 0) {
+    parts.push("**The organization dashboard on a large history** (`scripts/bench/dashboard-page.mjs`): a database filled through the app's own functions with each pull request's ten decisions and their audit events and its delegation, over 12 weeks and 20 repositories; `node lib/main.js` serves the page to a signed-in owner, each request timed over HTTP to its last byte (the default view, one repository's, and the JSON download):", "", table(DASHBOARD_HEADER, dashboardRows(report), 1), "");
   }
   parts.push(
     "**Where an evaluation's time goes** (medians, in ms): on the network with GitHub, in Octokit's queues before sending (throttling, retry scheduling), and the app's own time:",

@@ -42,6 +42,9 @@
 //                                                    deployed; policy-change.mjs; about 17 minutes)
 //   BENCH_POLICY_PULLS    500                        its open agent pull requests…
 //   BENCH_POLICY_REPOS    50                         …across this many repositories of one installation
+//   BENCH_DASHBOARD       1                          0 skips the dashboard page on a large history
+//                                                    (dashboard-page.mjs; per database)
+//   BENCH_DASHBOARD_PULLS 10000                      its pull requests (ten audit events each)
 //   BENCH_APP_ROOT        (this checkout)            another checkout, built: its app is measured with
 //                                                    this harness (before/after figures; see processes.mjs)
 //   BENCH_OCTOKIT_RETRY   on                         off: Octokit's retry plugin off too, in the
@@ -53,6 +56,7 @@ import { performance } from "node:perf_hooks";
 import { describePostgres, postgresVersion } from "./databases.mjs";
 import { REQUEST_KINDS, startFakeGitHub } from "../../build/fakes/test/fakes/bench-github.js";
 import { allFinished, APP_ID, benchWorld, evaluatedWithin, PRIVATE_KEY, processedAt, SECRET, withCountersign } from "./harness.mjs";
+import { runDashboardPage } from "./dashboard-page.mjs";
 import { runDeliveryLatency } from "./delivery-latency.mjs";
 import { burst, drive, encodeDelivery, keepAliveAgent, paced } from "./load.mjs";
 import { runPolicyChange } from "./policy-change.mjs";
@@ -77,6 +81,8 @@ const settings = {
   policyChange: process.env.BENCH_POLICY_CHANGE !== "0",
   policyPulls: Number(process.env.BENCH_POLICY_PULLS ?? 500),
   policyRepos: Number(process.env.BENCH_POLICY_REPOS ?? 50),
+  dashboard: process.env.BENCH_DASHBOARD !== "0",
+  dashboardPulls: Number(process.env.BENCH_DASHBOARD_PULLS ?? 10_000),
   workloads: (process.env.BENCH_WORKLOADS ?? "small,large")
     .split(",")
     .map((name) => name.trim())
@@ -432,8 +438,15 @@ async function main() {
     log(`Countersign as deployed, an organization policy change: ${settings.policyPulls} open agent pull requests in ${settings.policyRepos} repositories of one installation, GitHub at ${settings.targetLatencyMs} ms…`);
     policyChange = await runPolicyChange({ repositories: settings.policyRepos, pullRequests: settings.policyPulls, latencyMs: settings.targetLatencyMs, log });
   }
+  const dashboard = [];
+  if (settings.dashboard) {
+    for (const kind of databases) {
+      log(`the organization dashboard on ${kind}: ${settings.dashboardPulls} pull requests' history, then the page timed over HTTP…`);
+      dashboard.push(await runDashboardPage({ kind, pullRequests: settings.dashboardPulls, requests: 10, log }));
+    }
+  }
   const app = { root: appRoot, commit: execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: appRoot, encoding: "utf8" }).trim() };
-  const report = { settings, app, machine: await machine(databases.includes("postgres") ? await postgresVersion() : null), bare, results, deployed, busy, latency, policyChange, skipped, minutes: (performance.now() - started) / 60_000 };
+  const report = { settings, app, machine: await machine(databases.includes("postgres") ? await postgresVersion() : null), bare, results, deployed, busy, latency, policyChange, dashboard, skipped, minutes: (performance.now() - started) / 60_000 };
   process.stdout.write(renderText(report));
   if (process.env.BENCH_JSON) writeFileSync(path.resolve(process.env.BENCH_JSON), JSON.stringify(report, null, 2));
   if (settings.writeDocs) {

@@ -73,10 +73,14 @@ export interface FakeGitHubWorld {
   installation(): { owner: string; repositories: InstallationRepository[] };
   /** A GitHub App by slug (an agent's tool inventory); none: 404. */
   app(slug: string): FakeApp | undefined;
+  /** The organization's installation of this app (`GET /orgs/{org}/installation`); unset: 404 for every organization. */
+  orgInstallation?: { org: string; id: number };
+  /** Members of that organization by login (`GET /orgs/{org}/memberships/{login}`); unlisted: 404. */
+  orgMembers?: Map<string, { role: "admin" | "member"; state: "active" | "pending" }>;
 }
 
 /** The kinds of request answered, in the order the benchmark reports them. */
-export const REQUEST_KINDS = ["token", "graphql", "graphql-page", "activity", "rules", "branch", "permission", "app", "check-run-create", "check-run-update", "comment", "files", "pulls", "repositories", "issue", "check-runs", "contents", "unexpected"] as const;
+export const REQUEST_KINDS = ["token", "graphql", "graphql-page", "activity", "rules", "branch", "permission", "app", "check-run-create", "check-run-update", "comment", "files", "pulls", "repositories", "issue", "check-runs", "contents", "org", "unexpected"] as const;
 
 export type RequestKind = (typeof REQUEST_KINDS)[number];
 
@@ -214,6 +218,16 @@ export function routeGitHubRequest(world: FakeGitHubWorld, request: FakeRequest)
   if (method === "GET" && app) {
     const found = world.app(decodeURIComponent(app[1]!));
     return found ? answer("app", 200, appResponse(decodeURIComponent(app[1]!), found)) : answer("unexpected", 404, notFound());
+  }
+  const orgInstallation = /^\/orgs\/([^/]+)\/installation$/.exec(path);
+  if (method === "GET" && orgInstallation) {
+    const found = world.orgInstallation && world.orgInstallation.org.toLowerCase() === decodeURIComponent(orgInstallation[1]!).toLowerCase() ? world.orgInstallation : null;
+    return found ? answer("org", 200, { id: found.id, account: { login: found.org, type: "Organization" } }) : answer("org", 404, notFound());
+  }
+  const membership = /^\/orgs\/([^/]+)\/memberships\/([^/]+)$/.exec(path);
+  if (method === "GET" && membership) {
+    const member = world.orgInstallation?.org.toLowerCase() === decodeURIComponent(membership[1]!).toLowerCase() ? world.orgMembers?.get(decodeURIComponent(membership[2]!)) : undefined;
+    return member ? answer("org", 200, { ...member, user: { login: decodeURIComponent(membership[2]!) } }) : answer("org", 404, notFound());
   }
   if (method === "GET" && path === "/installation/repositories") {
     const { owner, repositories } = world.installation();
