@@ -1,5 +1,5 @@
 import type { DirectPushRow, FailedEvaluationRow, InvalidPolicyRow, LateCredentialRow, Listed, UnverifiedMergeRow } from "../db/dashboard-exceptions.js";
-import { html } from "./html.js";
+import { externalLink, html, minuteTime } from "./html.js";
 
 // The dashboard's exceptions section (docs/dashboard.md#exceptions), first on the page: one heading
 // per kind with its count, then its rows, each saying what is wrong and what to do. A kind with no
@@ -22,17 +22,6 @@ export interface DashboardExceptions {
   invalidPolicies: Listed<Linked<InvalidPolicyRow>>;
   failedEvaluations: Listed<Linked<FailedEvaluationRow>>;
   lateCredentials: Listed<Linked<LateCredentialRow>>;
-}
-
-/** A link, only to http(s) targets; anything else is shown as text. */
-function anchor(label: string, url: string | null): string {
-  if (url === null || !/^https?:\/\/[^\s"'<>]+$/.test(url)) return html(label);
-  return `<a href="${html(url)}" rel="noopener noreferrer">${html(label)}</a>`;
-}
-
-function time(at: Date): string {
-  const iso = at.toISOString();
-  return `<time datetime="${html(iso)}" title="${html(iso)}">${iso.slice(0, 10)} ${iso.slice(11, 16)}Z</time>`;
 }
 
 function code(text: string): string {
@@ -67,14 +56,14 @@ function kind<T>(id: string, title: string, listed: Listed<T>, cells: (row: T) =
   if (listed.rows.length === 0) return `${heading}<p class="none">None in this window.</p>${resolved}`;
   const rows = listed.rows.map((row) => {
     const c = cells(row);
-    return `<tr><td>${html(c.repository)}</td><td>${c.subject}</td><td>${time(c.at)}</td><td>${c.who || "unknown"}</td><td>${c.wrong}</td><td>${c.todo}</td><td>${c.evidence ?? "none"}</td></tr>`;
+    return `<tr><td>${html(c.repository)}</td><td>${c.subject}</td><td>${minuteTime(c.at.toISOString())}</td><td>${c.who || "unknown"}</td><td>${c.wrong}</td><td>${c.todo}</td><td>${c.evidence ?? "none"}</td></tr>`;
   });
   const more = listed.more ? `<p>The ${listed.rows.length} most recent are shown; narrow the time range or the repository to see the rest.</p>` : "";
   return `${heading}<div class="scroll"><table class="exceptions">${HEAD}<tbody>${rows.join("")}</tbody></table></div>${more}${resolved}`;
 }
 
 function evidenceLink(links: ExceptionLinks): string | null {
-  return links.evidence === null ? null : anchor("evidence", links.evidence);
+  return links.evidence === null ? null : externalLink("evidence", links.evidence);
 }
 
 const GATES: Record<string, string> = {
@@ -88,7 +77,7 @@ function mergeCells(row: Linked<UnverifiedMergeRow>): Cells {
   const gate = row.gate === null ? "" : ` (${html(GATES[row.gate] ?? row.gate)})`;
   return {
     repository: row.repository,
-    subject: anchor(`#${row.number}`, row.links.subject),
+    subject: externalLink(`#${row.number}`, row.links.subject),
     at: row.at,
     who: [row.mergedBy === null ? "" : `merged by @${html(row.mergedBy)}`, row.agents.length > 0 ? `agents ${logins(row.agents)}` : ""].filter(Boolean).join("; "),
     wrong: `An agent's change was merged with ${html(missing)} on its head ${short(row.headSha)}${gate}.`,
@@ -100,7 +89,7 @@ function mergeCells(row: Linked<UnverifiedMergeRow>): Cells {
 function pushCells(row: Linked<DirectPushRow>): Cells {
   return {
     repository: row.repository,
-    subject: `${code(row.branch)} at ${anchor(row.headSha ? row.headSha.slice(0, 12) : "unknown commit", row.links.subject)}`,
+    subject: `${code(row.branch)} at ${externalLink(row.headSha ? row.headSha.slice(0, 12) : "unknown commit", row.links.subject)}`,
     at: row.at,
     who: [row.pusher === null ? "" : `@${html(row.pusher)}`, row.identity === null ? "" : `(${html(row.identity)})`].filter(Boolean).join(" "),
     wrong: `An agent pushed ${row.commits === 1 ? "1 commit" : `${row.commits} commits`} straight to a protected branch: no pull request, no delegation, no review${row.mode === "evaluate" ? " (dry run: flagged neutral, not blocked)" : ""}.`,
@@ -114,7 +103,7 @@ function policyCells(row: Linked<InvalidPolicyRow>): Cells {
   const rest = row.problems.length > 5 ? ` and ${row.problems.length - 5} more` : "";
   return {
     repository: row.repository,
-    subject: row.number === null ? "" : `last blocked ${anchor(`#${row.number}`, row.links.subject)}`,
+    subject: row.number === null ? "" : `last blocked ${externalLink(`#${row.number}`, row.links.subject)}`,
     at: row.at,
     who: logins(row.agents),
     wrong: `The policy ${row.source === null ? "" : `${code(row.source)} `}did not validate, so ${row.evaluations === 1 ? "an evaluation" : `${row.evaluations} evaluations`} failed closed${problems.length > 0 ? `: ${problems.join("; ")}${rest}` : ""}.`,
@@ -126,7 +115,7 @@ function policyCells(row: Linked<InvalidPolicyRow>): Cells {
 function failureCells(row: Linked<FailedEvaluationRow>): Cells {
   return {
     repository: row.repository,
-    subject: row.number === null ? `commit ${anchor(row.headSha ? row.headSha.slice(0, 12) : "unknown", row.links.subject)}` : anchor(`#${row.number}`, row.links.subject),
+    subject: row.number === null ? `commit ${externalLink(row.headSha ? row.headSha.slice(0, 12) : "unknown", row.links.subject)}` : externalLink(`#${row.number}`, row.links.subject),
     at: row.at,
     who: logins(row.agents),
     wrong: `Countersign could not evaluate it${row.cause === null ? "" : ` (${html(row.cause)})`}${row.failures > 1 ? `, ${row.failures} times` : ""}; it is blocked and nothing has been decided since.`,
@@ -136,12 +125,12 @@ function failureCells(row: Linked<FailedEvaluationRow>): Cells {
 }
 
 function credentialCells(row: Linked<LateCredentialRow>): Cells {
-  const subject = row.subject === null ? "delegation gone" : anchor(`${row.subject.type === "issue" ? "issue " : ""}#${row.subject.number}`, row.links.subject);
+  const subject = row.subject === null ? "delegation gone" : externalLink(`${row.subject.type === "issue" ? "issue " : ""}#${row.subject.number}`, row.links.subject);
   const minutes = (to: Date) => Math.round((to.getTime() - row.dueAt.getTime()) / 60_000);
   const state =
     row.endedAt === null
-      ? `is still live, due to end at ${time(row.dueAt)}`
-      : `${row.endedAs === "expired" ? "was left to expire at GitHub" : "was revoked"} ${minutes(row.endedAt)} minutes after it was due (${time(row.dueAt)})`;
+      ? `is still live, due to end at ${minuteTime(row.dueAt.toISOString())}`
+      : `${row.endedAs === "expired" ? "was left to expire at GitHub" : "was revoked"} ${minutes(row.endedAt)} minutes after it was due (${minuteTime(row.dueAt.toISOString())})`;
   const failures = row.revokeFailures > 0 ? `; GitHub did not confirm ${row.revokeFailures === 1 ? "a revocation" : `${row.revokeFailures} revocations`}` : "";
   return {
     repository: row.repository,
@@ -161,7 +150,7 @@ function credentialCells(row: Linked<LateCredentialRow>): Cells {
 export function renderExceptionsSection(exceptions: DashboardExceptions): string {
   const scope = exceptions.window.repo === null ? "all repositories" : `repository ${code(exceptions.window.repo)}`;
   return `<section aria-labelledby="exceptions"><h2 id="exceptions">Exceptions to act on</h2>
-<p>From ${time(exceptions.window.from)} to ${time(exceptions.window.to)}, ${scope}. Each kind is checked; "None" means none was found.</p>
+<p>From ${minuteTime(exceptions.window.from.toISOString())} to ${minuteTime(exceptions.window.to.toISOString())}, ${scope}. Each kind is checked; "None" means none was found.</p>
 ${kind("ex-merges", "Merged without a countersign", exceptions.unverifiedMerges, mergeCells)}
 ${kind("ex-pushes", "Agent pushes to protected branches", exceptions.directPushes, pushCells)}
 ${kind("ex-policies", "Policies that did not validate", exceptions.invalidPolicies, policyCells, (n, more) => `${n}${more} ${n === 1 ? "was" : "were"} fixed since (a later evaluation in the repository loaded a valid policy).`)}

@@ -1,5 +1,5 @@
 import { stackedBarChartSvg, type ChartSeries } from "./bar-chart-svg.js";
-import { html } from "./html.js";
+import { externalLink, html, minuteTime } from "./html.js";
 import { waitChartSvg } from "./wait-chart-svg.js";
 
 // The dashboard's main figures as HTML sections (docs/dashboard.md, "The figures"): the filter form,
@@ -63,12 +63,6 @@ function pageLink(label: string, href: string): string {
   return `<a href="${html(href)}">${html(label)}</a>`;
 }
 
-/** A link to GitHub or the evidence page, only to http(s) targets. */
-function externalLink(label: string, url: string): string {
-  if (!/^https?:\/\/[^\s"'<>]+$/.test(url)) return html(label);
-  return `<a href="${html(url)}" rel="noopener noreferrer">${html(label)}</a>`;
-}
-
 /** A duration for people: minutes under two hours, hours under two days, days beyond. */
 export function formatDuration(ms: number | null): string {
   if (ms === null) return "–";
@@ -77,11 +71,6 @@ export function formatDuration(ms: number | null): string {
   const hours = minutes / 60;
   if (hours < 48) return `${(Math.round(hours * 10) / 10).toFixed(1)} h`;
   return `${(Math.round((hours / 24) * 10) / 10).toFixed(1)} d`;
-}
-
-function time(iso: string): string {
-  const match = /^(\d{4}-\d\d-\d\d)T(\d\d:\d\d):\d\d(?:\.\d+)?Z$/.exec(iso);
-  return match ? `<time datetime="${html(iso)}">${match[1]} ${match[2]}Z</time>` : html(iso);
 }
 
 function filterForm(view: DashboardFiguresView): string {
@@ -142,7 +131,7 @@ ${timingTable("By repository", "Repository", view.toDelegation.byRepository, vie
 function agentsTable(view: DashboardFiguresView): string {
   if (view.agents.length === 0) return `<section aria-labelledby="agents"><h2 id="agents">Agents seen</h2><p>No agent was seen in this range.</p></section>`;
   const rows = view.agents
-    .map((agent) => `<tr><th scope="row">${pageLink(agent.login, agent.href)}</th><td>${html(agent.kind)}</td><td>${html(agent.detectedBy.join(", ") || "–")}</td><td class="n">${agent.pullRequests}</td><td>${time(agent.lastSeen)}</td><td>${html(agent.inventory ?? "not recorded")}</td></tr>`)
+    .map((agent) => `<tr><th scope="row">${pageLink(agent.login, agent.href)}</th><td>${html(agent.kind)}</td><td>${html(agent.detectedBy.join(", ") || "–")}</td><td class="n">${agent.pullRequests}</td><td>${minuteTime(agent.lastSeen)}</td><td>${html(agent.inventory ?? "not recorded")}</td></tr>`)
     .join("");
   return `<section aria-labelledby="agents"><h2 id="agents">Agents seen</h2><div class="scroll"><table><thead><tr><th scope="col">Agent</th><th scope="col">Account</th><th scope="col">Detected by</th><th scope="col">Pull requests</th><th scope="col">Last seen</th><th scope="col">Tool inventory (at its latest delegation)</th></tr></thead><tbody>${rows}</tbody></table></div></section>`;
 }
@@ -161,7 +150,7 @@ function matchingList(view: DashboardFiguresView): string {
   const heading = `Pull requests behind these figures${scope ? ` (${scope})` : ""}`;
   if (matching.pullRequests.length === 0) return `<section aria-labelledby="matching"><h2 id="matching">${html(heading)}</h2><p>None match these filters.</p></section>`;
   const rows = matching.pullRequests
-    .map((pr) => `<tr><td>${externalLink(`${pr.repository}#${pr.number}`, pr.pullRequestUrl)}</td><td>${html(outcomeLabel(pr.outcome))}</td><td>${html(pr.title)}</td><td>${time(pr.evaluatedAt)}</td><td>${externalLink("evidence", pr.evidenceUrl)}</td></tr>`)
+    .map((pr) => `<tr><td>${externalLink(`${pr.repository}#${pr.number}`, pr.pullRequestUrl)}</td><td>${html(outcomeLabel(pr.outcome))}</td><td>${html(pr.title)}</td><td>${minuteTime(pr.evaluatedAt)}</td><td>${externalLink("evidence", pr.evidenceUrl)}</td></tr>`)
     .join("");
   const cut = matching.total > matching.pullRequests.length ? `<p>The ${matching.pullRequests.length} most recently decided of ${matching.total} are shown.</p>` : "";
   return `<section aria-labelledby="matching"><h2 id="matching">${html(heading)}</h2><div class="scroll"><table class="prs"><thead><tr><th scope="col">Pull request</th><th scope="col">Outcome${matching.week ? " that week" : ""}</th><th scope="col">Check run</th><th scope="col">Decided</th><th scope="col">Evidence</th></tr></thead><tbody>${rows}</tbody></table></div>${cut}</section>`;

@@ -1,6 +1,6 @@
 import { renderExceptionsSection, type DashboardExceptions } from "./dashboard-exceptions.js";
 import { FIGURES_STYLE } from "./dashboard-figures.js";
-import { html, htmlDocument } from "./html.js";
+import { externalLink, html, htmlDocument, minuteTime } from "./html.js";
 
 // The organization dashboard as a plain HTML document (no scripts, no external resources), every
 // value escaped. Pure: takes the page's data, returns HTML. The first slice shows who is signed in and
@@ -62,17 +62,6 @@ const CONCLUSIONS: ReadonlyArray<{ conclusion: string; label: string }> = [
   { conclusion: "neutral", label: "Evaluated only (neutral)" },
 ];
 
-/** A link, only to http(s) targets; anything else is shown as text. */
-function anchor(label: string, url: string): string {
-  if (!/^https?:\/\/[^\s"'<>]+$/.test(url)) return html(label);
-  return `<a href="${html(url)}" rel="noopener noreferrer">${html(label)}</a>`;
-}
-
-function time(iso: string): string {
-  const match = /^(\d{4}-\d\d-\d\d)T(\d\d:\d\d):\d\d(?:\.\d+)?Z$/.exec(iso);
-  return match ? `<time datetime="${html(iso)}" title="${html(iso)}">${match[1]} ${match[2]}Z</time>` : html(iso);
-}
-
 /** The counts by latest conclusion: the figure's summary row. */
 function summary(pullRequests: readonly DashboardPullRequest[]): string {
   const known = new Set(CONCLUSIONS.map((entry) => entry.conclusion));
@@ -89,7 +78,7 @@ function pullRequestTable(pullRequests: readonly DashboardPullRequest[]): string
   if (pullRequests.length === 0) return "<p>Countersign has decided on no agent pull request in this organization yet.</p>";
   const rows = pullRequests.map(
     (pr) =>
-      `<tr><td>${anchor(`${pr.repository}#${pr.number}`, pr.pullRequestUrl)}</td><td><span class="c-${html(pr.conclusion)}">${html(pr.conclusion)}</span></td><td>${html(pr.title)}</td><td>${time(pr.evaluatedAt)}</td><td>${anchor("evidence", pr.evidenceUrl)}</td></tr>`,
+      `<tr><td>${externalLink(`${pr.repository}#${pr.number}`, pr.pullRequestUrl)}</td><td><span class="c-${html(pr.conclusion)}">${html(pr.conclusion)}</span></td><td>${html(pr.title)}</td><td>${minuteTime(pr.evaluatedAt)}</td><td>${externalLink("evidence", pr.evidenceUrl)}</td></tr>`,
   );
   return `<div class="scroll"><table class="prs"><thead><tr><th scope="col">Pull request</th><th scope="col">Latest decision</th><th scope="col">Check run</th><th scope="col">Decided</th><th scope="col">Evidence</th></tr></thead><tbody>${rows.join("")}</tbody></table></div>`;
 }
@@ -123,7 +112,7 @@ ${page.truncated ? `<p>The ${page.pullRequests.length} most recently decided are
 </section>
 ${page.downloadQuery === undefined ? "" : `<section aria-labelledby="downloads"><h2 id="downloads">Downloads</h2>${downloads(page.org, page.downloadQuery)}</section>`}
 </main>
-<footer>Generated ${time(page.generatedAt.toISOString())} from Countersign's database.</footer>`;
+<footer>Generated ${minuteTime(page.generatedAt.toISOString())} from Countersign's database.</footer>`;
   return htmlDocument({ title: `Countersign: ${page.org}`, style: STYLE + FIGURES_STYLE, body });
 }
 

@@ -1,4 +1,4 @@
-import { html, htmlDocument } from "./html.js";
+import { externalLink, html, htmlDocument } from "./html.js";
 import { appliedControls } from "./applied-controls.js";
 import { CONTROLS } from "./controls.js";
 import { credentialState, issuedCredentials, VENDOR_HELD, type StoryIssuedCredential } from "./issued-credentials.js";
@@ -12,12 +12,6 @@ import { pushCredentialPhrase, type PullRequestStory, type StoryApproval, type S
 // and only then the controls. Times, hashes and event names are tokens: they never break across lines
 // (a phone gets stacked cards instead of wide tables, and the chain's full hashes scroll in their box).
 
-
-/** A link, only to http(s) targets; anything else is shown as text. */
-function anchor(label: string, url: string | null | undefined): string {
-  if (!url || !/^https?:\/\/[^\s"'<>]+$/.test(url)) return html(label);
-  return `<a href="${html(url)}" rel="noopener noreferrer">${html(label)}</a>`;
-}
 
 /** "1 head commit", "2 head commits". */
 function count(n: number, noun: string): string {
@@ -72,7 +66,7 @@ function describeInventory(entry: unknown): string {
 function task(delegation: StoryDelegation): string {
   const given = delegation.task;
   if (!given || given.kind === "none") return "<em>no task given</em>";
-  if (given.kind === "issue") return `${anchor(given.ref, given.url)} (issue)`;
+  if (given.kind === "issue") return `${externalLink(given.ref, given.url)} (issue)`;
   return `<code class="text">${html(given.ref)}</code> (${html(given.kind)})`;
 }
 
@@ -148,7 +142,7 @@ function delegationCard(delegation: StoryDelegation): string {
     ["Expires", delegation.expiresAt ? time(delegation.expiresAt) : "no expiry"],
     ["Status", status(delegation)],
     ["What the agent could do", delegation.agentInventory.map(describeInventory).join("<br>") || "<em>not recorded</em>"],
-    ["Given", `${time(delegation.at)} (${eventLink(delegation.seq)})${delegation.commandUrl ? `, ${anchor("the command", delegation.commandUrl)}` : ""}`],
+    ["Given", `${time(delegation.at)} (${eventLink(delegation.seq)})${delegation.commandUrl ? `, ${externalLink("the command", delegation.commandUrl)}` : ""}`],
   ];
   return `<article class="card"><h3>Delegation <code>${html(delegation.id)}</code></h3><dl class="grid">${rows.map(([term, value]) => `<div><dt>${html(term)}</dt><dd>${value}</dd></div>`).join("")}</dl></article>`;
 }
@@ -369,7 +363,7 @@ export function renderEvidencePage(story: PullRequestStory, meta: { generatedAt:
     style: STYLE,
     body: `<main>
 <header>
-<h1>Countersign evidence: ${prUrl ? anchor(title, prUrl) : html(title)}</h1>
+<h1>Countersign evidence: ${prUrl ? externalLink(title, prUrl) : html(title)}</h1>
 <p class="verdict">${latest ? `Decision now: ${badge(latest.conclusion, "decision")} ${html(latest.title)}` : "No decision recorded yet."}</p>
 ${story.merges.some((merge) => !merge.verified) ? `<p class="verdict block-text"><strong>Merged without a countersign</strong>: an agent's change reached the base branch without Countersign's success on its head (see the Merge row below).</p>` : ""}
 ${facts(story, latest, meta)}

@@ -17,6 +17,18 @@ export function html(text: unknown): string {
     .replace(/'/g, "&#39;");
 }
 
+/** A link to `url` when it is an absolute http(s) address; anything else (none, `javascript:`, relative) is shown as text. */
+export function externalLink(label: string, url: string | null | undefined): string {
+  if (!url || !/^https?:\/\/[^\s"'<>]+$/.test(url)) return html(label);
+  return `<a href="${html(url)}" rel="noopener noreferrer">${html(label)}</a>`;
+}
+
+/** An ISO 8601 UTC time shown to the minute (`2026-11-25 12:00Z`), the exact value kept for machines and hovering; anything else as text. */
+export function minuteTime(iso: string): string {
+  const match = /^(\d{4}-\d\d-\d\d)T(\d\d:\d\d):\d\d(?:\.\d+)?Z$/.exec(iso);
+  return match ? `<time datetime="${html(iso)}" title="${html(iso)}">${match[1]} ${match[2]}Z</time>` : html(iso);
+}
+
 /** A whole page: `title` is text (escaped here), `style` CSS and `body` HTML, both the caller's own. */
 export function htmlDocument(page: { title: string; style: string; body: string }): string {
   return `<!doctype html>
