@@ -1,7 +1,7 @@
 import { performance } from "node:perf_hooks";
 import { createWorld, startFakeGitHub } from "../../build/fakes/test/fakes/bench-github.js";
 import { scratchDatabase } from "./databases.mjs";
-import { APP_ID, PRIVATE_KEY, SECRET } from "./harness.mjs";
+import { APP_ID, PRIVATE_KEY, requestTotal, SECRET } from "./harness.mjs";
 import { appRoot, freePort, peakRssMb, probotEnv, startProcess, stopProcess } from "./processes.mjs";
 import { percentile } from "./report.mjs";
 import { AGENT_APP, ORG_POLICY } from "./workloads.mjs";
@@ -140,7 +140,7 @@ export async function runDashboardPage({ kind, pullRequests, requests, log }) {
     await timeGets(page, cookie, 2).catch((error) => {
       throw new Error(`${error.message}\n${app.problems.slice(-5).join("\n")}`);
     });
-    const github0 = { ...github.counts };
+    github.take();
     const result = {
       database: kind,
       pullRequests,
@@ -150,7 +150,7 @@ export async function runDashboardPage({ kind, pullRequests, requests, log }) {
       page: await timeGets(page, cookie, requests),
       repository: await timeGets(`${page}?repo=${ORG}/service-3`, cookie, requests),
       download: await timeGets(`${page}/export.json`, cookie, Math.max(3, Math.round(requests / 4))),
-      githubRequestsWhileTimed: Object.keys(github.counts).reduce((sum, key) => sum + github.counts[key] - github0[key], 0),
+      githubRequestsWhileTimed: requestTotal(github.take()),
       peakRssMb: peakRssMb(app.pid),
       problems: app.problems.filter((line) => !line.includes("COUNTERSIGN_CHECKPOINT_KEY is not set")).slice(0, 5),
     };

@@ -1,7 +1,6 @@
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
-import { REQUEST_KINDS } from "../../build/fakes/test/fakes/bench-github.js";
-import { allFinished, evaluatedWithin, processedAt, withCountersign } from "./harness.mjs";
+import { allFinished, evaluatedWithin, processedAt, requestsUsed, requestTotal, withCountersign } from "./harness.mjs";
 import { sendDelivery } from "./load.mjs";
 import { percentile } from "./report.mjs";
 import { largePullRequestScript, remarkStep, smallPullRequestScript } from "./workloads.mjs";
@@ -62,8 +61,8 @@ export async function runDeliveryLatency(workloadName, { latencyMs, gapMs, pullR
     for (let pull = 0; pull < pullRequests; pull += 1) {
       for (const [index, step] of script().entries()) {
         const { event, ms, requests } = await sendOne(step);
-        const total = REQUEST_KINDS.reduce((sum, key) => sum + requests[key], 0);
-        deliveries.push({ event, ms, requests: total, kind: classify(index, event, requests), byKind: Object.fromEntries(REQUEST_KINDS.filter((key) => requests[key] > 0).map((key) => [key, requests[key]])) });
+        const total = requestTotal(requests);
+        deliveries.push({ event, ms, requests: total, kind: classify(index, event, requests), byKind: requestsUsed(requests) });
       }
     }
     const times = deliveries.map((delivery) => delivery.ms);

@@ -1,7 +1,7 @@
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { connectionSampler, scratchDatabase } from "./databases.mjs";
-import { addRepository, createWorld, startFakeGitHub } from "../../build/fakes/test/fakes/bench-github.js";
+import { addRepository, createWorld, REQUEST_KINDS, startFakeGitHub } from "../../build/fakes/test/fakes/bench-github.js";
 import { keepAliveAgent } from "./load.mjs";
 import { appPrivateKey, deliveryOutcomes, evaluated, freePort, probotEnv, startProcess, stopProcess } from "./processes.mjs";
 import { AGENT_APP, benchRepository, grantPermissions, ORG_POLICY } from "./workloads.mjs";
@@ -77,4 +77,14 @@ export function evaluatedWithin(app, deliveryId, ms) {
 /** When `id` was processed: its evaluation, or the one it joined, was logged. */
 export function processedAt(app, id) {
   return (app.evaluations.get(id) ?? app.answeredBy.get(id)).at;
+}
+
+/** All the requests of a count by kind (the fake GitHub's `take()`). */
+export function requestTotal(requests) {
+  return REQUEST_KINDS.reduce((sum, key) => sum + requests[key], 0);
+}
+
+/** The kinds a count by kind has any of, with their counts, in the fake's order. */
+export function requestsUsed(requests) {
+  return Object.fromEntries(REQUEST_KINDS.filter((key) => requests[key] > 0).map((key) => [key, requests[key]]));
 }

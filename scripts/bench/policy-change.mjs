@@ -2,8 +2,8 @@ import { createHash } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { scratchDatabase } from "./databases.mjs";
-import { addRepository, createWorld, REQUEST_KINDS, startFakeGitHub, touch } from "../../build/fakes/test/fakes/bench-github.js";
-import { allFinished, APP_ID, evaluatedWithin, PRIVATE_KEY, SECRET } from "./harness.mjs";
+import { addRepository, createWorld, startFakeGitHub, touch } from "../../build/fakes/test/fakes/bench-github.js";
+import { allFinished, APP_ID, evaluatedWithin, PRIVATE_KEY, requestsUsed, requestTotal, SECRET } from "./harness.mjs";
 import { drive, keepAliveAgent, sendDelivery } from "./load.mjs";
 import { freePort, peakRssMb, probotEnv, startProcess, stopProcess } from "./processes.mjs";
 import { AGENT_APP, approvedPullRequestScript, grantPermissions, ORG_POLICY, organizationRepository, policyPushDelivery } from "./workloads.mjs";
@@ -83,7 +83,7 @@ export async function runPolicyChange({ repositories, pullRequests, latencyMs, l
     const finishedAt = performance.now();
     await sleep(100);
     const requests = github.take();
-    const total = REQUEST_KINDS.reduce((sum, key) => sum + requests[key], 0);
+    const total = requestTotal(requests);
     const seconds = (finishedAt - sentAt) / 1000;
     const blocked = pulls.filter(({ pr }) => latestRun(world, pr)?.conclusion !== "success").length;
     return {
@@ -95,7 +95,7 @@ export async function runPolicyChange({ repositories, pullRequests, latencyMs, l
       checkRunWrites: world.checkRunWrites.length - writesBefore,
       seconds,
       requests: total,
-      requestsByKind: Object.fromEntries(REQUEST_KINDS.filter((key) => requests[key] > 0).map((key) => [key, requests[key]])),
+      requestsByKind: requestsUsed(requests),
       requestsPerPullRequest: total / pulls.length,
       // At this pace for an hour, against the installation's primary limit.
       requestsPerHour: (total / seconds) * 3600,

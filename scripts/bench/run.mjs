@@ -54,8 +54,8 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { describePostgres, postgresVersion } from "./databases.mjs";
-import { REQUEST_KINDS, startFakeGitHub } from "../../build/fakes/test/fakes/bench-github.js";
-import { allFinished, APP_ID, benchWorld, evaluatedWithin, PRIVATE_KEY, processedAt, SECRET, withCountersign } from "./harness.mjs";
+import { startFakeGitHub } from "../../build/fakes/test/fakes/bench-github.js";
+import { allFinished, APP_ID, benchWorld, evaluatedWithin, PRIVATE_KEY, processedAt, requestTotal, SECRET, withCountersign } from "./harness.mjs";
 import { runDashboardPage } from "./dashboard-page.mjs";
 import { runDeliveryLatency } from "./delivery-latency.mjs";
 import { burst, drive, encodeDelivery, keepAliveAgent, paced } from "./load.mjs";
@@ -228,7 +228,7 @@ async function runCountersign(kind, workloadName, { mode }) {
       refused: sent.refused,
       underLoad,
       sequential: sequential ? timings(app, sequential.sent.ids) : null,
-      requestsPerEvaluation: REQUEST_KINDS.reduce((sum, key) => sum + requests[key], 0) / underLoad.count,
+      requestsPerEvaluation: requestTotal(requests) / underLoad.count,
       requests,
       cpuMsPerDelivery: throughput.cpuMs === null ? null : throughput.cpuMs / sent.ids.length,
       databaseCpuMsPerDelivery: throughput.databaseCpuMs === null || throughput.databaseCpuMs === undefined ? null : throughput.databaseCpuMs / sent.ids.length,
@@ -323,7 +323,7 @@ async function runBusyInstallation() {
       perSecond: sent.ids.length / seconds,
       evaluations,
       coalesced: (await metricTotal(appUrl, "countersign_evaluations_coalesced_total")) - coalescedBefore,
-      requests: REQUEST_KINDS.reduce((sum, key) => sum + requests[key], 0),
+      requests: requestTotal(requests),
       checks,
       correct: checks.every((check) => check.actual === check.expected),
       failed: outcomes.failed,
