@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Store } from "./client.js";
+import { inBatches } from "./in-batches.js";
 
 // Which agents the decisions on a pull request saw, and how: the `decision` audit events name the
 // agent accounts (`agents`) and the signals that found them (`signals`: pr-author, commit-author,
@@ -25,31 +26,30 @@ const CHUNK = 200;
 
 /** The agent sightings of the `decision` events before `end` on those pull requests. */
 export async function agentSightings(db: Store, pullRequests: ReadonlyArray<{ repoId: bigint; number: number }>, end: Date): Promise<AgentSighting[]> {
-  const sightings: AgentSighting[] = [];
-  for (let index = 0; index < pullRequests.length; index += CHUNK) {
-    const chunk = pullRequests.slice(index, index + CHUNK);
-    const rows = await db.prisma.auditEvent.findMany({
+  const rows = await inBatches(pullRequests, CHUNK, (chunk) =>
+    db.prisma.auditEvent.findMany({
       where: { type: "decision", createdAt: { lt: end }, OR: chunk.map((pr) => ({ repoId: pr.repoId, subjectNumber: pr.number })) },
       select: { repoId: true, subjectNumber: true, createdAt: true, payload: true },
-    });
-    for (const row of rows) {
-      if (row.repoId === null || row.subjectNumber === null) continue;
-      let payload: unknown;
-      try {
-        payload = JSON.parse(row.payload);
-      } catch {
-        continue;
-      }
-      const parsed = payloadSchema.safeParse(payload);
-      if (!parsed.success || !parsed.data.agents || parsed.data.agents.length === 0) continue;
-      sightings.push({
-        repoId: row.repoId,
-        number: row.subjectNumber,
-        at: row.createdAt,
-        agents: parsed.data.agents.map((agent) => ({ login: agent.login, kind: agent.kind ?? "unknown" })),
-        signals: [...new Set((parsed.data.signals ?? []).map((signal) => signal.kind))],
-      });
+    }),
+  );
+  const sightings: AgentSighting[] = [];
+  for (const row of rows) {
+    if (row.repoId === null || row.subjectNumber === null) continue;
+    let payload: unknown;
+    try {
+      payload = JSON.parse(row.payload);
+    } catch {
+      continue;
     }
+    const parsed = payloadSchema.safeParse(payload);
+    if (!parsed.success || !parsed.data.agents || parsed.data.agents.length === 0) continue;
+    sightings.push({
+      repoId: row.repoId,
+      number: row.subjectNumber,
+      at: row.createdAt,
+      agents: parsed.data.agents.map((agent) => ({ login: agent.login, kind: agent.kind ?? "unknown" })),
+      signals: [...new Set((parsed.data.signals ?? []).map((signal) => signal.kind))],
+    });
   }
   return sightings;
 }

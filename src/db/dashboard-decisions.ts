@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Store } from "./client.js";
+import { inBatches } from "./in-batches.js";
 
 // The decisions the dashboard's figures are computed from: every decision, up to the end of the
 // range, on each of the organization's pull requests that was decided on inside the range. Earlier
@@ -43,19 +44,18 @@ export async function pullRequestsDecidedBetween(db: Store, org: string, start: 
 
 /** Every decision before `end` on those pull requests, oldest first (decisions of one instant in id order). */
 export async function decisionsOfPullRequests(db: Store, pullRequests: ReadonlyArray<{ repoId: bigint; number: number }>, end: Date): Promise<DashboardDecisionRow[]> {
-  const rows: DashboardDecisionRow[] = [];
-  for (let index = 0; index < pullRequests.length; index += CHUNK) {
-    const chunk = pullRequests.slice(index, index + CHUNK);
-    const found = await db.prisma.decision.findMany({
+  const found = await inBatches(pullRequests, CHUNK, (chunk) =>
+    db.prisma.decision.findMany({
       where: { evaluatedAt: { lt: end }, OR: chunk.map((pr) => ({ repoId: pr.repoId, prNumber: pr.number })) },
       select: { id: true, repoId: true, repoFullName: true, prNumber: true, conclusion: true, title: true, reasons: true, delegationId: true, evaluatedAt: true },
       orderBy: [{ evaluatedAt: "asc" }, { id: "asc" }],
-    });
-    for (const row of found) {
-      if (row.prNumber === null) continue;
-      const reasons = reasonsSchema.safeParse(safeJson(row.reasons));
-      rows.push({ repoId: row.repoId, repository: row.repoFullName, number: row.prNumber, conclusion: row.conclusion, title: row.title, reasons: reasons.success ? reasons.data : [], delegationId: row.delegationId, evaluatedAt: row.evaluatedAt });
-    }
+    }),
+  );
+  const rows: DashboardDecisionRow[] = [];
+  for (const row of found) {
+    if (row.prNumber === null) continue;
+    const reasons = reasonsSchema.safeParse(safeJson(row.reasons));
+    rows.push({ repoId: row.repoId, repository: row.repoFullName, number: row.prNumber, conclusion: row.conclusion, title: row.title, reasons: reasons.success ? reasons.data : [], delegationId: row.delegationId, evaluatedAt: row.evaluatedAt });
   }
   return rows.sort((a, b) => a.evaluatedAt.getTime() - b.evaluatedAt.getTime());
 }

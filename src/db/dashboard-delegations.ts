@@ -1,4 +1,5 @@
 import type { Store } from "./client.js";
+import { inBatches } from "./in-batches.js";
 
 // The delegations the dashboard shows: those given in the organization in the range (the owners'
 // table), and those its pull requests' decisions relied on, whenever they were given (the time to
@@ -19,7 +20,7 @@ export interface DashboardDelegationRow {
   agentInventory: string | null;
 }
 
-/** How many ids one query names: databases bound the parameters of a statement (SQLite's and Prisma's limits). */
+/** How many ids one query names (in-batches.ts). */
 const IDS_PER_QUERY = 500;
 
 const SELECT = { id: true, repoFullName: true, ownerLogin: true, agentLogin: true, status: true, createdAt: true, expiresAt: true, revokedAt: true, agentInventory: true } as const;
@@ -30,8 +31,6 @@ export async function dashboardDelegations(db: Store, org: string, start: Date, 
   const byId = new Map<string, Awaited<ReturnType<typeof db.prisma.delegation.findMany<{ select: typeof SELECT }>>>[number]>();
   for (const row of await db.prisma.delegation.findMany({ where: { ...inOrg, createdAt: { gte: start, lt: end } }, select: SELECT })) byId.set(row.id, row);
   const rest = [...new Set(ids)].filter((id) => !byId.has(id));
-  for (let from = 0; from < rest.length; from += IDS_PER_QUERY) {
-    for (const row of await db.prisma.delegation.findMany({ where: { ...inOrg, id: { in: rest.slice(from, from + IDS_PER_QUERY) } }, select: SELECT })) byId.set(row.id, row);
-  }
+  for (const row of await inBatches(rest, IDS_PER_QUERY, (batch) => db.prisma.delegation.findMany({ where: { ...inOrg, id: { in: batch } }, select: SELECT }))) byId.set(row.id, row);
   return [...byId.values()].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id)).map(({ repoFullName, ...row }) => ({ ...row, repository: repoFullName }));
 }

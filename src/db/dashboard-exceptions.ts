@@ -1,5 +1,6 @@
 import { z } from "zod";
 import type { Store } from "./client.js";
+import { inBatches } from "./in-batches.js";
 
 // The reads behind the dashboard's exceptions (docs/dashboard.md#exceptions): what a security team
 // must act on, from the database only. Each kind is read from what the app itself recorded when it
@@ -247,10 +248,8 @@ export async function invalidPolicies(db: Store, org: string, window: ExceptionW
   // When each repository last loaded a valid policy (a decision records its hash), in one read.
   const repoIds = [...new Set([...groups.values()].flatMap((group) => (group.repoId === null ? [] : [group.repoId])))];
   const validSince = new Map<string, Date>();
-  for (let start = 0; start < repoIds.length; start += CHUNK) {
-    const latest = await db.prisma.decision.groupBy({ by: ["repoId"], where: { repoId: { in: repoIds.slice(start, start + CHUNK) }, policyHash: { not: null } }, _max: { evaluatedAt: true } });
-    for (const group of latest) if (group._max.evaluatedAt) validSince.set(String(group.repoId), group._max.evaluatedAt);
-  }
+  const latest = await inBatches(repoIds, CHUNK, (batch) => db.prisma.decision.groupBy({ by: ["repoId"], where: { repoId: { in: batch }, policyHash: { not: null } }, _max: { evaluatedAt: true } }));
+  for (const group of latest) if (group._max.evaluatedAt) validSince.set(String(group.repoId), group._max.evaluatedAt);
   const open: InvalidPolicyRow[] = [];
   let resolved = 0;
   for (const { row, repoId, count } of groups.values()) {
@@ -322,16 +321,14 @@ async function latestDecisionsThatRan(db: Store, subjects: ReadonlyArray<{ repoI
   const ran = { NOT: { reasons: { contains: '"evaluation-failed"' } } };
   const pullRequests = subjects.filter((subject) => subject.number !== null);
   const commits = subjects.filter((subject) => subject.number === null && subject.headSha !== null);
-  for (let start = 0; start < pullRequests.length; start += CHUNK) {
-    const chunk = pullRequests.slice(start, start + CHUNK).map((subject) => ({ repoId: subject.repoId, prNumber: subject.number }));
-    const groups = await db.prisma.decision.groupBy({ by: ["repoId", "prNumber"], where: { ...ran, OR: chunk }, _max: { evaluatedAt: true } });
-    for (const group of groups) if (group._max.evaluatedAt) latest.set(subjectKey(group.repoId, group.prNumber, null), group._max.evaluatedAt);
-  }
-  for (let start = 0; start < commits.length; start += CHUNK) {
-    const chunk = commits.slice(start, start + CHUNK).map((subject) => ({ repoId: subject.repoId, headSha: subject.headSha as string }));
-    const groups = await db.prisma.decision.groupBy({ by: ["repoId", "headSha"], where: { ...ran, prNumber: null, OR: chunk }, _max: { evaluatedAt: true } });
-    for (const group of groups) if (group._max.evaluatedAt) latest.set(subjectKey(group.repoId, null, group.headSha), group._max.evaluatedAt);
-  }
+  const byNumber = await inBatches(pullRequests, CHUNK, (batch) =>
+    db.prisma.decision.groupBy({ by: ["repoId", "prNumber"], where: { ...ran, OR: batch.map((subject) => ({ repoId: subject.repoId, prNumber: subject.number })) }, _max: { evaluatedAt: true } }),
+  );
+  for (const group of byNumber) if (group._max.evaluatedAt) latest.set(subjectKey(group.repoId, group.prNumber, null), group._max.evaluatedAt);
+  const byCommit = await inBatches(commits, CHUNK, (batch) =>
+    db.prisma.decision.groupBy({ by: ["repoId", "headSha"], where: { ...ran, prNumber: null, OR: batch.map((subject) => ({ repoId: subject.repoId, headSha: subject.headSha as string })) }, _max: { evaluatedAt: true } }),
+  );
+  for (const group of byCommit) if (group._max.evaluatedAt) latest.set(subjectKey(group.repoId, null, group.headSha), group._max.evaluatedAt);
   return latest;
 }
 
@@ -352,11 +349,9 @@ export async function lateCredentials(db: Store, org: string, window: ExceptionW
   });
   const scoped = candidates.filter((row) => inScope(org, window, row.repoFullName));
   const delegationIds = [...new Set(scoped.map((row) => row.delegationId))];
-  // Read CHUNK ids at a time: a statement's parameters are bounded (SQLite's and Prisma's limits).
-  const delegationRows = [];
-  for (let start = 0; start < delegationIds.length; start += CHUNK) {
-    delegationRows.push(...(await db.prisma.delegation.findMany({ where: { id: { in: delegationIds.slice(start, start + CHUNK) } }, select: { id: true, status: true, revokedAt: true, subjectType: true, subjectNumber: true, agentLogin: true, ownerLogin: true } })));
-  }
+  const delegationRows = await inBatches(delegationIds, CHUNK, (batch) =>
+    db.prisma.delegation.findMany({ where: { id: { in: batch } }, select: { id: true, status: true, revokedAt: true, subjectType: true, subjectNumber: true, agentLogin: true, ownerLogin: true } }),
+  );
   const delegations = new Map(delegationRows.map((row) => [row.id, row]));
   const late: LateCredentialRow[] = [];
   for (const row of scoped) {
