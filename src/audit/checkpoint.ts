@@ -154,7 +154,9 @@ export function checkCheckpoint(note: string, keys: readonly CheckpointVerifier[
     if (!signature) continue;
     const [, name, encoded] = signature as unknown as [string, string, string];
     const blob = Buffer.from(encoded, "base64");
-    if (blob.length !== 68) continue;
+    // Only the canonical encoding: base64 leaves spare bits in its last character, and a signature
+    // whose text was changed there must not verify as though it were the one published.
+    if (blob.length !== 68 || blob.toString("base64") !== encoded) continue;
     const id = blob.subarray(0, 4).toString("hex");
     const key = keys.find((candidate) => candidate.name === name && candidate.keyId === id);
     if (!key) {

@@ -82,6 +82,22 @@ describe("checkpoints", () => {
     expect(result.ok).toBe(false);
   });
 
+  test("a signature whose last character differs only in base64's spare bits is a changed signature, not the same one", () => {
+    // 68 bytes are 91 characters and '=': the last character's two low bits encode nothing, so four
+    // texts decode to one signature. CI once changed such a character and the export still verified.
+    const note = signCheckpoint(checkpoint, current);
+    const last = note.length - 3;
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const index = alphabet.indexOf(note[last] as string);
+    const variants = [0, 1, 2, 3].map((low) => alphabet[(index & ~3) | low] as string).filter((char) => char !== note[last]);
+    expect(variants).toHaveLength(3);
+    for (const char of variants) {
+      const changed = note.slice(0, last) + char + note.slice(last + 1);
+      expect(Buffer.from(changed.slice(changed.lastIndexOf(" ") + 1, -1), "base64")).toEqual(Buffer.from(note.slice(note.lastIndexOf(" ") + 1, -1), "base64"));
+      expect(checkCheckpoint(changed, [current.verifier]).ok).toBe(false);
+    }
+  });
+
   test("an unknown key is named; a rotated-out key still verifies what it signed", () => {
     const old = signCheckpoint(checkpoint, retired);
     const unknown = checkCheckpoint(old, [current.verifier]);
