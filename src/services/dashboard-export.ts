@@ -44,8 +44,6 @@ function jsonDocument(org: string, view: DashboardView, head: Head): string {
       agents: figures.agents.map(({ href, ...agent }) => agent),
       owners: figures.owners.map(({ href, ...owner }) => owner),
       matching: figures.matching,
-      pullRequests: view.pullRequests,
-      truncated: view.truncated,
     },
     null,
     2,

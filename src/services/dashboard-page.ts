@@ -1,9 +1,8 @@
 import type { Store } from "../db/client.js";
-import { latestAgentPullRequestDecisions } from "../db/dashboard-pull-requests.js";
 import type { DashboardExceptions } from "../evidence/dashboard-exceptions.js";
 import { renderDashboardFigures, type DashboardFiguresView } from "../evidence/dashboard-figures.js";
-import { renderDashboardPage, type DashboardPullRequest } from "../evidence/dashboard-page.js";
-import { signedEvidenceUrl, type EvidenceLinkSettings } from "../evidence/signed-links.js";
+import { renderDashboardPage } from "../evidence/dashboard-page.js";
+import type { EvidenceLinkSettings } from "../evidence/signed-links.js";
 import { dashboardExceptions } from "./dashboard-exceptions.js";
 import { computeFigures, loadFigureFacts } from "./dashboard-figures.js";
 import { dashboardFilterQuery, filterWindow, parseDashboardFilters, type DashboardFilters } from "./dashboard-filters.js";
@@ -11,9 +10,6 @@ import { dashboardFilterQuery, filterWindow, parseDashboardFilters, type Dashboa
 // The organization dashboard's page for a viewer already let in (dashboard-access.ts): its figures
 // read from the database, their links built, rendered. Each further figure is one more read here and
 // one more section in the renderer.
-
-/** How many agent pull requests the list shows, most recently decided first. */
-export const PULL_REQUEST_LIMIT = 200;
 
 /** What the page is built from. */
 export interface DashboardPageDeps {
@@ -30,8 +26,6 @@ export interface DashboardView {
   filters: DashboardFilters;
   exceptions: DashboardExceptions;
   figures: DashboardFiguresView;
-  pullRequests: DashboardPullRequest[];
-  truncated: boolean;
 }
 
 /** Reads and computes `org`'s dashboard filtered by `query` (its GET parameters, dashboard-filters.ts). */
@@ -41,22 +35,12 @@ export async function loadDashboardView(deps: DashboardPageDeps, org: string, qu
   // The exceptions take the page's range (up to now at the latest) and repository.
   const range = filterWindow(filters);
   const exceptions = await dashboardExceptions(deps, org, { from: range.start, to: range.end < now ? range.end : now, ...(filters.repo ? { repo: filters.repo } : {}) });
-  const [rows, facts] = await Promise.all([latestAgentPullRequestDecisions(deps.db, org, PULL_REQUEST_LIMIT + 1), loadFigureFacts(deps.db, org, filters)]);
+  const facts = await loadFigureFacts(deps.db, org, filters);
   return {
     generatedAt: now,
     filters,
     exceptions,
     figures: computeFigures(org, filters, facts, { evidence: deps.evidence, webUrl: deps.webUrl, now }, notes),
-    truncated: rows.length > PULL_REQUEST_LIMIT,
-    pullRequests: rows.slice(0, PULL_REQUEST_LIMIT).map((row) => ({
-      repository: row.repository,
-      number: row.number,
-      conclusion: row.conclusion,
-      title: row.title,
-      evaluatedAt: row.evaluatedAt.toISOString(),
-      pullRequestUrl: `${deps.webUrl}/${row.repository.split("/").map(encodeURIComponent).join("/")}/pull/${row.number}`,
-      evidenceUrl: signedEvidenceUrl(deps.evidence, row.repository, row.number, now),
-    })),
   };
 }
 
@@ -71,9 +55,7 @@ export async function dashboardPageHtml(deps: DashboardPageDeps, org: string, vi
     viewer,
     generatedAt: view.generatedAt,
     exceptions: view.exceptions,
-    truncated: view.truncated,
     downloadQuery: dashboardFilterQuery(view.filters),
     sections: [renderDashboardFigures(view.figures)],
-    pullRequests: view.pullRequests,
   });
 }

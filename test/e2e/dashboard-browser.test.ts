@@ -200,7 +200,7 @@ describe("the organization dashboard in a browser", () => {
 
     await expect(page.locator("h1").innerText()).resolves.toBe(`Countersign: ${ORG}`);
     await expect(page.locator("header form").innerText()).resolves.toMatch(/^Signed in as @olivia\s+Sign out$/);
-    const rows = await page.locator("section[aria-labelledby=agent-prs] table.prs tbody tr").allInnerTexts();
+    const rows = await page.locator("section[aria-labelledby=matching] table.prs tbody tr").allInnerTexts();
     expect(rows).toHaveLength(8);
     expect(rows.some((row) => row.startsWith(`${ORG}/Hello-World#8\t`))).toBe(true);
     expect(rows.some((row) => row.startsWith(`${ORG}/Hello-World#12\t`))).toBe(true);
@@ -222,7 +222,7 @@ describe("the organization dashboard in a browser", () => {
     expect(cookies.map((cookie) => cookie.name)).toEqual(["countersign_session"]);
 
     // The pull request's link opens it on GitHub; its evidence link opens its evidence page.
-    const row = page.locator("section[aria-labelledby=agent-prs] table.prs tbody tr", { hasText: `${ORG}/Hello-World#8` });
+    const row = page.locator("section[aria-labelledby=matching] table.prs tbody tr", { hasText: `${ORG}/Hello-World#8` });
     await Promise.all([page.waitForURL(/\/Codertocat\/Hello-World\/pull\/8$/), row.getByRole("link", { name: `${ORG}/Hello-World#8` }).click()]);
     await expect(page.locator("#pull").innerText()).resolves.toBe(`${ORG}/Hello-World pull request #8`);
     await page.goBack();
@@ -230,7 +230,7 @@ describe("the organization dashboard in a browser", () => {
     await expect(page.locator("h1").innerText()).resolves.toBe(`Countersign evidence: ${ORG}/Hello-World#8`);
     // The hostile repository's link is to that repository's pull request, its name encoded in the path.
     await page.goBack();
-    await Promise.all([page.waitForURL(/\/Codertocat\/%22%3E%3Cscript%3Ealert\(1\)\/pull\/9$/), page.locator("section[aria-labelledby=agent-prs]").getByRole("link", { name: `${ORG}/${HOSTILE_REPO}#9` }).click()]);
+    await Promise.all([page.waitForURL(/\/Codertocat\/%22%3E%3Cscript%3Ealert\(1\)\/pull\/9$/), page.locator("section[aria-labelledby=matching]").getByRole("link", { name: `${ORG}/${HOSTILE_REPO}#9` }).click()]);
     await expect(page.locator("#pull").innerText()).resolves.toBe(`${ORG}/${HOSTILE_REPO} pull request #9`);
     await context.close();
   });

@@ -138,7 +138,7 @@ describe("the dashboard's exceptions", () => {
     // The page lists them first, each kind with its count, and links on the app's GitHub.
     const page = await dashboardPageHtml(deps, "acme", "octocat");
     expect(page.indexOf('id="exceptions"')).toBeGreaterThan(-1);
-    expect(page.indexOf('id="exceptions"')).toBeLessThan(page.indexOf('id="agent-prs"'));
+    expect(page.indexOf('id="exceptions"')).toBeLessThan(page.indexOf('id="figures"'));
     for (const [id, count] of [["ex-merges", 1], ["ex-pushes", 1], ["ex-policies", 1], ["ex-failures", 1], ["ex-credentials", 2]] as const) {
       expect(page).toMatch(new RegExp(`<h3 id="${id}">[^<]*: <span class="count">${count}</span></h3>`));
     }

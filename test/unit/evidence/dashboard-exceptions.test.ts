@@ -100,9 +100,9 @@ describe("the dashboard's exceptions section", () => {
     expect(kind(section, "ex-credentials")).toContain("GitHub did not confirm 3 revocations");
   });
 
-  test("comes first on the page, before the pull requests", () => {
-    const page = renderDashboardPage({ org: "acme", viewer: "octocat", generatedAt: AT, truncated: false, pullRequests: [], exceptions: none() });
+  test("comes first on the page, before the figures", () => {
+    const page = renderDashboardPage({ org: "acme", viewer: "octocat", generatedAt: AT, exceptions: none(), sections: ['<section aria-labelledby="figures"><h2 id="figures">Figures</h2></section>'] });
     expect(page.indexOf('id="exceptions"')).toBeGreaterThan(-1);
-    expect(page.indexOf('id="exceptions"')).toBeLessThan(page.indexOf('id="agent-prs"'));
+    expect(page.indexOf('id="exceptions"')).toBeLessThan(page.indexOf('id="figures"'));
   });
 });
