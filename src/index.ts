@@ -12,6 +12,7 @@ import { startCheckpointSigning } from "./handlers/audit-checkpoint-timer.js";
 import { checkpointKeysRoute } from "./handlers/checkpoint-keys-route.js";
 import { startCredentialSweep } from "./handlers/credential-sweep.js";
 import { credentialsRoute } from "./handlers/credentials-route.js";
+import { ParsedStories } from "./db/parsed-stories.js";
 import { dashboardRoutes } from "./handlers/dashboard-routes.js";
 import { evidenceRoute } from "./handlers/evidence-route.js";
 import { startExpirySweep } from "./handlers/expiry-sweep.js";
@@ -27,6 +28,7 @@ import type { ReadinessCheck } from "./observability/readiness.js";
 import type { AppServices } from "./services/create-services.js";
 import { DashboardAccess } from "./services/dashboard-access.js";
 import { dashboardKeys } from "./services/dashboard-session.js";
+import type { SummaryRebuildStatus } from "./services/pull-request-summaries.js";
 
 export interface AppOptions {
   /** How often to look for expired delegations, in milliseconds; 0 turns the sweep off. */
@@ -59,9 +61,10 @@ export interface AppOptions {
   checkpointEveryMs?: number;
   /**
    * The organization dashboard's sign-in (docs/dashboard.md): the OAuth client, GitHub's API address,
-   * and the fetch its two sign-in requests use. Absent: the dashboard's routes are not served.
+   * and the fetch its two sign-in requests use, and the start-up rebuild of its summaries (the page
+   * says while it runs). Absent: the dashboard's routes are not served.
    */
-  dashboard?: { settings: DashboardSettings; apiUrl: string; fetch: typeof fetch };
+  dashboard?: { settings: DashboardSettings; apiUrl: string; fetch: typeof fetch; summaries?: SummaryRebuildStatus };
 }
 
 /** Countersign as a Probot app: which events reach which handler. No logic lives here. */
@@ -127,7 +130,7 @@ function dashboardDeps(app: Probot, services: AppServices, evidence: NonNullable
       app.log,
       () => services.clock().getTime(),
     ),
-    page: { db: services.db, evidence, webUrl, clock: services.clock },
+    page: { db: services.db, evidence, webUrl, clock: services.clock, parsedStories: new ParsedStories(), ...(dashboard.summaries ? { summaries: dashboard.summaries } : {}) },
     authorizeUrl: (state: string) => authorizeUrl(signIn, state),
     userFromCode: (code: string) => signInWithCode(signIn, code, dashboard.fetch),
     secureCookies: new URL(dashboard.settings.publicUrl).protocol === "https:",

@@ -15,6 +15,7 @@ import { createLog } from "./observability/log.js";
 import { createMetrics } from "./observability/metrics.js";
 import { databaseReadiness } from "./observability/readiness.js";
 import { createServices } from "./services/create-services.js";
+import { SummaryRebuild } from "./services/pull-request-summaries.js";
 import { startSetupMode } from "./setup/setup-mode.js";
 
 /** How long a stopping process waits for the deliveries it accepted to finish. */
@@ -66,6 +67,14 @@ export async function startCountersign(options: StartOptions = {}): Promise<void
   // Start-up work on the data, not part of opening it: events written before the audit log was
   // hash-chained are sealed into the chain once (the read-only tools must not write).
   const sealedEvents = await sealUnchainedEvents(database.db);
+  // The dashboard's per-pull-request summaries are derived: any that does not hold every stored
+  // decision of its pull request (after an upgrade, a crash between the two writes) is rebuilt, in
+  // the background, and the dashboard says so until it is done.
+  const summaries = new SummaryRebuild(database.db, ({ rebuilt, error }) => {
+    if (error) log.error({ err: error, rebuilt }, "countersign: rebuilding the dashboard's pull request summaries failed; it is tried again at the next look");
+    else log.info({ rebuilt }, "countersign: dashboard summaries rebuilt");
+  });
+  const summariesOutOfStep = await summaries.start(env.COUNTERSIGN_SUMMARY_CHECK_SECONDS * 1000);
 
   // In production Probot itself refuses to start without credentials, with its own message.
   if (!isProduction(probotEnv) && !appIsConfigured(process.env)) {
@@ -110,6 +119,7 @@ export async function startCountersign(options: StartOptions = {}): Promise<void
         database: database.location,
         migrationsAppliedNow: database.appliedMigrations,
         auditEventsSealedNow: sealedEvents,
+        dashboardSummariesToRebuild: summariesOutOfStep,
         evidencePage: services.evidence ? services.evidence.publicUrl : "off",
         webhookProxy: process.env.WEBHOOK_PROXY_URL ? "on" : "off",
         credentialExchange: credentialApp ? "on" : "off (no credential app)",
@@ -123,7 +133,7 @@ export async function startCountersign(options: StartOptions = {}): Promise<void
       webUrl: githubWebUrl(probotEnv),
       readiness: databaseReadiness(database),
       checkpointEveryMs: checkpoint?.everyMs ?? 0,
-      ...(dashboard.on ? { dashboard: { settings: dashboard.settings, apiUrl: githubApiUrl(probotEnv), fetch: fetchWithTimeout(timeoutMs) } } : {}),
+      ...(dashboard.on ? { dashboard: { settings: dashboard.settings, apiUrl: githubApiUrl(probotEnv), fetch: fetchWithTimeout(timeoutMs), summaries } } : {}),
       credentials: {
         app: credentialApp,
         ratePerMinute: env.COUNTERSIGN_CREDENTIALS_RATE_PER_MINUTE,
@@ -149,6 +159,7 @@ export async function startCountersign(options: StartOptions = {}): Promise<void
         clearTimeout(timer);
         if (!drained) log.warn({ pending: inbox.queue.pending }, "countersign: stopping with deliveries unfinished; the next process resumes them");
       })
+      .then(() => summaries.stop())
       .then(() => database.close())
       .finally(() => process.exit(0));
   });

@@ -83,6 +83,8 @@ export const envSchema = z.object({
   COUNTERSIGN_CHECKPOINT_RETIRED_KEYS: z.preprocess((value) => (value === "" ? undefined : value), z.string().optional()),
   /** How often the audit log's head is signed (when it has moved). */
   COUNTERSIGN_CHECKPOINT_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
+  /** How often the dashboard's pull request summaries are checked against the stored decisions (and any out of step rebuilt), besides at start. */
+  COUNTERSIGN_SUMMARY_CHECK_SECONDS: z.coerce.number().int().min(1).max(86_400).default(600),
   /**
    * The GitHub App's OAuth client id (Probot's standard name; the setup page writes it): with its
    * secret, the organization dashboard's "Sign in with GitHub" (docs/dashboard.md).

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { Store } from "./client.js";
 import { inBatches } from "./in-batches.js";
+import type { PullRequestKey } from "./pull-request-summaries.js";
 
 // Which agents the decisions on a pull request saw, and how: the `decision` audit events name the
 // agent accounts (`agents`) and the signals that found them (`signals`: pr-author, commit-author,
@@ -22,13 +23,23 @@ const payloadSchema = z.object({
   signals: z.array(z.object({ kind: z.string() })).optional(),
 });
 
+/** The agents and signals a `decision` event's payload names (none where it names none or does not parse). */
+export function sightingOf(payload: unknown): { agents: Array<{ login: string; kind: string }>; signals: string[] } {
+  const parsed = payloadSchema.safeParse(payload);
+  if (!parsed.success || !parsed.data.agents) return { agents: [], signals: [] };
+  return {
+    agents: parsed.data.agents.map((agent) => ({ login: agent.login, kind: agent.kind ?? "unknown" })),
+    signals: [...new Set((parsed.data.signals ?? []).map((signal) => signal.kind))],
+  };
+}
+
 const CHUNK = 200;
 
-/** The agent sightings of the `decision` events before `end` on those pull requests. */
-export async function agentSightings(db: Store, pullRequests: ReadonlyArray<{ repoId: bigint; number: number }>, end: Date): Promise<AgentSighting[]> {
+/** The agent sightings of every `decision` event on those pull requests. */
+export async function agentSightings(db: Store, pullRequests: readonly PullRequestKey[]): Promise<AgentSighting[]> {
   const rows = await inBatches(pullRequests, CHUNK, (chunk) =>
     db.prisma.auditEvent.findMany({
-      where: { type: "decision", createdAt: { lt: end }, OR: chunk.map((pr) => ({ repoId: pr.repoId, subjectNumber: pr.number })) },
+      where: { type: "decision", OR: chunk.map((pr) => ({ repoId: pr.repoId, subjectNumber: pr.number })) },
       select: { repoId: true, subjectNumber: true, createdAt: true, payload: true },
     }),
   );
@@ -41,15 +52,9 @@ export async function agentSightings(db: Store, pullRequests: ReadonlyArray<{ re
     } catch {
       continue;
     }
-    const parsed = payloadSchema.safeParse(payload);
-    if (!parsed.success || !parsed.data.agents || parsed.data.agents.length === 0) continue;
-    sightings.push({
-      repoId: row.repoId,
-      number: row.subjectNumber,
-      at: row.createdAt,
-      agents: parsed.data.agents.map((agent) => ({ login: agent.login, kind: agent.kind ?? "unknown" })),
-      signals: [...new Set((parsed.data.signals ?? []).map((signal) => signal.kind))],
-    });
+    const seen = sightingOf(payload);
+    if (seen.agents.length === 0) continue;
+    sightings.push({ repoId: row.repoId, number: row.subjectNumber, at: row.createdAt, ...seen });
   }
   return sightings;
 }

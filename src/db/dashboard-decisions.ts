@@ -1,19 +1,19 @@
 import { z } from "zod";
 import type { Store } from "./client.js";
 import { inBatches } from "./in-batches.js";
+import type { PullRequestKey } from "./pull-request-summaries.js";
 
-// The decisions the dashboard's figures are computed from: every decision, up to the end of the
-// range, on each of the organization's pull requests that was decided on inside the range. Earlier
-// decisions are needed too: when an agent was first seen, and when a pull request was delegated, may
-// lie before the range. From the database only.
+// The stored decisions of some pull requests, as a dashboard summary is rebuilt from them
+// (src/services/pull-request-summaries.ts): every decision, whenever it was made.
 
-/** One stored decision, as the figures read it. */
-export interface DashboardDecisionRow {
+/** One stored decision, as a summary reads it. */
+export interface StoredDecisionRow {
   repoId: bigint;
   repository: string;
   number: number;
   conclusion: string;
   title: string;
+  /** The reason codes; empty where the stored JSON is not a list of strings. */
   reasons: string[];
   delegationId: string | null;
   evaluatedAt: Date;
@@ -24,40 +24,21 @@ const reasonsSchema = z.array(z.string());
 /** Pull requests read per query: an `OR` of this many pairs stays well inside every driver's limits. */
 const CHUNK = 200;
 
-/**
- * `org`'s agent pull requests (repository id and number) decided on at least once in [start, end): some
- * decision before `end` saw an agent (reasons `agent-authored`, `agent-assisted`), and some decision,
- * that one or another (an evaluation that failed closed sees no agent), lies in the range. Only their
- * decisions are read in full, not those of the organization's human pull requests.
- */
-export async function pullRequestsDecidedBetween(db: Store, org: string, start: Date, end: Date): Promise<Array<{ repoId: bigint; number: number }>> {
-  const [inRange, agent] = await Promise.all([
-    db.prisma.decision.groupBy({ by: ["repoId", "prNumber"], where: { repoFullName: { startsWith: `${org}/` }, prNumber: { not: null }, evaluatedAt: { gte: start, lt: end } } }),
-    db.prisma.decision.groupBy({
-      by: ["repoId", "prNumber"],
-      where: { repoFullName: { startsWith: `${org}/` }, prNumber: { not: null }, evaluatedAt: { lt: end }, OR: [{ reasons: { contains: '"agent-authored"' } }, { reasons: { contains: '"agent-assisted"' } }] },
-    }),
-  ]);
-  const agentKeys = new Set(agent.map((group) => `${group.repoId}#${group.prNumber}`));
-  return inRange.filter((group) => group.prNumber !== null && agentKeys.has(`${group.repoId}#${group.prNumber}`)).map((group) => ({ repoId: group.repoId, number: group.prNumber as number }));
-}
-
-/** Every decision before `end` on those pull requests, oldest first (decisions of one instant in id order). */
-export async function decisionsOfPullRequests(db: Store, pullRequests: ReadonlyArray<{ repoId: bigint; number: number }>, end: Date): Promise<DashboardDecisionRow[]> {
+/** Every decision on those pull requests. */
+export async function storedDecisionsOf(db: Store, pullRequests: readonly PullRequestKey[]): Promise<StoredDecisionRow[]> {
   const found = await inBatches(pullRequests, CHUNK, (chunk) =>
     db.prisma.decision.findMany({
-      where: { evaluatedAt: { lt: end }, OR: chunk.map((pr) => ({ repoId: pr.repoId, prNumber: pr.number })) },
-      select: { id: true, repoId: true, repoFullName: true, prNumber: true, conclusion: true, title: true, reasons: true, delegationId: true, evaluatedAt: true },
-      orderBy: [{ evaluatedAt: "asc" }, { id: "asc" }],
+      where: { OR: chunk.map((pr) => ({ repoId: pr.repoId, prNumber: pr.number })) },
+      select: { repoId: true, repoFullName: true, prNumber: true, conclusion: true, title: true, reasons: true, delegationId: true, evaluatedAt: true },
     }),
   );
-  const rows: DashboardDecisionRow[] = [];
+  const rows: StoredDecisionRow[] = [];
   for (const row of found) {
     if (row.prNumber === null) continue;
     const reasons = reasonsSchema.safeParse(safeJson(row.reasons));
     rows.push({ repoId: row.repoId, repository: row.repoFullName, number: row.prNumber, conclusion: row.conclusion, title: row.title, reasons: reasons.success ? reasons.data : [], delegationId: row.delegationId, evaluatedAt: row.evaluatedAt });
   }
-  return rows.sort((a, b) => a.evaluatedAt.getTime() - b.evaluatedAt.getTime());
+  return rows;
 }
 
 function safeJson(text: string): unknown {

@@ -1,27 +1,29 @@
 import { z } from "zod";
 import type { Store } from "../db/client.js";
-import { agentSightings, type AgentSighting } from "../db/dashboard-agent-sightings.js";
-import { decisionsOfPullRequests, pullRequestsDecidedBetween, type DashboardDecisionRow } from "../db/dashboard-decisions.js";
-import { dashboardDelegations, type DashboardDelegationRow } from "../db/dashboard-delegations.js";
+import { agentInventories, delegationCounts, type DelegationCount } from "../db/dashboard-delegations.js";
+import { utcDay } from "../db/pull-request-story.js";
+import type { ParsedStories } from "../db/parsed-stories.js";
+import { agentPullRequestSummaries, type PullRequestSummary } from "../db/pull-request-summaries.js";
 import type { DashboardFiguresView, FigurePullRequest, TimingRow } from "../evidence/dashboard-figures.js";
 import { signedEvidenceUrl, type EvidenceLinkSettings } from "../evidence/signed-links.js";
 import { dashboardFilterQuery, filterWindow, OUTCOMES, type DashboardFilters, type DashboardOutcome } from "./dashboard-filters.js";
 import { summarizeDurations, weekOf, weeksOf } from "./dashboard-statistics.js";
-import { decisionOutcome, delegationRelied, sawAgent } from "./pull-request-outcome.js";
 
 // The dashboard's main figures (docs/dashboard.md, "The figures"), from the database only: the
-// decisions on the organization's pull requests decided in the range, the agents their decision
-// events saw, and the delegations. `loadFigureFacts` reads; `computeFigures` is pure and is where
-// every figure's definition lives.
+// summaries of the organization's agent pull requests decided on in the range (one row each, kept as
+// decisions are recorded: src/db/pull-request-summaries.ts), the delegations given in the range,
+// counted, and the agents' newest inventories. `loadFigureFacts` reads; `computeFigures` is pure and
+// is where every figure's definition lives.
 
 /** How many pull requests the list behind the figures shows. */
 export const MATCHING_LIMIT = 200;
 
 /** What the figures are computed from. */
 export interface FigureFacts {
-  decisions: DashboardDecisionRow[];
-  sightings: AgentSighting[];
-  delegations: DashboardDelegationRow[];
+  pullRequests: PullRequestSummary[];
+  delegations: DelegationCount[];
+  /** Per agent login, the inventories of the newest delegations naming it, newest first. */
+  inventories: Map<string, string[]>;
 }
 
 /** What building the figures' links needs. */
@@ -32,29 +34,43 @@ export interface FigureLinks {
   now: Date;
 }
 
-/** Reads the facts the figures of `org` under `filters` need. */
-export async function loadFigureFacts(db: Store, org: string, filters: DashboardFilters): Promise<FigureFacts> {
+/**
+ * Reads the facts the figures of `org` under `filters` need: three reads, and one per agent seen.
+ * `parsed` keeps the stories already parsed for the next view (parsed-stories.ts).
+ */
+export async function loadFigureFacts(db: Store, org: string, filters: DashboardFilters, parsed?: ParsedStories): Promise<FigureFacts> {
   const { start, end } = filterWindow(filters);
-  const pullRequests = await pullRequestsDecidedBetween(db, org, start, end);
-  const [decisions, sightings] = await Promise.all([decisionsOfPullRequests(db, pullRequests, end), agentSightings(db, pullRequests, end)]);
-  const relied = [...new Set(decisions.flatMap((row) => [row.delegationId, delegationRelied(row.reasons)]).filter((id): id is string => id !== null))];
-  const delegations = await dashboardDelegations(db, org, start, end, relied);
-  return { decisions, sightings, delegations };
+  const [pullRequests, delegations] = await Promise.all([agentPullRequestSummaries(db, org, start, end, parsed), delegationCounts(db, org, start, end)]);
+  const logins = new Map<string, string>();
+  const endDay = utcDay(end);
+  for (const summary of pullRequests) for (const day of summary.story.days) if (day.day < endDay) for (const agent of day.agents) logins.set(agent.login.toLowerCase(), agent.login);
+  return { pullRequests, delegations, inventories: await agentInventories(db, org, [...logins.values()], end) };
 }
 
-/** One agent pull request, everything the figures need of it. */
+/** One day's latest decision, with its week. */
+interface DayDecision {
+  day: string;
+  week: string;
+  /** Epoch milliseconds, as stored. */
+  at: number;
+  outcome: DashboardOutcome;
+  title: string;
+}
+
+/** One agent pull request as of the range's end, everything the figures need of it. */
 interface PullRequestStory {
-  key: string;
   repository: string;
   number: number;
-  decisions: DashboardDecisionRow[];
-  firstSeen: Date;
-  agents: Map<string, { login: string; kind: string; signals: Set<string>; lastSeen: Date }>;
+  /** Each of the range's days' latest decision, oldest first. */
+  days: DayDecision[];
+  /** Times in epoch milliseconds, as stored. */
+  firstSeen: number;
+  agents: Map<string, { login: string; kind: string; signals: Set<string>; lastSeen: number }>;
   owners: Set<string>;
-  /** When the delegation took effect: its creation, or the agent's first sighting if it was given before. */
-  delegatedAt: Date | null;
-  /** The first passing decision that relied on a delegation, at or after `delegatedAt`. */
-  countersignedAt: Date | null;
+  /** When the delegation took effect: when it was given, or the agent's first sighting if it was given before. */
+  delegatedAt: number | null;
+  /** The first passing decision that relied on a delegation. */
+  countersignedAt: number | null;
 }
 
 const inventorySchema = z.array(
@@ -88,98 +104,131 @@ function inventoryLine(json: string | null, login: string): string | null {
 
 const lower = (text: string) => text.toLowerCase();
 
-/** Groups the decisions into agent pull requests (those some decision saw an agent in). */
-function stories(facts: FigureFacts): PullRequestStory[] {
-  const delegations = new Map(facts.delegations.map((row) => [row.id, row]));
-  const byKey = new Map<string, DashboardDecisionRow[]>();
-  for (const row of facts.decisions) {
-    const key = `${row.repoId}#${row.number}`;
-    byKey.set(key, [...(byKey.get(key) ?? []), row]);
-  }
-  const sightings = new Map<string, AgentSighting[]>();
-  for (const sighting of facts.sightings) {
-    const key = `${sighting.repoId}#${sighting.number}`;
-    sightings.set(key, [...(sightings.get(key) ?? []), sighting]);
-  }
-  const result: PullRequestStory[] = [];
-  for (const [key, decisions] of byKey) {
-    const agentDecisions = decisions.filter((row) => sawAgent(row.reasons));
-    if (agentDecisions.length === 0) continue;
-    const firstSeen = (agentDecisions[0] as DashboardDecisionRow).evaluatedAt;
-    const agents: PullRequestStory["agents"] = new Map();
-    for (const sighting of sightings.get(key) ?? []) {
-      for (const agent of sighting.agents) {
-        const known = agents.get(lower(agent.login)) ?? { login: agent.login, kind: agent.kind, signals: new Set<string>(), lastSeen: sighting.at };
-        for (const signal of sighting.signals) known.signals.add(signal);
-        if (sighting.at > known.lastSeen) known.lastSeen = sighting.at;
-        agents.set(lower(agent.login), known);
-      }
-    }
-    const owners = new Set<string>();
-    let delegatedAt: Date | null = null;
-    let countersignedAt: Date | null = null;
-    for (const row of decisions) {
-      const id = row.delegationId ?? delegationRelied(row.reasons);
-      const delegation = id === null ? undefined : delegations.get(id);
-      if (delegation) owners.add(lower(delegation.ownerLogin));
-      if (id !== null && delegatedAt === null) {
-        // A delegation given before the agent's pull request (on its task issue) has waited nothing.
-        const given = delegation?.createdAt ?? row.evaluatedAt;
-        delegatedAt = given < firstSeen ? firstSeen : given;
-      }
-      if (delegatedAt !== null && countersignedAt === null && id !== null && row.conclusion === "success" && row.evaluatedAt >= delegatedAt) countersignedAt = row.evaluatedAt;
-    }
-    const latest = decisions[decisions.length - 1] as DashboardDecisionRow;
-    result.push({ key, repository: latest.repository, number: latest.number, decisions, firstSeen, agents, owners, delegatedAt, countersignedAt });
-  }
-  return result;
+const OUTCOME_NAMES: ReadonlySet<string> = new Set(OUTCOMES);
+
+const DAY_MS = 86_400_000;
+
+/** The week (its Monday) of a UTC day or of epoch milliseconds, remembered per day: tens of thousands are asked for. */
+function weekFinder(): { ofDay: (day: string) => string; ofMs: (at: number) => string } {
+  const byDay = new Map<string, string>();
+  const byEpochDay = new Map<number, string>();
+  return {
+    ofDay: (day) => {
+      let week = byDay.get(day);
+      if (week === undefined) byDay.set(day, (week = weekOf(new Date(`${day}T00:00:00Z`))));
+      return week;
+    },
+    ofMs: (at) => {
+      const epochDay = Math.floor(at / DAY_MS);
+      let week = byEpochDay.get(epochDay);
+      if (week === undefined) byEpochDay.set(epochDay, (week = weekOf(new Date(epochDay * DAY_MS))));
+      return week;
+    },
+  };
 }
 
-/** The pull request's latest decision in a week, or null when it had none that week. */
-function latestInWeek(story: PullRequestStory, week: string): DashboardDecisionRow | null {
-  return story.decisions.findLast((row) => weekOf(row.evaluatedAt) === week) ?? null;
+/**
+ * Each summary as of `end` (a UTC midnight): the range's days, and what came before its end. A
+ * summary whose first agent decision is later is not an agent pull request yet.
+ */
+function stories(facts: FigureFacts, start: Date, end: Date, weeks: ReturnType<typeof weekFinder>): PullRequestStory[] {
+  const [startDay, endDay] = [utcDay(start), utcDay(end)];
+  const endMs = end.getTime();
+  const result: PullRequestStory[] = [];
+  for (const summary of facts.pullRequests) {
+    const { story } = summary;
+    if (story.firstAgentAt === null || story.firstAgentAt >= endMs) continue;
+    const firstSeen = story.firstAgentAt;
+    const days: DayDecision[] = [];
+    const agents: PullRequestStory["agents"] = new Map();
+    const owners = new Set<string>();
+    for (const day of story.days) {
+      if (day.day >= endDay) break;
+      // An outcome the stored row names but this version does not know is counted as blocked (fail closed).
+      if (day.latest && day.day >= startDay) days.push({ day: day.day, week: weeks.ofDay(day.day), at: day.latest.at, outcome: OUTCOME_NAMES.has(day.latest.outcome) ? (day.latest.outcome as DashboardOutcome) : "blocked", title: day.latest.title });
+      for (const agent of day.agents) {
+        const key = lower(agent.login);
+        const known = agents.get(key);
+        if (!known) {
+          agents.set(key, { login: agent.login, kind: agent.kind, signals: new Set(agent.signals), lastSeen: agent.lastAt });
+          continue;
+        }
+        for (const signal of agent.signals) known.signals.add(signal);
+        if (agent.lastAt > known.lastSeen) known.lastSeen = agent.lastAt;
+      }
+      for (const owner of day.owners) owners.add(lower(owner));
+    }
+    let delegatedAt: number | null = null;
+    if (story.delegated !== null && story.delegated.at < endMs) {
+      // A delegation given before the agent's pull request (on its task issue) has waited nothing.
+      const given = story.delegated.delegation.givenAt ?? story.delegated.at;
+      delegatedAt = Math.max(given, firstSeen);
+    }
+    const countersignedAt = delegatedAt !== null && story.countersignedAt !== null && story.countersignedAt < endMs ? Math.max(story.countersignedAt, delegatedAt) : null;
+    result.push({ repository: summary.repository, number: summary.number, days, firstSeen, agents, owners, delegatedAt, countersignedAt });
+  }
+  return result;
 }
 
 /** The figures of `org` under `filters`, from `facts` (pure). */
 export function computeFigures(org: string, filters: DashboardFilters, facts: FigureFacts, links: FigureLinks, notes: readonly string[] = []): DashboardFiguresView {
   const { start, end } = filterWindow(filters);
-  const inRange = (at: Date) => at >= start && at < end;
+  const inRange = (at: number) => at >= start.getTime() && at < end.getTime();
   const weeks = weeksOf(start, end);
   const href = (change: Partial<DashboardFilters>) => `${dashboardFilterQuery(filters, change)}#matching`;
 
-  const all = stories(facts).filter(
+  // Each pull request's latest decision of each week, counting only the range's days: a week cut by
+  // `from` or `to` counts its days inside the range (the range is whole days, and so are the summaries).
+  const weekLookup = weekFinder();
+  const all = stories(facts, start, end, weekLookup).filter(
     (story) =>
-      story.decisions.some((row) => inRange(row.evaluatedAt)) &&
+      story.days.length > 0 &&
       (filters.repo === null || lower(story.repository) === lower(filters.repo)) &&
       (filters.agent === null || story.agents.has(lower(filters.agent))) &&
       (filters.owner === null || story.owners.has(lower(filters.owner))),
   );
 
-  // Per week, each pull request decided on in it counts once, under its latest decision of that week.
-  // Only the range's decisions count: a week cut by `from` or `to` counts its days inside the range.
-  const outcomeIn = (story: PullRequestStory, week: string): DashboardOutcome | null => {
-    const row = story.decisions.findLast((candidate) => weekOf(candidate.evaluatedAt) === week && inRange(candidate.evaluatedAt));
-    return row ? decisionOutcome(row) : null;
-  };
+  // Per week, each pull request decided on in it counts once, under its latest decision of that week:
+  // the last of its days (oldest first) in that week.
+  const tally = new Map<string, number[]>();
+  for (const story of all) {
+    story.days.forEach((day, position) => {
+      if (story.days[position + 1]?.week === day.week) return;
+      const counts = tally.get(day.week) ?? OUTCOMES.map(() => 0);
+      const outcome = OUTCOMES.indexOf(day.outcome);
+      counts[outcome] = (counts[outcome] ?? 0) + 1;
+      tally.set(day.week, counts);
+    });
+  }
   const weekly = weeks.map((week) => ({
     week,
     href: href({ week, outcome: null }),
-    counts: OUTCOMES.map((outcome) => ({ outcome, count: all.filter((story) => outcomeIn(story, week) === outcome).length, href: href({ week, outcome }) })),
+    counts: OUTCOMES.map((outcome, index) => ({ outcome, count: tally.get(week)?.[index] ?? 0, href: href({ week, outcome }) })),
   }));
 
   // The two waits, each counted in the week (and the repository) where it ended, if that is in the range.
-  const timing = (pick: (story: PullRequestStory) => { end: Date; ms: number } | null) => {
-    const waits = all.map((story) => ({ story, wait: pick(story) })).filter((entry): entry is { story: PullRequestStory; wait: { end: Date; ms: number } } => entry.wait !== null && inRange(entry.wait.end));
-    const byWeek: TimingRow[] = weeks.map((week) => ({ label: week, href: href({ week, outcome: null }), ...summarizeDurations(waits.filter((entry) => weekOf(entry.wait.end) === week).map((entry) => entry.wait.ms)) }));
-    const repositories = [...new Set(waits.map((entry) => entry.story.repository))].sort();
-    const byRepository: TimingRow[] = repositories.map((repository) => ({ label: repository, href: href({ repo: repository, week: null, outcome: null }), ...summarizeDurations(waits.filter((entry) => entry.story.repository === repository).map((entry) => entry.wait.ms)) }));
+  const timing = (pick: (story: PullRequestStory) => { end: number; ms: number } | null) => {
+    const waits = all.map((story) => ({ story, wait: pick(story) })).filter((entry): entry is { story: PullRequestStory; wait: { end: number; ms: number } } => entry.wait !== null && inRange(entry.wait.end));
+    const msByWeek = new Map<string, number[]>();
+    const msByRepository = new Map<string, number[]>();
+    const add = (groups: Map<string, number[]>, key: string, ms: number) => {
+      const group = groups.get(key);
+      if (group) group.push(ms);
+      else groups.set(key, [ms]);
+    };
+    for (const { story, wait } of waits) {
+      add(msByWeek, weekLookup.ofMs(wait.end), wait.ms);
+      add(msByRepository, story.repository, wait.ms);
+    }
+    const byWeek: TimingRow[] = weeks.map((week) => ({ label: week, href: href({ week, outcome: null }), ...summarizeDurations(msByWeek.get(week) ?? []) }));
+    const byRepository: TimingRow[] = [...msByRepository.keys()].sort().map((repository) => ({ label: repository, href: href({ repo: repository, week: null, outcome: null }), ...summarizeDurations(msByRepository.get(repository) ?? []) }));
     return { byWeek, byRepository, overall: summarizeDurations(waits.map((entry) => entry.wait.ms)) };
   };
-  const toDelegation = timing((story) => (story.delegatedAt ? { end: story.delegatedAt, ms: story.delegatedAt.getTime() - story.firstSeen.getTime() } : null));
-  const toCountersign = timing((story) => (story.delegatedAt && story.countersignedAt ? { end: story.countersignedAt, ms: story.countersignedAt.getTime() - story.delegatedAt.getTime() } : null));
+  const toDelegation = timing((story) => (story.delegatedAt !== null ? { end: story.delegatedAt, ms: story.delegatedAt - story.firstSeen } : null));
+  const toCountersign = timing((story) => (story.delegatedAt !== null && story.countersignedAt !== null ? { end: story.countersignedAt, ms: story.countersignedAt - story.delegatedAt } : null));
 
   // Agents: every agent account the filtered pull requests' decisions saw, with the newest inventory recorded for it.
-  const agents = new Map<string, { login: string; kind: string; signals: Set<string>; pullRequests: number; lastSeen: Date }>();
+  const agents = new Map<string, { login: string; kind: string; signals: Set<string>; pullRequests: number; lastSeen: number }>();
   for (const story of all) {
     for (const [key, agent] of story.agents) {
       const known = agents.get(key) ?? { login: agent.login, kind: agent.kind, signals: new Set<string>(), pullRequests: 0, lastSeen: agent.lastSeen };
@@ -189,7 +238,7 @@ export function computeFigures(org: string, filters: DashboardFilters, facts: Fi
       agents.set(key, known);
     }
   }
-  const newestFirst = [...facts.delegations].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
+  const inventoriesOf = new Map([...facts.inventories].map(([login, inventories]) => [lower(login), inventories]));
   const agentRows = [...agents.values()]
     .sort((a, b) => b.pullRequests - a.pullRequests || a.login.localeCompare(b.login))
     .map((agent) => ({
@@ -197,43 +246,41 @@ export function computeFigures(org: string, filters: DashboardFilters, facts: Fi
       kind: agent.kind,
       detectedBy: [...agent.signals].sort(),
       pullRequests: agent.pullRequests,
-      lastSeen: agent.lastSeen.toISOString(),
-      inventory: newestFirst.map((row) => inventoryLine(row.agentInventory, agent.login)).find((line) => line !== null) ?? null,
+      lastSeen: new Date(agent.lastSeen).toISOString(),
+      inventory: (inventoriesOf.get(lower(agent.login)) ?? []).map((json) => inventoryLine(json, agent.login)).find((line) => line !== null) ?? null,
       href: href({ agent: agent.login, week: null, outcome: null }),
     }));
 
   // Owners: the delegations given in the range (repository, owner and agent filters applied to the delegation itself).
   const owners = new Map<string, { login: string; delegated: number; active: number; revoked: number; expired: number }>();
   for (const row of facts.delegations) {
-    if (!inRange(row.createdAt)) continue;
     if (filters.repo !== null && lower(row.repository) !== lower(filters.repo)) continue;
     if (filters.owner !== null && lower(row.ownerLogin) !== lower(filters.owner)) continue;
     if (filters.agent !== null && row.agentLogin !== null && lower(row.agentLogin) !== lower(filters.agent)) continue;
     const known = owners.get(lower(row.ownerLogin)) ?? { login: row.ownerLogin, delegated: 0, active: 0, revoked: 0, expired: 0 };
-    known.delegated += 1;
-    if (row.status === "revoked") known.revoked += 1;
-    else if (row.status === "expired") known.expired += 1;
-    else known.active += 1;
+    known.delegated += row.count;
+    if (row.status === "revoked") known.revoked += row.count;
+    else if (row.status === "expired") known.expired += row.count;
+    else known.active += row.count;
     owners.set(lower(row.ownerLogin), known);
   }
+  const pullRequestsOf = new Map<string, number>();
+  for (const story of all) for (const owner of story.owners) pullRequestsOf.set(owner, (pullRequestsOf.get(owner) ?? 0) + 1);
   const ownerRows = [...owners.values()]
     .sort((a, b) => b.delegated - a.delegated || a.login.localeCompare(b.login))
-    .map((owner) => ({ ...owner, pullRequests: all.filter((story) => story.owners.has(lower(owner.login))).length, href: href({ owner: owner.login, week: null, outcome: null }) }));
+    .map((owner) => ({ ...owner, pullRequests: pullRequestsOf.get(lower(owner.login)) ?? 0, href: href({ owner: owner.login, week: null, outcome: null }) }));
 
   // The list behind the figures: the filtered pull requests, narrowed to a week (and an outcome in it).
   const matching = all
-    .map((story) => {
-      const row = filters.week !== null ? latestInWeek(story, filters.week) : (story.decisions.findLast((candidate) => inRange(candidate.evaluatedAt)) ?? null);
-      return row && (filters.week === null || inRange(row.evaluatedAt)) ? { story, row } : null;
-    })
-    .filter((entry): entry is { story: PullRequestStory; row: DashboardDecisionRow } => entry !== null && (filters.outcome === null || decisionOutcome(entry.row) === filters.outcome))
-    .sort((a, b) => b.row.evaluatedAt.getTime() - a.row.evaluatedAt.getTime());
-  const pullRequests: FigurePullRequest[] = matching.slice(0, MATCHING_LIMIT).map(({ story, row }) => ({
+    .map((story) => ({ story, day: (filters.week !== null ? story.days.findLast((day) => day.week === filters.week) : story.days.at(-1)) ?? null }))
+    .filter((entry): entry is { story: PullRequestStory; day: DayDecision } => entry.day !== null && (filters.outcome === null || entry.day.outcome === filters.outcome))
+    .sort((a, b) => b.day.at - a.day.at);
+  const pullRequests: FigurePullRequest[] = matching.slice(0, MATCHING_LIMIT).map(({ story, day }) => ({
     repository: story.repository,
     number: story.number,
-    outcome: decisionOutcome(row),
-    title: row.title,
-    evaluatedAt: row.evaluatedAt.toISOString(),
+    outcome: day.outcome,
+    title: day.title,
+    evaluatedAt: new Date(day.at).toISOString(),
     pullRequestUrl: `${links.webUrl}/${story.repository.split("/").map(encodeURIComponent).join("/")}/pull/${story.number}`,
     evidenceUrl: signedEvidenceUrl(links.evidence, story.repository, story.number, links.now),
   }));

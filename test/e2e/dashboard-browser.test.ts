@@ -144,7 +144,7 @@ describe("the organization dashboard in a browser", () => {
     for (const pr of pulls) state.pulls.set(pr.number, { number: pr.number, author: pr.author, headSha: pr.headSha, title: pr.title, commits: [{ sha: pr.headSha, message: pr.title, author: pr.author }], reviews: [], files: [pr.file] });
     running = await launchEnterpriseApp(state, {
       webhookSecret: SECRET,
-      extra: (url) => ({ COUNTERSIGN_PUBLIC_URL: url, COUNTERSIGN_EVIDENCE_SECRET: EVIDENCE_SECRET, GITHUB_CLIENT_ID: CLIENT_ID, GITHUB_CLIENT_SECRET: CLIENT_SECRET }),
+      extra: (url) => ({ COUNTERSIGN_PUBLIC_URL: url, COUNTERSIGN_EVIDENCE_SECRET: EVIDENCE_SECRET, GITHUB_CLIENT_ID: CLIENT_ID, GITHUB_CLIENT_SECRET: CLIENT_SECRET, COUNTERSIGN_SUMMARY_CHECK_SECONDS: "1" }),
     });
     appUrl = running.url;
     for (const pr of pulls) expect((await deliverWebhook(appUrl, SECRET, "pull_request", `dashboard-browser-${pr.number}`, pullRequestEvent("opened", state.pulls.get(pr.number)!))).status).toBe(200);
@@ -179,6 +179,12 @@ describe("the organization dashboard in a browser", () => {
           `VALUES (${sql(other.id)}, ${other.repoId}, ${sql(`${ORG}/${other.repo}`)}, ${other.number}, ${sql(`${other.repoId}`.padStart(40, "a"))}, ${sql(other.conclusion)}, ${sql(other.title)}, ${sql(other.reasons)}, ${sql(evaluatedAt)})`,
       );
     }
+    // Written behind the app's back (as a replica of an older version would), they reach the
+    // dashboard's summaries at the app's next look (every second here).
+    const summarized = async () => (await running!.database.rows(`SELECT "prNumber" FROM "PullRequestSummary" WHERE "decisions" = 1 AND "prNumber" IN (${others.map((other) => other.number).join(", ")})`)).length;
+    const until = Date.now() + 15_000;
+    while ((await summarized()) < others.length && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await summarized()).toBe(others.length);
     if (CHROMIUM) {
       browser = await chromium.launch({
         executablePath: CHROMIUM,

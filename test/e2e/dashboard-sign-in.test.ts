@@ -83,7 +83,7 @@ describe("the organization dashboard", () => {
     state.pulls.set(8, { number: 8, author: claude, headSha: HEAD, commits: [{ sha: HEAD, message: "Add the export", author: claude }], reviews: [], files: ["src/export.ts"] });
     running = await launchEnterpriseApp(state, {
       webhookSecret: SECRET,
-      extra: (url) => ({ COUNTERSIGN_PUBLIC_URL: url, COUNTERSIGN_EVIDENCE_SECRET: EVIDENCE_SECRET, GITHUB_CLIENT_ID: CLIENT_ID, GITHUB_CLIENT_SECRET: CLIENT_SECRET }),
+      extra: (url) => ({ COUNTERSIGN_PUBLIC_URL: url, COUNTERSIGN_EVIDENCE_SECRET: EVIDENCE_SECRET, GITHUB_CLIENT_ID: CLIENT_ID, GITHUB_CLIENT_SECRET: CLIENT_SECRET, COUNTERSIGN_SUMMARY_CHECK_SECONDS: "1" }),
     });
     appUrl = running.url;
     // One agent pull request decided through the app, and a stored decision under a hostile
@@ -96,6 +96,10 @@ describe("the organization dashboard", () => {
       `INSERT INTO "Decision" ("id", "repoId", "repoFullName", "prNumber", "headSha", "conclusion", "title", "reasons", "evaluatedAt") ` +
         `SELECT 'dec_hostile', "repoId" + 1, '${ORG}/${HOSTILE}', 9, "headSha", 'failure', '${HOSTILE}', "reasons", "evaluatedAt" FROM "Decision" WHERE "prNumber" = 8 LIMIT 1`,
     );
+    // Written behind the app's back (as a replica of an older version would): its summary is rebuilt at the app's next look (every second here).
+    await waitFor(() => running!.output.join("").includes("countersign: dashboard summaries rebuilt"), 15_000);
+    expect(running.output.join("")).toContain('"rebuilt":1,"msg":"countersign: dashboard summaries rebuilt"');
+    expect(await running.database.rows(`SELECT "prNumber" FROM "PullRequestSummary" WHERE "prNumber" = 9`)).toHaveLength(1);
   }, 60_000);
 
   afterAll(async () => {

@@ -195,18 +195,20 @@ describe("the dashboard's downloads", () => {
 });
 
 describe("the dashboard on a long history", () => {
-  test("reads more delegations than one statement may name (SQLite's and Prisma's parameter limits): all of them, none twice", async () => {
+  test("counts more pull requests and delegations than one statement may name (SQLite's and Prisma's parameter limits): all of them, none twice", async () => {
     const db = opened().db;
     const count = 1_100;
     for (let number = 1; number <= count; number += 1) {
-      // Given before the range, so each is read by its id, as one a decision relied on.
+      // Given before the range: who gave it is read by its id as the decision is recorded.
       const given = await createDelegation(db, delegation(API, number, `owner-${number % 7}`), new Date("2026-10-01T00:00:00Z"));
       await decide(db, API, number, "2026-11-12T10:00:00Z", "action_required", ["agent-authored", `delegated:${given.id}`, "approvals:0/1", "unmet:approvals"], DEVIN, ["pr-author"], given.id);
     }
     const { filters } = parseDashboardFilters(new URLSearchParams("from=2026-11-02&to=2026-11-15"), NOW, "acme");
     const facts = await loadFigureFacts(db, "acme", filters);
-    expect(facts.delegations).toHaveLength(count);
-    expect(new Set(facts.delegations.map((row) => row.id)).size).toBe(count);
+    expect(facts.pullRequests).toHaveLength(count);
+    expect(new Set(facts.pullRequests.map((row) => row.number)).size).toBe(count);
+    const owned = (await figures(db, "from=2026-11-02&to=2026-11-15&owner=owner-3")).matching.total;
+    expect(owned).toBe(Array.from({ length: count }, (_, index) => index + 1).filter((number) => number % 7 === 3).length);
     expect(await dashboardPageHtml({ db, ...LINKS, clock: () => NOW }, "acme", "octocat", new URLSearchParams("from=2026-11-02&to=2026-11-15"))).toContain("Agent pull requests per week, by outcome");
   }, 60_000);
 });
