@@ -47,7 +47,8 @@ interface Cells {
   evidence: string | null;
 }
 
-const HEAD = `<thead><tr><th scope="col">Repository</th><th scope="col">Pull request or branch</th><th scope="col">When</th><th scope="col">Who</th><th scope="col">What is wrong</th><th scope="col">What to do</th><th scope="col">Evidence</th></tr></thead>`;
+const COLUMNS = ["Repository", "Pull request or branch", "When", "Who", "What is wrong", "What to do", "Evidence"] as const;
+const HEAD = `<thead><tr>${COLUMNS.map((column) => `<th scope="col">${html(column)}</th>`).join("")}</tr></thead>`;
 
 function kind<T>(id: string, title: string, listed: Listed<T>, cells: (row: T) => Cells, resolvedNote?: (count: number, more: string) => string): string {
   const count = listed.more ? `${listed.rows.length} or more` : String(listed.rows.length);
@@ -56,7 +57,9 @@ function kind<T>(id: string, title: string, listed: Listed<T>, cells: (row: T) =
   if (listed.rows.length === 0) return `${heading}<p class="none">None in this window.</p>${resolved}`;
   const rows = listed.rows.map((row) => {
     const c = cells(row);
-    return `<tr><td>${html(c.repository)}</td><td>${c.subject}</td><td>${minuteTime(c.at.toISOString())}</td><td>${c.who || "unknown"}</td><td>${c.wrong}</td><td>${c.todo}</td><td>${c.evidence ?? "none"}</td></tr>`;
+    // Each cell names its column (data-label): on a phone the rows are cards, without the header row.
+    const values = [html(c.repository), c.subject, minuteTime(c.at.toISOString()), c.who || "unknown", c.wrong, c.todo, c.evidence ?? "none"];
+    return `<tr>${values.map((value, index) => `<td data-label="${html(COLUMNS[index])}">${value}</td>`).join("")}</tr>`;
   });
   const more = listed.more ? `<p>The ${listed.rows.length} most recent are shown; narrow the time range or the repository to see the rest.</p>` : "";
   return `${heading}<div class="scroll"><table class="exceptions">${HEAD}<tbody>${rows.join("")}</tbody></table></div>${more}${resolved}`;

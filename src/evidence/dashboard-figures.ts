@@ -149,11 +149,14 @@ function matchingList(view: DashboardFiguresView): string {
   const scope = [matching.week ? `week of ${matching.week}` : null, matching.outcome ? outcomeLabel(matching.outcome).toLowerCase() : null].filter((part) => part !== null).join(", ");
   const heading = `Pull requests behind these figures${scope ? ` (${scope})` : ""}`;
   if (matching.pullRequests.length === 0) return `<section aria-labelledby="matching"><h2 id="matching">${html(heading)}</h2><p>None match these filters.</p></section>`;
+  const columns = ["Pull request", `Outcome${matching.week ? " that week" : ""}`, "Check run", "Decided", "Evidence"];
+  // Each cell names its column (data-label): on a phone the rows are cards, without the header row.
   const rows = matching.pullRequests
-    .map((pr) => `<tr><td>${externalLink(`${pr.repository}#${pr.number}`, pr.pullRequestUrl)}</td><td>${html(outcomeLabel(pr.outcome))}</td><td>${html(pr.title)}</td><td>${minuteTime(pr.evaluatedAt)}</td><td>${externalLink("evidence", pr.evidenceUrl)}</td></tr>`)
+    .map((pr) => [externalLink(`${pr.repository}#${pr.number}`, pr.pullRequestUrl), html(outcomeLabel(pr.outcome)), html(pr.title), minuteTime(pr.evaluatedAt), externalLink("evidence", pr.evidenceUrl)])
+    .map((cells) => `<tr>${cells.map((cell, index) => `<td data-label="${html(columns[index])}">${cell}</td>`).join("")}</tr>`)
     .join("");
   const cut = matching.total > matching.pullRequests.length ? `<p>The ${matching.pullRequests.length} most recently decided of ${matching.total} are shown.</p>` : "";
-  return `<section aria-labelledby="matching"><h2 id="matching">${html(heading)}</h2><div class="scroll"><table class="prs"><thead><tr><th scope="col">Pull request</th><th scope="col">Outcome${matching.week ? " that week" : ""}</th><th scope="col">Check run</th><th scope="col">Decided</th><th scope="col">Evidence</th></tr></thead><tbody>${rows}</tbody></table></div>${cut}</section>`;
+  return `<section aria-labelledby="matching"><h2 id="matching">${html(heading)}</h2><div class="scroll"><table class="prs"><thead><tr>${columns.map((column) => `<th scope="col">${html(column)}</th>`).join("")}</tr></thead><tbody>${rows}</tbody></table></div>${cut}</section>`;
 }
 
 /** The figures' CSS, added to the page's: charts and tables keep to their own scrolling box on a phone. */

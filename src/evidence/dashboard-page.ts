@@ -52,6 +52,16 @@ caption { text-align: left; font-weight: 600; }
 .scroll { overflow-x: auto; }
 time { white-space: nowrap; }
 footer { color: #59636e; font-size: .85rem; margin-top: 2rem; }
+/* On a phone the exceptions and the list of pull requests are cards: one cell a line, named by its
+   column, where seven columns side by side made rows a screen tall and cut them off. */
+@media (max-width: 720px) {
+  table.exceptions, table.exceptions tbody, table.exceptions tr, table.exceptions td,
+  table.prs, table.prs tbody, table.prs tr, table.prs td { display: block; width: auto; }
+  table.exceptions thead, table.prs thead { display: none; }
+  table.exceptions tr, table.prs tr { border-bottom: 1px solid #d0d7de; padding: .4rem 0; }
+  table.exceptions td, table.prs td { border: 0; padding: .1rem 0; overflow-wrap: anywhere; }
+  table.exceptions td::before, table.prs td::before { content: attr(data-label) ": "; color: #59636e; font-weight: 600; }
+}
 `;
 
 /** The dashboard for one organization. */

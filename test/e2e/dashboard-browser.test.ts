@@ -54,7 +54,9 @@ const LAYOUT = `(() => {
     const size = Math.round(parseFloat(getComputedStyle(element).fontSize) * scale * 10) / 10;
     if (size < 12) (svg ? smallInCharts : small).push(element.tagName.toLowerCase() + " " + size + "px: " + text.slice(0, 40));
   }
-  return { innerWidth: window.innerWidth, scrollWidth: document.scrollingElement.scrollWidth, small, smallInCharts };
+  // Cells of the exceptions and the pull requests a reader cannot see without scrolling a table's box.
+  const cut = [...document.querySelectorAll("table.exceptions td, table.prs td")].filter((cell) => cell.getBoundingClientRect().right > window.innerWidth + 0.5).map((cell) => cell.textContent.trim().slice(0, 40));
+  return { innerWidth: window.innerWidth, scrollWidth: document.scrollingElement.scrollWidth, small, smallInCharts, cut };
 })()`;
 
 interface Layout {
@@ -62,6 +64,7 @@ interface Layout {
   scrollWidth: number;
   small: string[];
   smallInCharts: string[];
+  cut: string[];
 }
 
 /** GitHub's web page of a pull request, enough to show that the dashboard's link arrives there. */
@@ -276,11 +279,12 @@ describe("the organization dashboard in a browser", () => {
   });
 
   // What a person reads at a desk and on a phone: the page itself never scrolls sideways (a wide
-  // table scrolls inside its own box), and no text is smaller than 12 px.
+  // table scrolls inside its own box), no text is smaller than 12 px, and every cell of the
+  // exceptions and of the pull requests is in view (on a phone their rows are cards).
   browserTest.each([
     { screen: "a desktop", width: 1280, height: 800, mobile: false, file: "dashboard-desktop.png" },
     { screen: "a phone", width: 390, height: 844, mobile: true, file: "dashboard-phone.png" },
-  ])("on $screen ($width × $height), the page does not scroll sideways and its text (outside the charts) is at least 12 px", async ({ width, height, mobile, file }) => {
+  ])("on $screen ($width × $height), the page does not scroll sideways, its text (outside the charts) is at least 12 px, and no exception or pull request is cut off", async ({ width, height, mobile, file }) => {
     const context = await newContext({ viewport: { width, height }, isMobile: mobile, hasTouch: mobile, deviceScaleFactor: mobile ? 2 : 1 });
     const page = await context.newPage();
     await signIn(page, "olivia");
@@ -293,13 +297,12 @@ describe("the organization dashboard in a browser", () => {
       await page.screenshot({ path: path.join(root, "docs/images", file), fullPage: !mobile });
     }
     const layout = (await page.evaluate(LAYOUT)) as Layout;
-    expect({ innerWidth: layout.innerWidth, scrollsSideways: layout.scrollWidth > layout.innerWidth, small: layout.small }).toEqual({ innerWidth: width, scrollsSideways: false, small: [] });
+    expect({ innerWidth: layout.innerWidth, scrollsSideways: layout.scrollWidth > layout.innerWidth, small: layout.small, cut: layout.cut }).toEqual({ innerWidth: width, scrollsSideways: false, small: [], cut: [] });
     await context.close();
   });
 
-  // Known defect (reported 2026-12-08): the charts' labels, axis numbers and legends are drawn at
-  // 11 px (src/evidence/bar-chart-svg.ts, wait-chart-svg.ts), under the 12 px the rest of the page
-  // keeps. Their numbers are in the tables beside them too.
+  // The charts' labels, axis numbers and legends, as drawn (their SVG is scaled to its box): once
+  // 11 px (src/evidence/bar-chart-svg.ts, wait-chart-svg.ts), under the 12 px the rest of the page keeps.
   browserTest.each([
     { screen: "a desktop", width: 1280, height: 800, mobile: false },
     { screen: "a phone", width: 390, height: 844, mobile: true },

@@ -73,7 +73,7 @@ describe("the dashboard's exceptions section", () => {
     const tags = [...section.matchAll(/<[a-z][^>]*>/gi)].map((tag) => tag[0].replace(/"[^"]*"/g, '""'));
     expect(tags.filter((tag) => /\son[a-z]+=/i.test(tag))).toEqual([]);
     const escaped = "&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;&gt;&lt;img src=x onerror=alert(2)&gt;";
-    expect(section).toContain(`<td>acme/${escaped}</td>`);
+    expect(section).toContain(`<td data-label="Repository">acme/${escaped}</td>`);
     expect(section).toContain(`merged by @${escaped}`);
     expect(section).toContain(`<code>${escaped}</code> at`);
     expect(section).toContain(`hashed_token <code>${escaped}</code>`);
@@ -84,7 +84,7 @@ describe("the dashboard's exceptions section", () => {
     expect(kind(section, "ex-merges")).toContain('<a href="https://ghe.acme.dev/acme/x/pull/4" rel="noopener noreferrer">#4</a>');
     expect(kind(section, "ex-merges")).toContain('<a href="https://cs.acme.dev/countersign/evidence/acme/x/4?expires=1&amp;signature=ab" rel="noopener noreferrer">evidence</a>');
     expect(kind(section, "ex-credentials")).toContain('<a href="https://ghe.acme.dev/acme/x/issues/8" rel="noopener noreferrer">issue #8</a>');
-    expect(kind(section, "ex-credentials")).toContain("<td>none</td></tr>");
+    expect(kind(section, "ex-credentials")).toContain(`<td data-label="Evidence">none</td></tr>`);
     expect(section).not.toContain("javascript:");
     expect(kind(section, "ex-pushes")).toContain("999999999999");
   });

@@ -66,7 +66,7 @@ describe("the dashboard page", () => {
     expect(page).toContain(`Signed in as <strong>@${ESCAPED}</strong>`);
     // In the list behind the figures, and in the exceptions.
     expect(page).toContain(`acme/${ESCAPED}#4`);
-    expect(page).toContain(`<td>acme/${ESCAPED}</td>`);
+    expect(page).toContain(`<td data-label="Repository">acme/${ESCAPED}</td>`);
     // In the download links' attributes.
     expect(page).toContain(`export.json?repo=${ESCAPED}"`);
   });
@@ -74,7 +74,7 @@ describe("the dashboard page", () => {
   test("links each pull request and its evidence page; a non-http link is shown as text", () => {
     expect(page).toContain('<a href="https://github.com/acme/x/pull/4" rel="noopener noreferrer">');
     expect(page).toContain('<a href="https://cs.acme.dev/countersign/evidence/acme/x/4?expires=1&amp;signature=ab" rel="noopener noreferrer">evidence</a>');
-    expect(page).toContain("<td>acme/api#5</td>");
+    expect(page).toContain(`<td data-label="Pull request">acme/api#5</td>`);
     expect(page).not.toContain("javascript:");
   });
 
