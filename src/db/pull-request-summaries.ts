@@ -136,18 +136,19 @@ export async function summariesOutOfStep(db: Store, options: { readStories?: boo
  * `org`'s pull requests some decision saw an agent in before `end`, with a day in [start, end)
  * (`start` and `end` are UTC midnights). `org` is compared in lower case.
  */
-export async function agentPullRequestSummaries(db: Store, org: string, start: Date, end: Date, parsed: ParsedStories = new ParsedStories()): Promise<PullRequestSummary[]> {
+export async function agentPullRequestSummaries(db: Store, org: string, start: Date, end: Date, parsed: ParsedStories = new ParsedStories()): Promise<{ summaries: PullRequestSummary[]; unreadable: number }> {
   const rows = await db.prisma.pullRequestSummary.findMany({
     where: { org: org.toLowerCase(), firstAgentAt: { lt: end }, lastDay: { gte: start }, firstDay: { lt: end } },
     select: { repoId: true, prNumber: true, repoFullName: true, story: true },
   });
   const summaries: PullRequestSummary[] = [];
+  let unreadable = 0;
   const [startDay, endDay] = [utcDay(start), utcDay(end)];
   rows.forEach((row) => {
     const story = parsed.parse(`${row.repoId}#${row.prNumber}`, row.story);
-    // A row that does not parse is rebuilt at the next start; until then its pull request is not counted.
-    if (story === null || !story.days.some((day) => day.day >= startDay && day.day < endDay)) return;
-    summaries.push({ repoId: row.repoId, number: row.prNumber, repository: row.repoFullName, story });
+    // A row that does not parse is rebuilt at the next start; until then it is counted, for the page to say so.
+    if (story === null) unreadable += 1;
+    else if (story.days.some((day) => day.day >= startDay && day.day < endDay)) summaries.push({ repoId: row.repoId, number: row.prNumber, repository: row.repoFullName, story });
   });
-  return summaries;
+  return { summaries, unreadable };
 }

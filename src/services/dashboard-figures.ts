@@ -24,6 +24,8 @@ export interface FigureFacts {
   delegations: DelegationCount[];
   /** Per agent login, the inventories of the newest delegations naming it, newest first. */
   inventories: Map<string, string[]>;
+  /** How many of the range's summaries could not be read (left out until rebuilt, and said so). */
+  unreadable: number;
 }
 
 /** What building the figures' links needs. */
@@ -40,11 +42,11 @@ export interface FigureLinks {
  */
 export async function loadFigureFacts(db: Store, org: string, filters: DashboardFilters, parsed?: ParsedStories): Promise<FigureFacts> {
   const { start, end } = filterWindow(filters);
-  const [pullRequests, delegations] = await Promise.all([agentPullRequestSummaries(db, org, start, end, parsed), delegationCounts(db, org, start, end)]);
+  const [{ summaries: pullRequests, unreadable }, delegations] = await Promise.all([agentPullRequestSummaries(db, org, start, end, parsed), delegationCounts(db, org, start, end)]);
   const logins = new Map<string, string>();
   const endDay = utcDay(end);
   for (const summary of pullRequests) for (const day of summary.story.days) if (day.day < endDay) for (const agent of day.agents) logins.set(agent.login.toLowerCase(), agent.login);
-  return { pullRequests, delegations, inventories: await agentInventories(db, org, [...logins.values()], end) };
+  return { pullRequests, delegations, inventories: await agentInventories(db, org, [...logins.values()], end), unreadable };
 }
 
 /** One day's latest decision, with its week. */
@@ -288,7 +290,10 @@ export function computeFigures(org: string, filters: DashboardFilters, facts: Fi
   return {
     org,
     form: { action: `/countersign/org/${encodeURIComponent(org)}`, from: filters.from, to: filters.to, repo: filters.repo ?? "", agent: filters.agent ?? "", owner: filters.owner ?? "", clearHref: `/countersign/org/${encodeURIComponent(org)}` },
-    notes: [...notes],
+    notes: [
+      ...notes,
+      ...(facts.unreadable > 0 ? [`The summaries of ${facts.unreadable} pull request${facts.unreadable === 1 ? "" : "s"} could not be read: the figures leave them out until the app rebuilds them at its next start.`] : []),
+    ],
     weekly,
     toDelegation,
     toCountersign,
