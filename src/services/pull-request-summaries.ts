@@ -99,17 +99,6 @@ async function rebuild(db: Store, keys: readonly PullRequestKey[]): Promise<void
   if (pending.length > 0) throw new Error(`the dashboard summaries of ${pending.length} pull requests kept changing while they were rebuilt`);
 }
 
-/**
- * Rebuilds every summary that does not account for all of its pull request's stored decisions (none
- * yet after an upgrade, a crash between a decision and its summary, a replica of an older version),
- * `REBUILD_BATCH` pull requests at a time. Returns how many were rebuilt.
- */
-export async function rebuildOutOfStepSummaries(db: Store): Promise<number> {
-  const keys = await summariesOutOfStep(db, { readStories: true });
-  for (let index = 0; index < keys.length; index += REBUILD_BATCH) await rebuild(db, keys.slice(index, index + REBUILD_BATCH));
-  return keys.length;
-}
-
 /** What the page says while summaries are rebuilt: how many pull requests are still missing from its figures. */
 export interface SummaryRebuildStatus {
   pending(): number;

@@ -6,7 +6,7 @@ import { parseStory } from "../../src/db/pull-request-story.js";
 import { summariesOutOfStep } from "../../src/db/pull-request-summaries.js";
 import { computeFigures, loadFigureFacts } from "../../src/services/dashboard-figures.js";
 import { parseDashboardFilters } from "../../src/services/dashboard-filters.js";
-import { rebuildOutOfStepSummaries } from "../../src/services/pull-request-summaries.js";
+import { SummaryRebuild, type RebuildOutcome } from "../../src/services/pull-request-summaries.js";
 import { recordDecisionWithEvent } from "../../src/services/record-decision.js";
 import type { Conclusion } from "../../src/policy/evaluate.js";
 import { useScratchDatabase } from "../helpers/scratch-database.js";
@@ -43,6 +43,20 @@ async function seed(db: Store): Promise<void> {
   }
   // A human's pull request has a summary too, with no agent: the dashboard does not count it.
   await decide(db, 50, "2026-11-05T10:00:00Z", "success", ["no-agent-signals"]);
+}
+
+/** What the app does at start: finds the summaries out of step and rebuilds them (waited for here); how many it found. */
+async function rebuildOutOfStepSummaries(db: Store): Promise<number> {
+  let finished: (outcome: RebuildOutcome) => void = () => undefined;
+  const outcome = new Promise<RebuildOutcome>((resolve) => (finished = resolve));
+  const rebuild = new SummaryRebuild(db, (result) => finished(result));
+  const found = await rebuild.start(3_600_000);
+  if (found > 0) {
+    const { error } = await outcome;
+    if (error) throw error;
+  }
+  await rebuild.stop();
+  return found;
 }
 
 async function stored(db: Store) {
